@@ -1,0 +1,146 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TABLE } from '../../lib/pipeline-spec.js';
+import type { ChargeState } from '../domain/charge.js';
+import { ConcurrentUpdateError, DependencyError } from '../domain/errors.js';
+import type { ChargeEvent } from '../domain/events.js';
+import type { ChargeRepository, ParkedNotification, ParkingLot, StoredCharge } from '../domain/process.js';
+
+export const dynamoClient = new DynamoDBClient({});
+export const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+/**
+ * Item layout (one table, single-item writes only; see docs/architecture.md):
+ * - charge:  pk `CHARGE#<flavour>#<chargeId>`, sk `STATE`; the outbox is a map keyed by
+ *            transitionId so one published event can be removed without rewriting the item.
+ * - parked:  pk `PARKED`, sk `<receivedAt>#<requestId>`.
+ */
+export const chargePk = (chargeKey: string) => `CHARGE#${chargeKey}`;
+export const CHARGE_SK = 'STATE';
+export const PARKED_PK = 'PARKED';
+
+interface ChargeItem extends Omit<ChargeState, 'outbox'> {
+  pk: string;
+  sk: string;
+  version: number;
+  outbox: Record<string, ChargeEvent>;
+}
+
+export function toItem(state: ChargeState, version: number): ChargeItem {
+  const { outbox, ...rest } = state;
+  return {
+    [TABLE.partitionKey]: chargePk(state.chargeKey),
+    [TABLE.sortKey]: CHARGE_SK,
+    ...rest,
+    version,
+    outbox: Object.fromEntries(outbox.map((e) => [e.transitionId, e])),
+  } as ChargeItem;
+}
+
+export function fromItem(item: Record<string, unknown>): StoredCharge {
+  const { pk: _pk, sk: _sk, version, outbox, ...rest } = item as unknown as ChargeItem;
+  const events = Object.values(outbox ?? {}).sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
+  return { state: { ...(rest as Omit<ChargeState, 'outbox'>), outbox: events }, version };
+}
+
+export class DynamoChargeStore implements ChargeRepository, ParkingLot {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async load(chargeKey: string): Promise<StoredCharge | null> {
+    const out = await this.call(() =>
+      this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { [TABLE.partitionKey]: chargePk(chargeKey), [TABLE.sortKey]: CHARGE_SK },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item ? fromItem(out.Item) : null;
+  }
+
+  async save(state: ChargeState, expectedVersion: number | null): Promise<void> {
+    const item = toItem(state, (expectedVersion ?? 0) + 1);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ...(expectedVersion === null
+            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } }
+            : {
+                ConditionExpression: '#v = :expected',
+                ExpressionAttributeNames: { '#v': 'version' },
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConcurrentUpdateError(`Charge ${state.chargeKey} changed concurrently`, { cause: error });
+      }
+      throw new DependencyError('DynamoDB write failed', { cause: error });
+    }
+  }
+
+  async markPublished(chargeKey: string, transitionIds: readonly string[]): Promise<void> {
+    if (transitionIds.length === 0) return;
+    const names: Record<string, string> = { '#o': 'outbox', '#v': 'version', '#pk': TABLE.partitionKey };
+    transitionIds.forEach((id, i) => (names[`#t${i}`] = id));
+    await this.call(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [TABLE.partitionKey]: chargePk(chargeKey), [TABLE.sortKey]: CHARGE_SK },
+          // Bumping the version makes a concurrent writer holding the old outbox reload first.
+          UpdateExpression: `REMOVE ${transitionIds.map((_, i) => `#o.#t${i}`).join(', ')} ADD #v :one`,
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      ),
+    );
+  }
+
+  async park(notification: ParkedNotification): Promise<void> {
+    const { envelope } = notification;
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            [TABLE.partitionKey]: PARKED_PK,
+            [TABLE.sortKey]: `${envelope.receivedAt}#${envelope.requestId}`,
+            parkedAt: notification.parkedAt,
+            reason: notification.reason,
+            message: notification.message,
+            flavour: envelope.flavour,
+            eventType: envelope.eventType,
+            requestId: envelope.requestId,
+            receivedAt: envelope.receivedAt,
+            envelope,
+          },
+          // A redelivered message parks once.
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw new DependencyError('DynamoDB write failed', { cause: error });
+    }
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw new DependencyError('DynamoDB request failed', { cause: error });
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type Envelope, serializeEnvelope } from '../domain/envelope.js';
+import { DependencyError } from '../domain/errors.js';
+
+/** Created once per execution environment. `useQueueUrlAsEndpoint: false` keeps the
+ * configured (or AWS_ENDPOINT_URL_SQS) endpoint authoritative, which the local emulator needs. */
+export const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
+
+export interface NotificationQueue {
+  /** Resolves once SQS has durably accepted the message; throws DependencyError otherwise. */
+  send(envelope: Envelope): Promise<string>;
+}
+
+export class SqsNotificationQueue implements NotificationQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(envelope: Envelope): Promise<string> {
+    try {
+      const out = await this.client.send(
+        new SendMessageCommand({
+          QueueUrl: this.queueUrl,
+          MessageBody: serializeEnvelope(envelope),
+          MessageAttributes: {
+            flavour: { DataType: 'String', StringValue: envelope.flavour },
+            requestId: { DataType: 'String', StringValue: envelope.requestId },
+          },
+        }),
+      );
+      if (!out.MessageId) throw new Error('SQS returned no MessageId');
+      return out.MessageId;
+    } catch (error) {
+      throw new DependencyError('Could not enqueue the notification', { cause: error });
+    }
+  }
+}

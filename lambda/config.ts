@@ -1,0 +1,70 @@
+import { DEFAULTS, ENV, QUEUE } from '../lib/pipeline-spec.js';
+import { ConfigError } from './domain/errors.js';
+
+/** Read and validated once at cold start: a missing or bad value fails the init with its name. */
+type Env = Readonly<Record<string, string | undefined>>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`Missing required environment variable ${name}`);
+  return value;
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ConfigError(`Environment variable ${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim() || fallback;
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('not http(s)');
+  } catch {
+    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+export interface AuthenticatorConfig {
+  readonly queueUrl: string;
+  readonly secretId: string;
+  readonly maxBodyBytes: number;
+  readonly secretMaxAgeSeconds: number;
+}
+
+export function loadAuthenticatorConfig(env: Env = process.env): AuthenticatorConfig {
+  return {
+    queueUrl: required(env, ENV.queueUrl),
+    secretId: required(env, ENV.secretId),
+    maxBodyBytes: positiveInt(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
+    secretMaxAgeSeconds: positiveInt(env, ENV.secretMaxAgeSeconds, DEFAULTS.secretMaxAgeSeconds),
+  };
+}
+
+export interface ProcessorConfig {
+  readonly tableName: string;
+  readonly topicArn: string;
+  readonly secretId: string;
+  readonly picpayBaseUrl: string;
+  readonly picpayTimeoutMs: number;
+  readonly secretMaxAgeSeconds: number;
+  readonly maxReceiveCount: number;
+}
+
+export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
+  return {
+    tableName: required(env, ENV.tableName),
+    topicArn: required(env, ENV.topicArn),
+    secretId: required(env, ENV.secretId),
+    picpayBaseUrl: url(env, ENV.picpayBaseUrl, DEFAULTS.picpayBaseUrl),
+    picpayTimeoutMs: positiveInt(env, ENV.picpayTimeoutMs, DEFAULTS.picpayTimeoutMs),
+    secretMaxAgeSeconds: positiveInt(env, ENV.secretMaxAgeSeconds, DEFAULTS.secretMaxAgeSeconds),
+    maxReceiveCount: positiveInt(env, ENV.maxReceiveCount, QUEUE.maxReceiveCount),
+  };
+}

@@ -1,0 +1,166 @@
+import type { Flavour } from '../../lib/pipeline-spec.js';
+import { type ChargeEvent, EVENT_SPEC_VERSION, EVENT_TYPES } from './events.js';
+import { type Amounts, hashOf, type Observation, type ThreeDsResult } from './observation.js';
+import { type CanonicalStatus, compareOrder, type OrderKey, STATUS_RANK } from './status.js';
+
+/** How many history entries and dedupe keys one charge keeps (bounds the item's size). */
+export const MAX_HISTORY = 100;
+export const MAX_SEEN = 200;
+
+export interface HistoryEntry {
+  readonly transitionId: string;
+  readonly outcome: 'applied' | 'ignored';
+  readonly reason: string | null;
+  readonly kind: 'status' | 'three_ds';
+  readonly from: CanonicalStatus | null;
+  readonly to: CanonicalStatus | null;
+  readonly rawStatus: string | null;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+  readonly eventType: string;
+  readonly requestId: string;
+}
+
+/** The state of one charge, as stored (one DynamoDB item). */
+export interface ChargeState {
+  readonly chargeKey: string;
+  readonly flavour: Flavour;
+  readonly chargeId: string;
+  readonly status: CanonicalStatus | null;
+  readonly rawStatus: string | null;
+  readonly order: OrderKey | null;
+  readonly amounts: Amounts | null;
+  readonly authorizationId: string | null;
+  readonly threeDs: ThreeDsResult | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly history: readonly HistoryEntry[];
+  /** Dedupe keys of notifications already recorded (applied or ignored). */
+  readonly seen: readonly string[];
+  /** Events written but not yet confirmed published (transactional outbox). */
+  readonly outbox: readonly ChargeEvent[];
+}
+
+export type Decision =
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'applied'; readonly state: ChargeState; readonly event: ChargeEvent }
+  | { readonly kind: 'ignored'; readonly state: ChargeState; readonly reason: string };
+
+/** Stable across redeliveries: derived from the charge and the notification's content. */
+export function transitionIdOf(observation: Observation): string {
+  return hashOf([observation.chargeKey, observation.dedupeKey]);
+}
+
+export function emptyCharge(observation: Observation, now: string): ChargeState {
+  return {
+    chargeKey: observation.chargeKey,
+    flavour: observation.flavour,
+    chargeId: observation.chargeId,
+    status: null,
+    rawStatus: null,
+    order: null,
+    amounts: null,
+    authorizationId: null,
+    threeDs: null,
+    createdAt: now,
+    updatedAt: now,
+    history: [],
+    seen: [],
+    outbox: [],
+  };
+}
+
+/**
+ * The whole state machine: what one notification does to one charge. Pure; the caller
+ * persists `state` with a conditional write and publishes `event`.
+ */
+export function decide(current: ChargeState | null, observation: Observation, now: string): Decision {
+  const base = current ?? emptyCharge(observation, now);
+  if (base.seen.includes(observation.dedupeKey)) return { kind: 'duplicate' };
+
+  const transitionId = transitionIdOf(observation);
+  const entry = (outcome: HistoryEntry['outcome'], reason: string | null, to: CanonicalStatus | null): HistoryEntry => ({
+    transitionId,
+    outcome,
+    reason,
+    kind: observation.kind,
+    from: base.status,
+    to,
+    rawStatus: observation.rawStatus,
+    occurredAt: observation.occurredAt,
+    recordedAt: now,
+    eventType: observation.eventType,
+    requestId: observation.requestId,
+  });
+  const record = (patch: Partial<ChargeState>, historyEntry: HistoryEntry): ChargeState => ({
+    ...base,
+    ...patch,
+    updatedAt: now,
+    history: [...base.history, historyEntry].slice(-MAX_HISTORY),
+    seen: [...base.seen, observation.dedupeKey].slice(-MAX_SEEN),
+  });
+
+  if (observation.kind === 'three_ds') {
+    const next = record({ threeDs: observation.threeDs }, entry('applied', null, base.status));
+    const event = toEvent(next, base.status, observation, transitionId, now);
+    return { kind: 'applied', state: { ...next, outbox: [...next.outbox, event] }, event };
+  }
+
+  const status = observation.status!;
+  const order: OrderKey = { rank: STATUS_RANK[status], at: observation.atMs, tie: observation.dedupeKey };
+  if (base.order !== null && compareOrder(order, base.order) <= 0) {
+    const reason =
+      order.rank < base.order.rank
+        ? `${status} does not supersede ${base.status} (lower precedence)`
+        : `older than the current ${base.status} (same precedence, earlier or equal occurredAt)`;
+    return { kind: 'ignored', state: record({}, entry('ignored', reason, status)), reason };
+  }
+
+  const next = record(
+    {
+      status,
+      rawStatus: observation.rawStatus,
+      order,
+      amounts: observation.amounts ?? base.amounts,
+      authorizationId: observation.authorizationId ?? base.authorizationId,
+    },
+    entry('applied', null, status),
+  );
+  const event = toEvent(next, base.status, observation, transitionId, now);
+  return { kind: 'applied', state: { ...next, outbox: [...next.outbox, event] }, event };
+}
+
+function toEvent(
+  state: ChargeState,
+  previousStatus: CanonicalStatus | null,
+  observation: Observation,
+  transitionId: string,
+  now: string,
+): ChargeEvent {
+  const a = state.amounts;
+  return {
+    specVersion: EVENT_SPEC_VERSION,
+    type: observation.kind === 'three_ds' ? EVENT_TYPES.threeDsUpdated : EVENT_TYPES.statusChanged,
+    transitionId,
+    chargeKey: state.chargeKey,
+    flavour: state.flavour,
+    chargeId: state.chargeId,
+    previousStatus,
+    status: state.status,
+    rawStatus: state.rawStatus,
+    amounts: a
+      ? {
+          currency: 'BRL',
+          amount: a.amount,
+          originalAmount: a.originalAmount,
+          paidAmount: a.paidAmount,
+          refundedAmount: a.refundedAmount,
+        }
+      : null,
+    authorizationId: state.authorizationId,
+    threeDs: state.threeDs,
+    occurredAt: observation.occurredAt,
+    recordedAt: now,
+    source: { eventType: observation.eventType, requestId: observation.requestId },
+  };
+}

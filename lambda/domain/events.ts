@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { CANONICAL_STATUSES } from './status.js';
+
+/**
+ * The event contract on the SNS topic, version 1. Documented in docs/events.md; the JSON
+ * Schema there is generated from `chargeEventSchema` (`npm run schema`).
+ *
+ * Compatibility promise: within a major `specVersion`, fields are only added, never removed
+ * or retyped. Consumers deduplicate on `transitionId` (delivery is at least once).
+ */
+export const EVENT_SPEC_VERSION = '1.0';
+
+export const EVENT_TYPES = {
+  statusChanged: 'picpay.charge.status_changed',
+  threeDsUpdated: 'picpay.charge.three_ds_updated',
+} as const;
+
+const statusSchema = z.enum(CANONICAL_STATUSES);
+
+export const chargeEventSchema = z.object({
+  specVersion: z.literal(EVENT_SPEC_VERSION),
+  type: z.enum([EVENT_TYPES.statusChanged, EVENT_TYPES.threeDsUpdated]),
+  /** Stable id of this transition: the same on every redelivery. */
+  transitionId: z.string(),
+  /** `legacy#<referenceId>` or `checkout#<merchantChargeId>`. */
+  chargeKey: z.string(),
+  flavour: z.enum(['legacy', 'checkout']),
+  /** The merchant's id for the charge: legacy `referenceId`, checkout `merchantChargeId`. */
+  chargeId: z.string(),
+  previousStatus: statusSchema.nullable(),
+  status: statusSchema.nullable(),
+  /** PicPay's own status value, as received. */
+  rawStatus: z.string().nullable(),
+  amounts: z
+    .object({
+      currency: z.literal('BRL'),
+      /** All amounts in centavos (integers). */
+      amount: z.number().int().nullable(),
+      originalAmount: z.number().int().nullable(),
+      paidAmount: z.number().int().nullable(),
+      refundedAmount: z.number().int().nullable(),
+    })
+    .nullable(),
+  authorizationId: z.string().nullable(),
+  threeDs: z
+    .object({
+      status: z.string(),
+      paresStatus: z.string().nullable(),
+      eci: z.string().nullable(),
+      picpayChargeId: z.string().nullable(),
+    })
+    .nullable(),
+  /** When PicPay says it happened (checkout `eventDate`), or when the legacy status was read. */
+  occurredAt: z.string(),
+  /** When this pipeline recorded the transition. */
+  recordedAt: z.string(),
+  source: z.object({
+    /** `TransactionUpdateMessage`, `Challenge3dsUpdateMessage` or `LegacyCallback`. */
+    eventType: z.string(),
+    requestId: z.string(),
+  }),
+});
+
+export type ChargeEvent = z.infer<typeof chargeEventSchema>;
+
+/** SNS message attributes, for subscription filter policies. */
+export function eventAttributes(event: ChargeEvent): Record<string, string> {
+  return {
+    type: event.type,
+    status: event.status ?? 'NONE',
+    previousStatus: event.previousStatus ?? 'NONE',
+    flavour: event.flavour,
+    eventType: event.source.eventType,
+  };
+}

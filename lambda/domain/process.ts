@@ -1,0 +1,118 @@
+import type { ChargeState } from './charge.js';
+import { decide } from './charge.js';
+import type { Envelope } from './envelope.js';
+import { ConcurrentUpdateError, UnprocessableNotificationError } from './errors.js';
+import type { ChargeEvent } from './events.js';
+import { type Observation, observeCheckout, observeLegacy, parseCheckout, parseLegacyCallback } from './observation.js';
+import type { LegacyStatus } from './payloads.js';
+
+/* Ports: implemented in lambda/adapters, faked in tests. */
+
+export interface StoredCharge {
+  readonly state: ChargeState;
+  readonly version: number;
+}
+
+export interface ChargeRepository {
+  load(chargeKey: string): Promise<StoredCharge | null>;
+  /** Single-item conditional write; `expectedVersion` null means "must not exist yet". */
+  save(state: ChargeState, expectedVersion: number | null): Promise<void>;
+  /** Drops published events from the charge's outbox. */
+  markPublished(chargeKey: string, transitionIds: readonly string[]): Promise<void>;
+}
+
+export interface ParkedNotification {
+  readonly parkedAt: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly envelope: Envelope;
+}
+
+export interface ParkingLot {
+  park(notification: ParkedNotification): Promise<void>;
+}
+
+export interface EventPublisher {
+  publish(event: ChargeEvent): Promise<void>;
+}
+
+export interface LegacyStatusSource {
+  /** Throws UnprocessableNotificationError('unknown_reference') when PicPay does not know it. */
+  fetchStatus(referenceId: string): Promise<LegacyStatus>;
+}
+
+export interface ProcessDeps {
+  readonly charges: ChargeRepository;
+  readonly parking: ParkingLot;
+  readonly publisher: EventPublisher;
+  readonly legacyStatus: LegacyStatusSource;
+  readonly now: () => number;
+}
+
+export type ProcessOutcome =
+  | { readonly kind: 'applied' | 'ignored' | 'duplicate'; readonly chargeKey: string; readonly published: number; readonly reason?: string }
+  | { readonly kind: 'parked'; readonly reason: string; readonly message: string };
+
+const MAX_CONFLICT_RETRIES = 5;
+
+/**
+ * Processes one queued notification end to end. Throws on anything a retry may fix (the
+ * message then returns to the queue and, after the receive limit, to the DLQ); parks what a
+ * retry can never fix.
+ */
+export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Promise<ProcessOutcome> {
+  let observation: Observation;
+  try {
+    observation = await observe(envelope, deps);
+  } catch (error) {
+    if (!(error instanceof UnprocessableNotificationError)) throw error;
+    await deps.parking.park({
+      parkedAt: new Date(deps.now()).toISOString(),
+      reason: error.code,
+      message: error.message,
+      envelope,
+    });
+    return { kind: 'parked', reason: error.code, message: error.message };
+  }
+
+  for (let attempt = 0; ; attempt++) {
+    const stored = await deps.charges.load(observation.chargeKey);
+    const decision = decide(stored?.state ?? null, observation, new Date(deps.now()).toISOString());
+    if (decision.kind === 'duplicate') {
+      // A redelivery after a failed publish lands here: finish what the first attempt began.
+      const published = await flushOutbox(stored!.state, deps);
+      return { kind: 'duplicate', chargeKey: observation.chargeKey, published };
+    }
+    try {
+      await deps.charges.save(decision.state, stored?.version ?? null);
+    } catch (error) {
+      if (error instanceof ConcurrentUpdateError && attempt < MAX_CONFLICT_RETRIES) continue;
+      throw error;
+    }
+    const published = await flushOutbox(decision.state, deps);
+    return decision.kind === 'ignored'
+      ? { kind: 'ignored', chargeKey: observation.chargeKey, published, reason: decision.reason }
+      : { kind: 'applied', chargeKey: observation.chargeKey, published };
+  }
+}
+
+async function observe(envelope: Envelope, deps: ProcessDeps): Promise<Observation> {
+  const receivedAtMs = Date.parse(envelope.receivedAt);
+  if (envelope.flavour === 'checkout') {
+    return observeCheckout(envelope, parseCheckout(envelope), Number.isNaN(receivedAtMs) ? deps.now() : receivedAtMs);
+  }
+  const callback = parseLegacyCallback(envelope);
+  const reported = await deps.legacyStatus.fetchStatus(callback.referenceId);
+  return observeLegacy(envelope, callback, reported, deps.now());
+}
+
+/** Publishes every pending event in order, then clears them from the outbox in one write. */
+async function flushOutbox(state: ChargeState, deps: ProcessDeps): Promise<number> {
+  if (state.outbox.length === 0) return 0;
+  for (const event of state.outbox) await deps.publisher.publish(event);
+  await deps.charges.markPublished(
+    state.chargeKey,
+    state.outbox.map((e) => e.transitionId),
+  );
+  return state.outbox.length;
+}

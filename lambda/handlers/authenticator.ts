@@ -1,0 +1,122 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { METRICS_NAMESPACE, ROUTES } from '../../lib/pipeline-spec.js';
+import { type NotificationQueue, SqsNotificationQueue, sqsClient } from '../adapters/sqs-queue.js';
+import { SecretTokenStore, secretsClient, type TokenStore, tokensFor } from '../adapters/token-store.js';
+import { loadAuthenticatorConfig } from '../config.js';
+import { AppError, NotConfiguredError, publicMessage } from '../domain/errors.js';
+import { normalizeHeaders } from '../domain/headers.js';
+import { decideIngest, presentedToken } from '../domain/ingest.js';
+
+export interface AuthenticatorDeps {
+  readonly tokens: TokenStore;
+  readonly queue: NotificationQueue;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly maxBodyBytes: number;
+  readonly now: () => number;
+}
+
+const json = (statusCode: number, body: Record<string, unknown>, requestId: string): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+  body: JSON.stringify(body),
+});
+
+/**
+ * POST /callback and POST /webhook: check the token, enqueue, answer. Never throws; answers
+ * 200 only after SQS accepted the message, 5xx only when PicPay should retry.
+ */
+export function createAuthenticator(deps: AuthenticatorDeps) {
+  const { logger, metrics } = deps;
+  const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
+
+  return async function authenticate(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    const requestId = event.requestContext?.requestId ?? 'unknown';
+    const sourceIp = event.requestContext?.identity?.sourceIp ?? 'unknown';
+    logger.setCorrelationId(requestId);
+    const route = ROUTES.find((r) => r.path === event.resource && r.method === event.httpMethod);
+    if (!route) {
+      logger.warn('Request for an unknown route', { resource: event.resource, method: event.httpMethod, sourceIp });
+      return json(404, { message: 'Not found' }, requestId);
+    }
+    const flavour = route.flavour;
+    const context = { flavour, requestId, sourceIp };
+    count('NotificationsReceived');
+    try {
+      const headers = normalizeHeaders(event.headers);
+      if (presentedToken(flavour, headers) === undefined) {
+        count('NotificationsRejected');
+        logger.warn('Rejected notification: missing token', { ...context, reason: 'missing_token' });
+        return json(401, { message: 'Unauthorized' }, requestId);
+      }
+      const valid = tokensFor(await deps.tokens.get(), flavour);
+      if (valid.length === 0) throw new NotConfiguredError(`No ${flavour} token is configured in the tokens secret`);
+
+      const decision = decideIngest(
+        {
+          flavour,
+          headers,
+          body: event.body,
+          isBase64Encoded: event.isBase64Encoded === true,
+          requestId,
+          receivedAt: new Date(deps.now()).toISOString(),
+        },
+        valid,
+        deps.maxBodyBytes,
+      );
+      switch (decision.kind) {
+        case 'unauthorized':
+          count('NotificationsRejected');
+          logger.warn('Rejected notification: wrong token', { ...context, reason: decision.reason });
+          return json(401, { message: 'Unauthorized' }, requestId);
+        case 'too_large':
+          count('PayloadTooLarge');
+          logger.error('Authenticated notification over the size limit', {
+            ...context,
+            bytes: decision.bytes,
+            limit: deps.maxBodyBytes,
+          });
+          return json(413, { message: `Payload too large (limit ${deps.maxBodyBytes} bytes)` }, requestId);
+        case 'accept': {
+          const messageId = await deps.queue.send(decision.envelope);
+          count('NotificationsAccepted');
+          logger.info('Notification accepted', { ...context, eventType: decision.envelope.eventType, messageId });
+          return json(200, { received: true, requestId }, requestId);
+        }
+      }
+    } catch (error) {
+      if (error instanceof NotConfiguredError) count('TokensNotConfigured');
+      else count('EnqueueFailures');
+      const appError = error instanceof AppError ? error : undefined;
+      logger.error('Notification not accepted; PicPay will retry', {
+        ...context,
+        code: appError?.code ?? 'internal_error',
+        error: error as Error,
+      });
+      const status = appError ? appError.statusCode : 500;
+      return json(status, { message: appError ? publicMessage(appError) : 'Internal error' }, requestId);
+    }
+  };
+}
+
+const config = loadAuthenticatorConfig();
+const logger = new Logger({ serviceName: 'picpay-webhooks-authenticator' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'authenticator' });
+
+export const handler = middy(
+  createAuthenticator({
+    tokens: new SecretTokenStore(secretsClient, config.secretId, config.secretMaxAgeSeconds),
+    queue: new SqsNotificationQueue(sqsClient, config.queueUrl),
+    logger,
+    metrics,
+    maxBodyBytes: config.maxBodyBytes,
+    now: Date.now,
+  }),
+)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

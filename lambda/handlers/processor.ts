@@ -1,0 +1,115 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { METRICS_NAMESPACE } from '../../lib/pipeline-spec.js';
+import { DynamoChargeStore, documentClient, dynamoClient } from '../adapters/charge-store.js';
+import { PicPayStatusClient } from '../adapters/picpay-client.js';
+import { SnsEventPublisher, snsClient } from '../adapters/sns-publisher.js';
+import { SecretTokenStore, secretsClient } from '../adapters/token-store.js';
+import { loadProcessorConfig } from '../config.js';
+import { parseEnvelope } from '../domain/envelope.js';
+import { AppError } from '../domain/errors.js';
+import { type ProcessDeps, processEnvelope } from '../domain/process.js';
+
+export interface ProcessorDeps extends ProcessDeps {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly maxReceiveCount: number;
+}
+
+/**
+ * SQS batch handler: each record is processed on its own and reported back as a partial
+ * batch failure when a retry may help, so one bad message never holds up the others.
+ */
+export function createProcessor(deps: ProcessorDeps) {
+  const { logger, metrics } = deps;
+  const count = (name: string, n = 1) => metrics.addMetric(name, MetricUnit.Count, n);
+  const batch = new BatchProcessor(EventType.SQS);
+
+  async function processRecord(record: SQSRecord): Promise<void> {
+    const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
+    let requestId: string | undefined;
+    try {
+      const envelope = parseEnvelope(record.body);
+      requestId = envelope.requestId;
+      const outcome = await processEnvelope(envelope, deps);
+      const context = { messageId: record.messageId, requestId, flavour: envelope.flavour, receiveCount };
+      switch (outcome.kind) {
+        case 'applied':
+          count('Transitions');
+          logger.info('Transition recorded', { ...context, chargeKey: outcome.chargeKey, published: outcome.published });
+          break;
+        case 'ignored':
+          count('IgnoredLateEvents');
+          logger.info('Late notification recorded as ignored', { ...context, chargeKey: outcome.chargeKey, reason: outcome.reason });
+          break;
+        case 'duplicate':
+          count('Duplicates');
+          logger.info('Duplicate notification', { ...context, chargeKey: outcome.chargeKey, republished: outcome.published });
+          break;
+        case 'parked':
+          count('ParkedNotifications');
+          logger.warn('Notification parked for an operator', { ...context, reason: outcome.reason, detail: outcome.message });
+          break;
+      }
+      if (outcome.kind !== 'parked' && outcome.published > 0) count('EventsPublished', outcome.published);
+    } catch (error) {
+      const code = error instanceof AppError ? error.code : 'internal_error';
+      count('ProcessingFailures');
+      if (code === 'picpay_unauthorized' || code === 'dependency_unavailable') count('PicPayApiErrors');
+      const deadLetter = receiveCount >= deps.maxReceiveCount;
+      logger.error(deadLetter ? 'Processing failed; the message goes to the DLQ' : 'Processing failed; the message will be retried', {
+        messageId: record.messageId,
+        requestId,
+        receiveCount,
+        maxReceiveCount: deps.maxReceiveCount,
+        code,
+        error: error as Error,
+      });
+      throw error;
+    }
+  }
+
+  return async function processBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    return processPartialResponse(event, processRecord, batch, { context, throwOnFullBatchFailure: false });
+  };
+}
+
+const config = loadProcessorConfig();
+const logger = new Logger({ serviceName: 'picpay-webhooks-processor' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'processor' });
+const tracer = new Tracer({ serviceName: 'picpay-webhooks-processor' });
+tracer.captureAWSv3Client(dynamoClient);
+tracer.captureAWSv3Client(snsClient);
+tracer.captureAWSv3Client(secretsClient);
+
+const tokens = new SecretTokenStore(secretsClient, config.secretId, config.secretMaxAgeSeconds);
+const store = new DynamoChargeStore(documentClient, config.tableName);
+
+export const handler = middy(
+  createProcessor({
+    charges: store,
+    parking: store,
+    publisher: new SnsEventPublisher(snsClient, config.topicArn),
+    legacyStatus: new PicPayStatusClient({
+      baseUrl: config.picpayBaseUrl,
+      timeoutMs: config.picpayTimeoutMs,
+      token: async () => (await tokens.get()).picpay,
+      onAttemptFailed: ({ attempt, reason, httpStatus }) =>
+        logger.warn('PicPay status API attempt failed', { attempt, reason, httpStatus }),
+    }),
+    now: Date.now,
+    logger,
+    metrics,
+    maxReceiveCount: config.maxReceiveCount,
+  }),
+)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

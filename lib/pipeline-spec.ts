@@ -1,0 +1,84 @@
+/**
+ * The one definition of the pipeline that both the CDK stack (lib/) and the local runtime
+ * (local/) read, so the two cannot drift: routes, handler entry points, timeouts, queue
+ * settings, table keys and environment variable names.
+ *
+ * Keep this file free of aws-cdk-lib imports: the local runtime loads it without CDK.
+ */
+
+export type Flavour = 'legacy' | 'checkout';
+
+export interface RouteSpec {
+  readonly method: 'POST';
+  /** Path without the stage prefix. */
+  readonly path: string;
+  readonly flavour: Flavour;
+}
+
+/** Public webhook routes. Both are proxied to the authenticator. */
+export const ROUTES: readonly RouteSpec[] = [
+  { method: 'POST', path: '/callback', flavour: 'legacy' },
+  { method: 'POST', path: '/webhook', flavour: 'checkout' },
+];
+
+export interface HandlerSpec {
+  /** Source file, relative to the repository root. */
+  readonly entry: string;
+  readonly exportName: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+}
+
+export const HANDLERS = {
+  authenticator: {
+    entry: 'lambda/handlers/authenticator.ts',
+    exportName: 'handler',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+  },
+  processor: {
+    entry: 'lambda/handlers/processor.ts',
+    exportName: 'handler',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+  },
+} as const satisfies Record<string, HandlerSpec>;
+
+export const QUEUE = {
+  /** Receives before a message moves to the dead-letter queue. */
+  maxReceiveCount: 5,
+  /** AWS guidance: at least six times the consumer's timeout. */
+  visibilityTimeoutSeconds: 6 * HANDLERS.processor.timeoutSeconds,
+  retentionDays: 14,
+  dlqRetentionDays: 14,
+  batchSize: 10,
+  maxBatchingWindowSeconds: 1,
+} as const;
+
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+} as const;
+
+/** Environment variables the handlers read at cold start (see lambda/config.ts). */
+export const ENV = {
+  queueUrl: 'QUEUE_URL',
+  tableName: 'TABLE_NAME',
+  topicArn: 'TOPIC_ARN',
+  secretId: 'TOKENS_SECRET_ID',
+  picpayBaseUrl: 'PICPAY_BASE_URL',
+  picpayTimeoutMs: 'PICPAY_TIMEOUT_MS',
+  maxBodyBytes: 'MAX_BODY_BYTES',
+  secretMaxAgeSeconds: 'SECRET_MAX_AGE_SECONDS',
+  maxReceiveCount: 'MAX_RECEIVE_COUNT',
+} as const;
+
+export const DEFAULTS = {
+  picpayBaseUrl: 'https://appws.picpay.com',
+  picpayTimeoutMs: 5000,
+  maxBodyBytes: 64 * 1024,
+  secretMaxAgeSeconds: 60,
+} as const;
+
+/** Metric namespace shared by both functions and the dashboard. */
+export const METRICS_NAMESPACE = 'PicPayWebhooks';
