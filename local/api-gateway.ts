@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { HANDLERS, ROUTES, type RouteSpec } from '../lib/pipeline-spec.js';
+import { close, listen, readBody, sendJson } from './http.js';
+import { lambdaContext } from './lambda-context.js';
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** API Gateway's own payload limit for REST APIs. */
+const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
+
+export function toProxyEvent(req: IncomingMessage, route: RouteSpec, body: Buffer, stage: string): APIGatewayProxyEvent {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    const value = req.rawHeaders[i + 1]!;
+    headers[name] = value; // API Gateway keeps the last value in `headers`
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  const query = [...url.searchParams.entries()];
+  return {
+    resource: route.path,
+    path: url.pathname,
+    httpMethod: req.method ?? 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: query.length ? Object.fromEntries(query) : null,
+    multiValueQueryStringParameters: query.length
+      ? query.reduce<Record<string, string[]>>((acc, [k, v]) => ((acc[k] ??= []).push(v), acc), {})
+      : null,
+    pathParameters: null,
+    stageVariables: null,
+    body: body.length ? body.toString('utf8') : null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: `HTTP/${req.httpVersion}`,
+      httpMethod: req.method ?? 'GET',
+      path: `/${stage}${url.pathname}`,
+      stage,
+      requestId: randomUUID(),
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: route.path,
+      identity: {
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? null,
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        user: null,
+        userArn: null,
+      },
+    },
+  };
+}
+
+export interface LocalApi {
+  readonly baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves the routes from lib/pipeline-spec.ts and hands each request, as an API Gateway REST
+ * proxy event, to the same handler Lambda runs. Unknown paths get what API Gateway answers
+ * (403 "Missing Authentication Token").
+ */
+export async function startLocalApi(handler: ProxyHandler, port: number, host: string): Promise<LocalApi> {
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://local').pathname.replace(/\/+$/, '') || '/';
+    const route = ROUTES.find((r) => r.path === path && r.method === req.method);
+    if (!route) return sendJson(res, 403, { message: 'Missing Authentication Token' });
+    const body = await readBody(req, API_GATEWAY_MAX_BYTES);
+    if (body === 'too_large') return sendJson(res, 413, { message: 'Request Too Long' });
+    try {
+      const result = await handler(toProxyEvent(req, route, body, 'local'), lambdaContext('authenticator', HANDLERS.authenticator));
+      res.writeHead(result.statusCode, (result.headers ?? {}) as Record<string, string>);
+      res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+    } catch (error) {
+      // What API Gateway returns when the integration fails.
+      console.error('[local] authenticator threw:', error);
+      sendJson(res, 502, { message: 'Internal server error' });
+    }
+  });
+  const bound = await listen(server, port, host);
+  return { baseUrl: `http://${host}:${bound}`, stop: () => close(server) };
+}

@@ -1,0 +1,104 @@
+import { createServer } from 'node:http';
+import { close, listen, readBody, sendJson } from './http.js';
+
+/**
+ * A local stand-in for PicPay's legacy status endpoint,
+ * `GET /ecommerce/public/payments/{referenceId}/status` with `x-picpay-token`, answering the
+ * way PicPay documents it (401 with its message for a bad token). Unknown references get 404
+ * (undocumented by PicPay). Control endpoints, under `/_sandbox`, set a payment's status:
+ *
+ *   PUT  /_sandbox/payments/{referenceId}   {"status":"paid","authorizationId":"…","summary":{…}}
+ *   GET  /_sandbox/payments                  list all
+ *   POST /_sandbox/faults                    {"statusCode":503,"count":2} fail the next N lookups
+ */
+export interface SandboxPayment {
+  status: string;
+  authorizationId?: string | null;
+  summary?: { authorized?: number; paid?: number; refunded?: number } | null;
+}
+
+export interface PicPaySandbox {
+  readonly baseUrl: string;
+  setPayment(referenceId: string, payment: SandboxPayment): void;
+  getPayment(referenceId: string): SandboxPayment | undefined;
+  /** Fail the next `count` status lookups with `statusCode` (0 = drop the connection). */
+  injectFaults(statusCode: number, count: number): void;
+  readonly lookups: number;
+  stop(): Promise<void>;
+}
+
+/** The example payment from PicPay's notification page, so its curl completes offline. */
+export const EXAMPLE_PAYMENT = {
+  referenceId: '102030',
+  status: 'paid',
+  authorizationId: '555008cef7f321d00ef236333',
+} as const;
+
+export async function startPicPaySandbox(picpayToken: string, host = '127.0.0.1', port = 0): Promise<PicPaySandbox> {
+  const payments = new Map<string, SandboxPayment>([
+    [EXAMPLE_PAYMENT.referenceId, { status: EXAMPLE_PAYMENT.status, authorizationId: EXAMPLE_PAYMENT.authorizationId }],
+  ]);
+  const faults = { statusCode: 0, remaining: 0 };
+  let lookups = 0;
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const status = /^\/ecommerce\/public\/payments\/([^/]+)\/status$/.exec(url.pathname);
+    if (status && req.method === 'GET') {
+      lookups++;
+      if (faults.remaining > 0) {
+        faults.remaining--;
+        if (faults.statusCode === 0) return req.socket.destroy();
+        return sendJson(res, faults.statusCode, { message: 'Erro interno (sandbox fault)' });
+      }
+      if (req.headers['x-picpay-token'] !== picpayToken) {
+        return sendJson(res, 401, { message: 'O Token informado é inválido' });
+      }
+      const referenceId = decodeURIComponent(status[1]!);
+      const payment = payments.get(referenceId);
+      if (!payment) return sendJson(res, 404, { message: 'Pagamento não encontrado' });
+      return sendJson(res, 200, { referenceId, ...payment });
+    }
+    const control = /^\/_sandbox\/payments\/([^/]+)$/.exec(url.pathname);
+    if (control && req.method === 'PUT') {
+      const raw = await readBody(req, 64 * 1024);
+      try {
+        const body = JSON.parse(raw === 'too_large' ? '' : raw.toString('utf8')) as SandboxPayment;
+        if (typeof body.status !== 'string' || body.status === '') throw new Error('status required');
+        payments.set(decodeURIComponent(control[1]!), body);
+        return sendJson(res, 200, { referenceId: decodeURIComponent(control[1]!), ...body });
+      } catch {
+        return sendJson(res, 400, { message: 'Body must be JSON with a "status" string' });
+      }
+    }
+    if (url.pathname === '/_sandbox/payments' && req.method === 'GET') {
+      return sendJson(res, 200, Object.fromEntries(payments));
+    }
+    if (url.pathname === '/_sandbox/faults' && req.method === 'POST') {
+      const raw = await readBody(req, 4096);
+      try {
+        const body = JSON.parse(raw === 'too_large' ? '' : raw.toString('utf8')) as { statusCode: number; count: number };
+        faults.statusCode = Number(body.statusCode);
+        faults.remaining = Number(body.count);
+        return sendJson(res, 200, faults);
+      } catch {
+        return sendJson(res, 400, { message: 'Body must be {"statusCode": number, "count": number}' });
+      }
+    }
+    return sendJson(res, 404, { message: 'Not found' });
+  });
+  const boundPort = await listen(server, port, host);
+  return {
+    baseUrl: `http://${host}:${boundPort}`,
+    setPayment: (referenceId, payment) => void payments.set(referenceId, payment),
+    getPayment: (referenceId) => payments.get(referenceId),
+    injectFaults(statusCode, count) {
+      faults.statusCode = statusCode;
+      faults.remaining = count;
+    },
+    get lookups() {
+      return lookups;
+    },
+    stop: () => close(server),
+  };
+}

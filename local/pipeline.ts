@@ -1,0 +1,265 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+import type { Server } from 'node:http';
+import { ENV, HANDLERS, QUEUE, TABLE } from '../lib/pipeline-spec.js';
+import { close, listen } from './http.js';
+import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
+import { lambdaContext } from './lambda-context.js';
+import { type PicPaySandbox, startPicPaySandbox } from './picpay-sandbox.js';
+import { startSecretsEmulator } from './secrets-emulator.js';
+import { type SqsHandler, startPoller } from './sqs-poller.js';
+
+/** Development tokens: the ones in PicPay's own examples, so their curls work as printed. */
+export const LOCAL_TOKENS = {
+  sellerToken: '4ef4edbd-5cda-42da-860b-0e8d7b90c784',
+  checkoutToken: 'a45c2dee-6435-1234-5678-b2a5f0ae7a8a',
+  picpayToken: 'local-picpay-token',
+} as const;
+
+export interface LocalPipelineOptions {
+  /** Port for the webhook API; 0 picks a free one. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Seconds before a failed message is retried locally (Lambda waits the visibility timeout). */
+  readonly retryDelaySeconds?: number;
+  /** Concurrent processor pollers (Lambda would scale out). */
+  readonly processorConcurrency?: number;
+  /** Powertools log level for the handlers (default WARN; INFO shows every notification). */
+  readonly logLevel?: string;
+  readonly onEvent?: (event: TappedEvent) => void;
+  readonly onError?: (error: unknown) => void;
+}
+
+/** A message as a topic subscriber receives it. */
+export interface TappedEvent {
+  readonly body: Record<string, unknown>;
+  readonly attributes: Record<string, string>;
+}
+
+export interface LocalPipeline {
+  readonly urls: { readonly api: string; readonly callback: string; readonly webhook: string; readonly picpay: string };
+  readonly endpoints: { readonly sqs: string; readonly sns: string; readonly dynamodb: string; readonly secretsManager: string };
+  readonly resources: {
+    readonly queueUrl: string;
+    readonly deadLetterQueueUrl: string;
+    readonly tableName: string;
+    readonly topicArn: string;
+    readonly secretId: string;
+    readonly tapQueueUrl: string;
+  };
+  readonly tokens: typeof LOCAL_TOKENS;
+  readonly sandbox: PicPaySandbox;
+  /** Every event published to the topic so far, as a subscriber received it. */
+  readonly events: readonly TappedEvent[];
+  /** Resolves when `predicate` holds for the received events, or rejects after `timeoutMs`. */
+  waitForEvents(predicate: (events: readonly TappedEvent[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** Replaces the tokens secret (as an operator's put-secret-value would). */
+  setSecret(value: unknown): void;
+  stop(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+
+export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
+  const host = options.host ?? '127.0.0.1';
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    // Emulators, each on a free loopback port.
+    const ddbServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+    const ddbPort = await listen(ddbServer, 0, host);
+    stops.push(() => close(ddbServer));
+    const fauxqs = await startFauxqs({ port: 0, host, logger: false });
+    stops.push(() => fauxqs.stop());
+    const secrets = await startSecretsEmulator(host);
+    stops.push(() => secrets.stop());
+    const sandbox = await startPicPaySandbox(LOCAL_TOKENS.picpayToken, host);
+    stops.push(() => sandbox.stop());
+
+    const endpoints = {
+      sqs: fauxqs.address,
+      sns: fauxqs.address,
+      dynamodb: `http://${host}:${ddbPort}`,
+      secretsManager: secrets.endpoint,
+    };
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const sqs = new SQSClient({ region: REGION, endpoint: endpoints.sqs, credentials, useQueueUrlAsEndpoint: false });
+    const sns = new SNSClient({ region: REGION, endpoint: endpoints.sns, credentials });
+    const ddb = new DynamoDBClient({ region: REGION, endpoint: endpoints.dynamodb, credentials });
+    stops.push(async () => {
+      sqs.destroy();
+      sns.destroy();
+      ddb.destroy();
+    });
+
+    // Resources, with the settings the CDK stack uses (lib/pipeline-spec.ts).
+    const tableName = 'picpay-webhooks-charges';
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE.sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-dlq' }));
+    const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
+    const queue = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'picpay-webhooks-notifications',
+        Attributes: {
+          VisibilityTimeout: String(QUEUE.visibilityTimeoutSeconds),
+          MessageRetentionPeriod: String(QUEUE.retentionDays * 86400),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: QUEUE.maxReceiveCount }),
+        },
+      }),
+    );
+    const mainArn = await queueArn(sqs, queue.QueueUrl!);
+    const topic = await sns.send(new CreateTopicCommand({ Name: 'picpay-webhooks-charge-events' }));
+    const tap = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-events-tap' }));
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: topic.TopicArn!,
+        Protocol: 'sqs',
+        Endpoint: await queueArn(sqs, tap.QueueUrl!),
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
+    const secretId = 'picpay-webhooks/tokens';
+    secrets.put(secretId, JSON.stringify(LOCAL_TOKENS));
+
+    // The handlers read this at cold start, exactly as in Lambda (see lambda/config.ts).
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+      AWS_ENDPOINT_URL_SNS: endpoints.sns,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+      [ENV.queueUrl]: queue.QueueUrl!,
+      [ENV.tableName]: tableName,
+      [ENV.topicArn]: topic.TopicArn!,
+      [ENV.secretId]: secretId,
+      [ENV.picpayBaseUrl]: sandbox.baseUrl,
+      [ENV.secretMaxAgeSeconds]: '2',
+      [ENV.maxReceiveCount]: String(QUEUE.maxReceiveCount),
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    });
+    delete process.env.AWS_PROFILE;
+    const { handler: authenticator } = (await import('../lambda/handlers/authenticator.js')) as { handler: ProxyHandler };
+    const { handler: processor } = (await import('../lambda/handlers/processor.js')) as { handler: SqsHandler };
+
+    const api: LocalApi = await startLocalApi(authenticator, options.port ?? 3000, host);
+    stops.push(() => api.stop());
+
+    const concurrency = options.processorConcurrency ?? 2;
+    for (let i = 0; i < concurrency; i++) {
+      const poller = startPoller({
+        client: sqs,
+        queueUrl: queue.QueueUrl!,
+        queueArn: mainArn,
+        batchSize: QUEUE.batchSize,
+        visibilityTimeoutSeconds: QUEUE.visibilityTimeoutSeconds,
+        retryDelaySeconds: options.retryDelaySeconds ?? 1,
+        handler: processor,
+        context: () => lambdaContext('processor', HANDLERS.processor),
+        onError: options.onError,
+      });
+      stops.push(() => poller.stop());
+    }
+
+    // A subscriber on the topic: collects (and reports) every published event.
+    const events: TappedEvent[] = [];
+    const tapAbort = new AbortController();
+    let tapping = true;
+    const tapLoop = (async () => {
+      while (tapping) {
+        try {
+          const out = await sqs.send(
+            new ReceiveMessageCommand({ QueueUrl: tap.QueueUrl!, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
+            { abortSignal: tapAbort.signal },
+          );
+          const messages = out.Messages ?? [];
+          for (const m of messages) {
+            const event: TappedEvent = {
+              body: JSON.parse(m.Body ?? '{}') as Record<string, unknown>,
+              attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? ''])),
+            };
+            events.push(event);
+            options.onEvent?.(event);
+          }
+          if (messages.length) {
+            await sqs.send(
+              new DeleteMessageBatchCommand({
+                QueueUrl: tap.QueueUrl!,
+                Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+              }),
+            );
+          }
+        } catch (error) {
+          if (!tapping) break;
+          options.onError?.(error);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    })();
+    stops.push(async () => {
+      tapping = false;
+      tapAbort.abort();
+      await tapLoop;
+    });
+
+    return {
+      urls: { api: api.baseUrl, callback: `${api.baseUrl}/callback`, webhook: `${api.baseUrl}/webhook`, picpay: sandbox.baseUrl },
+      endpoints,
+      resources: {
+        queueUrl: queue.QueueUrl!,
+        deadLetterQueueUrl: dlq.QueueUrl!,
+        tableName,
+        topicArn: topic.TopicArn!,
+        secretId,
+        tapQueueUrl: tap.QueueUrl!,
+      },
+      tokens: LOCAL_TOKENS,
+      sandbox,
+      events,
+      async waitForEvents(predicate, timeoutMs = 15000) {
+        const deadline = Date.now() + timeoutMs;
+        while (!predicate(events)) {
+          if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for events (have ${events.length})`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      },
+      setSecret: (value) => secrets.put(secretId, typeof value === 'string' ? value : JSON.stringify(value)),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  return out.Attributes!.QueueArn!;
+}
