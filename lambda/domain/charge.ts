@@ -115,6 +115,15 @@ export function decide(current: ChargeState | null, observation: Observation, no
         : `older than the current ${base.status} (same precedence, earlier or equal occurredAt)`;
     return { kind: 'ignored', state: record({}, entry('ignored', reason, status)), reason };
   }
+  if (
+    status === base.status &&
+    sameAmounts(observation.amounts, base.amounts) &&
+    (observation.authorizationId ?? base.authorizationId) === base.authorizationId
+  ) {
+    // A newer notification that changes nothing a consumer can see: no event.
+    const reason = `no change (still ${status})`;
+    return { kind: 'ignored', state: record({ order }, entry('ignored', reason, status)), reason };
+  }
 
   const next = record(
     {
@@ -163,4 +172,15 @@ function toEvent(
     recordedAt: now,
     source: { eventType: observation.eventType, requestId: observation.requestId },
   };
+}
+
+function sameAmounts(next: Amounts | null, current: Amounts | null): boolean {
+  if (next === null) return true;
+  return (
+    current !== null &&
+    next.amount === current.amount &&
+    next.originalAmount === current.originalAmount &&
+    next.paidAmount === current.paidAmount &&
+    next.refundedAmount === current.refundedAmount
+  );
 }

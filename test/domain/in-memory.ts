@@ -1,0 +1,80 @@
+import type { ChargeState } from '../../lambda/domain/charge.js';
+import { ConcurrentUpdateError } from '../../lambda/domain/errors.js';
+import type { ChargeEvent } from '../../lambda/domain/events.js';
+import type { LegacyStatus } from '../../lambda/domain/payloads.js';
+import type {
+  ChargeRepository,
+  EventPublisher,
+  LegacyStatusSource,
+  ParkedNotification,
+  ParkingLot,
+  ProcessDeps,
+  StoredCharge,
+} from '../../lambda/domain/process.js';
+import { UnprocessableNotificationError } from '../../lambda/domain/errors.js';
+
+/** In-memory ports with the same conditional-write semantics as the DynamoDB adapter. */
+export class MemoryCharges implements ChargeRepository, ParkingLot {
+  readonly items = new Map<string, StoredCharge>();
+  readonly parked: ParkedNotification[] = [];
+  writes = 0;
+
+  async load(chargeKey: string) {
+    const item = this.items.get(chargeKey);
+    return item ? structuredClone(item) : null;
+  }
+
+  async save(state: ChargeState, expectedVersion: number | null) {
+    const current = this.items.get(state.chargeKey);
+    if ((current?.version ?? null) !== expectedVersion) throw new ConcurrentUpdateError('conflict');
+    this.writes++;
+    this.items.set(state.chargeKey, { state: structuredClone(state), version: (expectedVersion ?? 0) + 1 });
+  }
+
+  async markPublished(chargeKey: string, ids: readonly string[]) {
+    const current = this.items.get(chargeKey)!;
+    this.writes++;
+    this.items.set(chargeKey, {
+      state: { ...current.state, outbox: current.state.outbox.filter((e) => !ids.includes(e.transitionId)) },
+      version: current.version + 1,
+    });
+  }
+
+  async park(notification: ParkedNotification) {
+    this.parked.push(notification);
+  }
+}
+
+export class MemoryPublisher implements EventPublisher {
+  readonly published: ChargeEvent[] = [];
+  failNext = 0;
+
+  async publish(event: ChargeEvent) {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('SNS is down');
+    }
+    this.published.push(event);
+  }
+}
+
+export class MemoryPicPay implements LegacyStatusSource {
+  readonly statuses = new Map<string, LegacyStatus>();
+  calls = 0;
+
+  async fetchStatus(referenceId: string) {
+    this.calls++;
+    const status = this.statuses.get(referenceId);
+    if (!status) throw new UnprocessableNotificationError('unknown_reference', 'unknown');
+    return status;
+  }
+}
+
+export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
+  const charges = new MemoryCharges();
+  const publisher = new MemoryPublisher();
+  const picpay = new MemoryPicPay();
+  let clock = start;
+  const deps: ProcessDeps = { charges, parking: charges, publisher, legacyStatus: picpay, now: () => (clock += 1000) };
+  return { deps, charges, publisher, picpay };
+}

@@ -1,0 +1,108 @@
+import { UnprocessableNotificationError } from '../../lambda/domain/errors.js';
+import { observeCheckout, observeLegacy, parseCheckout, parseLegacyCallback } from '../../lambda/domain/observation.js';
+import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
+
+const checkout = (body: unknown, eventType: string | null = null) =>
+  envelope({ flavour: 'checkout', eventType, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return error instanceof UnprocessableNotificationError ? error.code : `unexpected ${String(error)}`;
+  }
+}
+
+describe('parseCheckout', () => {
+  test.each([
+    ['header TransactionUpdateMessage', paymentEvent(), 'TransactionUpdateMessage', 'PAYMENT'],
+    ['header Challenge3dsUpdateMessage', THREE_DS_EVENT, 'Challenge3dsUpdateMessage', 'THREE_DS_CHALLENGE'],
+    ['no header, body PAYMENT', paymentEvent(), null, 'PAYMENT'],
+    ['no header, body THREE_DS_CHALLENGE', THREE_DS_EVENT, null, 'THREE_DS_CHALLENGE'],
+  ])('%s', (_name, body, header, type) => {
+    expect(parseCheckout(checkout(body, header)).type).toBe(type);
+  });
+
+  test.each([
+    ['invalid JSON', '{"type":', 'TransactionUpdateMessage', 'invalid_json'],
+    ['unknown header', paymentEvent(), 'SomethingElse', 'unknown_event_type'],
+    ['no header, unknown body type', { type: 'REFUND' }, null, 'unknown_event_type'],
+    ['no header, JSON array', '[1,2]', null, 'unknown_event_type'],
+    ['header and body disagree', paymentEvent(), 'Challenge3dsUpdateMessage', 'event_type_mismatch'],
+    ['PAYMENT without merchantChargeId', { ...paymentEvent(), data: { status: 'PAID' } }, null, 'unexpected_shape'],
+    ['PAYMENT with a bad eventDate', paymentEvent({ eventDate: 'yesterday' }), null, 'unexpected_shape'],
+    ['PAYMENT with a fractional amount', paymentEvent({ amount: 10.5 }), null, 'unexpected_shape'],
+  ])('parks %s as %s', (_name, body, header, code) => {
+    expect(codeOf(() => parseCheckout(checkout(body, header)))).toBe(code);
+  });
+
+  test('shape errors name the path, never the values (no PII in logs)', () => {
+    const body = { ...paymentEvent(), data: { ...paymentEvent().data, merchantChargeId: 42 } };
+    try {
+      parseCheckout(checkout(body));
+      throw new Error('should have thrown');
+    } catch (error) {
+      expect((error as Error).message).toContain('data.merchantChargeId');
+      expect((error as Error).message).not.toContain('pessoa.silva');
+    }
+  });
+});
+
+describe('observations', () => {
+  test('a PAYMENT event becomes a status observation keyed by merchantChargeId', () => {
+    const env = checkout(paymentEvent({ status: 'PAID' }));
+    const obs = observeCheckout(env, parseCheckout(env), 0);
+    expect(obs).toMatchObject({
+      kind: 'status',
+      chargeKey: `checkout#${CHARGE_ID}`,
+      status: 'PAID',
+      rawStatus: 'PAID',
+      occurredAt: '2024-07-01T19:00:00.000Z',
+      amounts: { amount: 10000, originalAmount: 10000, paidAmount: 10000, refundedAmount: 0 },
+    });
+    expect(JSON.stringify(obs)).not.toMatch(/pessoa|123456789"/);
+  });
+
+  test('dedupe keys: equal for the same content, different when anything we act on differs', () => {
+    const key = (body: unknown) => {
+      const env = checkout(body);
+      return observeCheckout(env, parseCheckout(env), 0).dedupeKey;
+    };
+    expect(key(paymentEvent())).toBe(key(paymentEvent()));
+    expect(key(paymentEvent())).not.toBe(key(paymentEvent({ status: 'PAID' })));
+    expect(key(paymentEvent())).not.toBe(key(paymentEvent({ eventDate: '2024-07-01T16:00:01-03:00' })));
+    expect(key(paymentEvent())).not.toBe(key(paymentEvent({ refundedAmount: 1 })));
+    // Same instant in another offset is the same event.
+    expect(key(paymentEvent())).toBe(key(paymentEvent({ eventDate: '2024-07-01T19:00:00Z' })));
+  });
+
+  test('a legacy callback plus the reported status, with summary amounts in centavos', () => {
+    const env = envelope({ flavour: 'legacy', body: JSON.stringify(LEGACY_CALLBACK) });
+    const obs = observeLegacy(
+      env,
+      parseLegacyCallback(env),
+      { status: 'refunded', authorizationId: 'a1', summary: { authorized: 10.5, paid: 10.5, refunded: 3.33 } },
+      Date.parse('2024-07-02T00:00:00Z'),
+    );
+    expect(obs).toMatchObject({
+      chargeKey: 'legacy#102030',
+      status: 'REFUNDED',
+      amounts: { amount: 1050, originalAmount: 1050, paidAmount: 1050, refundedAmount: 333 },
+      authorizationId: 'a1',
+      eventType: 'LegacyCallback',
+    });
+  });
+
+  test.each([
+    ['{}', 'unexpected_shape'],
+    ['{"referenceId":""}', 'unexpected_shape'],
+    ['not json', 'invalid_json'],
+  ])('legacy body %p is parked as %p', (body, code) => {
+    expect(codeOf(() => parseLegacyCallback(envelope({ flavour: 'legacy', body })))).toBe(code);
+  });
+
+  test('a numeric referenceId is accepted as a string', () => {
+    expect(parseLegacyCallback(envelope({ flavour: 'legacy', body: '{"referenceId":102030}' })).referenceId).toBe('102030');
+  });
+});
