@@ -87,6 +87,8 @@ export class PicPayStatusClient implements LegacyStatusSource {
   }
 }
 
+/** By name, not instanceof: fetch rejects with a DOMException, which may come from another realm. */
 function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
+  return name === 'TimeoutError' || name === 'AbortError';
 }

@@ -67,6 +67,11 @@ export class SecretTokenStore implements TokenStore {
     }
     return tokensFromSecret(json);
   }
+
+  /** Forget the cached value (tests; an operator-triggered refresh). */
+  clearCache(): void {
+    this.provider.clearCache();
+  }
 }
 
 export function tokensFor(tokens: Tokens, flavour: Flavour): readonly string[] {

@@ -107,10 +107,11 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
 const config = loadAuthenticatorConfig();
 const logger = new Logger({ serviceName: 'picpay-webhooks-authenticator' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'authenticator' });
+export const tokenStore = new SecretTokenStore(secretsClient, config.secretId, config.secretMaxAgeSeconds);
 
 export const handler = middy(
   createAuthenticator({
-    tokens: new SecretTokenStore(secretsClient, config.secretId, config.secretMaxAgeSeconds),
+    tokens: tokenStore,
     queue: new SqsNotificationQueue(sqsClient, config.queueUrl),
     logger,
     metrics,

@@ -89,7 +89,7 @@ tracer.captureAWSv3Client(dynamoClient);
 tracer.captureAWSv3Client(snsClient);
 tracer.captureAWSv3Client(secretsClient);
 
-const tokens = new SecretTokenStore(secretsClient, config.secretId, config.secretMaxAgeSeconds);
+export const tokenStore = new SecretTokenStore(secretsClient, config.secretId, config.secretMaxAgeSeconds);
 const store = new DynamoChargeStore(documentClient, config.tableName);
 
 export const handler = middy(
@@ -100,7 +100,7 @@ export const handler = middy(
     legacyStatus: new PicPayStatusClient({
       baseUrl: config.picpayBaseUrl,
       timeoutMs: config.picpayTimeoutMs,
-      token: async () => (await tokens.get()).picpay,
+      token: async () => (await tokenStore.get()).picpay,
       onAttemptFailed: ({ attempt, reason, httpStatus }) =>
         logger.warn('PicPay status API attempt failed', { attempt, reason, httpStatus }),
     }),

@@ -1,0 +1,141 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CHECKOUT_TOKEN, LEGACY_CALLBACK, paymentEvent, SELLER_TOKEN, THREE_DS_EVENT } from '../fixtures.js';
+import { apiEvent, context } from './events.js';
+import { captureOutput } from './log-capture.js';
+
+const sqs = mockClient(SQSClient);
+const secrets = mockClient(SecretsManagerClient);
+
+Object.assign(process.env, {
+  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/notifications',
+  TOKENS_SECRET_ID: 'tokens-secret',
+  SECRET_MAX_AGE_SECONDS: '1',
+  MAX_BODY_BYTES: '4096',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+});
+const { handler, tokenStore } = (await import('../../lambda/handlers/authenticator.js')) as {
+  handler: (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>;
+  tokenStore: { clearCache(): void };
+};
+
+const secretValue = (value: unknown) =>
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(value), Name: 'tokens-secret' });
+
+const TOKENS = { sellerToken: [SELLER_TOKEN, 'rotated-seller'], checkoutToken: CHECKOUT_TOKEN, picpayToken: 'p' };
+let logs: ReturnType<typeof captureOutput>;
+
+beforeEach(() => {
+  sqs.reset();
+  secrets.reset();
+  secretValue(TOKENS);
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+  logs = captureOutput();
+  tokenStore.clearCache();
+});
+afterEach(() => logs.restore());
+
+const legacy = (headers: Record<string, string>, body: string | null = JSON.stringify(LEGACY_CALLBACK)) =>
+  apiEvent('/callback', headers, body);
+const webhook = (headers: Record<string, string>, body: unknown = paymentEvent()) =>
+  apiEvent('/webhook', headers, typeof body === 'string' ? body : JSON.stringify(body));
+const sentBodies = () => sqs.commandCalls(SendMessageCommand).map((c) => JSON.parse(c.args[0].input.MessageBody!));
+
+describe('authenticator handler', () => {
+  test.each([
+    ['legacy, right token', legacy({ 'x-seller-token': SELLER_TOKEN }), 200, 1],
+    ['legacy, rotated second token', legacy({ 'x-seller-token': 'rotated-seller' }), 200, 1],
+    ['legacy, header in upper case', legacy({ 'X-SELLER-TOKEN': SELLER_TOKEN }), 200, 1],
+    ['legacy, wrong token', legacy({ 'x-seller-token': 'nope' }), 401, 0],
+    ['legacy, no token', legacy({}), 401, 0],
+    ['legacy, checkout token', legacy({ 'x-seller-token': CHECKOUT_TOKEN }), 401, 0],
+    ['checkout, raw token', webhook({ authorization: CHECKOUT_TOKEN, 'event-type': 'TransactionUpdateMessage' }), 200, 1],
+    ['checkout, Bearer token', webhook({ Authorization: `Bearer ${CHECKOUT_TOKEN}`, event_type: 'Challenge3dsUpdateMessage' }, THREE_DS_EVENT), 200, 1],
+    ['checkout, wrong token', webhook({ authorization: 'wrong' }), 401, 0],
+    ['checkout, seller token', webhook({ authorization: SELLER_TOKEN }), 401, 0],
+    ['checkout, no body', webhook({ authorization: CHECKOUT_TOKEN }, ''), 200, 1],
+    ['authenticated but invalid JSON (parked by the processor)', webhook({ authorization: CHECKOUT_TOKEN }, '{oops'), 200, 1],
+    ['authenticated, over the size limit', legacy({ 'x-seller-token': SELLER_TOKEN }, 'x'.repeat(5000)), 413, 0],
+    ['unknown route', apiEvent('/other', { 'x-seller-token': SELLER_TOKEN }, '{}'), 404, 0],
+  ])('%s -> %i', async (_name, event, status, enqueued) => {
+    const result = await handler(event, context);
+    expect(result.statusCode).toBe(status);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(enqueued);
+    expect(result.headers?.['x-request-id']).toBe('apigw-req-1');
+  });
+
+  test('enqueues the envelope the processor expects', async () => {
+    await handler(webhook({ authorization: CHECKOUT_TOKEN, 'Event-Type': 'TransactionUpdateMessage' }), context);
+    const [body] = sentBodies();
+    expect(body).toMatchObject({ v: 1, flavour: 'checkout', eventType: 'TransactionUpdateMessage', requestId: 'apigw-req-1' });
+    expect(JSON.parse(body.body)).toEqual(paymentEvent());
+    expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.QueueUrl).toBe(process.env.QUEUE_URL);
+  });
+
+  test('decodes a base64 body', async () => {
+    const event = legacy({ 'x-seller-token': SELLER_TOKEN }, Buffer.from(JSON.stringify(LEGACY_CALLBACK)).toString('base64'));
+    await handler({ ...event, isBase64Encoded: true }, context);
+    expect(JSON.parse(sentBodies()[0].body)).toEqual(LEGACY_CALLBACK);
+  });
+
+  test('answers 503 when SQS does not accept the message, so PicPay retries', async () => {
+    sqs.on(SendMessageCommand).rejects(new Error('throttled'));
+    const result = await handler(legacy({ 'x-seller-token': SELLER_TOKEN }), context);
+    expect(result.statusCode).toBe(503);
+    expect(JSON.parse(result.body)).toEqual({ message: 'Service temporarily unavailable' });
+  });
+
+  test.each([
+    ['placeholder secret', { sellerToken: 'REPLACE_ME', checkoutToken: 'REPLACE_ME', picpayToken: 'REPLACE_ME' }],
+    ['empty token list', { sellerToken: [], checkoutToken: CHECKOUT_TOKEN }],
+    ['secret is not JSON', 'not-json'],
+  ])('fails closed with 503 on a %s, whatever token is sent', async (_name, value) => {
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: typeof value === 'string' ? value : JSON.stringify(value) });
+    tokenStore.clearCache();
+    const result = await handler(legacy({ 'x-seller-token': 'REPLACE_ME' }), context);
+    expect(result.statusCode).toBe(503);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(logs.entries().some((e) => e.code === 'not_configured' && e.level === 'ERROR')).toBe(true);
+  });
+
+  test('fails closed with 503 when the secret cannot be read', async () => {
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).rejects(new Error('AccessDenied'));
+    tokenStore.clearCache();
+    const result = await handler(legacy({ 'x-seller-token': SELLER_TOKEN }), context);
+    expect(result.statusCode).toBe(503);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  test('tokens are cached: one secret read for many requests', async () => {
+    for (let i = 0; i < 5; i++) await handler(legacy({ 'x-seller-token': SELLER_TOKEN }), context);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+
+  test('a missing token is rejected without reading the secret', async () => {
+    const result = await handler(legacy({}), context);
+    expect(result.statusCode).toBe(401);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  test('a 401 is logged with request id and source IP, and no token', async () => {
+    await handler(legacy({ 'x-seller-token': 'attacker-guess-123' }), context);
+    const entry = logs.entries().find((e) => e.message === 'Rejected notification: wrong token');
+    expect(entry).toMatchObject({ requestId: 'apigw-req-1', sourceIp: '203.0.113.7', flavour: 'legacy', level: 'WARN' });
+    expect(logs.text()).not.toContain('attacker-guess-123');
+    expect(logs.text()).not.toContain(SELLER_TOKEN);
+  });
+
+  test('an accepted notification logs neither tokens nor customer data', async () => {
+    await handler(webhook({ authorization: CHECKOUT_TOKEN, 'event-type': 'TransactionUpdateMessage' }), context);
+    const text = logs.text();
+    expect(text).toContain('Notification accepted');
+    for (const secret of [CHECKOUT_TOKEN, 'pessoa.silva@email.com', 'Pessoa Da Silva']) expect(text).not.toContain(secret);
+  });
+});

@@ -1,0 +1,152 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { startPicPaySandbox } from '../../local/picpay-sandbox.js';
+import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent, PICPAY_TOKEN } from '../fixtures.js';
+import { context, sqsEvent } from './events.js';
+import { captureOutput } from './log-capture.js';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const sns = mockClient(SNSClient);
+const secrets = mockClient(SecretsManagerClient);
+const sandbox = await startPicPaySandbox(PICPAY_TOKEN);
+afterAll(() => sandbox.stop());
+
+Object.assign(process.env, {
+  TABLE_NAME: 'charges',
+  TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
+  TOKENS_SECRET_ID: 'tokens',
+  PICPAY_BASE_URL: sandbox.baseUrl,
+  PICPAY_TIMEOUT_MS: '500',
+  MAX_RECEIVE_COUNT: '3',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_TRACE_ENABLED: 'false',
+});
+const { handler } = (await import('../../lambda/handlers/processor.js')) as {
+  handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
+};
+
+let logs: ReturnType<typeof captureOutput>;
+beforeEach(() => {
+  ddb.reset();
+  sns.reset();
+  secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ sellerToken: 's', checkoutToken: 'c', picpayToken: PICPAY_TOKEN }) });
+  ddb.on(GetCommand).resolves({});
+  ddb.on(PutCommand).resolves({});
+  ddb.on(UpdateCommand).resolves({});
+  sns.on(PublishCommand).resolves({ MessageId: 'sns-1' });
+  sandbox.injectFaults(0, 0);
+  logs = captureOutput();
+});
+afterEach(() => logs.restore());
+
+const checkoutMessage = (status = 'PAID') =>
+  JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status })) }));
+const legacyMessage = (referenceId = LEGACY_CALLBACK.referenceId) =>
+  JSON.stringify(envelope({ flavour: 'legacy', body: JSON.stringify({ ...LEGACY_CALLBACK, referenceId }) }));
+const failures = (r: SQSBatchResponse) => r.batchItemFailures.map((f) => f.itemIdentifier);
+
+describe('processor handler', () => {
+  test('processes a batch and reports only the broken record as failed', async () => {
+    const result = await handler(
+      sqsEvent([
+        { id: 'ok-checkout', body: checkoutMessage() },
+        { id: 'broken', body: 'not an envelope' },
+        { id: 'ok-legacy', body: legacyMessage() },
+      ]),
+      context,
+    );
+    expect(failures(result)).toEqual(['broken']);
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
+    expect(puts.map((i) => [i.pk, i.status])).toEqual(
+      expect.arrayContaining([
+        [`CHARGE#checkout#${CHARGE_ID}`, 'PAID'],
+        ['CHARGE#legacy#102030', 'PAID'],
+      ]),
+    );
+    const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(published).toHaveLength(2);
+    expect(published[0]!.MessageAttributes).toMatchObject({
+      status: { DataType: 'String', StringValue: 'PAID' },
+      previousStatus: { StringValue: 'NONE' },
+      flavour: { StringValue: 'checkout' },
+      eventType: { StringValue: 'TransactionUpdateMessage' },
+    });
+  });
+
+  test('writes the charge with a condition, then clears the outbox after publishing', async () => {
+    await handler(sqsEvent([{ id: 'a', body: checkoutMessage() }]), context);
+    const put = ddb.commandCalls(PutCommand)[0]!.args[0].input;
+    expect(put.ConditionExpression).toBe('attribute_not_exists(#pk)');
+    const transitionId = Object.keys(put.Item!.outbox as object)[0]!;
+    const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update.UpdateExpression).toBe('REMOVE #o.#t0 ADD #v :one');
+    expect(update.ExpressionAttributeNames!['#t0']).toBe(transitionId);
+  });
+
+  test('an SNS failure fails the record, leaving the event in the outbox for the retry', async () => {
+    sns.on(PublishCommand).rejects(new Error('SNS down'));
+    const result = await handler(sqsEvent([{ id: 'a', body: checkoutMessage() }]), context);
+    expect(failures(result)).toEqual(['a']);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  test('a conditional-write conflict is retried against the fresh item', async () => {
+    ddb.on(PutCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'conflict', $metadata: {} })).resolves({});
+    const result = await handler(sqsEvent([{ id: 'a', body: checkoutMessage() }]), context);
+    expect(failures(result)).toEqual([]);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
+  });
+
+  test('an unprocessable notification is parked, not failed', async () => {
+    const body = JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: '{nope' }));
+    const result = await handler(sqsEvent([{ id: 'p', body }]), context);
+    expect(failures(result)).toEqual([]);
+    const item = ddb.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    expect(item).toMatchObject({ pk: 'PARKED', reason: 'invalid_json', envelope: JSON.parse(body) });
+    expect(logs.entries().some((e) => e.message === 'Notification parked for an operator' && e.reason === 'invalid_json')).toBe(true);
+  });
+
+  test('a referenceId PicPay does not know is parked', async () => {
+    const result = await handler(sqsEvent([{ id: 'u', body: legacyMessage('does-not-exist') }]), context);
+    expect(failures(result)).toEqual([]);
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ pk: 'PARKED', reason: 'unknown_reference' });
+  });
+
+  test('PicPay 5xx is retried with backoff inside the invocation', async () => {
+    const before = sandbox.lookups;
+    sandbox.injectFaults(503, 2);
+    const result = await handler(sqsEvent([{ id: 'l', body: legacyMessage() }]), context);
+    expect(failures(result)).toEqual([]);
+    expect(sandbox.lookups - before).toBe(3);
+  });
+
+  test('PicPay down for longer fails the record for a later retry', async () => {
+    sandbox.injectFaults(500, 10);
+    const result = await handler(sqsEvent([{ id: 'l', body: legacyMessage() }]), context);
+    expect(failures(result)).toEqual(['l']);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  test('a wrong x-picpay-token is a configuration error: failed, logged, not parked', async () => {
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ picpayToken: 'wrong' }) });
+    const { tokenStore } = (await import('../../lambda/handlers/processor.js')) as unknown as { tokenStore: { clearCache(): void } };
+    tokenStore.clearCache();
+    const result = await handler(sqsEvent([{ id: 'l', body: legacyMessage(), receiveCount: 3 }]), context);
+    expect(failures(result)).toEqual(['l']);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    const entry = logs.entries().find((e) => e.code === 'picpay_unauthorized');
+    expect(entry).toMatchObject({ message: 'Processing failed; the message goes to the DLQ', receiveCount: 3, maxReceiveCount: 3 });
+    expect(logs.text()).not.toContain('wrong"');
+    tokenStore.clearCache();
+  });
+});
