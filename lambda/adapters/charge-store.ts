@@ -1,9 +1,8 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from '../../lib/pipeline-spec.js';
-import type { ChargeState } from '../domain/charge.js';
+import type { ChargeState, OutboxEntry } from '../domain/charge.js';
 import { ConcurrentUpdateError, DependencyError } from '../domain/errors.js';
-import type { ChargeEvent } from '../domain/events.js';
 import type { ChargeRepository, ParkedNotification, ParkingLot, StoredCharge } from '../domain/process.js';
 
 export const dynamoClient = new DynamoDBClient({});
@@ -25,7 +24,7 @@ interface ChargeItem extends Omit<ChargeState, 'outbox'> {
   pk: string;
   sk: string;
   version: number;
-  outbox: Record<string, ChargeEvent>;
+  outbox: Record<string, OutboxEntry>;
 }
 
 export function toItem(state: ChargeState, version: number): ChargeItem {
@@ -35,13 +34,13 @@ export function toItem(state: ChargeState, version: number): ChargeItem {
     [TABLE.sortKey]: CHARGE_SK,
     ...rest,
     version,
-    outbox: Object.fromEntries(outbox.map((e) => [e.transitionId, e])),
+    outbox: Object.fromEntries(outbox.map((e) => [e.event.transitionId, e])),
   } as ChargeItem;
 }
 
 export function fromItem(item: Record<string, unknown>): StoredCharge {
   const { pk: _pk, sk: _sk, version, outbox, ...rest } = item as unknown as ChargeItem;
-  const events = Object.values(outbox ?? {}).sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
+  const events = Object.values(outbox ?? {}).sort((a, b) => a.event.recordedAt.localeCompare(b.event.recordedAt));
   return { state: { ...(rest as Omit<ChargeState, 'outbox'>), outbox: events }, version };
 }
 

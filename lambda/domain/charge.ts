@@ -1,4 +1,4 @@
-import type { Flavour } from '../../lib/pipeline-spec.js';
+import { type Flavour, HANDLERS } from '../../lib/pipeline-spec.js';
 import { type ChargeEvent, EVENT_SPEC_VERSION, EVENT_TYPES } from './events.js';
 import { type Amounts, hashOf, type Observation, type ThreeDsResult } from './observation.js';
 import { type CanonicalStatus, compareOrder, type OrderKey, STATUS_RANK } from './status.js';
@@ -6,6 +6,21 @@ import { type CanonicalStatus, compareOrder, type OrderKey, STATUS_RANK } from '
 /** How many history entries and dedupe keys one charge keeps (bounds the item's size). */
 export const MAX_HISTORY = 100;
 export const MAX_SEEN = 200;
+
+/**
+ * How long the notification that wrote an outbox entry has to publish it before anyone else
+ * may: twice the processor's timeout, so a live writer is never raced by a duplicate.
+ */
+export const OUTBOX_LEASE_MS = 2 * HANDLERS.processor.timeoutSeconds * 1000;
+
+/** An event written with the state change and not yet confirmed published. */
+export interface OutboxEntry {
+  readonly event: ChargeEvent;
+  /** requestId of the notification that wrote it: its redeliveries may publish at once. */
+  readonly owner: string;
+  /** ISO time after which any notification of this charge may publish it. */
+  readonly leaseUntil: string;
+}
 
 export interface HistoryEntry {
   readonly transitionId: string;
@@ -38,7 +53,7 @@ export interface ChargeState {
   /** Dedupe keys of notifications already recorded (applied or ignored). */
   readonly seen: readonly string[];
   /** Events written but not yet confirmed published (transactional outbox). */
-  readonly outbox: readonly ChargeEvent[];
+  readonly outbox: readonly OutboxEntry[];
 }
 
 export type Decision =
@@ -79,6 +94,11 @@ export function decide(current: ChargeState | null, observation: Observation, no
   if (base.seen.includes(observation.dedupeKey)) return { kind: 'duplicate' };
 
   const transitionId = transitionIdOf(observation);
+  const pending = (event: ChargeEvent): OutboxEntry => ({
+    event,
+    owner: observation.requestId,
+    leaseUntil: new Date(Date.parse(now) + OUTBOX_LEASE_MS).toISOString(),
+  });
   const entry = (outcome: HistoryEntry['outcome'], reason: string | null, to: CanonicalStatus | null): HistoryEntry => ({
     transitionId,
     outcome,
@@ -103,7 +123,7 @@ export function decide(current: ChargeState | null, observation: Observation, no
   if (observation.kind === 'three_ds') {
     const next = record({ threeDs: observation.threeDs }, entry('applied', null, base.status));
     const event = toEvent(next, base.status, observation, transitionId, now);
-    return { kind: 'applied', state: { ...next, outbox: [...next.outbox, event] }, event };
+    return { kind: 'applied', state: { ...next, outbox: [...next.outbox, pending(event)] }, event };
   }
 
   const status = observation.status!;
@@ -136,7 +156,7 @@ export function decide(current: ChargeState | null, observation: Observation, no
     entry('applied', null, status),
   );
   const event = toEvent(next, base.status, observation, transitionId, now);
-  return { kind: 'applied', state: { ...next, outbox: [...next.outbox, event] }, event };
+  return { kind: 'applied', state: { ...next, outbox: [...next.outbox, pending(event)] }, event };
 }
 
 function toEvent(

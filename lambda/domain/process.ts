@@ -80,7 +80,7 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
     const decision = decide(stored?.state ?? null, observation, new Date(deps.now()).toISOString());
     if (decision.kind === 'duplicate') {
       // A redelivery after a failed publish lands here: finish what the first attempt began.
-      const published = await flushOutbox(stored!.state, deps);
+      const published = await flushOutbox(stored!.state, envelope.requestId, deps);
       return { kind: 'duplicate', chargeKey: observation.chargeKey, published };
     }
     try {
@@ -89,7 +89,7 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
       if (error instanceof ConcurrentUpdateError && attempt < MAX_CONFLICT_RETRIES) continue;
       throw error;
     }
-    const published = await flushOutbox(decision.state, deps);
+    const published = await flushOutbox(decision.state, envelope.requestId, deps);
     return decision.kind === 'ignored'
       ? { kind: 'ignored', chargeKey: observation.chargeKey, published, reason: decision.reason }
       : { kind: 'applied', chargeKey: observation.chargeKey, published };
@@ -106,13 +106,20 @@ async function observe(envelope: Envelope, deps: ProcessDeps): Promise<Observati
   return observeLegacy(envelope, callback, reported, deps.now());
 }
 
-/** Publishes every pending event in order, then clears them from the outbox in one write. */
-async function flushOutbox(state: ChargeState, deps: ProcessDeps): Promise<number> {
-  if (state.outbox.length === 0) return 0;
-  for (const event of state.outbox) await deps.publisher.publish(event);
+/**
+ * Publishes the pending events this notification may publish, in order, then clears them
+ * from the outbox in one write. An entry belongs to the notification that wrote it (a
+ * redelivery of it has the same requestId) until its lease ends; a concurrent duplicate
+ * leaves it to its owner, whose message stays in the queue until it is published.
+ */
+async function flushOutbox(state: ChargeState, requestId: string, deps: ProcessDeps): Promise<number> {
+  const now = deps.now();
+  const mine = state.outbox.filter((e) => e.owner === requestId || Date.parse(e.leaseUntil) <= now);
+  if (mine.length === 0) return 0;
+  for (const entry of mine) await deps.publisher.publish(entry.event);
   await deps.charges.markPublished(
     state.chargeKey,
-    state.outbox.map((e) => e.transitionId),
+    mine.map((e) => e.event.transitionId),
   );
-  return state.outbox.length;
+  return mine.length;
 }

@@ -90,7 +90,7 @@ describe('decide', () => {
     expect(d.kind).toBe('applied');
     if (d.kind !== 'applied') return;
     expect(d.event).toMatchObject({ previousStatus: null, status: 'AUTHORIZED', chargeKey: d.state.chargeKey, recordedAt: NOW });
-    expect(d.state.outbox).toEqual([d.event]);
+    expect(d.state.outbox).toEqual([{ event: d.event, owner: d.event.source.requestId, leaseUntil: '2024-07-01T20:01:00.000Z' }]);
     expect(d.state.createdAt).toBe(NOW);
   });
 

@@ -35,7 +35,7 @@ export class MemoryCharges implements ChargeRepository, ParkingLot {
     const current = this.items.get(chargeKey)!;
     this.writes++;
     this.items.set(chargeKey, {
-      state: { ...current.state, outbox: current.state.outbox.filter((e) => !ids.includes(e.transitionId)) },
+      state: { ...current.state, outbox: current.state.outbox.filter((e) => !ids.includes(e.event.transitionId)) },
       version: current.version + 1,
     });
   }
@@ -74,7 +74,8 @@ export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
   const charges = new MemoryCharges();
   const publisher = new MemoryPublisher();
   const picpay = new MemoryPicPay();
-  let clock = start;
-  const deps: ProcessDeps = { charges, parking: charges, publisher, legacyStatus: picpay, now: () => (clock += 1000) };
-  return { deps, charges, publisher, picpay };
+  const clock = { ms: start, advance: (ms: number) => void (clock.ms += ms) };
+  // Each read of the clock moves it on by a millisecond, like real time between calls.
+  const deps: ProcessDeps = { charges, parking: charges, publisher, legacyStatus: picpay, now: () => (clock.ms += 1) };
+  return { deps, charges, publisher, picpay, clock };
 }

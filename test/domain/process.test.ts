@@ -1,4 +1,5 @@
 import { ConcurrentUpdateError, DependencyError } from '../../lambda/domain/errors.js';
+import { OUTBOX_LEASE_MS } from '../../lambda/domain/charge.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
 import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent } from '../fixtures.js';
 import { memoryDeps } from './in-memory.js';
@@ -53,12 +54,34 @@ describe('processEnvelope', () => {
     expect(charges.items.get(`checkout#${CHARGE_ID}`)!.state.outbox).toEqual([]);
   });
 
-  test('a pending event left by a failed publish goes out with the next notification of that charge', async () => {
-    const { deps, publisher } = memoryDeps();
+  test('a pending event is left to its owner while the lease runs, then anyone may publish it', async () => {
+    const { deps, publisher, clock } = memoryDeps();
     publisher.failNext = 1;
     await expect(processEnvelope(checkout('AUTHORIZED', '2024-07-01T16:00:00-03:00'), deps)).rejects.toThrow();
+    // Another notification of the charge within the lease: publishes only its own event.
     await processEnvelope(checkout('PAID', '2024-07-01T16:05:00-03:00'), deps);
-    expect(publisher.published.map((e) => e.status)).toEqual(['AUTHORIZED', 'PAID']);
+    expect(publisher.published.map((e) => e.status)).toEqual(['PAID']);
+    // After the lease (the owner's message died in the DLQ, say), the next one publishes it.
+    clock.advance(OUTBOX_LEASE_MS);
+    await processEnvelope(checkout('REFUNDED', '2024-07-01T16:10:00-03:00'), deps);
+    expect(publisher.published.map((e) => e.status)).toEqual(['PAID', 'AUTHORIZED', 'REFUNDED']);
+  });
+
+  test('a concurrent duplicate does not publish the event its twin is about to publish', async () => {
+    const { deps, charges, publisher } = memoryDeps();
+    const original = checkout('PAID');
+    const twin = { ...original, requestId: 'twin-request' };
+    // The original wrote its state but has not published yet.
+    const publish = publisher.publish.bind(publisher);
+    let twinOutcome: unknown;
+    publisher.publish = async (event) => {
+      twinOutcome = await processEnvelope(twin, deps);
+      return publish(event);
+    };
+    await processEnvelope(original, deps);
+    expect(twinOutcome).toMatchObject({ kind: 'duplicate', published: 0 });
+    expect(publisher.published).toHaveLength(1);
+    expect(charges.items.get(`checkout#${CHARGE_ID}`)!.state.outbox).toEqual([]);
   });
 
   test('a late event is recorded as ignored and not published', async () => {

@@ -1,0 +1,40 @@
+import { loadAuthenticatorConfig, loadProcessorConfig } from '../lambda/config.js';
+import { ConfigError } from '../lambda/domain/errors.js';
+
+const processorEnv = { TABLE_NAME: 't', TOPIC_ARN: 'arn', TOKENS_SECRET_ID: 's' };
+
+describe('config', () => {
+  test.each([
+    [{}, 'QUEUE_URL'],
+    [{ QUEUE_URL: 'q' }, 'TOKENS_SECRET_ID'],
+    [{ QUEUE_URL: '  ', TOKENS_SECRET_ID: 's' }, 'QUEUE_URL'],
+  ])('authenticator fails fast naming the missing variable', (env, name) => {
+    expect(() => loadAuthenticatorConfig(env)).toThrow(new ConfigError(`Missing required environment variable ${name}`));
+  });
+
+  test('authenticator defaults', () => {
+    expect(loadAuthenticatorConfig({ QUEUE_URL: 'q', TOKENS_SECRET_ID: 's' })).toEqual({
+      queueUrl: 'q',
+      secretId: 's',
+      maxBodyBytes: 65536,
+      secretMaxAgeSeconds: 60,
+    });
+  });
+
+  test.each([['TABLE_NAME'], ['TOPIC_ARN'], ['TOKENS_SECRET_ID']])('processor fails fast without %s', (name) => {
+    expect(() => loadProcessorConfig({ ...processorEnv, [name]: undefined })).toThrow(name);
+  });
+
+  test.each([
+    ['MAX_BODY_BYTES', 'abc'],
+    ['MAX_BODY_BYTES', '-1'],
+    ['MAX_BODY_BYTES', '1.5'],
+  ])('rejects %s=%p with its name', (name, value) => {
+    expect(() => loadAuthenticatorConfig({ QUEUE_URL: 'q', TOKENS_SECRET_ID: 's', [name]: value })).toThrow(name);
+  });
+
+  test('processor validates the PicPay URL', () => {
+    expect(() => loadProcessorConfig({ ...processorEnv, PICPAY_BASE_URL: 'ftp://x' })).toThrow('PICPAY_BASE_URL');
+    expect(loadProcessorConfig(processorEnv).picpayBaseUrl).toBe('https://appws.picpay.com');
+  });
+});

@@ -1,0 +1,171 @@
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { CHARGE_ID, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
+
+const savedEnv = { ...process.env };
+let pipeline: LocalPipeline;
+let ddb: DynamoDBDocumentClient;
+let sqs: SQSClient;
+const errors: unknown[] = [];
+
+beforeAll(async () => {
+  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'SILENT', onError: (e) => errors.push(e) });
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: pipeline.endpoints.dynamodb, credentials }));
+  sqs = new SQSClient({ region: 'us-east-1', endpoint: pipeline.endpoints.sqs, credentials, useQueueUrlAsEndpoint: false });
+}, 60000);
+
+afterAll(async () => {
+  ddb?.destroy();
+  sqs?.destroy();
+  await pipeline?.stop();
+  process.env = savedEnv;
+});
+
+async function post(url: string, headers: Record<string, string>, body: unknown) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': 'axios/1.4.0', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const charge = async (key: string) =>
+  (await ddb.send(new GetCommand({ TableName: pipeline.resources.tableName, Key: { pk: `CHARGE#${key}`, sk: 'STATE' } }))).Item;
+
+const eventsFor = (key: string) => pipeline.events.filter((e) => e.body.chargeKey === key);
+
+async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('local pipeline, end to end', () => {
+  test("PicPay's three examples and a wrong token", async () => {
+    const { urls, tokens } = pipeline;
+    const responses = await Promise.all([
+      post(urls.callback, { 'x-seller-token': tokens.sellerToken }, LEGACY_CALLBACK),
+      post(urls.webhook, { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' }, paymentEvent()),
+      post(urls.webhook, { authorization: tokens.checkoutToken, 'event-type': 'Challenge3dsUpdateMessage' }, THREE_DS_EVENT),
+      post(urls.webhook, { authorization: 'not-the-token', 'event-type': 'TransactionUpdateMessage' }, paymentEvent({ merchantChargeId: 'forged' })),
+    ]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 401]);
+    expect(responses[3]!.body).toEqual({ message: 'Unauthorized' });
+
+    await pipeline.waitForEvents((events) => events.length >= 3);
+    const legacy = eventsFor('legacy#102030');
+    expect(legacy).toHaveLength(1);
+    expect(legacy[0]!.body).toMatchObject({
+      specVersion: '1.0',
+      type: 'picpay.charge.status_changed',
+      flavour: 'legacy',
+      chargeId: '102030',
+      previousStatus: null,
+      status: 'PAID',
+      rawStatus: 'paid',
+      authorizationId: LEGACY_CALLBACK.authorizationId,
+      source: { eventType: 'LegacyCallback' },
+    });
+    expect(legacy[0]!.attributes).toEqual({
+      type: 'picpay.charge.status_changed',
+      status: 'PAID',
+      previousStatus: 'NONE',
+      flavour: 'legacy',
+      eventType: 'LegacyCallback',
+    });
+
+    const checkout = eventsFor(`checkout#${CHARGE_ID}`);
+    expect(checkout.map((e) => e.body.type).sort()).toEqual(['picpay.charge.status_changed', 'picpay.charge.three_ds_updated']);
+    const status = checkout.find((e) => e.body.type === 'picpay.charge.status_changed')!;
+    expect(status.body).toMatchObject({
+      status: 'AUTHORIZED',
+      rawStatus: 'AUTHORIZED',
+      occurredAt: '2024-07-01T19:00:00.000Z',
+      amounts: { currency: 'BRL', amount: 10000, originalAmount: 10000, refundedAmount: 0 },
+    });
+    // No customer data leaves the pipeline.
+    expect(JSON.stringify(pipeline.events)).not.toMatch(/pessoa|Pessoa/);
+
+    await eventually(async () => ((await charge(`checkout#${CHARGE_ID}`))?.outbox as object | undefined) !== undefined && Object.keys((await charge(`checkout#${CHARGE_ID}`))!.outbox).length === 0);
+    const stored = (await charge(`checkout#${CHARGE_ID}`))!;
+    expect(stored).toMatchObject({
+      status: 'AUTHORIZED',
+      threeDs: { status: 'Approved', paresStatus: 'Y', eci: '05', picpayChargeId: 'bac0ffd7-e4cb-48c7-9f3e-a05ff7eb40a1' },
+    });
+    expect(stored.history).toHaveLength(2);
+    expect((await charge('legacy#102030'))!.status).toBe('PAID');
+    expect(await charge('checkout#forged')).toBeUndefined();
+  });
+
+  test('duplicates publish nothing; a new legacy status publishes one transition', async () => {
+    const { urls, tokens } = pipeline;
+    const before = pipeline.events.length;
+    const dupes = await Promise.all([
+      post(urls.webhook, { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' }, paymentEvent()),
+      post(urls.callback, { 'x-seller-token': tokens.sellerToken }, LEGACY_CALLBACK),
+      post(urls.callback, { 'x-seller-token': tokens.sellerToken }, LEGACY_CALLBACK),
+    ]);
+    expect(dupes.map((r) => r.status)).toEqual([200, 200, 200]);
+
+    pipeline.sandbox.setPayment('102030', { status: 'refunded', authorizationId: LEGACY_CALLBACK.authorizationId });
+    expect((await post(urls.callback, { 'x-seller-token': tokens.sellerToken }, LEGACY_CALLBACK)).status).toBe(200);
+    await pipeline.waitForEvents((events) => events.some((e) => e.body.status === 'REFUNDED'));
+    await new Promise((r) => setTimeout(r, 1500)); // let any stray duplicate surface
+    const added = pipeline.events.slice(before);
+    expect(added.map((e) => [e.body.chargeKey, e.body.previousStatus, e.body.status])).toEqual([['legacy#102030', 'PAID', 'REFUNDED']]);
+    expect((await charge('legacy#102030'))!.status).toBe('REFUNDED');
+  });
+
+  test('an authenticated notification that cannot be processed is answered 200 and parked', async () => {
+    const { urls, tokens } = pipeline;
+    const res = await post(urls.webhook, { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' }, '{"type":"PAYMENT",');
+    expect(res.status).toBe(200);
+    let parked: Record<string, unknown>[] = [];
+    await eventually(async () => {
+      const out = await ddb.send(
+        new QueryCommand({
+          TableName: pipeline.resources.tableName,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': { S: 'PARKED' } },
+        }),
+      );
+      parked = (out.Items ?? []) as Record<string, unknown>[];
+      return parked.length === 1;
+    });
+    expect(JSON.stringify(parked[0])).toContain('invalid_json');
+    expect(JSON.stringify(parked[0])).toContain(String(res.body.requestId));
+  });
+
+  test('a notification that keeps failing lands in the DLQ after the receive limit', async () => {
+    const { urls, tokens } = pipeline;
+    pipeline.sandbox.setPayment('dlq-1', { status: 'paid' });
+    pipeline.sandbox.injectFaults(500, 10_000);
+    try {
+      expect((await post(urls.callback, { 'x-seller-token': tokens.sellerToken }, { referenceId: 'dlq-1' })).status).toBe(200);
+      await eventually(async () => {
+        const out = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: pipeline.resources.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+        );
+        return out.Attributes?.ApproximateNumberOfMessages === '1';
+      }, 30000);
+    } finally {
+      pipeline.sandbox.injectFaults(0, 0);
+    }
+    expect(await charge('legacy#dlq-1')).toBeUndefined();
+  }, 40000);
+
+  test('unknown routes get what API Gateway answers', async () => {
+    const res = await post(`${pipeline.urls.api}/other`, {}, {});
+    expect(res).toEqual({ status: 403, body: { message: 'Missing Authentication Token' } });
+  });
+
+  test('the pollers reported no errors', () => {
+    expect(errors).toEqual([]);
+  });
+});
