@@ -34,7 +34,6 @@ function url(env: Env, name: string, fallback: string): string {
 export interface AuthenticatorConfig {
   readonly queueUrl: string;
   readonly secretId: string;
-  readonly maxBodyBytes: number;
   readonly secretMaxAgeSeconds: number;
 }
 
@@ -42,7 +41,6 @@ export function loadAuthenticatorConfig(env: Env = process.env): AuthenticatorCo
   return {
     queueUrl: required(env, ENV.queueUrl),
     secretId: required(env, ENV.secretId),
-    maxBodyBytes: positiveInt(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
     secretMaxAgeSeconds: positiveInt(env, ENV.secretMaxAgeSeconds, DEFAULTS.secretMaxAgeSeconds),
   };
 }
@@ -55,6 +53,7 @@ export interface ProcessorConfig {
   readonly picpayTimeoutMs: number;
   readonly secretMaxAgeSeconds: number;
   readonly maxReceiveCount: number;
+  readonly maxBodyBytes: number;
 }
 
 export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
@@ -66,5 +65,6 @@ export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
     picpayTimeoutMs: positiveInt(env, ENV.picpayTimeoutMs, DEFAULTS.picpayTimeoutMs),
     secretMaxAgeSeconds: positiveInt(env, ENV.secretMaxAgeSeconds, DEFAULTS.secretMaxAgeSeconds),
     maxReceiveCount: positiveInt(env, ENV.maxReceiveCount, QUEUE.maxReceiveCount),
+    maxBodyBytes: positiveInt(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
   };
 }

@@ -73,9 +73,17 @@ export const ENV = {
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
 } as const;
 
+/**
+ * Largest body the authenticator accepts at all (413 above it). Anything up to this, once
+ * authenticated, is kept: processed, or parked when over MAX_BODY_BYTES. It leaves room for the
+ * envelope within SQS's 256 KiB message and DynamoDB's 400 KB item.
+ */
+export const MAX_ACCEPTED_BODY_BYTES = 200 * 1024;
+
 export const DEFAULTS = {
   picpayBaseUrl: 'https://appws.picpay.com',
   picpayTimeoutMs: 5000,
+  /** Bodies over this are not processed: parked for an operator. */
   maxBodyBytes: 64 * 1024,
   secretMaxAgeSeconds: 60,
 } as const;

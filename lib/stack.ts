@@ -93,7 +93,6 @@ export class PicPayWebhooksStack extends Stack {
       environment: {
         [ENV.queueUrl]: this.queue.queueUrl,
         [ENV.secretId]: this.secret.secretArn,
-        [ENV.maxBodyBytes]: String(DEFAULTS.maxBodyBytes),
         [ENV.secretMaxAgeSeconds]: String(DEFAULTS.secretMaxAgeSeconds),
       },
     });
@@ -111,6 +110,7 @@ export class PicPayWebhooksStack extends Stack {
         [ENV.picpayTimeoutMs]: String(DEFAULTS.picpayTimeoutMs),
         [ENV.secretMaxAgeSeconds]: String(DEFAULTS.secretMaxAgeSeconds),
         [ENV.maxReceiveCount]: String(QUEUE.maxReceiveCount),
+        [ENV.maxBodyBytes]: String(DEFAULTS.maxBodyBytes),
       },
     });
     this.processor.function.addEventSource(

@@ -16,9 +16,9 @@ describe('config', () => {
     expect(loadAuthenticatorConfig({ QUEUE_URL: 'q', TOKENS_SECRET_ID: 's' })).toEqual({
       queueUrl: 'q',
       secretId: 's',
-      maxBodyBytes: 65536,
       secretMaxAgeSeconds: 60,
     });
+    expect(loadProcessorConfig(processorEnv).maxBodyBytes).toBe(65536);
   });
 
   test.each([['TABLE_NAME'], ['TOPIC_ARN'], ['TOKENS_SECRET_ID']])('processor fails fast without %s', (name) => {
@@ -28,9 +28,10 @@ describe('config', () => {
   test.each([
     ['MAX_BODY_BYTES', 'abc'],
     ['MAX_BODY_BYTES', '-1'],
-    ['MAX_BODY_BYTES', '1.5'],
+    ['SECRET_MAX_AGE_SECONDS', '1.5'],
+    ['PICPAY_TIMEOUT_MS', '0'],
   ])('rejects %s=%p with its name', (name, value) => {
-    expect(() => loadAuthenticatorConfig({ QUEUE_URL: 'q', TOKENS_SECRET_ID: 's', [name]: value })).toThrow(name);
+    expect(() => loadProcessorConfig({ ...processorEnv, [name]: value })).toThrow(name);
   });
 
   test('processor validates the PicPay URL', () => {

@@ -47,6 +47,8 @@ export interface ProcessDeps {
   readonly publisher: EventPublisher;
   readonly legacyStatus: LegacyStatusSource;
   readonly now: () => number;
+  /** Bodies larger than this are parked, not processed. */
+  readonly maxBodyBytes: number;
 }
 
 export type ProcessOutcome =
@@ -97,6 +99,10 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
 }
 
 async function observe(envelope: Envelope, deps: ProcessDeps): Promise<Observation> {
+  const bytes = Buffer.byteLength(envelope.body, 'utf8');
+  if (bytes > deps.maxBodyBytes) {
+    throw new UnprocessableNotificationError('body_too_large', `Body of ${bytes} bytes is over the ${deps.maxBodyBytes}-byte limit`);
+  }
   const receivedAtMs = Date.parse(envelope.receivedAt);
   if (envelope.flavour === 'checkout') {
     return observeCheckout(envelope, parseCheckout(envelope), Number.isNaN(receivedAtMs) ? deps.now() : receivedAtMs);

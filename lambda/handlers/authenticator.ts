@@ -4,7 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { METRICS_NAMESPACE, ROUTES } from '../../lib/pipeline-spec.js';
+import { MAX_ACCEPTED_BODY_BYTES, METRICS_NAMESPACE, ROUTES } from '../../lib/pipeline-spec.js';
 import { type NotificationQueue, SqsNotificationQueue, sqsClient } from '../adapters/sqs-queue.js';
 import { SecretTokenStore, secretsClient, type TokenStore, tokensFor } from '../adapters/token-store.js';
 import { loadAuthenticatorConfig } from '../config.js';
@@ -76,7 +76,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
           return json(401, { message: 'Unauthorized' }, requestId);
         case 'too_large':
           count('PayloadTooLarge');
-          logger.error('Authenticated notification over the size limit', {
+          logger.error('Authenticated notification too large to keep; PicPay will retry it in vain', {
             ...context,
             bytes: decision.bytes,
             limit: deps.maxBodyBytes,
@@ -115,7 +115,7 @@ export const handler = middy(
     queue: new SqsNotificationQueue(sqsClient, config.queueUrl),
     logger,
     metrics,
-    maxBodyBytes: config.maxBodyBytes,
+    maxBodyBytes: MAX_ACCEPTED_BODY_BYTES,
     now: Date.now,
   }),
 )

@@ -108,6 +108,7 @@ export const handler = middy(
     logger,
     metrics,
     maxReceiveCount: config.maxReceiveCount,
+    maxBodyBytes: config.maxBodyBytes,
   }),
 )
   .use(captureLambdaHandler(tracer))

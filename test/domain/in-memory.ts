@@ -76,6 +76,6 @@ export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
   const picpay = new MemoryPicPay();
   const clock = { ms: start, advance: (ms: number) => void (clock.ms += ms) };
   // Each read of the clock moves it on by a millisecond, like real time between calls.
-  const deps: ProcessDeps = { charges, parking: charges, publisher, legacyStatus: picpay, now: () => (clock.ms += 1) };
+  const deps: ProcessDeps = { charges, parking: charges, publisher, legacyStatus: picpay, now: () => (clock.ms += 1), maxBodyBytes: 64 * 1024 };
   return { deps, charges, publisher, picpay, clock };
 }

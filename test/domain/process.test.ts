@@ -97,6 +97,7 @@ describe('processEnvelope', () => {
     ['unknown event type', envelope({ flavour: 'checkout', eventType: 'Nope', body: '{}' }), 'unknown_event_type'],
     ['legacy without referenceId', envelope({ flavour: 'legacy', body: '{}' }), 'unexpected_shape'],
     ['legacy reference PicPay does not know', envelope({ flavour: 'legacy', body: '{"referenceId":"999"}' }), 'unknown_reference'],
+    ['a body over the size limit', envelope({ flavour: 'checkout', body: JSON.stringify({ ...paymentEvent(), pad: 'x'.repeat(70 * 1024) }) }), 'body_too_large'],
   ])('parks %s with its raw body', async (_name, message, reason) => {
     const { deps, charges, publisher } = memoryDeps();
     await expect(processEnvelope(message, deps)).resolves.toMatchObject({ kind: 'parked', reason });

@@ -13,7 +13,6 @@ Object.assign(process.env, {
   QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/notifications',
   TOKENS_SECRET_ID: 'tokens-secret',
   SECRET_MAX_AGE_SECONDS: '1',
-  MAX_BODY_BYTES: '4096',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
@@ -60,7 +59,9 @@ describe('authenticator handler', () => {
     ['checkout, seller token', webhook({ authorization: SELLER_TOKEN }), 401, 0],
     ['checkout, no body', webhook({ authorization: CHECKOUT_TOKEN }, ''), 200, 1],
     ['authenticated but invalid JSON (parked by the processor)', webhook({ authorization: CHECKOUT_TOKEN }, '{oops'), 200, 1],
-    ['authenticated, over the size limit', legacy({ 'x-seller-token': SELLER_TOKEN }, 'x'.repeat(5000)), 413, 0],
+    ['authenticated, over the processing limit (parked by the processor)', legacy({ 'x-seller-token': SELLER_TOKEN }, 'x'.repeat(100 * 1024)), 200, 1],
+    ['authenticated, too large to keep', legacy({ 'x-seller-token': SELLER_TOKEN }, 'x'.repeat(201 * 1024)), 413, 0],
+    ['unauthenticated and huge', legacy({ 'x-seller-token': 'no' }, 'x'.repeat(300 * 1024)), 401, 0],
     ['unknown route', apiEvent('/other', { 'x-seller-token': SELLER_TOKEN }, '{}'), 404, 0],
   ])('%s -> %i', async (_name, event, status, enqueued) => {
     const result = await handler(event, context);
