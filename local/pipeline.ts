@@ -1,12 +1,6 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import type { Server } from 'node:http';
@@ -134,11 +128,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const mainArn = await queueArn(sqs, queue.QueueUrl!);
     const topic = await sns.send(new CreateTopicCommand({ Name: 'picpay-webhooks-charge-events' }));
     const tap = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-events-tap' }));
+    const tapArn = await queueArn(sqs, tap.QueueUrl!);
     await sns.send(
       new SubscribeCommand({
         TopicArn: topic.TopicArn!,
         Protocol: 'sqs',
-        Endpoint: await queueArn(sqs, tap.QueueUrl!),
+        Endpoint: tapArn,
         Attributes: { RawMessageDelivery: 'true' },
       }),
     );
@@ -190,44 +185,28 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     // A subscriber on the topic: collects (and reports) every published event.
     const events: TappedEvent[] = [];
-    const tapAbort = new AbortController();
-    let tapping = true;
-    const tapLoop = (async () => {
-      while (tapping) {
-        try {
-          const out = await sqs.send(
-            new ReceiveMessageCommand({ QueueUrl: tap.QueueUrl!, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
-            { abortSignal: tapAbort.signal },
-          );
-          const messages = out.Messages ?? [];
-          for (const m of messages) {
-            const event: TappedEvent = {
-              body: JSON.parse(m.Body ?? '{}') as Record<string, unknown>,
-              attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? ''])),
-            };
-            events.push(event);
-            options.onEvent?.(event);
-          }
-          if (messages.length) {
-            await sqs.send(
-              new DeleteMessageBatchCommand({
-                QueueUrl: tap.QueueUrl!,
-                Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-              }),
-            );
-          }
-        } catch (error) {
-          if (!tapping) break;
-          options.onError?.(error);
-          await new Promise((r) => setTimeout(r, 200));
+    const tapPoller = startPoller({
+      client: sqs,
+      queueUrl: tap.QueueUrl!,
+      queueArn: tapArn,
+      batchSize: 10,
+      visibilityTimeoutSeconds: 30,
+      retryDelaySeconds: 0,
+      handler: async ({ Records }) => {
+        for (const record of Records) {
+          const event: TappedEvent = {
+            body: JSON.parse(record.body) as Record<string, unknown>,
+            attributes: Object.fromEntries(Object.entries(record.messageAttributes).map(([k, v]) => [k, v.stringValue ?? ''])),
+          };
+          events.push(event);
+          options.onEvent?.(event);
         }
-      }
-    })();
-    stops.push(async () => {
-      tapping = false;
-      tapAbort.abort();
-      await tapLoop;
+        return { batchItemFailures: [] };
+      },
+      context: () => lambdaContext('events-tap', HANDLERS.processor),
+      onError: options.onError,
     });
+    stops.push(() => tapPoller.stop());
 
     return {
       urls: { api: api.baseUrl, callback: `${api.baseUrl}/callback`, webhook: `${api.baseUrl}/webhook`, picpay: sandbox.baseUrl },
