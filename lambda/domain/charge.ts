@@ -59,6 +59,8 @@ export interface ChargeState {
 export type Decision =
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'applied'; readonly state: ChargeState; readonly event: ChargeEvent }
+  /** Recorded and published, but the charge's status is unchanged (an unrecognized value). */
+  | { readonly kind: 'noted'; readonly state: ChargeState; readonly event: ChargeEvent; readonly reason: string }
   | { readonly kind: 'ignored'; readonly state: ChargeState; readonly reason: string };
 
 /** Stable across redeliveries: derived from the charge and the notification's content. */
@@ -128,6 +130,12 @@ export function decide(current: ChargeState | null, observation: Observation, no
 
   const status = observation.status!;
   const order: OrderKey = { rank: STATUS_RANK[status], at: observation.atMs, tie: observation.dedupeKey };
+  if (status === 'UNKNOWN' && base.order !== null && base.status !== 'UNKNOWN' && order.rank <= base.order.rank) {
+    const reason = `unrecognized status ${JSON.stringify(observation.rawStatus)} kept in history; ${base.status} unchanged`;
+    const next = record({}, entry('ignored', reason, status));
+    const event = toEvent(next, base.status, observation, transitionId, now, EVENT_TYPES.unrecognizedStatus);
+    return { kind: 'noted', state: { ...next, outbox: [...next.outbox, pending(event)] }, event, reason };
+  }
   if (base.order !== null && compareOrder(order, base.order) <= 0) {
     const reason =
       order.rank < base.order.rank
@@ -137,6 +145,7 @@ export function decide(current: ChargeState | null, observation: Observation, no
   }
   if (
     status === base.status &&
+    (status !== 'UNKNOWN' || observation.rawStatus === base.rawStatus) &&
     sameAmounts(observation.amounts, base.amounts) &&
     (observation.authorizationId ?? base.authorizationId) === base.authorizationId
   ) {
@@ -165,18 +174,19 @@ function toEvent(
   observation: Observation,
   transitionId: string,
   now: string,
+  type: ChargeEvent['type'] = observation.kind === 'three_ds' ? EVENT_TYPES.threeDsUpdated : EVENT_TYPES.statusChanged,
 ): ChargeEvent {
   const a = state.amounts;
   return {
     specVersion: EVENT_SPEC_VERSION,
-    type: observation.kind === 'three_ds' ? EVENT_TYPES.threeDsUpdated : EVENT_TYPES.statusChanged,
+    type,
     transitionId,
     chargeKey: state.chargeKey,
     flavour: state.flavour,
     chargeId: state.chargeId,
     previousStatus,
     status: state.status,
-    rawStatus: state.rawStatus,
+    rawStatus: type === EVENT_TYPES.unrecognizedStatus ? observation.rawStatus : state.rawStatus,
     amounts: a
       ? {
           currency: 'BRL',

@@ -13,13 +13,16 @@ export const EVENT_SPEC_VERSION = '1.0';
 export const EVENT_TYPES = {
   statusChanged: 'picpay.charge.status_changed',
   threeDsUpdated: 'picpay.charge.three_ds_updated',
+  /** PicPay sent a status value we do not know, while the charge is in a known state: the
+   * state is kept, the raw value is published so someone can look. */
+  unrecognizedStatus: 'picpay.charge.unrecognized_status',
 } as const;
 
 const statusSchema = z.enum(CANONICAL_STATUSES);
 
 export const chargeEventSchema = z.object({
   specVersion: z.literal(EVENT_SPEC_VERSION),
-  type: z.enum([EVENT_TYPES.statusChanged, EVENT_TYPES.threeDsUpdated]),
+  type: z.enum([EVENT_TYPES.statusChanged, EVENT_TYPES.threeDsUpdated, EVENT_TYPES.unrecognizedStatus]),
   /** Stable id of this transition: the same on every redelivery. */
   transitionId: z.string(),
   /** `legacy#<referenceId>` or `checkout#<merchantChargeId>`. */

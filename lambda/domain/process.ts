@@ -52,7 +52,7 @@ export interface ProcessDeps {
 }
 
 export type ProcessOutcome =
-  | { readonly kind: 'applied' | 'ignored' | 'duplicate'; readonly chargeKey: string; readonly published: number; readonly reason?: string }
+  | { readonly kind: 'applied' | 'noted' | 'ignored' | 'duplicate'; readonly chargeKey: string; readonly published: number; readonly reason?: string }
   | { readonly kind: 'parked'; readonly reason: string; readonly message: string };
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -92,9 +92,9 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
       throw error;
     }
     const published = await flushOutbox(decision.state, envelope.requestId, deps);
-    return decision.kind === 'ignored'
-      ? { kind: 'ignored', chargeKey: observation.chargeKey, published, reason: decision.reason }
-      : { kind: 'applied', chargeKey: observation.chargeKey, published };
+    return decision.kind === 'applied'
+      ? { kind: 'applied', chargeKey: observation.chargeKey, published }
+      : { kind: decision.kind, chargeKey: observation.chargeKey, published, reason: decision.reason };
   }
 }
 

@@ -45,6 +45,14 @@ export function createProcessor(deps: ProcessorDeps) {
           count('Transitions');
           logger.info('Transition recorded', { ...context, chargeKey: outcome.chargeKey, published: outcome.published });
           break;
+        case 'noted':
+          count('UnrecognizedStatuses');
+          logger.warn('Unrecognized PicPay status recorded and published; charge status unchanged', {
+            ...context,
+            chargeKey: outcome.chargeKey,
+            reason: outcome.reason,
+          });
+          break;
         case 'ignored':
           count('IgnoredLateEvents');
           logger.info('Late notification recorded as ignored', { ...context, chargeKey: outcome.chargeKey, reason: outcome.reason });

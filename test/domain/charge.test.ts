@@ -44,6 +44,9 @@ describe('decide: every ordered pair of checkout statuses', () => {
       // Same status and amounts, later event: nothing a consumer could act on.
       expect(d.kind).toBe('ignored');
       expect(d.kind === 'ignored' && d.reason).toMatch(/no change/);
+    } else if (to === 'UNKNOWN' && STATUS_RANK[from] >= STATUS_RANK.UNKNOWN) {
+      expect(d.kind).toBe('noted');
+      expect(d.kind === 'noted' && d.state.status).toBe(from);
     } else if (STATUS_RANK[to] >= STATUS_RANK[from]) {
       expect(d.kind).toBe('applied');
       expect(d.kind === 'applied' && d.event.previousStatus).toBe(from);
@@ -59,7 +62,8 @@ describe('decide: every ordered pair of checkout statuses', () => {
     const first = apply(null, obs(RAW[from], '2024-07-01T16:05:00-03:00'))!;
     const d = decide(first, obs(RAW[to], '2024-07-01T16:00:00-03:00'), NOW);
     // Rank decides first: a higher-precedence status wins even if its event is older.
-    expect(d.kind).toBe(STATUS_RANK[to] > STATUS_RANK[from] ? 'applied' : 'ignored');
+    const expected = STATUS_RANK[to] > STATUS_RANK[from] ? 'applied' : to === 'UNKNOWN' && from !== 'UNKNOWN' ? 'noted' : 'ignored';
+    expect(d.kind).toBe(expected);
   });
 });
 
@@ -109,6 +113,17 @@ describe('decide', () => {
   test('unknown statuses are kept with their raw value', () => {
     const d = decide(null, obs('BRAND_NEW_STATUS'), NOW);
     expect(d.kind === 'applied' && d.event).toMatchObject({ status: 'UNKNOWN', rawStatus: 'BRAND_NEW_STATUS' });
+  });
+
+  test('an unknown status on a charge in a known state is published, and the state is kept', () => {
+    const paid = apply(null, obs('PAID'));
+    const d = decide(paid, obs('IN_DISPUTE', '2024-07-01T17:00:00-03:00'), NOW);
+    expect(d.kind).toBe('noted');
+    if (d.kind !== 'noted') return;
+    expect(d.state.status).toBe('PAID');
+    expect(d.event).toMatchObject({ type: 'picpay.charge.unrecognized_status', previousStatus: 'PAID', status: 'PAID', rawStatus: 'IN_DISPUTE' });
+    expect(d.state.history.at(-1)).toMatchObject({ outcome: 'ignored', to: 'UNKNOWN', rawStatus: 'IN_DISPUTE' });
+    expect(d.state.outbox.map((e) => e.event)).toEqual([...paid!.outbox.map((e) => e.event), d.event]);
   });
 
   test('the same status with new amounts is a transition (a second partial refund)', () => {
