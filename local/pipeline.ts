@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { ENV, HANDLERS, QUEUE, TABLE } from '../lib/pipeline-spec.js';
 import { close, listen } from './http.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
+import { type FaultSwitch, installFaults } from './faults.js';
 import { lambdaContext } from './lambda-context.js';
 import { type PicPaySandbox, startPicPaySandbox } from './picpay-sandbox.js';
 import { startSecretsEmulator } from './secrets-emulator.js';
@@ -52,6 +53,8 @@ export interface LocalPipeline {
   };
   readonly tokens: typeof LOCAL_TOKENS;
   readonly sandbox: PicPaySandbox;
+  /** Make the handlers' own AWS calls fail: the processor's SNS publishes, the authenticator's enqueues. */
+  readonly faults: { readonly publish: FaultSwitch; readonly enqueue: FaultSwitch };
   /** Every event published to the topic so far, as a subscriber received it. */
   readonly events: readonly TappedEvent[];
   /** Resolves when `predicate` holds for the received events, or rejects after `timeoutMs`. */
@@ -163,6 +166,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     delete process.env.AWS_PROFILE;
     const { handler: authenticator } = (await import('../lambda/handlers/authenticator.js')) as { handler: ProxyHandler };
     const { handler: processor } = (await import('../lambda/handlers/processor.js')) as { handler: SqsHandler };
+    const faults = {
+      publish: installFaults((await import('../lambda/adapters/sns-publisher.js')).snsClient, 'PublishCommand'),
+      enqueue: installFaults((await import('../lambda/adapters/sqs-queue.js')).sqsClient, 'SendMessageCommand'),
+    };
 
     const api: LocalApi = await startLocalApi(authenticator, options.port ?? 3000, host);
     stops.push(() => api.stop());
@@ -221,6 +228,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       },
       tokens: LOCAL_TOKENS,
       sandbox,
+      faults,
       events,
       async waitForEvents(predicate, timeoutMs = 15000) {
         const deadline = Date.now() + timeoutMs;

@@ -160,6 +160,32 @@ describe('local pipeline, end to end', () => {
     expect(await charge('legacy#dlq-1')).toBeUndefined();
   }, 40000);
 
+  test('a publish that fails once still yields exactly one event, after redelivery', async () => {
+    const { urls, tokens } = pipeline;
+    const before = pipeline.faults.publish.injected;
+    pipeline.faults.publish.failNext(1);
+    const body = paymentEvent({ status: 'PAID', merchantChargeId: 'publish-fault' });
+    expect((await post(urls.webhook, { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' }, body)).status).toBe(200);
+    await pipeline.waitForEvents(() => eventsFor('checkout#publish-fault').length > 0);
+    await new Promise((r) => setTimeout(r, 1500)); // a second copy would surface by now
+    expect(pipeline.faults.publish.injected - before).toBe(1);
+    const events = eventsFor('checkout#publish-fault');
+    expect(events).toHaveLength(1);
+    const stored = (await charge('checkout#publish-fault'))!;
+    expect(events[0]!.body.transitionId).toBe((stored.history as Array<{ transitionId: string }>)[0]!.transitionId);
+    expect(stored.outbox).toEqual({});
+  });
+
+  test('an enqueue failure answers 503 so PicPay retries, and the retry is accepted', async () => {
+    const { urls, tokens } = pipeline;
+    pipeline.faults.enqueue.failNext(1);
+    const body = paymentEvent({ status: 'PAID', merchantChargeId: 'enqueue-fault' });
+    const headers = { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' };
+    expect((await post(urls.webhook, headers, body)).status).toBe(503);
+    expect((await post(urls.webhook, headers, body)).status).toBe(200);
+    await pipeline.waitForEvents(() => eventsFor('checkout#enqueue-fault').length === 1);
+  });
+
   test('unknown routes get what API Gateway answers', async () => {
     const res = await post(`${pipeline.urls.api}/other`, {}, {});
     expect(res).toEqual({ status: 403, body: { message: 'Missing Authentication Token' } });
