@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from '../../lib/pipeline-spec.js';
 import type { ChargeState, OutboxEntry } from '../domain/charge.js';
+import { serializeEnvelope } from '../domain/envelope.js';
 import { ConcurrentUpdateError, DependencyError } from '../domain/errors.js';
 import type { ChargeRepository, ParkedNotification, ParkingLot, StoredCharge } from '../domain/process.js';
 
@@ -14,7 +15,8 @@ export const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
  * Item layout (one table, single-item writes only; see docs/architecture.md):
  * - charge:  pk `CHARGE#<flavour>#<chargeId>`, sk `STATE`; the outbox is a map keyed by
  *            transitionId so one published event can be removed without rewriting the item.
- * - parked:  pk `PARKED`, sk `<receivedAt>#<requestId>`.
+ * - parked:  pk `PARKED`, sk `<receivedAt>#<requestId>`; `envelope` is the queue message
+ *            as a JSON string, ready to be sent again.
  */
 export const chargePk = (chargeKey: string) => `CHARGE#${chargeKey}`;
 export const CHARGE_SK = 'STATE';
@@ -122,7 +124,8 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
             eventType: envelope.eventType,
             requestId: envelope.requestId,
             receivedAt: envelope.receivedAt,
-            envelope,
+            // The queue message as it was, so a replay is one send-message of this string.
+            envelope: serializeEnvelope(envelope),
           },
           // A redelivered message parks once.
           ConditionExpression: 'attribute_not_exists(#pk)',
