@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { stackPropsFromContext } from '../lib/context.js';
 import { PicPayWebhooksStack } from '../lib/stack.js';
 
@@ -9,4 +10,6 @@ new PicPayWebhooksStack(app, stackName, {
   ...stackPropsFromContext(app.node),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
+// Security review on every synth: any unacknowledged finding fails it.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 app.synth();

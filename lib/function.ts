@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,16 +17,21 @@ export interface PicPayFunctionProps {
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy?: RemovalPolicy;
   readonly reservedConcurrentExecutions?: number;
+  /** Why this function needs no asynchronous-invocation DLQ (cdk-nag Serverless-LambdaDLQ). */
+  readonly noDeadLetterQueueReason: string;
 }
 
 /**
  * A Lambda function with the house defaults: Node.js 24 on arm64, bundled by esbuild as a
- * minified ES module with source maps, its own log group with retention, X-Ray tracing.
+ * minified ES module with source maps, its own log group with retention, X-Ray tracing, and
+ * its own role that may write only to that log group (no AWS managed policy). Callers grant
+ * it exactly the actions it needs on the resources they pass in.
  * The AWS SDK v3 is left to the runtime (esbuild's default external for nodejs24.x).
  */
 export class PicPayFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: PicPayFunctionProps) {
     super(scope, id);
@@ -33,6 +39,16 @@ export class PicPayFunction extends Construct {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${id} function`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(REPO_ROOT, props.spec.entry),
       handler: props.spec.exportName,
@@ -43,6 +59,7 @@ export class PicPayFunction extends Construct {
       memorySize: props.spec.memoryMb,
       timeout: Duration.seconds(props.spec.timeoutSeconds),
       tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -61,5 +78,15 @@ export class PicPayFunction extends Construct {
         banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
       },
     });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, AWS requires Resource "*".',
+    });
+    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: props.noDeadLetterQueueReason });
+  }
+
+  /** Allow exactly these actions on exactly these resources. */
+  allow(actions: string[], resources: string[]): void {
+    this.role.addToPolicy(new iam.PolicyStatement({ actions, resources }));
   }
 }

@@ -1,5 +1,6 @@
-import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -7,23 +8,37 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { PicPayFunction } from './function.js';
+import { PipelineMonitoring } from './monitoring.js';
 import { DEFAULTS, ENV, HANDLERS, QUEUE, ROUTES, TABLE } from './pipeline-spec.js';
 
 export interface PicPayWebhooksStackProps extends StackProps {
-  /** API stage name; also the last path segment before the routes. */
+  /** API stage name, the last path segment before the routes. Default `live`. */
   readonly stageName?: string;
-  /** Steady-state requests per second across the API. */
+  /** Steady-state API requests per second. Default 50. */
   readonly throttlingRateLimit?: number;
+  /** API burst capacity. Default 100. */
   readonly throttlingBurstLimit?: number;
+  /** Retention of the function and access logs. Default one month. */
   readonly logRetention?: logs.RetentionDays;
+  /** Receives before a notification moves to the DLQ. Default 5. */
+  readonly dlqMaxReceiveCount?: number;
+  /** E-mail address subscribed to the alarm topic. */
+  readonly alarmEmail?: string;
+  /** Put an AWS WAF web ACL with a per-IP rate-based rule in front of the API. Default off. */
+  readonly enableWaf?: boolean;
+  /** Requests per 5 minutes per source IP before WAF blocks it. Default 2000. */
+  readonly wafRateLimit?: number;
+  /** `RETAIN` (default) keeps the table and the secret when the stack is deleted. */
+  readonly dataRemovalPolicy?: RemovalPolicy;
   /** PicPay API base URL for the legacy status lookup. */
   readonly picpayBaseUrl?: string;
-  /** Upper bound on concurrent processor invocations fed by the queue. */
+  /** Upper bound on concurrent processor invocations fed by the queue (2..1000). Default 10. */
   readonly processorMaxConcurrency?: number;
-  /** RETAIN (default) keeps the table and the secret when the stack is deleted. */
-  readonly dataRemovalPolicy?: RemovalPolicy;
+  /** Serve the API on your own domain (regional ACM certificate in the stack's region). */
+  readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
 }
 
 /** The placeholder secret value; the operator replaces it after deploy (see README). */
@@ -33,23 +48,43 @@ export const TOKENS_PLACEHOLDER = {
   picpayToken: 'REPLACE_ME',
 };
 
+function check(ok: boolean, prop: string, message: string): void {
+  if (!ok) throw new Error(`PicPayWebhooksStack: ${prop} ${message}`);
+}
+
 export class PicPayWebhooksStack extends Stack {
   readonly api: apigateway.RestApi;
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly table: dynamodb.Table;
   readonly topic: sns.Topic;
+  readonly key: kms.Key;
   readonly secret: secretsmanager.Secret;
   readonly authenticator: PicPayFunction;
   readonly processor: PicPayFunction;
+  readonly monitoring: PipelineMonitoring;
+  readonly webAcl?: wafv2.CfnWebACL;
 
   constructor(scope: Construct, id: string, props: PicPayWebhooksStackProps = {}) {
     super(scope, id, props);
+    const stageName = props.stageName ?? 'live';
+    const rate = props.throttlingRateLimit ?? 50;
+    const burst = props.throttlingBurstLimit ?? 100;
+    const maxReceiveCount = props.dlqMaxReceiveCount ?? QUEUE.maxReceiveCount;
+    const maxConcurrency = props.processorMaxConcurrency ?? 10;
+    const wafRateLimit = props.wafRateLimit ?? 2000;
+    check(/^[A-Za-z0-9_]{1,64}$/.test(stageName), 'stageName', 'must be letters, digits or underscores');
+    check(rate > 0 && burst > 0, 'throttlingRateLimit/throttlingBurstLimit', 'must be positive');
+    check(Number.isInteger(maxReceiveCount) && maxReceiveCount >= 1 && maxReceiveCount <= 1000, 'dlqMaxReceiveCount', 'must be an integer from 1 to 1000');
+    check(Number.isInteger(maxConcurrency) && maxConcurrency >= 2 && maxConcurrency <= 1000, 'processorMaxConcurrency', 'must be an integer from 2 to 1000');
+    check(Number.isInteger(wafRateLimit) && wafRateLimit >= 10, 'wafRateLimit', 'must be an integer of at least 10');
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const dataRemovalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
 
-    const topicKey = new kms.Key(this, 'TopicKey', {
-      description: 'Encrypts the PicPay charge events topic',
+    // One customer managed key for the SNS topics: SNS-to-subscriber delivery and CloudWatch
+    // alarms need a key whose policy can name those services, which AWS managed keys cannot.
+    this.key = new kms.Key(this, 'TopicKey', {
+      description: 'Encrypts the PicPay charge events and alarm topics',
       enableKeyRotation: true,
     });
 
@@ -58,18 +93,24 @@ export class PicPayWebhooksStack extends Stack {
       secretStringValue: SecretValue.unsafePlainText(JSON.stringify(TOKENS_PLACEHOLDER)),
       removalPolicy: dataRemovalPolicy,
     });
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The tokens are issued by PicPay (Painel Lojista, integration keys); no Lambda can rotate them. Operators rotate by listing old and new token side by side (README).',
+    });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(QUEUE.dlqRetentionDays),
     });
+    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue.' });
+    Validations.of(this.deadLetterQueue).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is the dead-letter queue; messages are redriven from it by an operator.' });
     this.queue = new sqs.Queue(this, 'NotificationQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(QUEUE.retentionDays),
       visibilityTimeout: Duration.seconds(QUEUE.visibilityTimeoutSeconds),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: QUEUE.maxReceiveCount },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
 
     this.table = new dynamodb.Table(this, 'Charges', {
@@ -82,10 +123,7 @@ export class PicPayWebhooksStack extends Stack {
       removalPolicy: dataRemovalPolicy,
     });
 
-    this.topic = new sns.Topic(this, 'ChargeEvents', {
-      masterKey: topicKey,
-      enforceSSL: true,
-    });
+    this.topic = new sns.Topic(this, 'ChargeEvents', { masterKey: this.key, enforceSSL: true });
 
     this.authenticator = new PicPayFunction(this, 'Authenticator', {
       spec: HANDLERS.authenticator,
@@ -95,9 +133,11 @@ export class PicPayWebhooksStack extends Stack {
         [ENV.secretId]: this.secret.secretArn,
         [ENV.secretMaxAgeSeconds]: String(DEFAULTS.secretMaxAgeSeconds),
       },
+      noDeadLetterQueueReason: 'Invoked synchronously by API Gateway; a failure is answered to PicPay (5xx), which retries. An async DLQ never applies.',
     });
-    this.queue.grantSendMessages(this.authenticator.function);
-    this.secret.grantRead(this.authenticator.function);
+    // Least privilege, written out: enqueue, read the tokens. Nothing else.
+    this.authenticator.allow(['sqs:SendMessage'], [this.queue.queueArn]);
+    this.authenticator.allow(['secretsmanager:GetSecretValue'], [this.secret.secretArn]);
 
     this.processor = new PicPayFunction(this, 'Processor', {
       spec: HANDLERS.processor,
@@ -109,51 +149,117 @@ export class PicPayWebhooksStack extends Stack {
         [ENV.picpayBaseUrl]: props.picpayBaseUrl ?? DEFAULTS.picpayBaseUrl,
         [ENV.picpayTimeoutMs]: String(DEFAULTS.picpayTimeoutMs),
         [ENV.secretMaxAgeSeconds]: String(DEFAULTS.secretMaxAgeSeconds),
-        [ENV.maxReceiveCount]: String(QUEUE.maxReceiveCount),
+        [ENV.maxReceiveCount]: String(maxReceiveCount),
         [ENV.maxBodyBytes]: String(DEFAULTS.maxBodyBytes),
       },
+      noDeadLetterQueueReason: 'Invoked by the SQS event source mapping; failed messages return to the queue and move to its DLQ after the receive limit.',
     });
-    this.processor.function.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: QUEUE.batchSize,
-        maxBatchingWindow: Duration.seconds(QUEUE.maxBatchingWindowSeconds),
-        reportBatchItemFailures: true,
-        maxConcurrency: props.processorMaxConcurrency ?? 10,
-      }),
-    );
-    this.table.grantReadWriteData(this.processor.function);
-    this.topic.grantPublish(this.processor.function);
-    this.secret.grantRead(this.processor.function);
+    const eventSource = new SqsEventSource(this.queue, {
+      batchSize: QUEUE.batchSize,
+      maxBatchingWindow: Duration.seconds(QUEUE.maxBatchingWindowSeconds),
+      reportBatchItemFailures: true,
+      maxConcurrency,
+    });
+    this.processor.function.addEventSource(eventSource);
+    Validations.of(this.processor.function).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason: 'SQS event source mappings do not support on-failure destinations; the queue redrive policy sends failed messages to the DLQ.',
+    });
+    // The event source mapping grants the queue consumption it needs (receive, delete, change
+    // visibility, attributes) on this queue only. The rest is written out:
+    this.processor.allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [this.table.tableArn]);
+    this.processor.allow(['sns:Publish'], [this.topic.topicArn]);
+    this.processor.allow(['kms:GenerateDataKey', 'kms:Decrypt'], [this.key.keyArn]);
+    this.processor.allow(['secretsmanager:GetSecretValue'], [this.secret.secretArn]);
 
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
-      retention: logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new apigateway.RestApi(this, 'Api', {
       description: 'Receives PicPay payment notifications',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       cloudWatchRole: false,
+      disableExecuteApiEndpoint: false,
       deployOptions: {
-        stageName: props.stageName ?? 'live',
-        throttlingRateLimit: props.throttlingRateLimit ?? 50,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+        stageName,
+        throttlingRateLimit: rate,
+        throttlingBurstLimit: burst,
         tracingEnabled: true,
         metricsEnabled: true,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
       },
     });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason: 'Requests are validated by the authenticator, which must see every request to answer 401, park what it cannot process and log it; an API Gateway validator would answer 400 first.',
+    });
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: 'AwsSolutions-APIG6',
+      reason: 'Access logs (JSON, standard fields) and the functions\' structured logs are on. Execution logging needs the account-wide API Gateway CloudWatch role, which one stack of several in an account should not own.',
+    });
     const integration = new apigateway.LambdaIntegration(this.authenticator.function);
     for (const route of ROUTES) {
-      this.api.root.addResource(route.path.replace(/^\//, '')).addMethod(route.method, integration);
+      const method = this.api.root.addResource(route.path.replace(/^\//, '')).addMethod(route.method, integration);
+      const why = 'PicPay authenticates with a static token in a header (x-seller-token or authorization); it cannot sign requests or obtain Cognito/JWT tokens. The authenticator verifies the token in constant time before anything is stored.';
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason: why });
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: why });
     }
 
+    if (props.enableWaf) {
+      this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+        scope: 'REGIONAL',
+        defaultAction: { allow: {} },
+        visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-webacl`, sampledRequestsEnabled: true },
+        rules: [
+          {
+            name: 'RateLimitPerIp',
+            priority: 0,
+            action: { block: {} },
+            statement: { rateBasedStatement: { limit: wafRateLimit, aggregateKeyType: 'IP' } },
+            visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-rate-limit`, sampledRequestsEnabled: true },
+          },
+        ],
+      });
+      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+        resourceArn: this.api.deploymentStage.stageArn,
+        webAclArn: this.webAcl.attrArn,
+      });
+    } else {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason: 'WAF is optional (context enableWaf=true); stage throttling and the token check bound abuse without its per-request cost.',
+      });
+    }
+
+    if (props.customDomain) {
+      const domain = this.api.addDomainName('CustomDomain', {
+        domainName: props.customDomain.domainName,
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+        endpointType: apigateway.EndpointType.REGIONAL,
+        securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
+      });
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: domain.domainNameAliasDomainName,
+        description: `Point ${props.customDomain.domainName} here (CNAME or Route 53 alias)`,
+      });
+    }
+
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      api: this.api,
+      authenticator: this.authenticator.function,
+      processor: this.processor.function,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      key: this.key,
+      alarmEmail: props.alarmEmail,
+    });
+
+    const base = props.customDomain ? `https://${props.customDomain.domainName}` : undefined;
     new CfnOutput(this, 'CallbackUrl', {
-      value: this.api.urlForPath('/callback'),
+      value: base ? `${base}/callback` : this.api.urlForPath('/callback'),
       description: 'Legacy e-commerce: pass as callbackUrl when creating a payment',
     });
     new CfnOutput(this, 'WebhookUrl', {
-      value: this.api.urlForPath('/webhook'),
+      value: base ? `${base}/webhook` : this.api.urlForPath('/webhook'),
       description: 'Checkout: paste into Painel Lojista > Configurações > Meu checkout > URL de notificação',
     });
     new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'Subscribe consumers here' });
@@ -161,5 +267,7 @@ export class PicPayWebhooksStack extends Stack {
     new CfnOutput(this, 'SecretName', { value: this.secret.secretName, description: 'Put the PicPay tokens here' });
     new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }
 }

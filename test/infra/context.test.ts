@@ -1,26 +1,73 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { stackPropsFromContext } from '../../lib/context.js';
 
 const ctx = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key] });
 
 describe('stack settings from context', () => {
-  test('absent keys leave the stack defaults', () => {
+  test('absent or empty keys leave the stack defaults', () => {
     expect(stackPropsFromContext(ctx({}))).toEqual({});
+    expect(stackPropsFromContext(ctx({ alarmEmail: '', domainName: '', certificateArn: '' }))).toEqual({});
   });
 
-  test('numbers from cdk.json or strings from -c are accepted', () => {
-    expect(stackPropsFromContext(ctx({ throttlingRateLimit: 20, throttlingBurstLimit: '40' }))).toEqual({
+  test('every key, from cdk.json types or -c strings', () => {
+    expect(
+      stackPropsFromContext(
+        ctx({
+          stageName: 'prod',
+          throttlingRateLimit: 20,
+          throttlingBurstLimit: '40',
+          logRetentionDays: '90',
+          dlqMaxReceiveCount: 8,
+          processorMaxConcurrency: '4',
+          alarmEmail: 'ops@loja.com.br',
+          enableWaf: 'true',
+          wafRateLimit: 500,
+          removalPolicy: 'destroy',
+          picpayBaseUrl: 'https://appws.picpay.com',
+          domainName: 'webhooks.loja.com.br',
+          certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab',
+        }),
+      ),
+    ).toEqual({
+      stageName: 'prod',
       throttlingRateLimit: 20,
       throttlingBurstLimit: 40,
+      logRetention: 90,
+      dlqMaxReceiveCount: 8,
+      processorMaxConcurrency: 4,
+      alarmEmail: 'ops@loja.com.br',
+      enableWaf: true,
+      wafRateLimit: 500,
+      dataRemovalPolicy: RemovalPolicy.DESTROY,
+      picpayBaseUrl: 'https://appws.picpay.com',
+      customDomain: {
+        domainName: 'webhooks.loja.com.br',
+        certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab',
+      },
     });
   });
 
   test.each([
+    ['stageName', 'my stage'],
     ['throttlingRateLimit', 'fast'],
     ['throttlingRateLimit', -1],
     ['throttlingBurstLimit', 0],
+    ['throttlingBurstLimit', 2.5],
+    ['logRetentionDays', 31],
+    ['dlqMaxReceiveCount', 0],
+    ['processorMaxConcurrency', 1],
+    ['alarmEmail', 'not-an-email'],
+    ['enableWaf', 'yes'],
+    ['wafRateLimit', 5],
+    ['removalPolicy', 'snapshot'],
     ['picpayBaseUrl', 'http://appws.picpay.com'],
     ['picpayBaseUrl', 42],
+    ['domainName', 'not a domain'],
   ])('a bad %s (%p) stops the synth naming the key', (key, value) => {
     expect(() => stackPropsFromContext(ctx({ [key]: value }))).toThrow(`Context key "${key}"`);
+  });
+
+  test('a domain without a certificate is refused', () => {
+    expect(() => stackPropsFromContext(ctx({ domainName: 'webhooks.loja.com.br' }))).toThrow('"domainName" and "certificateArn" go together');
   });
 });

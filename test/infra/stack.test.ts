@@ -1,78 +1,89 @@
-import { App } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { PicPayWebhooksStack } from '../../lib/stack.js';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { HANDLERS, QUEUE, ROUTES } from '../../lib/pipeline-spec.js';
+import { PicPayWebhooksStack, type PicPayWebhooksStackProps } from '../../lib/stack.js';
 
-// One synth (with real esbuild bundling) shared by all assertions.
-const app = new App();
-const stack = new PicPayWebhooksStack(app, 'Test');
-const template = Template.fromStack(stack);
-const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
-const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
-  stack.getLogicalId(construct.node.defaultChild as never);
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
 
-describe('PicPayWebhooksStack', () => {
+function synth(props: PicPayWebhooksStackProps = {}, id = 'Test') {
+  const app = new App();
+  const stack = new PicPayWebhooksStack(app, id, props);
+  const template = Template.fromStack(stack);
+  const resources = template.toJSON().Resources as Resources;
+  const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
+  return { app, stack, template, resources, logicalId };
+}
+
+// The default stack, synthesized once (with real esbuild bundling) for most assertions.
+const { stack, template, resources, logicalId } = synth();
+const ofType = (type: string, from: Resources = resources) => Object.entries(from).filter(([, r]) => r.Type === type);
+
+describe('PicPayWebhooksStack: resources', () => {
   test('has every resource of the pipeline', () => {
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     template.resourceCountIs('AWS::SQS::Queue', 2);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::SNS::Topic', 2); // events + alarms
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
-    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(2);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(2);
   });
 
-  test('the API is regional and routes each webhook path to the authenticator with POST', () => {
+  test('the API is regional and routes each webhook path to the authenticator with POST, nothing else public', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
-    for (const route of ROUTES) {
-      template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: route.path.slice(1) });
-    }
-    const methods = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGateway::Method');
+    for (const route of ROUTES) template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: route.path.slice(1) });
+    expect(ofType('AWS::ApiGateway::Resource')).toHaveLength(ROUTES.length);
+    const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => m);
     expect(methods.map((m) => m.Properties.HttpMethod)).toEqual(['POST', 'POST']);
-    for (const method of methods) {
-      expect(method.Properties.AuthorizationType).toBe('NONE');
-      expect(JSON.stringify(method.Properties.Integration)).toContain(logicalId(stack.authenticator.function));
-    }
+    for (const method of methods) expect(JSON.stringify(method.Properties.Integration)).toContain(logicalId(stack.authenticator.function));
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'live',
       MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })]),
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       TracingEnabled: true,
     });
+    // Only API Gateway may invoke the authenticator; nothing may invoke the processor but its queue.
+    for (const [, permission] of ofType('AWS::Lambda::Permission')) {
+      expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
+      expect(JSON.stringify(permission.Properties.FunctionName)).toContain(logicalId(stack.authenticator.function));
+    }
   });
 
-  test('functions: Node.js 24 on arm64, traced, timeouts and memory from the spec', () => {
+  test('functions: Node.js 24 on arm64, traced, timeouts and memory from the spec, logs with retention', () => {
     for (const [fn, spec] of [
       [stack.authenticator, HANDLERS.authenticator],
       [stack.processor, HANDLERS.processor],
     ] as const) {
-      const props = resources[logicalId(fn.function)]!.Properties;
-      expect(props).toMatchObject({
+      expect(resources[logicalId(fn.function)]!.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         Timeout: spec.timeoutSeconds,
         MemorySize: spec.memoryMb,
         Handler: `index.${spec.exportName}`,
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: logicalId(fn.logGroup) } },
       });
+      expect(resources[logicalId(fn.logGroup)]!.Properties.RetentionInDays).toBe(30);
     }
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  test('the queue is encrypted, TLS-only, dead-letters after the spec receive count, and outlasts the processor 6x', () => {
+  test('queue: encrypted, TLS-only, dead-letters after the receive count, visibility at least 6x the processor timeout', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       VisibilityTimeout: QUEUE.visibilityTimeoutSeconds,
       RedrivePolicy: { maxReceiveCount: QUEUE.maxReceiveCount, deadLetterTargetArn: Match.anyValue() },
     });
     expect(QUEUE.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * HANDLERS.processor.timeoutSeconds);
-    const policies = Object.values(resources).filter((r) => r.Type === 'AWS::SQS::QueuePolicy');
+    for (const [, queue] of ofType('AWS::SQS::Queue')) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    const policies = ofType('AWS::SQS::QueuePolicy');
     expect(policies).toHaveLength(2);
-    for (const p of policies) {
-      expect(JSON.stringify(p.Properties)).toContain('"aws:SecureTransport":"false"');
-    }
+    for (const [, p] of policies) expect(JSON.stringify(p.Properties)).toContain('"aws:SecureTransport":"false"');
   });
 
-  test('the processor reads the queue in batches and reports partial failures', () => {
+  test('the processor reads the queue in batches, reports partial failures, and is capped in concurrency', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: QUEUE.batchSize,
       MaximumBatchingWindowInSeconds: QUEUE.maxBatchingWindowSeconds,
@@ -81,7 +92,7 @@ describe('PicPayWebhooksStack', () => {
     });
   });
 
-  test('the table is on-demand, keyed pk/sk, with point-in-time recovery and retained', () => {
+  test('the table: on demand, pk/sk, point-in-time recovery, deletion protection, retained', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: Match.objectLike({
         BillingMode: 'PAY_PER_REQUEST',
@@ -91,14 +102,18 @@ describe('PicPayWebhooksStack', () => {
         ],
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         DeletionProtectionEnabled: true,
+        SSESpecification: { SSEEnabled: true },
       }),
       DeletionPolicy: 'Retain',
     });
   });
 
-  test('the topic is encrypted with a rotating KMS key', () => {
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  test('both topics are encrypted with the rotating key and refuse plain HTTP', () => {
+    const keyRef = { 'Fn::GetAtt': [logicalId(stack.key), 'Arn'] };
+    for (const [, topic] of ofType('AWS::SNS::Topic')) expect(topic.Properties.KmsMasterKeyId).toEqual(keyRef);
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    for (const [, p] of ofType('AWS::SNS::TopicPolicy')) expect(JSON.stringify(p.Properties)).toContain('"aws:SecureTransport":"false"');
+    expect(ofType('AWS::SNS::TopicPolicy')).toHaveLength(2);
   });
 
   test('the secret starts as a placeholder and is retained', () => {
@@ -110,53 +125,229 @@ describe('PicPayWebhooksStack', () => {
     });
   });
 
-  test('the handlers get their resources by reference, not by hard-coded names', () => {
+  test('handlers get their resources by reference; no hard-coded physical names anywhere', () => {
     const env = (fn: typeof stack.authenticator) =>
       (resources[logicalId(fn.function)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(env(stack.authenticator)).toMatchObject({
-      QUEUE_URL: { Ref: logicalId(stack.queue) },
-      TOKENS_SECRET_ID: { Ref: logicalId(stack.secret) },
-    });
+    expect(env(stack.authenticator)).toMatchObject({ QUEUE_URL: { Ref: logicalId(stack.queue) }, TOKENS_SECRET_ID: { Ref: logicalId(stack.secret) } });
     expect(env(stack.processor)).toMatchObject({
       TABLE_NAME: { Ref: logicalId(stack.table) },
       TOPIC_ARN: { Ref: logicalId(stack.topic) },
       TOKENS_SECRET_ID: { Ref: logicalId(stack.secret) },
-      PICPAY_BASE_URL: 'https://appws.picpay.com',
+      MAX_RECEIVE_COUNT: String(QUEUE.maxReceiveCount),
     });
-    for (const type of ['AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::Lambda::Function']) {
-      for (const r of Object.values(resources).filter((x) => x.Type === type)) {
-        expect(r.Properties).not.toHaveProperty('QueueName');
-        expect(r.Properties).not.toHaveProperty('TopicName');
-        expect(r.Properties).not.toHaveProperty('TableName');
-        expect(r.Properties).not.toHaveProperty('Name');
-        expect(r.Properties).not.toHaveProperty('FunctionName');
+    const names = ['QueueName', 'TopicName', 'TableName', 'Name', 'FunctionName', 'RoleName', 'LogGroupName', 'DashboardName', 'AlarmName'];
+    for (const [id, r] of Object.entries(resources)) {
+      if (r.Type.startsWith('AWS::ApiGateway::') || r.Type === 'AWS::Lambda::Permission' || r.Type === 'AWS::Lambda::EventSourceMapping') continue;
+      for (const name of names) expect([id, r.Properties?.[name]]).toEqual([id, undefined]);
+    }
+  });
+
+  test('two stacks side by side in one app synthesize without clashing', () => {
+    const app = new App();
+    const a = new PicPayWebhooksStack(app, 'ShopA');
+    const b = new PicPayWebhooksStack(app, 'ShopB');
+    expect(() => app.synth()).not.toThrow();
+    expect(a.stackName).not.toBe(b.stackName);
+  });
+
+  test('outputs the two webhook URLs, the topic, the table, the secret, the alarm topic and the dashboard', () => {
+    const outputs = Object.keys(template.toJSON().Outputs as object);
+    expect(outputs).toEqual(expect.arrayContaining(['CallbackUrl', 'WebhookUrl', 'TopicArn', 'TableName', 'SecretName', 'AlarmTopicArn', 'DashboardName']));
+    expect(JSON.stringify(template.findOutputs('CallbackUrl'))).toContain('/callback');
+    expect(JSON.stringify(template.findOutputs('WebhookUrl'))).toContain('/webhook');
+  });
+});
+
+describe('PicPayWebhooksStack: least privilege', () => {
+  /** Every (action, resource) pair a role's policies allow, with resources by logical id. */
+  function grants(fn: typeof stack.authenticator): string[] {
+    const roleId = logicalId(fn.role);
+    const pairs: string[] = [];
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      if (!JSON.stringify(policy.Properties.Roles).includes(roleId)) continue;
+      for (const s of (policy.Properties.PolicyDocument as { Statement: Array<{ Effect: string; Action: string | string[]; Resource: unknown }> }).Statement) {
+        expect(s.Effect).toBe('Allow');
+        const resource = s.Resource === '*' ? '*' : JSON.stringify(s.Resource).match(/"(?:Ref|Fn::GetAtt)":\[?"([A-Za-z0-9]+)"/)![1]!;
+        for (const action of [s.Action].flat()) pairs.push(`${action} on ${resource}`);
+      }
+    }
+    return pairs.sort();
+  }
+  const id = (c: { node: { defaultChild?: unknown } }) => logicalId(c);
+
+  test('the authenticator may write its logs, trace, send to its queue and read its secret: nothing else', () => {
+    expect(grants(stack.authenticator)).toEqual(
+      [
+        `logs:CreateLogStream on ${id(stack.authenticator.logGroup)}`,
+        `logs:PutLogEvents on ${id(stack.authenticator.logGroup)}`,
+        `secretsmanager:GetSecretValue on ${id(stack.secret)}`,
+        `sqs:SendMessage on ${id(stack.queue)}`,
+        'xray:PutTelemetryRecords on *',
+        'xray:PutTraceSegments on *',
+      ].sort(),
+    );
+  });
+
+  test('the processor may consume its queue, use its table, publish to its topic, read its secret: nothing else', () => {
+    expect(grants(stack.processor)).toEqual(
+      [
+        `logs:CreateLogStream on ${id(stack.processor.logGroup)}`,
+        `logs:PutLogEvents on ${id(stack.processor.logGroup)}`,
+        ...['ReceiveMessage', 'ChangeMessageVisibility', 'GetQueueUrl', 'DeleteMessage', 'GetQueueAttributes'].map((a) => `sqs:${a} on ${id(stack.queue)}`),
+        ...['GetItem', 'PutItem', 'UpdateItem'].map((a) => `dynamodb:${a} on ${id(stack.table)}`),
+        `sns:Publish on ${id(stack.topic)}`,
+        `kms:GenerateDataKey on ${id(stack.key)}`,
+        `kms:Decrypt on ${id(stack.key)}`,
+        `secretsmanager:GetSecretValue on ${id(stack.secret)}`,
+        'xray:PutTelemetryRecords on *',
+        'xray:PutTraceSegments on *',
+      ].sort(),
+    );
+  });
+
+  test('the only wildcard resource is X-Ray, and no action is a wildcard', () => {
+    for (const fn of [stack.authenticator, stack.processor]) {
+      for (const pair of grants(fn)) {
+        if (pair.endsWith(' on *')) expect(pair).toMatch(/^xray:/);
+        expect(pair.split(' on ')[0]).not.toContain('*');
       }
     }
   });
 
-  test('the authenticator may send to the queue and read the secret; the processor may use table, topic, secret', () => {
-    const policyOf = (fn: typeof stack.authenticator) =>
-      JSON.stringify(
-        Object.values(resources).filter(
-          (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(stack.getLogicalId(fn.function.role!.node.defaultChild as never)),
-        ),
-      );
-    const auth = policyOf(stack.authenticator);
-    expect(auth).toContain('sqs:SendMessage');
-    expect(auth).toContain('secretsmanager:GetSecretValue');
-    expect(auth).not.toContain('dynamodb:');
-    expect(auth).not.toContain('sns:Publish');
-    const proc = policyOf(stack.processor);
-    for (const action of ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'sns:Publish', 'secretsmanager:GetSecretValue', 'sqs:DeleteMessage']) {
-      expect(proc).toContain(action);
+  test('no role uses an AWS managed policy', () => {
+    for (const [, role] of ofType('AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('PicPayWebhooksStack: alarms and dashboard', () => {
+  const alarmIds = Object.keys(stack.monitoring.alarms).sort();
+
+  test('alarms on the DLQ, queue age, 5xx, 401 bursts, processor errors, PicPay API errors and parked notifications', () => {
+    expect(alarmIds).toEqual(
+      [
+        'Authenticator5xx',
+        'DeadLetterQueueNotEmpty',
+        'OldestMessageAge',
+        'ParkedNotifications',
+        'PicPayApiErrors',
+        'ProcessingFailures',
+        'ProcessorErrors',
+        'UnauthorizedBurst',
+        'UnrecognizedStatuses',
+      ].sort(),
+    );
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarms).toHaveLength(alarmIds.length);
+    const topicRef = { Ref: logicalId(stack.monitoring.alarmTopic) };
+    for (const a of alarms) {
+      expect(a.AlarmActions).toEqual([topicRef]);
+      expect(a.TreatMissingData).toBe('notBreaching');
+      expect(typeof a.AlarmDescription).toBe('string');
     }
+    const byMetric = (name: string) => alarms.find((a) => a.MetricName === name);
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toMatchObject({ Threshold: 1, Dimensions: [{ Value: { 'Fn::GetAtt': [logicalId(stack.deadLetterQueue), 'QueueName'] } }] });
+    expect(byMetric('5XXError')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1 });
+    expect(byMetric('NotificationsRejected')).toMatchObject({ Namespace: 'PicPayWebhooks', Dimensions: [{ Name: 'service', Value: 'authenticator' }] });
+    expect(byMetric('PicPayApiErrors')).toMatchObject({ Namespace: 'PicPayWebhooks', Dimensions: [{ Name: 'service', Value: 'processor' }] });
   });
 
-  test('outputs the two webhook URLs, the topic, the table and the secret', () => {
-    const outputs = Object.keys(template.toJSON().Outputs as object);
-    expect(outputs).toEqual(expect.arrayContaining(['CallbackUrl', 'WebhookUrl', 'TopicArn', 'TableName', 'SecretName']));
-    const callback = JSON.stringify(template.findOutputs('CallbackUrl'));
-    expect(callback).toContain('/callback');
-    expect(JSON.stringify(template.findOutputs('WebhookUrl'))).toContain('/webhook');
+  test('CloudWatch may use the key to publish alarms to the encrypted alarm topic', () => {
+    const key = resources[logicalId(stack.key)]!.Properties.KeyPolicy as { Statement: Array<{ Principal?: { Service?: string }; Action: string[] }> };
+    expect(key.Statement.some((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com' && s.Action.includes('kms:GenerateDataKey'))).toBe(true);
+  });
+
+  test('no e-mail subscription unless one is configured; one when it is', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    synth({ alarmEmail: 'ops@loja.com.br' }).template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@loja.com.br' });
+  });
+
+  test('the dashboard shows received, rejected, processed, transitions, latency and queue depth', () => {
+    const body = JSON.stringify(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
+    for (const metric of ['NotificationsReceived', 'NotificationsRejected', 'Transitions', 'EventsPublished', 'Latency', 'Duration', 'ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']) {
+      expect(body).toContain(metric);
+    }
+  });
+});
+
+describe('PicPayWebhooksStack: options', () => {
+  test('WAF on: a regional web ACL with a per-IP rate rule, associated with the stage', () => {
+    const { template: t, stack: s } = synth({ enableWaf: true, wafRateLimit: 500 });
+    t.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      Rules: [Match.objectLike({ Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 500, AggregateKeyType: 'IP' } } })],
+    });
+    t.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: { 'Fn::GetAtt': [s.getLogicalId(s.webAcl!), 'Arn'] } });
+    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+  });
+
+  test('custom domain: TLS 1.2 regional domain, URLs on it, and the DNS target as an output', () => {
+    const { template: t } = synth({ customDomain: { domainName: 'webhooks.loja.com.br', certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/abc' } });
+    t.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'webhooks.loja.com.br',
+      SecurityPolicy: 'TLS_1_2',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      RegionalCertificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/abc',
+    });
+    expect(t.findOutputs('WebhookUrl').WebhookUrl!.Value).toBe('https://webhooks.loja.com.br/webhook');
+    expect(t.findOutputs('CallbackUrl').CallbackUrl!.Value).toBe('https://webhooks.loja.com.br/callback');
+    expect(Object.keys(t.findOutputs('CustomDomainTarget'))).toEqual(['CustomDomainTarget']);
+  });
+
+  test('the operator can opt out of retaining data', () => {
+    const { template: t } = synth({ dataRemovalPolicy: RemovalPolicy.DESTROY });
+    t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
+    t.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+  });
+
+  test('stage, throttling, retention, receive count and concurrency come from props', () => {
+    const { template: t, stack: s } = synth({
+      stageName: 'prod',
+      throttlingRateLimit: 5,
+      throttlingBurstLimit: 10,
+      logRetention: 90,
+      dlqMaxReceiveCount: 8,
+      processorMaxConcurrency: 3,
+    });
+    t.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'prod', MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })]) });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    t.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 8 }) });
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 3 } });
+    const env = (t.toJSON().Resources[s.getLogicalId(s.processor.function.node.defaultChild as never)].Properties.Environment.Variables) as Record<string, string>;
+    expect(env.MAX_RECEIVE_COUNT).toBe('8');
+  });
+
+  test.each([
+    [{ stageName: 'a b' }, 'stageName'],
+    [{ dlqMaxReceiveCount: 0 }, 'dlqMaxReceiveCount'],
+    [{ processorMaxConcurrency: 1 }, 'processorMaxConcurrency'],
+    [{ wafRateLimit: 1 }, 'wafRateLimit'],
+  ])('invalid props are refused, naming the prop: %p', (props, name) => {
+    expect(() => new PicPayWebhooksStack(new App(), 'Bad', props)).toThrow(name);
+  });
+});
+
+describe('cdk-nag', () => {
+  function nag(props: PicPayWebhooksStackProps) {
+    const app = new App();
+    new PicPayWebhooksStack(app, 'Nag', props);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+    return () => app.synth();
+  }
+
+  test.each([
+    ['defaults', {}],
+    ['every option on', { enableWaf: true, alarmEmail: 'ops@loja.com.br', customDomain: { domainName: 'w.loja.com.br', certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/abc' } }],
+  ])('AwsSolutions and Serverless packs: no unacknowledged finding (%s)', (_name, props) => {
+    expect(nag(props)).not.toThrow();
+  });
+
+  test('the packs do fail a synth with a finding (the check above can fail)', () => {
+    const app = new App();
+    const s = new PicPayWebhooksStack(app, 'NagBroken');
+    // An unencrypted, non-TLS queue added to the stack must be reported.
+    new sqs.Queue(s, 'Careless', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS2[\s\S]*AwsSolutions-SQS4/);
   });
 });
