@@ -177,7 +177,8 @@ export class PicPayWebhooksStack extends Stack {
       description: 'Receives PicPay payment notifications',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       cloudWatchRole: false,
-      disableExecuteApiEndpoint: false,
+      // With a custom domain, the default execute-api hostname is switched off: one way in.
+      disableExecuteApiEndpoint: props.customDomain !== undefined,
       deployOptions: {
         stageName,
         throttlingRateLimit: rate,

@@ -292,6 +292,8 @@ describe('PicPayWebhooksStack: options', () => {
     expect(t.findOutputs('WebhookUrl').WebhookUrl!.Value).toBe('https://webhooks.loja.com.br/webhook');
     expect(t.findOutputs('CallbackUrl').CallbackUrl!.Value).toBe('https://webhooks.loja.com.br/callback');
     expect(Object.keys(t.findOutputs('CustomDomainTarget'))).toEqual(['CustomDomainTarget']);
+    t.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: true });
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: false });
   });
 
   test('the operator can opt out of retaining data', () => {
