@@ -1,4 +1,4 @@
-import { DEFAULTS, ENV, QUEUE } from '../lib/pipeline-spec.js';
+import { DEFAULTS, ENV, QUEUE, RECONCILE } from '../lib/pipeline-spec.js';
 import { ConfigError } from './domain/errors.js';
 
 /** Read and validated once at cold start: a missing or bad value fails the init with its name. */
@@ -66,5 +66,23 @@ export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
     secretMaxAgeSeconds: positiveInt(env, ENV.secretMaxAgeSeconds, DEFAULTS.secretMaxAgeSeconds),
     maxReceiveCount: positiveInt(env, ENV.maxReceiveCount, QUEUE.maxReceiveCount),
     maxBodyBytes: positiveInt(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
+  };
+}
+
+export interface ReconcilerConfig {
+  readonly tableName: string;
+  readonly queueUrl: string;
+  readonly minAgeMinutes: number;
+  readonly maxAgeDays: number;
+  readonly maxPerRun: number;
+}
+
+export function loadReconcilerConfig(env: Env = process.env): ReconcilerConfig {
+  return {
+    tableName: required(env, ENV.tableName),
+    queueUrl: required(env, ENV.queueUrl),
+    minAgeMinutes: positiveInt(env, ENV.reconcileMinAgeMinutes, RECONCILE.minAgeMinutes),
+    maxAgeDays: positiveInt(env, ENV.reconcileMaxAgeDays, RECONCILE.maxAgeDays),
+    maxPerRun: positiveInt(env, ENV.reconcileMaxPerRun, RECONCILE.maxPerRun),
   };
 }

@@ -53,6 +53,8 @@ export function stackPropsFromContext(ctx: ContextReader): PicPayWebhooksStackPr
   props.alarmEmail = string('alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address');
   props.enableWaf = boolean('enableWaf');
   props.wafRateLimit = number('wafRateLimit', integer(10, 2_000_000_000), 'a whole number of at least 10');
+  props.reconcileEveryMinutes = number('reconcileEveryMinutes', integer(1, 1440), 'a whole number of minutes from 1 to 1440');
+  props.reconcileMinAgeMinutes = number('reconcileMinAgeMinutes', integer(1, 100_000), 'a whole number of minutes');
   props.picpayBaseUrl = string('picpayBaseUrl', /^https:\/\/[^/?#\s]+/, 'an https URL');
   const removal = string('removalPolicy', /^(retain|destroy)$/, '"retain" or "destroy"');
   if (removal !== undefined) props.dataRemovalPolicy = removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;

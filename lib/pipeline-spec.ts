@@ -42,6 +42,12 @@ export const HANDLERS = {
     memoryMb: 512,
     timeoutSeconds: 30,
   },
+  reconciler: {
+    entry: 'lambda/handlers/reconciler.ts',
+    exportName: 'handler',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+  },
 } as const satisfies Record<string, HandlerSpec>;
 
 export const QUEUE = {
@@ -58,6 +64,16 @@ export const QUEUE = {
 export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
+  /** Sparse index of legacy charges awaiting PicPay (see lambda/domain/reconcile.ts). */
+  awaitingIndex: { name: 'awaiting', partitionKey: 'awaitingKey', sortKey: 'awaitingSince' },
+} as const;
+
+/** Reconciliation defaults (context keys reconcileEveryMinutes, reconcileMinAgeMinutes). */
+export const RECONCILE = {
+  everyMinutes: 15,
+  minAgeMinutes: 30,
+  maxAgeDays: 7,
+  maxPerRun: 200,
 } as const;
 
 /** Environment variables the handlers read at cold start (see lambda/config.ts). */
@@ -71,6 +87,9 @@ export const ENV = {
   maxBodyBytes: 'MAX_BODY_BYTES',
   secretMaxAgeSeconds: 'SECRET_MAX_AGE_SECONDS',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  reconcileMinAgeMinutes: 'RECONCILE_MIN_AGE_MINUTES',
+  reconcileMaxAgeDays: 'RECONCILE_MAX_AGE_DAYS',
+  reconcileMaxPerRun: 'RECONCILE_MAX_PER_RUN',
 } as const;
 
 /**

@@ -2,6 +2,8 @@ import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,7 +14,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { PicPayFunction } from './function.js';
 import { PipelineMonitoring } from './monitoring.js';
-import { DEFAULTS, ENV, HANDLERS, QUEUE, ROUTES, TABLE } from './pipeline-spec.js';
+import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, ROUTES, TABLE } from './pipeline-spec.js';
 
 export interface PicPayWebhooksStackProps extends StackProps {
   /** API stage name, the last path segment before the routes. Default `live`. */
@@ -37,6 +39,10 @@ export interface PicPayWebhooksStackProps extends StackProps {
   readonly picpayBaseUrl?: string;
   /** Upper bound on concurrent processor invocations fed by the queue (2..1000). Default 10. */
   readonly processorMaxConcurrency?: number;
+  /** How often the reconciler asks PicPay about legacy charges left waiting (minutes). Default 15. */
+  readonly reconcileEveryMinutes?: number;
+  /** A legacy charge must have waited this long before it is reconciled (minutes). Default 30. */
+  readonly reconcileMinAgeMinutes?: number;
   /** Serve the API on your own domain (regional ACM certificate in the stack's region). */
   readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
 }
@@ -62,6 +68,7 @@ export class PicPayWebhooksStack extends Stack {
   readonly secret: secretsmanager.Secret;
   readonly authenticator: PicPayFunction;
   readonly processor: PicPayFunction;
+  readonly reconciler: PicPayFunction;
   readonly monitoring: PipelineMonitoring;
   readonly webAcl?: wafv2.CfnWebACL;
 
@@ -78,6 +85,10 @@ export class PicPayWebhooksStack extends Stack {
     check(Number.isInteger(maxReceiveCount) && maxReceiveCount >= 1 && maxReceiveCount <= 1000, 'dlqMaxReceiveCount', 'must be an integer from 1 to 1000');
     check(Number.isInteger(maxConcurrency) && maxConcurrency >= 2 && maxConcurrency <= 1000, 'processorMaxConcurrency', 'must be an integer from 2 to 1000');
     check(Number.isInteger(wafRateLimit) && wafRateLimit >= 10, 'wafRateLimit', 'must be an integer of at least 10');
+    const reconcileEvery = props.reconcileEveryMinutes ?? RECONCILE.everyMinutes;
+    const reconcileMinAge = props.reconcileMinAgeMinutes ?? RECONCILE.minAgeMinutes;
+    check(Number.isInteger(reconcileEvery) && reconcileEvery >= 1 && reconcileEvery <= 1440, 'reconcileEveryMinutes', 'must be an integer from 1 to 1440');
+    check(Number.isInteger(reconcileMinAge) && reconcileMinAge >= 1, 'reconcileMinAgeMinutes', 'must be a positive integer');
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const dataRemovalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
 
@@ -121,6 +132,13 @@ export class PicPayWebhooksStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: dataRemovalPolicy === RemovalPolicy.RETAIN,
       removalPolicy: dataRemovalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.awaitingIndex.name,
+      partitionKey: { name: TABLE.awaitingIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.awaitingIndex.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['chargeId', 'updatedAt', 'createdAt'],
     });
 
     this.topic = new sns.Topic(this, 'ChargeEvents', { masterKey: this.key, enforceSSL: true });
@@ -171,6 +189,30 @@ export class PicPayWebhooksStack extends Stack {
     this.processor.allow(['sns:Publish'], [this.topic.topicArn]);
     this.processor.allow(['kms:GenerateDataKey', 'kms:Decrypt'], [this.key.keyArn]);
     this.processor.allow(['secretsmanager:GetSecretValue'], [this.secret.secretArn]);
+
+    this.reconciler = new PicPayFunction(this, 'Reconciler', {
+      spec: HANDLERS.reconciler,
+      logRetention,
+      environment: {
+        [ENV.tableName]: this.table.tableName,
+        [ENV.queueUrl]: this.queue.queueUrl,
+        [ENV.reconcileMinAgeMinutes]: String(reconcileMinAge),
+        [ENV.reconcileMaxAgeDays]: String(RECONCILE.maxAgeDays),
+        [ENV.reconcileMaxPerRun]: String(RECONCILE.maxPerRun),
+      },
+      noDeadLetterQueueReason: 'Invoked by an EventBridge schedule; a failed run changes nothing and the next run repeats it.',
+    });
+    this.reconciler.allow(['dynamodb:Query'], [`${this.table.tableArn}/index/${TABLE.awaitingIndex.name}`]);
+    this.reconciler.allow(['sqs:SendMessage'], [this.queue.queueArn]);
+    const schedule = new events.Rule(this, 'ReconcileSchedule', {
+      description: 'Asks PicPay about legacy charges whose callback has not arrived',
+      schedule: events.Schedule.rate(Duration.minutes(reconcileEvery)),
+      targets: [new targets.LambdaFunction(this.reconciler.function, { retryAttempts: 0 })],
+    });
+    Validations.of(schedule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason: 'A scheduled, idempotent job: an invocation that fails is simply repeated by the next scheduled run; there is no event to keep.',
+    });
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new apigateway.RestApi(this, 'Api', {

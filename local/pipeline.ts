@@ -4,7 +4,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import type { Server } from 'node:http';
-import { ENV, HANDLERS, QUEUE, TABLE } from '../lib/pipeline-spec.js';
+import { ENV, HANDLERS, METRICS_NAMESPACE, QUEUE, TABLE } from '../lib/pipeline-spec.js';
 import { close, listen } from './http.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
 import { type FaultSwitch, installFaults } from './faults.js';
@@ -31,6 +31,10 @@ export interface LocalPipelineOptions {
   /** Powertools log level for the handlers (default WARN; INFO shows every notification). */
   readonly logLevel?: string;
   readonly onEvent?: (event: TappedEvent) => void;
+  /** Run the reconciler every this many seconds (0 = only on reconcileNow()). Default 60. */
+  readonly reconcileEverySeconds?: number;
+  /** Legacy charges waiting at least this long are reconciled. Default 60 s locally. */
+  readonly reconcileMinAgeSeconds?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -59,6 +63,8 @@ export interface LocalPipeline {
   readonly events: readonly TappedEvent[];
   /** Resolves when `predicate` holds for the received events, or rejects after `timeoutMs`. */
   waitForEvents(predicate: (events: readonly TappedEvent[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** Runs the reconciler once, as its schedule would. */
+  reconcileNow(): Promise<{ candidates: number; enqueued: number }>;
   /** Replaces the tokens secret (as an operator's put-secret-value would). */
   setSecret(value: unknown): void;
   stop(): Promise<void>;
@@ -109,10 +115,22 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         AttributeDefinitions: [
           { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE.sortKey, AttributeType: 'S' },
+          { AttributeName: TABLE.awaitingIndex.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE.awaitingIndex.sortKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: TABLE.awaitingIndex.name,
+            KeySchema: [
+              { AttributeName: TABLE.awaitingIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: TABLE.awaitingIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['chargeId', 'updatedAt', 'createdAt'] },
+          },
         ],
       }),
     );
@@ -166,6 +184,36 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     delete process.env.AWS_PROFILE;
     const { handler: authenticator } = (await import('../lambda/handlers/authenticator.js')) as { handler: ProxyHandler };
     const { handler: processor } = (await import('../lambda/handlers/processor.js')) as { handler: SqsHandler };
+    // The same reconciliation job as the scheduled Lambda, with a local minimum age in seconds.
+    const { createReconciler } = await import('../lambda/handlers/reconciler.js');
+    const { DynamoChargeStore, documentClient } = await import('../lambda/adapters/charge-store.js');
+    const { SqsNotificationQueue, sqsClient } = await import('../lambda/adapters/sqs-queue.js');
+    const { Logger } = await import('@aws-lambda-powertools/logger');
+    const { Metrics } = await import('@aws-lambda-powertools/metrics');
+    const reconcileStore = new DynamoChargeStore(documentClient, tableName);
+    const reconcileQueue = new SqsNotificationQueue(sqsClient, queue.QueueUrl!);
+    const reconcileNow = createReconciler(
+      {
+        tableName,
+        queueUrl: queue.QueueUrl!,
+        minAgeMinutes: (options.reconcileMinAgeSeconds ?? 60) / 60,
+        maxAgeDays: 7,
+        maxPerRun: 200,
+      },
+      {
+        findAwaiting: (before, after, limit) => reconcileStore.findAwaiting(before, after, limit),
+        enqueue: (envelopes) => reconcileQueue.sendAll(envelopes),
+        now: Date.now,
+      },
+      new Logger({ serviceName: 'picpay-webhooks-reconciler' }),
+      new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'reconciler' }),
+    );
+    const reconcileEvery = options.reconcileEverySeconds ?? 60;
+    if (reconcileEvery > 0) {
+      const timer = setInterval(() => void reconcileNow().catch((error: unknown) => options.onError?.(error)), reconcileEvery * 1000);
+      stops.push(async () => clearInterval(timer));
+    }
+
     const faults = {
       publish: installFaults((await import('../lambda/adapters/sns-publisher.js')).snsClient, 'PublishCommand'),
       enqueue: installFaults((await import('../lambda/adapters/sqs-queue.js')).sqsClient, 'SendMessageCommand'),
@@ -237,6 +285,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
           await new Promise((r) => setTimeout(r, 50));
         }
       },
+      reconcileNow,
       setSecret: (value) => secrets.put(secretId, typeof value === 'string' ? value : JSON.stringify(value)),
       stop: stopAll,
     };

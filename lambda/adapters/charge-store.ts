@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from '../../lib/pipeline-spec.js';
 import type { ChargeState, OutboxEntry } from '../domain/charge.js';
 import { serializeEnvelope } from '../domain/envelope.js';
 import { ConcurrentUpdateError, DependencyError } from '../domain/errors.js';
 import type { ChargeRepository, ParkedNotification, ParkingLot, StoredCharge } from '../domain/process.js';
+import { AWAITING_STATUSES, type ReconcileCandidate } from '../domain/reconcile.js';
 
 export const dynamoClient = new DynamoDBClient({});
 export const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
@@ -31,17 +32,20 @@ interface ChargeItem extends Omit<ChargeState, 'outbox'> {
 
 export function toItem(state: ChargeState, version: number): ChargeItem {
   const { outbox, ...rest } = state;
+  // Legacy charges awaiting PicPay appear in the sparse `awaiting` index; others do not.
+  const awaiting = state.flavour === 'legacy' && state.status !== null && AWAITING_STATUSES.has(state.status);
   return {
     [TABLE.partitionKey]: chargePk(state.chargeKey),
     [TABLE.sortKey]: CHARGE_SK,
     ...rest,
     version,
     outbox: Object.fromEntries(outbox.map((e) => [e.event.transitionId, e])),
+    ...(awaiting ? { [TABLE.awaitingIndex.partitionKey]: 'legacy', [TABLE.awaitingIndex.sortKey]: state.updatedAt } : {}),
   } as ChargeItem;
 }
 
 export function fromItem(item: Record<string, unknown>): StoredCharge {
-  const { pk: _pk, sk: _sk, version, outbox, ...rest } = item as unknown as ChargeItem;
+  const { pk: _pk, sk: _sk, version, outbox, awaitingKey: _ak, awaitingSince: _as, ...rest } = item as unknown as ChargeItem & Record<string, unknown>;
   const events = Object.values(outbox ?? {}).sort((a, b) => a.event.recordedAt.localeCompare(b.event.recordedAt));
   return { state: { ...(rest as Omit<ChargeState, 'outbox'>), outbox: events }, version };
 }
@@ -136,6 +140,33 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
       if (error instanceof ConditionalCheckFailedException) return;
       throw new DependencyError('DynamoDB write failed', { cause: error });
     }
+  }
+
+  /** Legacy charges awaiting PicPay, unchanged since before `updatedBefore`, oldest first. */
+  async findAwaiting(updatedBefore: string, createdAfter: string, limit: number): Promise<ReconcileCandidate[]> {
+    const { name, partitionKey, sortKey } = TABLE.awaitingIndex;
+    const found: ReconcileCandidate[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: name,
+            KeyConditionExpression: '#k = :legacy AND #s < :before',
+            FilterExpression: 'createdAt > :after',
+            ExpressionAttributeNames: { '#k': partitionKey, '#s': sortKey },
+            ExpressionAttributeValues: { ':legacy': 'legacy', ':before': updatedBefore, ':after': createdAfter },
+            ProjectionExpression: 'chargeId, updatedAt, createdAt',
+            Limit: limit,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) found.push(item as ReconcileCandidate);
+      start = out.LastEvaluatedKey;
+    } while (start && found.length < limit);
+    return found.slice(0, limit);
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Envelope, serializeEnvelope } from '../domain/envelope.js';
 import { DependencyError } from '../domain/errors.js';
 
@@ -33,6 +33,24 @@ export class SqsNotificationQueue implements NotificationQueue {
       return out.MessageId;
     } catch (error) {
       throw new DependencyError('Could not enqueue the notification', { cause: error });
+    }
+  }
+
+  /** Sends in batches of 10; throws if any entry was not accepted. */
+  async sendAll(envelopes: readonly Envelope[]): Promise<void> {
+    for (let i = 0; i < envelopes.length; i += 10) {
+      const chunk = envelopes.slice(i, i + 10);
+      const out = await this.client
+        .send(
+          new SendMessageBatchCommand({
+            QueueUrl: this.queueUrl,
+            Entries: chunk.map((envelope, n) => ({ Id: String(n), MessageBody: serializeEnvelope(envelope) })),
+          }),
+        )
+        .catch((error: unknown) => {
+          throw new DependencyError('Could not enqueue', { cause: error });
+        });
+      if (out.Failed?.length) throw new DependencyError(`${out.Failed.length} of ${chunk.length} messages were not enqueued`);
     }
   }
 }

@@ -17,6 +17,8 @@ import {
 import { type CanonicalStatus, canonicalStatus, STATUS_RANK } from './status.js';
 
 export const LEGACY_EVENT_TYPE = 'LegacyCallback';
+/** Event type of the synthetic legacy callbacks the reconciler enqueues. */
+export const RECONCILIATION_EVENT_TYPE = 'Reconciliation';
 
 export interface Amounts {
   readonly amount: number | null;
@@ -221,7 +223,7 @@ export function observeLegacy(
     amounts,
     authorizationId,
     threeDs: null,
-    eventType: LEGACY_EVENT_TYPE,
+    eventType: envelope.eventType === RECONCILIATION_EVENT_TYPE ? RECONCILIATION_EVENT_TYPE : LEGACY_EVENT_TYPE,
     requestId: envelope.requestId,
     dedupeKey: hashOf(['legacy', 'status', callback.referenceId, reported.status, authorizationId, amounts]),
   };

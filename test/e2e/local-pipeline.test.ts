@@ -11,7 +11,7 @@ let sqs: SQSClient;
 const errors: unknown[] = [];
 
 beforeAll(async () => {
-  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'SILENT', onError: (e) => errors.push(e) });
+  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0, reconcileMinAgeSeconds: 1, onError: (e) => errors.push(e) });
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: pipeline.endpoints.dynamodb, credentials }));
   sqs = new SQSClient({ region: 'us-east-1', endpoint: pipeline.endpoints.sqs, credentials, useQueueUrlAsEndpoint: false });
@@ -184,6 +184,26 @@ describe('local pipeline, end to end', () => {
     expect((await post(urls.webhook, headers, body)).status).toBe(503);
     expect((await post(urls.webhook, headers, body)).status).toBe(200);
     await pipeline.waitForEvents(() => eventsFor('checkout#enqueue-fault').length === 1);
+  });
+
+  test('reconciliation: a charge whose "paid" callback never arrived still ends PAID', async () => {
+    const { urls, tokens } = pipeline;
+    pipeline.sandbox.setPayment('lost-1', { status: 'created' });
+    expect((await post(urls.callback, { 'x-seller-token': tokens.sellerToken }, { referenceId: 'lost-1' })).status).toBe(200);
+    await pipeline.waitForEvents(() => eventsFor('legacy#lost-1').length === 1);
+    pipeline.sandbox.setPayment('lost-1', { status: 'paid', authorizationId: 'auth-lost-1' }); // the callback is lost
+    await new Promise((r) => setTimeout(r, 1100)); // older than the minimum age
+    const run = await pipeline.reconcileNow();
+    expect(run.enqueued).toBeGreaterThanOrEqual(1);
+    await pipeline.waitForEvents(() => eventsFor('legacy#lost-1').length === 2);
+    expect(eventsFor('legacy#lost-1')[1]!.body).toMatchObject({ previousStatus: 'CREATED', status: 'PAID', source: { eventType: 'Reconciliation' } });
+    expect((await charge('legacy#lost-1'))!.status).toBe('PAID');
+    // PAID is no longer awaiting: the next run leaves it alone.
+    await new Promise((r) => setTimeout(r, 1100));
+    const candidates = (await pipeline.reconcileNow()).candidates;
+    const again = eventsFor('legacy#lost-1').length;
+    expect(again).toBe(2);
+    expect(candidates).toBe(0);
   });
 
   test('unknown routes get what API Gateway answers', async () => {

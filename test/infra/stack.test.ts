@@ -29,7 +29,7 @@ describe('PicPayWebhooksStack: resources', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(2);
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(3);
   });
 
   test('the API is regional and routes each webhook path to the authenticator with POST, nothing else public', () => {
@@ -45,10 +45,15 @@ describe('PicPayWebhooksStack: resources', () => {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       TracingEnabled: true,
     });
-    // Only API Gateway may invoke the authenticator; nothing may invoke the processor but its queue.
+    // Only API Gateway may invoke the authenticator, only the schedule the reconciler; the
+    // processor is fed by its queue's event source mapping.
     for (const [, permission] of ofType('AWS::Lambda::Permission')) {
-      expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
-      expect(JSON.stringify(permission.Properties.FunctionName)).toContain(logicalId(stack.authenticator.function));
+      const target = JSON.stringify(permission.Properties.FunctionName);
+      if (permission.Properties.Principal === 'events.amazonaws.com') expect(target).toContain(logicalId(stack.reconciler.function));
+      else {
+        expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
+        expect(target).toContain(logicalId(stack.authenticator.function));
+      }
     }
   });
 
@@ -205,8 +210,15 @@ describe('PicPayWebhooksStack: least privilege', () => {
     );
   });
 
+  test('the reconciler may query the awaiting index and send to the queue: nothing else', () => {
+    const pairs = grants(stack.reconciler);
+    expect(pairs.filter((p) => !p.startsWith('logs:') && !p.startsWith('xray:'))).toEqual([`dynamodb:Query on ${id(stack.table)}`, `sqs:SendMessage on ${id(stack.queue)}`]);
+    const query = JSON.stringify(ofType('AWS::IAM::Policy').map(([, p]) => p.Properties.PolicyDocument));
+    expect(query).toContain('/index/awaiting');
+  });
+
   test('the only wildcard resource is X-Ray, and no action is a wildcard', () => {
-    for (const fn of [stack.authenticator, stack.processor]) {
+    for (const fn of [stack.authenticator, stack.processor, stack.reconciler]) {
       for (const pair of grants(fn)) {
         if (pair.endsWith(' on *')) expect(pair).toMatch(/^xray:/);
         expect(pair.split(' on ')[0]).not.toContain('*');
@@ -266,6 +278,34 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
     for (const metric of ['NotificationsReceived', 'NotificationsRejected', 'Transitions', 'EventsPublished', 'Latency', 'Duration', 'ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']) {
       expect(body).toContain(metric);
     }
+  });
+});
+
+describe('PicPayWebhooksStack: reconciliation', () => {
+  test('a sparse awaiting index on the table', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: 'awaiting',
+          KeySchema: [
+            { AttributeName: 'awaitingKey', KeyType: 'HASH' },
+            { AttributeName: 'awaitingSince', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['chargeId', 'updatedAt', 'createdAt'] },
+        }),
+      ],
+    });
+  });
+
+  test('the reconciler runs on a schedule, every 15 minutes by default, configurable', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.reconciler.function), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+    const { template: t, stack: s } = synth({ reconcileEveryMinutes: 5, reconcileMinAgeMinutes: 60 });
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+    const env = t.toJSON().Resources[s.getLogicalId(s.reconciler.function.node.defaultChild as never)].Properties.Environment.Variables;
+    expect(env).toMatchObject({ RECONCILE_MIN_AGE_MINUTES: '60', QUEUE_URL: { Ref: s.getLogicalId(s.queue.node.defaultChild as never) } });
   });
 });
 

@@ -1,0 +1,49 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { METRICS_NAMESPACE } from '../../lib/pipeline-spec.js';
+import { DynamoChargeStore, documentClient } from '../adapters/charge-store.js';
+import { SqsNotificationQueue, sqsClient } from '../adapters/sqs-queue.js';
+import { loadReconcilerConfig, type ReconcilerConfig } from '../config.js';
+import { type ReconcileDeps, type ReconcileResult, reconcile } from '../domain/reconcile.js';
+
+/** One scheduled run: enqueue a status check for each legacy charge PicPay left waiting. */
+export function createReconciler(config: ReconcilerConfig, deps: ReconcileDeps, logger: Logger, metrics: Metrics) {
+  return async function run(): Promise<ReconcileResult> {
+    const result = await reconcile(
+      {
+        minAgeMs: config.minAgeMinutes * 60_000,
+        maxAgeMs: config.maxAgeDays * 86_400_000,
+        maxPerRun: config.maxPerRun,
+      },
+      deps,
+    );
+    metrics.addMetric('ReconcileCandidates', MetricUnit.Count, result.candidates);
+    metrics.addMetric('ReconcileEnqueued', MetricUnit.Count, result.enqueued);
+    logger.info('Reconciliation run', { ...result, minAgeMinutes: config.minAgeMinutes, maxPerRun: config.maxPerRun });
+    return result;
+  };
+}
+
+const config = loadReconcilerConfig();
+const logger = new Logger({ serviceName: 'picpay-webhooks-reconciler' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'reconciler' });
+const store = new DynamoChargeStore(documentClient, config.tableName);
+const queue = new SqsNotificationQueue(sqsClient, config.queueUrl);
+
+export const handler = middy(
+  createReconciler(
+    config,
+    {
+      findAwaiting: (before, after, limit) => store.findAwaiting(before, after, limit),
+      enqueue: (envelopes) => queue.sendAll(envelopes),
+      now: Date.now,
+    },
+    logger,
+    metrics,
+  ),
+)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));
