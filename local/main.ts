@@ -4,36 +4,11 @@
  */
 import { EXAMPLE_PAYMENT } from './picpay-sandbox.js';
 import { startLocalPipeline, type TappedEvent } from './pipeline.js';
+import { paymentBody, threeDsBody } from './samples.js';
+import { removeLocalTarget, writeLocalTarget } from './cli/target.js';
 
-const CHECKOUT_PAYMENT = {
-  type: 'PAYMENT',
-  eventDate: '2024-07-01T16:00:00-03:00',
-  merchantDocument: '123456789012',
-  id: '21b91897-a897-49bc-b16e-6256f0bf2368',
-  merchantCode: '1234',
-  data: {
-    status: 'AUTHORIZED',
-    amount: 10000,
-    originalAmount: 10000,
-    refundedAmount: 0,
-    merchantChargeId: '61e35ec2-caa8-4598-bed5-d43e25e14151',
-    paymentSource: 'GATEWAY',
-    lateCapture: false,
-  },
-};
-const CHECKOUT_3DS = {
-  type: 'THREE_DS_CHALLENGE',
-  merchantDocument: '123456789012',
-  id: '21b91897-a897-49bc-b16e-6256f0bf2368',
-  merchantCode: '1234',
-  data: {
-    status: 'Approved',
-    paresStatus: 'Y',
-    eciRaw: '05',
-    merchantChargeId: '61e35ec2-caa8-4598-bed5-d43e25e14151',
-    chargeId: 'bac0ffd7-e4cb-48c7-9f3e-a05ff7eb40a1',
-  },
-};
+const CHECKOUT_PAYMENT = paymentBody();
+const CHECKOUT_3DS = threeDsBody();
 
 function describe(event: TappedEvent): string {
   const b = event.body as Record<string, string | null>;
@@ -49,6 +24,7 @@ async function main() {
     onEvent: (event) => console.log(describe(event)),
     onError: (error) => console.error('[local] poller error:', error),
   });
+  writeLocalTarget(pipeline.target);
   const { urls, tokens } = pipeline;
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   console.log(`
@@ -75,6 +51,9 @@ Try these (PicPay's own examples):
   Change the legacy payment's status in the sandbox, then send the callback again:
   curl -X PUT ${urls.picpay}/_sandbox/payments/${EXAMPLE_PAYMENT.referenceId} -d '{"status":"refunded"}'
 
+Operator CLI (in another terminal): npm run cli -- --help
+  e.g. npm run cli -- simulate lifecycle --flavour legacy
+
 Published events are printed below. Ctrl-C to stop.
 `);
   let stopping = false;
@@ -82,6 +61,7 @@ Published events are printed below. Ctrl-C to stop.
     if (stopping) return;
     stopping = true;
     console.log('\nStopping…');
+    removeLocalTarget();
     await pipeline.stop();
     process.exit(0);
   };

@@ -12,6 +12,7 @@ import { lambdaContext } from './lambda-context.js';
 import { type PicPaySandbox, startPicPaySandbox } from './picpay-sandbox.js';
 import { startSecretsEmulator } from './secrets-emulator.js';
 import { type SqsHandler, startPoller } from './sqs-poller.js';
+import type { Target } from './cli/target.js';
 
 /** Development tokens: the ones in PicPay's own examples, so their curls work as printed. */
 export const LOCAL_TOKENS = {
@@ -56,6 +57,8 @@ export interface LocalPipeline {
     readonly tapQueueUrl: string;
   };
   readonly tokens: typeof LOCAL_TOKENS;
+  /** What the CLI needs to work against this pipeline (npm start writes it to .local-data/). */
+  readonly target: Target;
   readonly sandbox: PicPaySandbox;
   /** Make the handlers' own AWS calls fail: the processor's SNS publishes, the authenticator's enqueues. */
   readonly faults: { readonly publish: FaultSwitch; readonly enqueue: FaultSwitch };
@@ -275,6 +278,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         tapQueueUrl: tap.QueueUrl!,
       },
       tokens: LOCAL_TOKENS,
+      target: {
+        name: 'the local pipeline',
+        callbackUrl: `${api.baseUrl}/callback`,
+        webhookUrl: `${api.baseUrl}/webhook`,
+        tableName,
+        queueUrl: queue.QueueUrl!,
+        deadLetterQueueUrl: dlq.QueueUrl!,
+        secretId,
+        tokens: { sellerToken: LOCAL_TOKENS.sellerToken, checkoutToken: LOCAL_TOKENS.checkoutToken },
+        picpaySandboxUrl: sandbox.baseUrl,
+        aws: { region: REGION, endpoints: { sqs: endpoints.sqs, dynamodb: endpoints.dynamodb, secretsManager: endpoints.secretsManager } },
+      },
       sandbox,
       faults,
       events,

@@ -22,6 +22,7 @@ export const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
 export const chargePk = (chargeKey: string) => `CHARGE#${chargeKey}`;
 export const CHARGE_SK = 'STATE';
 export const PARKED_PK = 'PARKED';
+export const DEAD_LETTER_PK = 'DEADLETTER';
 
 interface ChargeItem extends Omit<ChargeState, 'outbox'> {
   pk: string;
@@ -140,6 +141,20 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
       if (error instanceof ConditionalCheckFailedException) return;
       throw new DependencyError('DynamoDB write failed', { cause: error });
     }
+  }
+
+  /**
+   * Why a message is about to be dead-lettered, keyed by SQS message id, so an operator
+   * listing the DLQ sees the reason (SQS itself keeps none). Best effort: the caller ignores
+   * a failure here, since the message reaches the DLQ either way.
+   */
+  async noteDeadLetter(note: { messageId: string; requestId?: string; code: string; message: string; receiveCount: number; at: string }): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { [TABLE.partitionKey]: DEAD_LETTER_PK, [TABLE.sortKey]: note.messageId, ...note },
+      }),
+    );
   }
 
   /** Legacy charges awaiting PicPay, unchanged since before `updatedBefore`, oldest first. */

@@ -21,6 +21,8 @@ export interface ProcessorDeps extends ProcessDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly maxReceiveCount: number;
+  /** Records why a message is being dead-lettered (best effort). */
+  readonly noteDeadLetter?: (note: { messageId: string; requestId?: string; code: string; message: string; receiveCount: number; at: string }) => Promise<void>;
 }
 
 /**
@@ -80,6 +82,16 @@ export function createProcessor(deps: ProcessorDeps) {
         code,
         error: error as Error,
       });
+      if (deadLetter && deps.noteDeadLetter) {
+        await deps.noteDeadLetter({
+          messageId: record.messageId,
+          requestId,
+          code,
+          message: error instanceof AppError ? error.message : 'internal error',
+          receiveCount,
+          at: new Date(deps.now()).toISOString(),
+        }).catch(() => undefined);
+      }
       throw error;
     }
   }
@@ -117,6 +129,7 @@ export const handler = middy(
     metrics,
     maxReceiveCount: config.maxReceiveCount,
     maxBodyBytes: config.maxBodyBytes,
+    noteDeadLetter: (note) => store.noteDeadLetter(note),
   }),
 )
   .use(captureLambdaHandler(tracer))

@@ -1,0 +1,51 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { CHARGE_SK, chargePk, fromItem } from '../../lambda/adapters/charge-store.js';
+import type { ChargeState } from '../../lambda/domain/charge.js';
+import { type Io, table } from './io.js';
+import { CliError, type Clients, type Target } from './target.js';
+
+const brl = (cents: number | null | undefined) =>
+  cents === null || cents === undefined ? '—' : `R$ ${(cents / 100).toLocaleString('pt-BR', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+/** `charge <key>`: the current state and history of one charge. */
+export async function showCharge(key: string, json: boolean, target: Target, clients: Clients, io: Io): Promise<number> {
+  if (!/^(legacy|checkout)#.+/.test(key)) throw new CliError(`A charge key looks like legacy#<referenceId> or checkout#<merchantChargeId>, got "${key}"`);
+  const out = await clients.ddb.send(new GetCommand({ TableName: target.tableName, Key: { pk: chargePk(key), sk: CHARGE_SK }, ConsistentRead: true }));
+  if (!out.Item) {
+    io.err(`No charge ${key} in ${target.name}.`);
+    return 1;
+  }
+  const { state, version } = fromItem(out.Item);
+  if (json) {
+    io.out(JSON.stringify({ ...state, version }, null, 2));
+    return 0;
+  }
+  for (const line of describeCharge(state)) io.out(line);
+  return 0;
+}
+
+export function describeCharge(s: ChargeState): string[] {
+  const a = s.amounts;
+  const lines = [
+    `Charge ${s.chargeKey}`,
+    ...table([
+      ['  status', `${s.status ?? '(none yet)'}${s.rawStatus ? ` (PicPay: ${s.rawStatus})` : ''}`],
+      ['  amounts', a ? `${brl(a.amount)} · paid ${brl(a.paidAmount)} · refunded ${brl(a.refundedAmount)}` : '—'],
+      ['  authorization', s.authorizationId ?? '—'],
+      ['  3DS', s.threeDs ? `${s.threeDs.status} (PARes ${s.threeDs.paresStatus ?? '—'}, ECI ${s.threeDs.eci ?? '—'})` : '—'],
+      ['  created', s.createdAt],
+      ['  updated', s.updatedAt],
+      ['  unpublished', s.outbox.length === 0 ? 'none' : `${s.outbox.length} event(s) waiting to be published`],
+    ]),
+    '',
+    `History (${s.history.length}, oldest first):`,
+  ];
+  const rows = s.history.map((h) => [
+    `  ${h.recordedAt}`,
+    h.outcome,
+    h.kind === 'three_ds' ? '3DS result' : `${h.from ?? '∅'} → ${h.to ?? '∅'}`,
+    h.eventType,
+    h.reason ?? '',
+  ]);
+  return [...lines, ...(rows.length ? table(rows) : ['  (empty)'])];
+}

@@ -1,0 +1,114 @@
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { BatchGetCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DEAD_LETTER_PK } from '../../lambda/adapters/charge-store.js';
+import { type Io, progress, table } from './io.js';
+import { CliError, type Clients, type Target } from './target.js';
+
+interface DeadLetter {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  readonly sentAt: string;
+  readonly requestId?: string;
+  readonly flavour?: string;
+  readonly reason?: string;
+}
+
+/**
+ * Reads the DLQ without consuming it: every message received is left to become visible again
+ * after `visibilitySeconds`. Stops when a receive brings nothing new or `max` is reached.
+ */
+async function peek(target: Target, clients: Clients, max: number, visibilitySeconds: number): Promise<DeadLetter[]> {
+  const seen = new Map<string, Message>();
+  for (let round = 0; round < 50 && seen.size < max; round++) {
+    const out = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: target.deadLetterQueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: round === 0 ? 1 : 0,
+        VisibilityTimeout: visibilitySeconds,
+        MessageSystemAttributeNames: ['SentTimestamp'],
+      }),
+    );
+    const fresh = (out.Messages ?? []).filter((m) => !seen.has(m.MessageId!));
+    if (fresh.length === 0) break;
+    for (const m of fresh) seen.set(m.MessageId!, m);
+  }
+  const messages = [...seen.values()].slice(0, max);
+  const notes = new Map<string, { code: string; message: string }>();
+  for (let i = 0; i < messages.length; i += 100) {
+    const keys = messages.slice(i, i + 100).map((m) => ({ pk: DEAD_LETTER_PK, sk: m.MessageId! }));
+    const out = await clients.ddb.send(new BatchGetCommand({ RequestItems: { [target.tableName]: { Keys: keys } } }));
+    for (const n of out.Responses?.[target.tableName] ?? []) notes.set(n.sk as string, n as { code: string; message: string });
+  }
+  return messages.map((m) => {
+    let envelope: { requestId?: string; flavour?: string } = {};
+    try {
+      envelope = JSON.parse(m.Body ?? '') as typeof envelope;
+    } catch {
+      // not an envelope: listed with what SQS knows
+    }
+    const note = notes.get(m.MessageId!);
+    return {
+      messageId: m.MessageId!,
+      receiptHandle: m.ReceiptHandle!,
+      body: m.Body ?? '',
+      sentAt: new Date(Number(m.Attributes?.SentTimestamp ?? 0)).toISOString(),
+      requestId: envelope.requestId,
+      flavour: envelope.flavour,
+      reason: note ? `${note.code}: ${note.message}` : undefined,
+    };
+  });
+}
+
+/** `dlq list`: what failed processing too often, with the reason the processor recorded. */
+export async function dlqList(json: boolean, max: number, target: Target, clients: Clients, io: Io): Promise<number> {
+  const letters = await peek(target, clients, max, 2);
+  if (json) {
+    io.out(JSON.stringify(letters.map(({ receiptHandle: _r, ...rest }) => rest), null, 2));
+    return 0;
+  }
+  if (letters.length === 0) {
+    io.out(`The dead-letter queue of ${target.name} is empty.`);
+    return 0;
+  }
+  io.out(`${letters.length} dead-lettered message(s) in ${target.name}:`);
+  const rows = letters.map((l) => [`  ${l.messageId}`, l.sentAt, l.flavour ?? '?', l.requestId ?? '?', l.reason ?? '(no reason recorded)']);
+  for (const line of table([['  message id', 'first sent', 'flavour', 'request id', 'reason'], ...rows])) io.out(line);
+  io.out('Fix the cause, then: picpay-webhooks dlq replay --all   (or name message ids)');
+  return 0;
+}
+
+/**
+ * `dlq replay`: moves messages back to the processing queue. Each message is deleted from
+ * the DLQ only after the processing queue accepted its copy.
+ */
+export async function dlqReplay(ids: readonly string[], all: boolean, target: Target, clients: Clients, io: Io): Promise<number> {
+  if (!all && ids.length === 0) throw new CliError('Name the message ids to replay, or pass --all.');
+  const read = await peek(target, clients, 10_000, 60);
+  const letters = read.filter((l) => all || ids.includes(l.messageId));
+  // Those not chosen become visible again at once.
+  for (const other of read.filter((l) => !letters.includes(l))) {
+    await clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: target.deadLetterQueueUrl, ReceiptHandle: other.receiptHandle, VisibilityTimeout: 0 }));
+  }
+  const missing = all ? [] : ids.filter((id) => !letters.some((l) => l.messageId === id));
+  for (const id of missing) io.err(`No dead-lettered message ${id} (or it is being read by someone else).`);
+  const bar = progress(io, letters.length, 'Replaying');
+  let replayed = 0;
+  let failed = 0;
+  for (const letter of letters) {
+    try {
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: letter.body }));
+      await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: target.deadLetterQueueUrl, ReceiptHandle: letter.receiptHandle }));
+      await clients.ddb.send(new DeleteCommand({ TableName: target.tableName, Key: { pk: DEAD_LETTER_PK, sk: letter.messageId } })).catch(() => undefined);
+      replayed++;
+    } catch (error) {
+      failed++;
+      io.err(`Could not replay ${letter.messageId}: ${(error as Error).message} (it stays in the DLQ)`);
+    }
+    bar.tick();
+  }
+  bar.stop();
+  io.out(`Replayed ${replayed}, failed ${failed}, not found ${missing.length}.`);
+  return failed > 0 || missing.length > 0 ? 1 : 0;
+}

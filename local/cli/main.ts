@@ -1,0 +1,165 @@
+/**
+ * picpay-webhooks: the operator and developer CLI (`npm run cli -- <command>` or
+ * `bin/picpay-webhooks.mjs <command>`). Works against the local pipeline (`npm start`) by
+ * default, or a deployed stack with --stack NAME [--region REGION].
+ */
+import { parseArgs } from 'node:util';
+import { showCharge } from './charge.js';
+import { dlqList, dlqReplay } from './dlq.js';
+import { consoleIo, type Io } from './io.js';
+import { parkedList, parkedReplay } from './parked.js';
+import { EVENTS, simulate } from './simulate.js';
+import { CliError, clientsFor, readLocalTarget, stackTarget, type Target } from './target.js';
+
+const TARGET_HELP = `Target (default: the local pipeline started with \`npm start\`):
+  --stack NAME        a deployed stack, found by its CloudFormation outputs
+  --region REGION     the stack's region (default: your AWS configuration)`;
+
+export const HELP: Record<string, string> = {
+  main: `picpay-webhooks <command> [options]
+
+Commands:
+  simulate <event|scenario>   send realistic PicPay notifications
+  charge <key>                a charge's current state and full history
+  parked list|replay          notifications that were authenticated but could not be processed
+  dlq list|replay             notifications that failed processing too often
+  help [command]              help for a command
+
+${TARGET_HELP}
+
+Run \`picpay-webhooks <command> --help\` for a command's options.`,
+  simulate: `picpay-webhooks simulate <event|scenario> [--flavour checkout|legacy] [--id ID] [--count N]
+
+Sends notifications shaped like PicPay's, with the right headers and tokens, to the target's
+/webhook (checkout) or /callback (legacy) URL. For legacy notifications against the local
+pipeline, the PicPay sandbox is first set to report the status.
+
+Events:    ${EVENTS.join(', ')}
+Scenarios: lifecycle        authorized → paid → partial refund → refunded (legacy: created → paid → completed → refunded)
+           duplicate-storm  --count (default 20) identical "paid" notifications at once
+           out-of-order     refunded, paid, authorized, partial, in that order (checkout)
+           wrong-token      a notification with a wrong token: expects 401
+
+Options:
+  --flavour checkout|legacy   default checkout (3DS and out-of-order are checkout only)
+  --id ID                     the charge id (merchantChargeId / referenceId); random by default
+  --count N                   notifications in a duplicate storm (default 20)
+
+Exit status 0 when every answer was the expected one.
+
+${TARGET_HELP}`,
+  charge: `picpay-webhooks charge <legacy#referenceId | checkout#merchantChargeId> [--json]
+
+Shows the charge's status, amounts, 3DS result, unpublished events and its history (every
+notification, applied or ignored, with the reason).
+
+  --json     the stored state as JSON, for scripts
+
+${TARGET_HELP}`,
+  parked: `picpay-webhooks parked list [--json]
+picpay-webhooks parked replay <id>... | --all
+
+Parked notifications were authenticated but could not be processed (invalid JSON, unknown
+event type, unexpected shape, too large, unknown referenceId). \`list\` shows each with its
+reason; \`replay\` sends it back to the processing queue as first received, and deletes it
+only once the queue accepted it (fix the cause first, or it will be parked again).
+
+${TARGET_HELP}`,
+  dlq: `picpay-webhooks dlq list [--json] [--max N]
+picpay-webhooks dlq replay <messageId>... | --all
+
+The dead-letter queue holds notifications that failed processing on every attempt (PicPay
+API down or rejecting our token, AWS errors). \`list\` shows them with the reason the
+processor recorded, without consuming them; \`replay\` moves them back to the processing
+queue, deleting each from the DLQ only after the queue accepted its copy.
+
+  --max N    list at most N messages (default 100)
+
+${TARGET_HELP}`,
+};
+
+export async function resolveTarget(values: { stack?: string; region?: string }): Promise<Target> {
+  return values.stack ? stackTarget(values.stack, values.region) : readLocalTarget();
+}
+
+/** Runs one CLI invocation; returns the exit status. `target` overrides --stack (tests). */
+export async function runCli(argv: readonly string[], io: Io = consoleIo, target?: Target): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' },
+        all: { type: 'boolean' },
+        stack: { type: 'string' },
+        region: { type: 'string' },
+        flavour: { type: 'string' },
+        id: { type: 'string' },
+        count: { type: 'string' },
+        max: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${HELP.main}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (!command || command === 'help') {
+    io.out(HELP[rest[0] ?? 'main'] ?? HELP.main!);
+    return 0;
+  }
+  if (!(command in HELP)) {
+    io.err(`Unknown command "${command}".\n\n${HELP.main}`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(HELP[command]!);
+    return 0;
+  }
+  const number = (raw: string | undefined, fallback: number, name: string) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new CliError(`--${name} must be a positive whole number`);
+    return n;
+  };
+
+  try {
+    const resolved = target ?? (await resolveTarget(values));
+    const clients = clientsFor(resolved);
+    try {
+      switch (command) {
+        case 'simulate': {
+          if (!rest[0]) throw new CliError(`Name an event or scenario.\n\n${HELP.simulate}`);
+          const flavour = values.flavour ?? 'checkout';
+          if (flavour !== 'checkout' && flavour !== 'legacy') throw new CliError('--flavour must be checkout or legacy');
+          return await simulate(rest[0], { flavour, id: values.id, count: number(values.count, 20, 'count') }, resolved, clients, io);
+        }
+        case 'charge':
+          if (!rest[0]) throw new CliError(`Name the charge.\n\n${HELP.charge}`);
+          return await showCharge(rest[0], values.json === true, resolved, clients, io);
+        case 'parked':
+          if (rest[0] === 'list') return await parkedList(values.json === true, resolved, clients, io);
+          if (rest[0] === 'replay') return await parkedReplay(rest.slice(1), values.all === true, resolved, clients, io);
+          throw new CliError(HELP.parked!);
+        case 'dlq':
+          if (rest[0] === 'list') return await dlqList(values.json === true, number(values.max, 100, 'max'), resolved, clients, io);
+          if (rest[0] === 'replay') return await dlqReplay(rest.slice(1), values.all === true, resolved, clients, io);
+          throw new CliError(HELP.dlq!);
+      }
+    } finally {
+      clients.destroy();
+    }
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.err(error.message);
+      return 2;
+    }
+    io.err(`Failed: ${(error as Error).message}`);
+    return 1;
+  }
+  return 2;
+}
+

@@ -1,0 +1,79 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PARKED_PK } from '../../lambda/adapters/charge-store.js';
+import { type Io, progress, table } from './io.js';
+import { CliError, type Clients, type Target } from './target.js';
+
+export interface ParkedItem {
+  readonly sk: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly flavour: string;
+  readonly eventType: string | null;
+  readonly parkedAt: string;
+  readonly envelope: string;
+}
+
+export async function listParked(target: Target, clients: Clients): Promise<ParkedItem[]> {
+  const items: ParkedItem[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await clients.ddb.send(
+      new QueryCommand({
+        TableName: target.tableName,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': PARKED_PK },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...((out.Items ?? []) as ParkedItem[]));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** `parked list`: what was authenticated but could not be processed, with the reason. */
+export async function parkedList(json: boolean, target: Target, clients: Clients, io: Io): Promise<number> {
+  const items = await listParked(target, clients);
+  if (json) {
+    io.out(JSON.stringify(items.map(({ envelope, ...rest }) => ({ ...rest, envelope: JSON.parse(envelope) as unknown })), null, 2));
+    return 0;
+  }
+  if (items.length === 0) {
+    io.out(`Nothing parked in ${target.name}.`);
+    return 0;
+  }
+  io.out(`${items.length} parked notification(s) in ${target.name}:`);
+  for (const line of table([['  id', 'reason', 'flavour', 'detail'], ...items.map((i) => [`  ${i.sk}`, i.reason, i.flavour, i.message])])) io.out(line);
+  io.out("Replay one with: picpay-webhooks parked replay '<id>'   (or --all)");
+  return 0;
+}
+
+/**
+ * `parked replay`: sends each parked notification back to the queue, exactly as it was
+ * first enqueued, and deletes the parked item only after SQS accepted it.
+ */
+export async function parkedReplay(ids: readonly string[], all: boolean, target: Target, clients: Clients, io: Io): Promise<number> {
+  const items = await listParked(target, clients);
+  const chosen = all ? items : items.filter((i) => ids.includes(i.sk));
+  const missing = all ? [] : ids.filter((id) => !items.some((i) => i.sk === id));
+  if (!all && ids.length === 0) throw new CliError('Name the parked notifications to replay, or pass --all.');
+  for (const id of missing) io.err(`No parked notification ${id}.`);
+  const bar = progress(io, chosen.length, 'Replaying');
+  let replayed = 0;
+  let failed = 0;
+  for (const item of chosen) {
+    try {
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: item.envelope }));
+      await clients.ddb.send(new DeleteCommand({ TableName: target.tableName, Key: { pk: PARKED_PK, sk: item.sk } }));
+      replayed++;
+    } catch (error) {
+      failed++;
+      io.err(`Could not replay ${item.sk}: ${(error as Error).message} (it stays parked)`);
+    }
+    bar.tick();
+  }
+  bar.stop();
+  io.out(`Replayed ${replayed}, failed ${failed}, not found ${missing.length}.`);
+  return failed > 0 || missing.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { paymentBody, threeDsBody } from '../samples.js';
+import { CliError, type Clients, type Target, tokensFor } from './target.js';
+import type { Io } from './io.js';
+
+const LEGACY_CALLBACK_STATUS_HINT =
+  'Note: against a deployed stack the legacy status comes from PicPay itself; only the callbacks are sent.';
+
+export const EVENTS = ['paid', 'refunded', 'chargeback', 'expired', '3ds-approved', '3ds-rejected'] as const;
+export const SCENARIOS = ['lifecycle', 'duplicate-storm', 'out-of-order', 'wrong-token'] as const;
+export type Simulation = (typeof EVENTS)[number] | (typeof SCENARIOS)[number];
+
+export interface SimulateOptions {
+  readonly flavour: 'legacy' | 'checkout';
+  /** Charge id (checkout merchantChargeId or legacy referenceId); random when absent. */
+  readonly id?: string;
+  /** Notifications in a duplicate storm. */
+  readonly count: number;
+  readonly now?: () => number;
+}
+
+interface Step {
+  readonly label: string;
+  readonly flavour: 'legacy' | 'checkout';
+  /** Legacy only: the status the PicPay sandbox reports from now on. */
+  readonly legacyStatus?: string;
+  readonly body: unknown;
+  readonly eventType?: string;
+  readonly wrongToken?: boolean;
+  readonly expect: number;
+}
+
+const CHECKOUT_STATUS: Record<string, string> = { paid: 'PAID', refunded: 'REFUNDED', chargeback: 'CHARGEBACK', expired: 'EXPIRED' };
+
+/**
+ * Sends realistic PicPay notifications to the target, with the right headers and tokens,
+ * like a payment provider's own CLI `trigger`. Returns 0 when every answer was the expected one.
+ */
+export async function simulate(name: string, options: SimulateOptions, target: Target, clients: Clients, io: Io): Promise<number> {
+  if (!(EVENTS as readonly string[]).includes(name) && !(SCENARIOS as readonly string[]).includes(name)) {
+    throw new CliError(`Unknown simulation "${name}". Events: ${EVENTS.join(', ')}. Scenarios: ${SCENARIOS.join(', ')}.`);
+  }
+  const flavour = name.startsWith('3ds-') || name === 'out-of-order' ? 'checkout' : options.flavour;
+  const id = options.id ?? `sim-${randomUUID().slice(0, 8)}`;
+  const start = options.now?.() ?? Date.now();
+  const at = (minutes: number) => new Date(start + minutes * 60_000).toISOString();
+  const checkout = (status: string, minutes: number, refundedAmount = 0): Step => ({
+    label: `${status} (eventDate ${at(minutes)})`,
+    flavour: 'checkout',
+    eventType: 'TransactionUpdateMessage',
+    body: paymentBody({ chargeId: id, status, eventDate: at(minutes), refundedAmount }),
+    expect: 200,
+  });
+  const legacy = (status: string): Step => ({
+    label: `callback, PicPay reports "${status}"`,
+    flavour: 'legacy',
+    legacyStatus: status,
+    body: { referenceId: id, authorizationId: status === 'created' ? undefined : `auth-${id}` },
+    expect: 200,
+  });
+  const single = (event: string) => (flavour === 'legacy' ? legacy(event) : checkout(CHECKOUT_STATUS[event]!, 0, event === 'refunded' ? 10000 : 0));
+
+  let steps: Step[];
+  let concurrent = false;
+  let expectation: string | undefined;
+  switch (name) {
+    case '3ds-approved':
+    case '3ds-rejected': {
+      const status = name === '3ds-approved' ? 'Approved' : 'Rejected';
+      steps = [{ label: `3DS ${status}`, flavour: 'checkout', eventType: 'Challenge3dsUpdateMessage', body: threeDsBody({ chargeId: id, status }), expect: 200 }];
+      break;
+    }
+    case 'lifecycle':
+      steps =
+        flavour === 'legacy'
+          ? ['created', 'paid', 'completed', 'refunded'].map(legacy)
+          : [checkout('AUTHORIZED', 0), checkout('PAID', 1), checkout('PARTIAL', 2, 3000), checkout('REFUNDED', 3, 10000)];
+      expectation = 'REFUNDED';
+      break;
+    case 'duplicate-storm':
+      steps = Array.from({ length: options.count }, () => single('paid'));
+      if (flavour === 'legacy') steps = steps.map((s, i) => ({ ...s, legacyStatus: i === 0 ? 'paid' : undefined }));
+      concurrent = true;
+      expectation = 'PAID, with exactly one published transition';
+      break;
+    case 'out-of-order':
+      steps = [checkout('REFUNDED', 3, 10000), checkout('PAID', 1), checkout('AUTHORIZED', 0), checkout('PARTIAL', 2, 3000)];
+      expectation = 'REFUNDED (the late events are recorded as ignored)';
+      break;
+    case 'wrong-token':
+      steps = [{ ...single('paid'), label: 'PAID with a wrong token', wrongToken: true, expect: 401 }];
+      expectation = 'nothing stored';
+      break;
+    default:
+      steps = [single(name)];
+  }
+
+  const tokens = await tokensFor(target, clients);
+  if (steps.some((s) => s.legacyStatus) && !target.picpaySandboxUrl) {
+    io.err(LEGACY_CALLBACK_STATUS_HINT);
+  }
+  const key = `${flavour}#${id}`;
+  io.out(`Simulating ${name} on ${key} against ${target.name}`);
+
+  const send = async (step: Step) => {
+    if (step.legacyStatus && target.picpaySandboxUrl) {
+      const res = await fetch(`${target.picpaySandboxUrl}/_sandbox/payments/${encodeURIComponent(id)}`, {
+        method: 'PUT',
+        body: JSON.stringify({ status: step.legacyStatus, authorizationId: step.legacyStatus === 'created' ? null : `auth-${id}` }),
+      });
+      if (!res.ok) throw new CliError(`The PicPay sandbox refused the status: HTTP ${res.status}`);
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'axios/1.4.0' };
+    const token = step.wrongToken ? 'not-the-token' : step.flavour === 'legacy' ? tokens.sellerToken : tokens.checkoutToken;
+    if (step.flavour === 'legacy') headers['x-seller-token'] = token;
+    else headers.authorization = token;
+    if (step.eventType) headers['event-type'] = step.eventType;
+    const started = performance.now();
+    const res = await fetch(step.flavour === 'legacy' ? target.callbackUrl : target.webhookUrl, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(step.body),
+    });
+    await res.arrayBuffer();
+    const ms = Math.round(performance.now() - started);
+    io.out(`  ${res.status === step.expect ? 'ok ' : 'BAD'} ${step.label}: HTTP ${res.status} (${ms} ms)`);
+    return res.status === step.expect;
+  };
+
+  const results: boolean[] = [];
+  if (concurrent) {
+    if (steps[0]!.legacyStatus) results.push(await send(steps[0]!));
+    results.push(...(await Promise.all(steps.slice(steps[0]!.legacyStatus ? 1 : 0).map(send))));
+  } else {
+    for (const step of steps) results.push(await send(step));
+  }
+  const good = results.filter(Boolean).length;
+  io.out(`Sent ${results.length}: ${good} answered as expected, ${results.length - good} not.`);
+  if (expectation) io.out(`Expected final state: ${expectation}.`);
+  if (name !== 'wrong-token') io.out(`Inspect it with: picpay-webhooks charge '${key}'`);
+  return good === results.length ? 0 : 1;
+}

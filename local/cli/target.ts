@@ -1,0 +1,117 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Where the CLI points: the local pipeline (`npm start` writes its endpoints to
+ * .local-data/local-pipeline.json) or a deployed stack (its CloudFormation outputs).
+ */
+export interface Target {
+  readonly name: string;
+  readonly callbackUrl: string;
+  readonly webhookUrl: string;
+  readonly tableName: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly secretId?: string;
+  /** Known locally; for a stack, read from the secret when a command needs them. */
+  readonly tokens?: { readonly sellerToken: string; readonly checkoutToken: string };
+  /** Local only: the PicPay sandbox that serves legacy statuses. */
+  readonly picpaySandboxUrl?: string;
+  readonly aws: {
+    readonly region?: string;
+    readonly endpoints?: { readonly sqs: string; readonly dynamodb: string; readonly secretsManager: string };
+  };
+}
+
+export const LOCAL_STATE_FILE = fileURLToPath(new URL('../../.local-data/local-pipeline.json', import.meta.url));
+
+export function writeLocalTarget(target: Target, file = LOCAL_STATE_FILE): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(target, null, 2)}\n`);
+}
+
+export function removeLocalTarget(file = LOCAL_STATE_FILE): void {
+  rmSync(file, { force: true });
+}
+
+export function readLocalTarget(file = LOCAL_STATE_FILE): Target {
+  if (!existsSync(file)) {
+    throw new CliError('No local pipeline is running (start one with `npm start`), or pass --stack <name> for a deployed stack.');
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as Target;
+}
+
+export async function stackTarget(stackName: string, region?: string): Promise<Target> {
+  const cfn = new CloudFormationClient(region ? { region } : {});
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    const outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+    const need = (key: string) => {
+      const value = outputs[key];
+      if (!value) throw new CliError(`Stack ${stackName} has no output ${key}: is it a picpay-webhooks stack?`);
+      return value;
+    };
+    return {
+      name: `stack ${stackName}`,
+      callbackUrl: need('CallbackUrl'),
+      webhookUrl: need('WebhookUrl'),
+      tableName: need('TableName'),
+      queueUrl: need('QueueUrl'),
+      deadLetterQueueUrl: need('DeadLetterQueueUrl'),
+      secretId: need('SecretName'),
+      aws: { region },
+    };
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`Could not read stack ${stackName}: ${(error as Error).message}`);
+  } finally {
+    cfn.destroy();
+  }
+}
+
+/** An error whose message is for the user, printed without a stack trace. */
+export class CliError extends Error {}
+
+export interface Clients {
+  readonly ddb: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly secrets: SecretsManagerClient;
+  destroy(): void;
+}
+
+export function clientsFor(target: Target): Clients {
+  const local = target.aws.endpoints;
+  const base = {
+    ...(target.aws.region ? { region: target.aws.region } : {}),
+    ...(local ? { region: target.aws.region ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  };
+  const dynamo = new DynamoDBClient({ ...base, ...(local ? { endpoint: local.dynamodb } : {}) });
+  const sqs = new SQSClient({ ...base, useQueueUrlAsEndpoint: false, ...(local ? { endpoint: local.sqs } : {}) });
+  const secrets = new SecretsManagerClient({ ...base, ...(local ? { endpoint: local.secretsManager } : {}) });
+  return {
+    ddb: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+    sqs,
+    secrets,
+    destroy() {
+      dynamo.destroy();
+      sqs.destroy();
+      secrets.destroy();
+    },
+  };
+}
+
+/** The tokens to sign simulated notifications with: known locally, read from the secret otherwise. */
+export async function tokensFor(target: Target, clients: Clients): Promise<{ sellerToken: string; checkoutToken: string }> {
+  if (target.tokens) return target.tokens;
+  if (!target.secretId) throw new CliError('No tokens known for this target; pass --seller-token and --checkout-token.');
+  const out = await clients.secrets.send(new GetSecretValueCommand({ SecretId: target.secretId }));
+  const json = JSON.parse(out.SecretString ?? '{}') as Record<string, string | string[]>;
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v.at(-1) : v) ?? '';
+  return { sellerToken: first(json.sellerToken), checkoutToken: first(json.checkoutToken) };
+}
