@@ -15,8 +15,9 @@ interface DeadLetter {
 }
 
 /**
- * Reads the DLQ without consuming it: every message received is left to become visible again
- * after `visibilitySeconds`. Stops when a receive brings nothing new or `max` is reached.
+ * Reads up to `max` DLQ messages, holding each invisible for `visibilitySeconds` so one
+ * read does not see it twice; callers release what they do not consume (`release`).
+ * Stops when a receive brings nothing new.
  */
 async function peek(target: Target, clients: Clients, max: number, visibilitySeconds: number): Promise<DeadLetter[]> {
   const seen = new Map<string, Message>();
@@ -61,9 +62,17 @@ async function peek(target: Target, clients: Clients, max: number, visibilitySec
   });
 }
 
+/** Makes messages visible again at once: reading the DLQ must not hide it from the next reader. */
+async function release(letters: readonly DeadLetter[], target: Target, clients: Clients): Promise<void> {
+  for (const letter of letters) {
+    await clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: target.deadLetterQueueUrl, ReceiptHandle: letter.receiptHandle, VisibilityTimeout: 0 }));
+  }
+}
+
 /** `dlq list`: what failed processing too often, with the reason the processor recorded. */
 export async function dlqList(json: boolean, max: number, target: Target, clients: Clients, io: Io): Promise<number> {
-  const letters = await peek(target, clients, max, 2);
+  const letters = await peek(target, clients, max, 30);
+  await release(letters, target, clients);
   if (json) {
     io.out(JSON.stringify(letters.map(({ receiptHandle: _r, ...rest }) => rest), null, 2));
     return 0;
@@ -87,10 +96,7 @@ export async function dlqReplay(ids: readonly string[], all: boolean, target: Ta
   if (!all && ids.length === 0) throw new CliError('Name the message ids to replay, or pass --all.');
   const read = await peek(target, clients, 10_000, 60);
   const letters = read.filter((l) => all || ids.includes(l.messageId));
-  // Those not chosen become visible again at once.
-  for (const other of read.filter((l) => !letters.includes(l))) {
-    await clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: target.deadLetterQueueUrl, ReceiptHandle: other.receiptHandle, VisibilityTimeout: 0 }));
-  }
+  await release(read.filter((l) => !letters.includes(l)), target, clients);
   const missing = all ? [] : ids.filter((id) => !letters.some((l) => l.messageId === id));
   for (const id of missing) io.err(`No dead-lettered message ${id} (or it is being read by someone else).`);
   const bar = progress(io, letters.length, 'Replaying');
