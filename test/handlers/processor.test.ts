@@ -134,7 +134,14 @@ describe('processor handler', () => {
     sandbox.injectFaults(500, 10);
     const result = await handler(sqsEvent([{ id: 'l', body: legacyMessage() }]), context);
     expect(failures(result)).toEqual(['l']);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0); // not the last attempt: no dead-letter note
+  });
+
+  test('a failing dead-letter note does not change the outcome', async () => {
+    sandbox.injectFaults(500, 10);
+    ddb.on(PutCommand).rejects(new Error('DynamoDB down too'));
+    const result = await handler(sqsEvent([{ id: 'l', body: legacyMessage(), receiveCount: 3 }]), context);
+    expect(failures(result)).toEqual(['l']);
   });
 
   test('a wrong x-picpay-token is a configuration error: failed, logged, not parked', async () => {
@@ -144,7 +151,11 @@ describe('processor handler', () => {
     tokenStore.clearCache();
     const result = await handler(sqsEvent([{ id: 'l', body: legacyMessage(), receiveCount: 3 }]), context);
     expect(failures(result)).toEqual(['l']);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    // Nothing parked, no charge written: only the note saying why it goes to the DLQ.
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
+    expect(puts).toEqual([
+      expect.objectContaining({ pk: 'DEADLETTER', sk: 'l', code: 'picpay_unauthorized', receiveCount: 3, message: 'PicPay rejected the x-picpay-token (HTTP 401)' }),
+    ]);
     const entry = logs.entries().find((e) => e.code === 'picpay_unauthorized');
     expect(entry).toMatchObject({ message: 'Processing failed; the message goes to the DLQ', receiveCount: 3, maxReceiveCount: 3 });
     expect(logs.text()).not.toContain('wrong"');
