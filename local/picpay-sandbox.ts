@@ -23,6 +23,8 @@ export interface PicPaySandbox {
   getPayment(referenceId: string): SandboxPayment | undefined;
   /** Fail the next `count` status lookups with `statusCode` (0 = drop the connection). */
   injectFaults(statusCode: number, count: number): void;
+  /** Fail this fraction of lookups at random: half with HTTP 500, half hanging for `hangMs`. */
+  setFaultRate(rate: number, hangMs: number, random?: () => number): void;
   readonly lookups: number;
   stop(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export async function startPicPaySandbox(picpayToken: string, host = '127.0.0.1'
     [EXAMPLE_PAYMENT.referenceId, { status: EXAMPLE_PAYMENT.status, authorizationId: EXAMPLE_PAYMENT.authorizationId }],
   ]);
   const faults = { statusCode: 0, remaining: 0 };
+  const randomFaults = { rate: 0, hangMs: 0, random: Math.random };
   let lookups = 0;
 
   const server = createServer(async (req, res) => {
@@ -50,6 +53,12 @@ export async function startPicPaySandbox(picpayToken: string, host = '127.0.0.1'
         faults.remaining--;
         if (faults.statusCode === 0) return req.socket.destroy();
         return sendJson(res, faults.statusCode, { message: 'Erro interno (sandbox fault)' });
+      }
+      if (randomFaults.rate > 0 && randomFaults.random() < randomFaults.rate) {
+        if (randomFaults.random() < 0.5) return sendJson(res, 500, { message: 'Erro interno (sandbox fault)' });
+        await new Promise((r) => setTimeout(r, randomFaults.hangMs)); // longer than the client waits
+        if (!res.destroyed) return sendJson(res, 504, { message: 'late' });
+        return;
       }
       if (req.headers['x-picpay-token'] !== picpayToken) {
         return sendJson(res, 401, { message: 'O Token informado é inválido' });
@@ -95,6 +104,9 @@ export async function startPicPaySandbox(picpayToken: string, host = '127.0.0.1'
     injectFaults(statusCode, count) {
       faults.statusCode = statusCode;
       faults.remaining = count;
+    },
+    setFaultRate(rate, hangMs, random = Math.random) {
+      Object.assign(randomFaults, { rate, hangMs, random });
     },
     get lookups() {
       return lookups;

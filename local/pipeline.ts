@@ -29,6 +29,8 @@ export interface LocalPipelineOptions {
   readonly retryDelaySeconds?: number;
   /** Concurrent processor pollers (Lambda would scale out). */
   readonly processorConcurrency?: number;
+  /** How long the processor waits for the PicPay status API (default 5000 ms). */
+  readonly picpayTimeoutMs?: number;
   /** Powertools log level for the handlers (default WARN; INFO shows every notification). */
   readonly logLevel?: string;
   readonly onEvent?: (event: TappedEvent) => void;
@@ -61,7 +63,12 @@ export interface LocalPipeline {
   readonly target: Target;
   readonly sandbox: PicPaySandbox;
   /** Make the handlers' own AWS calls fail: the processor's SNS publishes, the authenticator's enqueues. */
-  readonly faults: { readonly publish: FaultSwitch; readonly enqueue: FaultSwitch };
+  readonly faults: {
+    readonly publish: FaultSwitch;
+    readonly enqueue: FaultSwitch;
+    /** The chance that a processor invocation dies half-way through its batch. */
+    readonly processorCrash: { setRate(rate: number): void; readonly injected: number };
+  };
   /** Every event published to the topic so far, as a subscriber received it. */
   readonly events: readonly TappedEvent[];
   /** Resolves when `predicate` holds for the received events, or rejects after `timeoutMs`. */
@@ -178,6 +185,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       [ENV.topicArn]: topic.TopicArn!,
       [ENV.secretId]: secretId,
       [ENV.picpayBaseUrl]: sandbox.baseUrl,
+      [ENV.picpayTimeoutMs]: String(options.picpayTimeoutMs ?? 5000),
       [ENV.secretMaxAgeSeconds]: '2',
       [ENV.maxReceiveCount]: String(QUEUE.maxReceiveCount),
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? 'WARN',
@@ -186,7 +194,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     });
     delete process.env.AWS_PROFILE;
     const { handler: authenticator } = (await import('../lambda/handlers/authenticator.js')) as { handler: ProxyHandler };
-    const { handler: processor } = (await import('../lambda/handlers/processor.js')) as { handler: SqsHandler };
+    const { buildHandler: buildProcessor } = (await import('../lambda/handlers/processor.js')) as { buildHandler: () => SqsHandler };
     // The same reconciliation job as the scheduled Lambda, with a local minimum age in seconds.
     const { createReconciler } = await import('../lambda/handlers/reconciler.js');
     const { DynamoChargeStore, documentClient } = await import('../lambda/adapters/charge-store.js');
@@ -217,7 +225,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       stops.push(async () => clearInterval(timer));
     }
 
+    let crashRate = 0;
+    let crashes = 0;
+    const shouldCrash = () => crashRate > 0 && Math.random() < crashRate && ++crashes > 0;
     const faults = {
+      processorCrash: {
+        setRate: (rate: number) => void (crashRate = rate),
+        get injected() {
+          return crashes;
+        },
+      },
       publish: installFaults((await import('../lambda/adapters/sns-publisher.js')).snsClient, 'PublishCommand'),
       enqueue: installFaults((await import('../lambda/adapters/sqs-queue.js')).sqsClient, 'SendMessageCommand'),
     };
@@ -234,9 +251,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         batchSize: QUEUE.batchSize,
         visibilityTimeoutSeconds: QUEUE.visibilityTimeoutSeconds,
         retryDelaySeconds: options.retryDelaySeconds ?? 1,
-        handler: processor,
+        // One handler per poller: each poller is an execution environment of its own.
+        handler: buildProcessor(),
         context: () => lambdaContext('processor', HANDLERS.processor),
         onError: options.onError,
+        shouldCrash,
       });
       stops.push(() => poller.stop());
     }

@@ -21,6 +21,8 @@ export interface PollerOptions {
   readonly handler: SqsHandler;
   readonly context: () => Context;
   readonly onError?: (error: unknown) => void;
+  /** Chaos: whether this invocation dies half-way through its batch. */
+  readonly shouldCrash?: () => boolean;
 }
 
 export function toSqsRecord(message: Message, queueArn: string): SQSRecord {
@@ -75,6 +77,11 @@ export function startPoller(options: PollerOptions): { stop(): Promise<void> } {
         const records = messages.map((m) => toSqsRecord(m, options.queueArn));
         let failed: Set<string>;
         try {
+          if (options.shouldCrash?.()) {
+            // The invocation dies half-way: the first half was processed, nothing is acknowledged.
+            await options.handler({ Records: records.slice(0, Math.ceil(records.length / 2)) }, options.context());
+            throw new Error('Injected crash in the middle of a batch');
+          }
           const response = await options.handler({ Records: records }, options.context());
           failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
         } catch (error) {

@@ -112,7 +112,13 @@ tracer.captureAWSv3Client(secretsClient);
 export const tokenStore = new SecretTokenStore(secretsClient, config.secretId, config.secretMaxAgeSeconds);
 const store = new DynamoChargeStore(documentClient, config.tableName);
 
-export const handler = middy(
+/**
+ * Builds the Lambda handler. Lambda runs one invocation at a time per execution environment,
+ * and Powertools' BatchProcessor keeps per-batch state on its instance; the local runtime, which
+ * runs several pollers in one process, builds one handler per poller for the same reason.
+ */
+export function buildHandler() {
+  return middy(
   createProcessor({
     charges: store,
     parking: store,
@@ -135,3 +141,6 @@ export const handler = middy(
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+export const handler = buildHandler();
