@@ -50,6 +50,19 @@ export const HANDLERS = {
   },
 } as const satisfies Record<string, HandlerSpec>;
 
+/** esbuild settings for every function; the CDK construct and `npm run bench` both use them. */
+export const BUNDLING = {
+  format: 'esm',
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  /** Left to the nodejs24.x runtime, which ships the AWS SDK v3. */
+  externals: ['@aws-sdk/*'],
+  // Some CommonJS dependencies call require(); give the ES module bundle one.
+  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+} as const;
+
 export const QUEUE = {
   /** Receives before a message moves to the dead-letter queue. */
   maxReceiveCount: 5,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Flavour } from '../../lib/pipeline-spec.js';
-import type { Envelope } from './envelope.js';
+import { type Envelope, LEGACY_EVENT_TYPE, RECONCILIATION_EVENT_TYPE } from './envelope.js';
 import { UnprocessableNotificationError } from './errors.js';
 import {
   CHECKOUT_EVENT_TYPES,
@@ -16,9 +16,7 @@ import {
 } from './payloads.js';
 import { type CanonicalStatus, canonicalStatus, STATUS_RANK } from './status.js';
 
-export const LEGACY_EVENT_TYPE = 'LegacyCallback';
-/** Event type of the synthetic legacy callbacks the reconciler enqueues. */
-export const RECONCILIATION_EVENT_TYPE = 'Reconciliation';
+export { LEGACY_EVENT_TYPE, RECONCILIATION_EVENT_TYPE } from './envelope.js';
 
 export interface Amounts {
   readonly amount: number | null;

@@ -1,5 +1,4 @@
-import { ENVELOPE_VERSION, type Envelope } from './envelope.js';
-import { RECONCILIATION_EVENT_TYPE } from './observation.js';
+import { ENVELOPE_VERSION, type Envelope, RECONCILIATION_EVENT_TYPE } from './envelope.js';
 import type { CanonicalStatus } from './status.js';
 
 /**

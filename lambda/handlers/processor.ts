@@ -13,7 +13,7 @@ import { PicPayStatusClient } from '../adapters/picpay-client.js';
 import { SnsEventPublisher, snsClient } from '../adapters/sns-publisher.js';
 import { SecretTokenStore, secretsClient } from '../adapters/token-store.js';
 import { loadProcessorConfig } from '../config.js';
-import { parseEnvelope } from '../domain/envelope.js';
+import { parseEnvelope } from '../domain/envelope-schema.js';
 import { AppError } from '../domain/errors.js';
 import { type ProcessDeps, processEnvelope } from '../domain/process.js';
 

@@ -1,4 +1,5 @@
-import { parseEnvelope, serializeEnvelope, type Envelope } from '../../lambda/domain/envelope.js';
+import { serializeEnvelope, type Envelope } from '../../lambda/domain/envelope.js';
+import { parseEnvelope } from '../../lambda/domain/envelope-schema.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
 import { reconcile, type ReconcileCandidate } from '../../lambda/domain/reconcile.js';
 import { memoryDeps } from './in-memory.js';
