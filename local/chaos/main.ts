@@ -2,6 +2,9 @@
  * `npm run chaos [-- --charges N --notifications N --duplicates 0.3 --enqueue-failures 0.05
  *  --picpay-failures 0.1 --publish-failures 0.02 --crash-rate 0.02 --seed N --concurrency N]`
  */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { consoleIo } from '../cli/io.js';
 import { DEFAULT_CHAOS, formatReport, passed, runChaos, type ChaosOptions } from './run.js';
@@ -28,5 +31,14 @@ for (const [key, flag] of flags) {
   options[key] = n;
 }
 const report = await runChaos(options as ChaosOptions, consoleIo);
-for (const line of formatReport(report)) console.log(line);
+const lines = formatReport(report);
+for (const line of lines) console.log(line);
+// The default run is the published one: docs/chaos.md keeps its latest figures.
+if (flags.every(([, flag]) => (values as Record<string, unknown>)[flag] === undefined)) {
+  const m = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString().slice(0, 10) };
+  writeFileSync(
+    fileURLToPath(new URL('../../docs/chaos.md', import.meta.url)),
+    `# Chaos suite: latest run\n\n\`npm run chaos\` on ${m.date}: ${m.cores} × ${m.cpu}, Node ${m.node}. What it does: README, "Proof".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n\nReproduce with \`npm run chaos\` (flags: \`--charges --notifications --duplicates --enqueue-failures --picpay-failures --publish-failures --crash-rate --seed --concurrency --processor-concurrency\`).\n`,
+  );
+}
 process.exit(passed(report) ? 0 : 1);
