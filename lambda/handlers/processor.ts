@@ -119,28 +119,28 @@ const store = new DynamoChargeStore(documentClient, config.tableName);
  */
 export function buildHandler() {
   return middy(
-  createProcessor({
-    charges: store,
-    parking: store,
-    publisher: new SnsEventPublisher(snsClient, config.topicArn),
-    legacyStatus: new PicPayStatusClient({
-      baseUrl: config.picpayBaseUrl,
-      timeoutMs: config.picpayTimeoutMs,
-      token: async () => (await tokenStore.get()).picpay,
-      onAttemptFailed: ({ attempt, reason, httpStatus }) =>
-        logger.warn('PicPay status API attempt failed', { attempt, reason, httpStatus }),
+    createProcessor({
+      charges: store,
+      parking: store,
+      publisher: new SnsEventPublisher(snsClient, config.topicArn),
+      legacyStatus: new PicPayStatusClient({
+        baseUrl: config.picpayBaseUrl,
+        timeoutMs: config.picpayTimeoutMs,
+        token: async () => (await tokenStore.get()).picpay,
+        onAttemptFailed: ({ attempt, reason, httpStatus }) =>
+          logger.warn('PicPay status API attempt failed', { attempt, reason, httpStatus }),
+      }),
+      now: Date.now,
+      logger,
+      metrics,
+      maxReceiveCount: config.maxReceiveCount,
+      maxBodyBytes: config.maxBodyBytes,
+      noteDeadLetter: (note) => store.noteDeadLetter(note),
     }),
-    now: Date.now,
-    logger,
-    metrics,
-    maxReceiveCount: config.maxReceiveCount,
-    maxBodyBytes: config.maxBodyBytes,
-    noteDeadLetter: (note) => store.noteDeadLetter(note),
-  }),
-)
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+  )
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
 
 export const handler = buildHandler();

@@ -313,11 +313,9 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
         rank = Math.max(rank, r);
       }
       for (const h of item.history) {
-        if ((h.outcome === 'applied' || (h.outcome === 'ignored' && h.to === 'UNKNOWN')) && !published.has(h.transitionId)) {
-          if (h.outcome === 'applied') {
-            missing++;
-            note(`transition ${h.transitionId} (${h.to}) never published`);
-          }
+        if (h.outcome === 'applied' && !published.has(h.transitionId)) {
+          missing++;
+          note(`transition ${h.transitionId} (${h.to}) never published`);
         }
       }
       if (Object.keys(item.outbox ?? {}).length > 0) {
