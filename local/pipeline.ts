@@ -4,7 +4,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import type { Server } from 'node:http';
-import { ENV, HANDLERS, METRICS_NAMESPACE, QUEUE, TABLE } from '../lib/pipeline-spec.js';
+import { ENV, HANDLERS, QUEUE, TABLE } from '../lib/pipeline-spec.js';
 import { close, listen } from './http.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
 import { type FaultSwitch, installFaults } from './faults.js';
@@ -196,29 +196,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const { handler: authenticator } = (await import('../lambda/handlers/authenticator.js')) as { handler: ProxyHandler };
     const { buildHandler: buildProcessor } = (await import('../lambda/handlers/processor.js')) as { buildHandler: () => SqsHandler };
     // The same reconciliation job as the scheduled Lambda, with a local minimum age in seconds.
-    const { createReconciler } = await import('../lambda/handlers/reconciler.js');
-    const { DynamoChargeStore, documentClient } = await import('../lambda/adapters/charge-store.js');
-    const { SqsNotificationQueue, sqsClient } = await import('../lambda/adapters/sqs-queue.js');
-    const { Logger } = await import('@aws-lambda-powertools/logger');
-    const { Metrics } = await import('@aws-lambda-powertools/metrics');
-    const reconcileStore = new DynamoChargeStore(documentClient, tableName);
-    const reconcileQueue = new SqsNotificationQueue(sqsClient, queue.QueueUrl!);
-    const reconcileNow = createReconciler(
-      {
-        tableName,
-        queueUrl: queue.QueueUrl!,
-        minAgeMinutes: (options.reconcileMinAgeSeconds ?? 60) / 60,
-        maxAgeDays: 7,
-        maxPerRun: 200,
-      },
-      {
-        findAwaiting: (before, after, limit) => reconcileStore.findAwaiting(before, after, limit),
-        enqueue: (envelopes) => reconcileQueue.sendAll(envelopes),
-        now: Date.now,
-      },
-      new Logger({ serviceName: 'picpay-webhooks-reconciler' }),
-      new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'reconciler' }),
-    );
+    const { buildReconciler } = await import('../lambda/handlers/reconciler.js');
+    const reconcileNow = buildReconciler({ minAgeMinutes: (options.reconcileMinAgeSeconds ?? 60) / 60 });
     const reconcileEvery = options.reconcileEverySeconds ?? 60;
     if (reconcileEvery > 0) {
       const timer = setInterval(() => void reconcileNow().catch((error: unknown) => options.onError?.(error)), reconcileEvery * 1000);

@@ -33,9 +33,13 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'reconc
 const store = new DynamoChargeStore(documentClient, config.tableName);
 const queue = new SqsNotificationQueue(sqsClient, config.queueUrl);
 
-export const handler = middy(
-  createReconciler(
-    config,
+/**
+ * The reconciliation job wired to this module's clients and configuration. The local runtime
+ * runs the same job on an interval, overriding only what it must (a minimum age in seconds).
+ */
+export function buildReconciler(overrides: Partial<ReconcilerConfig> = {}) {
+  return createReconciler(
+    { ...config, ...overrides },
     {
       findAwaiting: (before, after, limit) => store.findAwaiting(before, after, limit),
       enqueue: (envelopes) => queue.sendAll(envelopes),
@@ -43,7 +47,9 @@ export const handler = middy(
     },
     logger,
     metrics,
-  ),
-)
+  );
+}
+
+export const handler = middy(buildReconciler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));
