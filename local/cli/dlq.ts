@@ -1,7 +1,7 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { DEAD_LETTER_PK } from '../../lambda/adapters/charge-store.js';
-import { type Io, progress, table } from './io.js';
+import { type Io, replayEach, table } from './io.js';
 import { CliError, type Clients, type Target } from './target.js';
 
 interface DeadLetter {
@@ -99,22 +99,14 @@ export async function dlqReplay(ids: readonly string[], all: boolean, target: Ta
   await release(read.filter((l) => !letters.includes(l)), target, clients);
   const missing = all ? [] : ids.filter((id) => !letters.some((l) => l.messageId === id));
   for (const id of missing) io.err(`No dead-lettered message ${id} (or it is being read by someone else).`);
-  const bar = progress(io, letters.length, 'Replaying');
-  let replayed = 0;
-  let failed = 0;
-  for (const letter of letters) {
-    try {
-      await clients.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: letter.body }));
+  return replayEach(letters, missing.length, io, {
+    id: (letter) => letter.messageId,
+    send: (letter) => clients.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: letter.body })),
+    remove: async (letter) => {
       await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: target.deadLetterQueueUrl, ReceiptHandle: letter.receiptHandle }));
+      // The note is only an explanation; a failure to delete it loses nothing.
       await clients.ddb.send(new DeleteCommand({ TableName: target.tableName, Key: { pk: DEAD_LETTER_PK, sk: letter.messageId } })).catch(() => undefined);
-      replayed++;
-    } catch (error) {
-      failed++;
-      io.err(`Could not replay ${letter.messageId}: ${(error as Error).message} (it stays in the DLQ)`);
-    }
-    bar.tick();
-  }
-  bar.stop();
-  io.out(`Replayed ${replayed}, failed ${failed}, not found ${missing.length}.`);
-  return failed > 0 || missing.length > 0 ? 1 : 0;
+    },
+    staysIn: 'in the DLQ',
+  });
 }

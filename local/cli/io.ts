@@ -29,3 +29,33 @@ export function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
 }
+
+/**
+ * Replays items one by one: `send` puts the copy back into processing and `remove` deletes
+ * the original only after the send succeeded, so nothing is lost on a failure. A progress bar
+ * on a terminal, a summary at the end; exit status 1 if anything failed or was not found.
+ */
+export async function replayEach<T>(
+  items: readonly T[],
+  notFound: number,
+  io: Io,
+  step: { id: (item: T) => string; send: (item: T) => Promise<unknown>; remove: (item: T) => Promise<unknown>; staysIn: string },
+): Promise<number> {
+  const bar = progress(io, items.length, 'Replaying');
+  let replayed = 0;
+  let failed = 0;
+  for (const item of items) {
+    try {
+      await step.send(item);
+      await step.remove(item);
+      replayed++;
+    } catch (error) {
+      failed++;
+      io.err(`Could not replay ${step.id(item)}: ${(error as Error).message} (it stays ${step.staysIn})`);
+    }
+    bar.tick();
+  }
+  bar.stop();
+  io.out(`Replayed ${replayed}, failed ${failed}, not found ${notFound}.`);
+  return failed > 0 || notFound > 0 ? 1 : 0;
+}

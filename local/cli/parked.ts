@@ -1,7 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { PARKED_PK } from '../../lambda/adapters/charge-store.js';
-import { type Io, progress, table } from './io.js';
+import { type Io, replayEach, table } from './io.js';
 import { CliError, type Clients, type Target } from './target.js';
 
 export interface ParkedItem {
@@ -59,21 +59,10 @@ export async function parkedReplay(ids: readonly string[], all: boolean, target:
   const missing = all ? [] : ids.filter((id) => !items.some((i) => i.sk === id));
   if (!all && ids.length === 0) throw new CliError('Name the parked notifications to replay, or pass --all.');
   for (const id of missing) io.err(`No parked notification ${id}.`);
-  const bar = progress(io, chosen.length, 'Replaying');
-  let replayed = 0;
-  let failed = 0;
-  for (const item of chosen) {
-    try {
-      await clients.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: item.envelope }));
-      await clients.ddb.send(new DeleteCommand({ TableName: target.tableName, Key: { pk: PARKED_PK, sk: item.sk } }));
-      replayed++;
-    } catch (error) {
-      failed++;
-      io.err(`Could not replay ${item.sk}: ${(error as Error).message} (it stays parked)`);
-    }
-    bar.tick();
-  }
-  bar.stop();
-  io.out(`Replayed ${replayed}, failed ${failed}, not found ${missing.length}.`);
-  return failed > 0 || missing.length > 0 ? 1 : 0;
+  return replayEach(chosen, missing.length, io, {
+    id: (item) => item.sk,
+    send: (item) => clients.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: item.envelope })),
+    remove: (item) => clients.ddb.send(new DeleteCommand({ TableName: target.tableName, Key: { pk: PARKED_PK, sk: item.sk } })),
+    staysIn: 'parked',
+  });
 }
