@@ -9,12 +9,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from './pipeline-spec.js';
+import { METRICS_NAMESPACE, SWEEP } from './pipeline-spec.js';
 
 export interface PipelineMonitoringProps {
   readonly api: apigateway.RestApi;
   readonly authenticator: lambda.IFunction;
   readonly processor: lambda.IFunction;
+  /** The outbox sweep: alarms when an event stays unpublished for an hour. */
+  readonly sweeper?: lambda.IFunction;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   /** Encrypts the alarm topic; CloudWatch is allowed to use it. */
@@ -61,7 +63,7 @@ export class PipelineMonitoring extends Construct {
       });
     }
 
-    const custom = (service: 'authenticator' | 'processor', metricName: string) =>
+    const custom = (service: 'authenticator' | 'processor' | 'sweeper', metricName: string) =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service }, statistic: 'Sum', period: FIVE_MINUTES });
 
     const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
@@ -132,6 +134,27 @@ export class PipelineMonitoring extends Construct {
       1,
       'PicPay sent a status value nobody has documented. The charge state is unchanged; look at the history.',
     );
+
+    if (props.sweeper) {
+      alarm(
+        'OutboxEventsStuck',
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: 'OutboxOldestPendingAge',
+          dimensionsMap: { service: 'sweeper' },
+          statistic: 'Maximum',
+          period: FIVE_MINUTES,
+        }),
+        SWEEP.alarmAgeSeconds,
+        'A charge event has waited an hour or more to be published: SNS (or its KMS key) keeps failing. The sweep retries every 5 minutes; nothing is lost.',
+      );
+      alarm(
+        'SweeperErrors',
+        props.sweeper.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+        1,
+        'The outbox sweep Lambda failed (DynamoDB unavailable, timeout). It runs again in 5 minutes.',
+      );
+    }
 
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) =>
       new cloudwatch.GraphWidget({ title, left, width, height: 6 });

@@ -3,6 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -14,7 +15,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { PicPayFunction } from './function.js';
 import { PipelineMonitoring } from './monitoring.js';
-import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, ROUTES, TABLE } from './pipeline-spec.js';
+import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, ROUTES, SWEEP, TABLE } from './pipeline-spec.js';
 
 export interface PicPayWebhooksStackProps extends StackProps {
   /** API stage name, the last path segment before the routes. Default `live`. */
@@ -69,6 +70,7 @@ export class PicPayWebhooksStack extends Stack {
   readonly authenticator: PicPayFunction;
   readonly processor: PicPayFunction;
   readonly reconciler: PicPayFunction;
+  readonly sweeper: PicPayFunction;
   readonly monitoring: PipelineMonitoring;
   readonly webAcl?: wafv2.CfnWebACL;
 
@@ -138,7 +140,13 @@ export class PicPayWebhooksStack extends Stack {
       partitionKey: { name: TABLE.awaitingIndex.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TABLE.awaitingIndex.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: ['chargeId', 'updatedAt', 'createdAt'],
+      nonKeyAttributes: [...TABLE.awaitingIndex.projection],
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.outboxIndex.name,
+      partitionKey: { name: TABLE.outboxIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.outboxIndex.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 
     this.topic = new sns.Topic(this, 'ChargeEvents', { masterKey: this.key, enforceSSL: true });
@@ -204,12 +212,50 @@ export class PicPayWebhooksStack extends Stack {
     });
     this.reconciler.allow(['dynamodb:Query'], [`${this.table.tableArn}/index/${TABLE.awaitingIndex.name}`]);
     this.reconciler.allow(['sqs:SendMessage'], [this.queue.queueArn]);
+    // Advancing lastCheckedAt and leaving the index: updates that may touch only the keys and the
+    // index attributes, and return nothing.
+    this.reconciler.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:Attributes': [TABLE.partitionKey, TABLE.sortKey, TABLE.awaitingIndex.partitionKey, TABLE.awaitingIndex.sortKey],
+          },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      }),
+    );
     const schedule = new events.Rule(this, 'ReconcileSchedule', {
       description: 'Asks PicPay about legacy charges whose callback has not arrived',
       schedule: events.Schedule.rate(Duration.minutes(reconcileEvery)),
       targets: [new targets.LambdaFunction(this.reconciler.function, { retryAttempts: 0 })],
     });
     Validations.of(schedule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason: 'A scheduled, idempotent job: an invocation that fails is simply repeated by the next scheduled run; there is no event to keep.',
+    });
+
+    this.sweeper = new PicPayFunction(this, 'OutboxSweeper', {
+      spec: HANDLERS.sweeper,
+      logRetention,
+      environment: {
+        [ENV.tableName]: this.table.tableName,
+        [ENV.topicArn]: this.topic.topicArn,
+        [ENV.sweepMaxPerRun]: String(SWEEP.maxPerRun),
+      },
+      noDeadLetterQueueReason: 'Invoked by an EventBridge schedule; a failed run publishes nothing and the next run repeats it.',
+    });
+    this.sweeper.allow(['dynamodb:Query'], [`${this.table.tableArn}/index/${TABLE.outboxIndex.name}`]);
+    this.sweeper.allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [this.table.tableArn]);
+    this.sweeper.allow(['sns:Publish'], [this.topic.topicArn]);
+    this.sweeper.allow(['kms:GenerateDataKey', 'kms:Decrypt'], [this.key.keyArn]);
+    const sweepSchedule = new events.Rule(this, 'OutboxSweepSchedule', {
+      description: 'Publishes charge events whose first publish failed on every try',
+      schedule: events.Schedule.rate(Duration.minutes(SWEEP.everyMinutes)),
+      targets: [new targets.LambdaFunction(this.sweeper.function, { retryAttempts: 0 })],
+    });
+    Validations.of(sweepSchedule).acknowledge({
       id: 'Serverless-EventBusDLQ',
       reason: 'A scheduled, idempotent job: an invocation that fails is simply repeated by the next scheduled run; there is no event to keep.',
     });
@@ -246,6 +292,15 @@ export class PicPayWebhooksStack extends Stack {
       Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason: why });
       Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: why });
     }
+    // The merchant's own systems register the legacy payments they create: AWS IAM (SigV4), so
+    // only principals the merchant grants execute-api:Invoke on this route can call it.
+    const registration = this.api.root
+      .addResource(REGISTRATION_ROUTE.path.replace(/^\//, ''))
+      .addMethod(REGISTRATION_ROUTE.method, integration, { authorizationType: apigateway.AuthorizationType.IAM });
+    Validations.of(registration).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'Called by the merchant\'s own backend with AWS IAM (SigV4) authorization, not by end users: no Cognito user pool is involved.',
+    });
 
     if (props.enableWaf) {
       this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
@@ -290,6 +345,7 @@ export class PicPayWebhooksStack extends Stack {
       api: this.api,
       authenticator: this.authenticator.function,
       processor: this.processor.function,
+      sweeper: this.sweeper.function,
       queue: this.queue,
       deadLetterQueue: this.deadLetterQueue,
       key: this.key,
@@ -304,6 +360,14 @@ export class PicPayWebhooksStack extends Stack {
     new CfnOutput(this, 'WebhookUrl', {
       value: base ? `${base}/webhook` : this.api.urlForPath('/webhook'),
       description: 'Checkout: paste into Painel Lojista > Configurações > Meu checkout > URL de notificação',
+    });
+    new CfnOutput(this, 'RegistrationUrl', {
+      value: base ? `${base}${REGISTRATION_ROUTE.path}` : this.api.urlForPath(REGISTRATION_ROUTE.path),
+      description: 'Your backend registers each legacy payment it creates here (SigV4-signed POST, see README)',
+    });
+    new CfnOutput(this, 'RegistrationInvokeArn', {
+      value: this.api.arnForExecuteApi(REGISTRATION_ROUTE.method, REGISTRATION_ROUTE.path, stageName),
+      description: 'Grant execute-api:Invoke on this ARN to the role of the backend that registers payments',
     });
     new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'Subscribe consumers here' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { HANDLERS, ROUTES, type RouteSpec } from '../lib/pipeline-spec.js';
+import { HANDLERS, REGISTRATION_ROUTE, ROUTES } from '../lib/pipeline-spec.js';
 import { close, listen, readBody, sendJson } from './http.js';
 import { lambdaContext } from './lambda-context.js';
+import { type LocalIdentity, verifySigV4 } from './sigv4.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** API Gateway's own payload limit for REST APIs. */
 const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
-export function toProxyEvent(req: IncomingMessage, route: RouteSpec, body: Buffer, stage: string): APIGatewayProxyEvent {
+export function toProxyEvent(req: IncomingMessage, route: { readonly path: string }, body: Buffer, stage: string, userArn: string | null = null): APIGatewayProxyEvent {
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -62,7 +63,7 @@ export function toProxyEvent(req: IncomingMessage, route: RouteSpec, body: Buffe
         cognitoIdentityPoolId: null,
         principalOrgId: null,
         user: null,
-        userArn: null,
+        userArn,
       },
     },
   };
@@ -78,15 +79,21 @@ export interface LocalApi {
  * proxy event, to the same handler Lambda runs. Unknown paths get what API Gateway answers
  * (403 "Missing Authentication Token").
  */
-export async function startLocalApi(handler: ProxyHandler, port: number, host: string): Promise<LocalApi> {
+export async function startLocalApi(handler: ProxyHandler, port: number, host: string, identity: LocalIdentity): Promise<LocalApi> {
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://local').pathname.replace(/\/+$/, '') || '/';
-    const route = ROUTES.find((r) => r.path === path && r.method === req.method);
+    const iam = path === REGISTRATION_ROUTE.path && req.method === REGISTRATION_ROUTE.method;
+    const route = iam ? REGISTRATION_ROUTE : ROUTES.find((r) => r.path === path && r.method === req.method);
     if (!route) return sendJson(res, 403, { message: 'Missing Authentication Token' });
     const body = await readBody(req, API_GATEWAY_MAX_BYTES);
     if (body === 'too_large') return sendJson(res, 413, { message: 'Request Too Long' });
+    // AWS_IAM authorization, as API Gateway does it: a bad signature never reaches the function.
+    if (iam) {
+      const check = await verifySigV4(req, body, identity);
+      if (!check.ok) return sendJson(res, check.status, { message: check.message });
+    }
     try {
-      const result = await handler(toProxyEvent(req, route, body, 'local'), lambdaContext('authenticator', HANDLERS.authenticator));
+      const result = await handler(toProxyEvent(req, route, body, 'local', iam ? identity.userArn : null), lambdaContext('authenticator', HANDLERS.authenticator));
       res.writeHead(result.statusCode, (result.headers ?? {}) as Record<string, string>);
       res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
     } catch (error) {

@@ -4,7 +4,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import type { Server } from 'node:http';
-import { ENV, HANDLERS, QUEUE, TABLE } from '../lib/pipeline-spec.js';
+import { ENV, HANDLERS, QUEUE, REGISTRATION_ROUTE, TABLE } from '../lib/pipeline-spec.js';
 import { close, listen } from './http.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
 import { type FaultSwitch, installFaults } from './faults.js';
@@ -38,6 +38,8 @@ export interface LocalPipelineOptions {
   readonly reconcileEverySeconds?: number;
   /** Legacy charges waiting at least this long are reconciled. Default 60 s locally. */
   readonly reconcileMinAgeSeconds?: number;
+  /** Run the outbox sweep every this many seconds (0 = only on sweepNow()). Default 60. */
+  readonly sweepEverySeconds?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -48,7 +50,7 @@ export interface TappedEvent {
 }
 
 export interface LocalPipeline {
-  readonly urls: { readonly api: string; readonly callback: string; readonly webhook: string; readonly picpay: string };
+  readonly urls: { readonly api: string; readonly callback: string; readonly webhook: string; readonly registration: string; readonly picpay: string };
   readonly endpoints: { readonly sqs: string; readonly sns: string; readonly dynamodb: string; readonly secretsManager: string };
   readonly resources: {
     readonly queueUrl: string;
@@ -74,7 +76,9 @@ export interface LocalPipeline {
   /** Resolves when `predicate` holds for the received events, or rejects after `timeoutMs`. */
   waitForEvents(predicate: (events: readonly TappedEvent[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Runs the reconciler once, as its schedule would. */
-  reconcileNow(): Promise<{ candidates: number; enqueued: number }>;
+  reconcileNow(): Promise<{ candidates: number; enqueued: number; retired: number }>;
+  /** Runs the outbox sweep once, as its schedule would. */
+  sweepNow(): Promise<{ charges: number; published: number; failed: number; oldestPendingSeconds: number }>;
   /** Replaces the tokens secret (as an operator's put-secret-value would). */
   setSecret(value: unknown): void;
   stop(): Promise<void>;
@@ -127,6 +131,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
           { AttributeName: TABLE.sortKey, AttributeType: 'S' },
           { AttributeName: TABLE.awaitingIndex.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE.awaitingIndex.sortKey, AttributeType: 'S' },
+          { AttributeName: TABLE.outboxIndex.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE.outboxIndex.sortKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
@@ -139,7 +145,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
               { AttributeName: TABLE.awaitingIndex.partitionKey, KeyType: 'HASH' },
               { AttributeName: TABLE.awaitingIndex.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['chargeId', 'updatedAt', 'createdAt'] },
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.awaitingIndex.projection] },
+          },
+          {
+            IndexName: TABLE.outboxIndex.name,
+            KeySchema: [
+              { AttributeName: TABLE.outboxIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: TABLE.outboxIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
         ],
       }),
@@ -203,6 +217,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       const timer = setInterval(() => void reconcileNow().catch((error: unknown) => options.onError?.(error)), reconcileEvery * 1000);
       stops.push(async () => clearInterval(timer));
     }
+    // The same outbox sweep as the scheduled Lambda.
+    const { buildSweeper } = await import('../lambda/handlers/sweeper.js');
+    const sweepNow = buildSweeper();
+    const sweepEvery = options.sweepEverySeconds ?? 60;
+    if (sweepEvery > 0) {
+      const timer = setInterval(() => void sweepNow().catch((error: unknown) => options.onError?.(error)), sweepEvery * 1000);
+      stops.push(async () => clearInterval(timer));
+    }
 
     let crashRate = 0;
     let crashes = 0;
@@ -218,7 +240,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       enqueue: installFaults((await import('../lambda/adapters/sqs-queue.js')).sqsClient, 'SendMessageCommand'),
     };
 
-    const api: LocalApi = await startLocalApi(authenticator, options.port ?? 3000, host);
+    const api: LocalApi = await startLocalApi(authenticator, options.port ?? 3000, host, {
+      ...credentials,
+      region: REGION,
+      userArn: 'arn:aws:iam::000000000000:user/local-merchant-backend',
+    });
     stops.push(() => api.stop());
 
     const concurrency = options.processorConcurrency ?? 2;
@@ -265,7 +291,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     stops.push(() => tapPoller.stop());
 
     return {
-      urls: { api: api.baseUrl, callback: `${api.baseUrl}/callback`, webhook: `${api.baseUrl}/webhook`, picpay: sandbox.baseUrl },
+      urls: {
+        api: api.baseUrl,
+        callback: `${api.baseUrl}/callback`,
+        webhook: `${api.baseUrl}/webhook`,
+        registration: `${api.baseUrl}${REGISTRATION_ROUTE.path}`,
+        picpay: sandbox.baseUrl,
+      },
       endpoints,
       resources: {
         queueUrl: queue.QueueUrl!,
@@ -280,13 +312,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         name: 'the local pipeline',
         callbackUrl: `${api.baseUrl}/callback`,
         webhookUrl: `${api.baseUrl}/webhook`,
+        registrationUrl: `${api.baseUrl}${REGISTRATION_ROUTE.path}`,
         tableName,
         queueUrl: queue.QueueUrl!,
         deadLetterQueueUrl: dlq.QueueUrl!,
         secretId,
         tokens: { sellerToken: LOCAL_TOKENS.sellerToken, checkoutToken: LOCAL_TOKENS.checkoutToken },
         picpaySandboxUrl: sandbox.baseUrl,
-        aws: { region: REGION, endpoints: { sqs: endpoints.sqs, dynamodb: endpoints.dynamodb, secretsManager: endpoints.secretsManager } },
+        aws: {
+          region: REGION,
+          endpoints: { sqs: endpoints.sqs, dynamodb: endpoints.dynamodb, secretsManager: endpoints.secretsManager },
+          credentials,
+        },
       },
       sandbox,
       faults,
@@ -299,6 +336,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         }
       },
       reconcileNow,
+      sweepNow,
       setSecret: (value) => secrets.put(secretId, typeof value === 'string' ? value : JSON.stringify(value)),
       stop: stopAll,
     };

@@ -7,7 +7,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { METRICS_NAMESPACE } from '../../lib/pipeline-spec.js';
+import { METRICS_NAMESPACE, OUTBOX_LEASE_MS } from '../../lib/pipeline-spec.js';
 import { DynamoChargeStore, documentClient, dynamoClient } from '../adapters/charge-store.js';
 import { PicPayStatusClient } from '../adapters/picpay-client.js';
 import { SnsEventPublisher, snsClient } from '../adapters/sns-publisher.js';
@@ -58,6 +58,10 @@ export function createProcessor(deps: ProcessorDeps) {
         case 'ignored':
           count('IgnoredLateEvents');
           logger.info('Late notification recorded as ignored', { ...context, chargeKey: outcome.chargeKey, reason: outcome.reason });
+          break;
+        case 'registered':
+          count('Registrations');
+          logger.info('Legacy payment registered by the merchant', { ...context, chargeKey: outcome.chargeKey });
           break;
         case 'duplicate':
           count('Duplicates');
@@ -135,6 +139,7 @@ export function buildHandler() {
       metrics,
       maxReceiveCount: config.maxReceiveCount,
       maxBodyBytes: config.maxBodyBytes,
+      outboxLeaseMs: OUTBOX_LEASE_MS,
       noteDeadLetter: (note) => store.noteDeadLetter(note),
     }),
   )

@@ -15,6 +15,8 @@ export interface Target {
   readonly name: string;
   readonly callbackUrl: string;
   readonly webhookUrl: string;
+  /** POST /charges (AWS IAM): register a legacy payment. Absent for stacks older than the route. */
+  readonly registrationUrl?: string;
   readonly tableName: string;
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
@@ -26,6 +28,8 @@ export interface Target {
   readonly aws: {
     readonly region?: string;
     readonly endpoints?: { readonly sqs: string; readonly dynamodb: string; readonly secretsManager: string };
+    /** Local only: the emulators' (and the local IAM route's) credentials. */
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   };
 }
 
@@ -61,6 +65,7 @@ export async function stackTarget(stackName: string, region?: string): Promise<T
       name: `stack ${stackName}`,
       callbackUrl: need('CallbackUrl'),
       webhookUrl: need('WebhookUrl'),
+      registrationUrl: outputs.RegistrationUrl,
       tableName: need('TableName'),
       queueUrl: need('QueueUrl'),
       deadLetterQueueUrl: need('DeadLetterQueueUrl'),
