@@ -75,10 +75,10 @@ export interface LocalPipeline {
   readonly events: readonly TappedEvent[];
   /** Resolves when `predicate` holds for the received events, or rejects after `timeoutMs`. */
   waitForEvents(predicate: (events: readonly TappedEvent[]) => boolean, timeoutMs?: number): Promise<void>;
-  /** Runs the reconciler once, as its schedule would. */
-  reconcileNow(): Promise<{ candidates: number; enqueued: number; retired: number }>;
-  /** Runs the outbox sweep once, as its schedule would. */
-  sweepNow(): Promise<{ charges: number; published: number; failed: number; oldestPendingSeconds: number }>;
+  /** Runs the reconciler once, as its schedule would (optionally with another minimum age or cap). */
+  reconcileNow(run?: { minAgeSeconds?: number; maxPerRun?: number }): Promise<{ candidates: number; enqueued: number; retired: number }>;
+  /** Runs the outbox sweep once, as its schedule would; `asOfMs` plays it at a later time. */
+  sweepNow(asOfMs?: number): Promise<{ charges: number; published: number; failed: number; oldestPendingSeconds: number }>;
   /** Replaces the tokens secret (as an operator's put-secret-value would). */
   setSecret(value: unknown): void;
   stop(): Promise<void>;
@@ -211,7 +211,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const { buildHandler: buildProcessor } = (await import('../lambda/handlers/processor.js')) as { buildHandler: () => SqsHandler };
     // The same reconciliation job as the scheduled Lambda, with a local minimum age in seconds.
     const { buildReconciler } = await import('../lambda/handlers/reconciler.js');
-    const reconcileNow = buildReconciler({ minAgeMinutes: (options.reconcileMinAgeSeconds ?? 60) / 60 });
+    const scheduledReconcile = buildReconciler({ minAgeMinutes: (options.reconcileMinAgeSeconds ?? 60) / 60 });
+    const reconcileNow = (run: { minAgeSeconds?: number; maxPerRun?: number } = {}) =>
+      run.minAgeSeconds === undefined && run.maxPerRun === undefined
+        ? scheduledReconcile()
+        : buildReconciler({
+            minAgeMinutes: (run.minAgeSeconds ?? options.reconcileMinAgeSeconds ?? 60) / 60,
+            ...(run.maxPerRun === undefined ? {} : { maxPerRun: run.maxPerRun }),
+          })();
     const reconcileEvery = options.reconcileEverySeconds ?? 60;
     if (reconcileEvery > 0) {
       const timer = setInterval(() => void reconcileNow().catch((error: unknown) => options.onError?.(error)), reconcileEvery * 1000);
@@ -219,10 +226,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     }
     // The same outbox sweep as the scheduled Lambda.
     const { buildSweeper } = await import('../lambda/handlers/sweeper.js');
-    const sweepNow = buildSweeper();
+    const scheduledSweep = buildSweeper();
+    const sweepNow = (asOfMs?: number) => (asOfMs === undefined ? scheduledSweep() : buildSweeper({}, () => asOfMs)());
     const sweepEvery = options.sweepEverySeconds ?? 60;
     if (sweepEvery > 0) {
-      const timer = setInterval(() => void sweepNow().catch((error: unknown) => options.onError?.(error)), sweepEvery * 1000);
+      const timer = setInterval(() => void scheduledSweep().catch((error: unknown) => options.onError?.(error)), sweepEvery * 1000);
       stops.push(async () => clearInterval(timer));
     }
 

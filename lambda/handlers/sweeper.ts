@@ -27,8 +27,11 @@ const logger = new Logger({ serviceName: 'picpay-webhooks-sweeper' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'sweeper' });
 const store = new DynamoChargeStore(documentClient, config.tableName);
 
-/** The sweep wired to this module's clients; the local runtime runs the same job on an interval. */
-export function buildSweeper(overrides: Partial<SweeperConfig> = {}) {
+/**
+ * The sweep wired to this module's clients; the local runtime runs the same job on an interval
+ * (and its chaos suite with a clock set ahead, to play the schedule after the leases end).
+ */
+export function buildSweeper(overrides: Partial<SweeperConfig> = {}, now: () => number = Date.now) {
   return createSweeper(
     { ...config, ...overrides },
     {
@@ -36,7 +39,7 @@ export function buildSweeper(overrides: Partial<SweeperConfig> = {}) {
       forgetEmpty: (chargeKey, version) => store.forgetEmptyOutbox(chargeKey, version),
       charges: store,
       publisher: new SnsEventPublisher(snsClient, config.topicArn),
-      now: Date.now,
+      now,
     },
     logger,
     metrics,

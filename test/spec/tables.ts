@@ -138,3 +138,41 @@ export function scenarios(): Scenario[] {
   }
   return out;
 }
+
+/** The table's letter for a charge whose last notification was `now`, given `next`. Raw values
+ * are looked up by their canonical status (each canonical status has one row and one column). */
+export function cellFor(spec: StatusSpec, now: { raw: string; at: number }, next: { raw: string; at: number }): Letter {
+  const label = (raw: string) => {
+    if (spec.cells.has(raw) && spec.columns.includes(raw)) return raw;
+    const canonical = spec.canonical.get(raw);
+    const found = spec.columns.find((c) => spec.canonical.get(c) === canonical && spec.cells.has(c));
+    if (!found) throw new Error(`no table row for ${raw}`);
+    return found;
+  };
+  const when: When = next.at < now.at ? 'earlier' : next.at === now.at ? 'equal' : 'later';
+  return spec.cells.get(label(now.raw))!.get(label(next.raw))![WHENS.indexOf(when)]!;
+}
+
+export interface SpecNote {
+  readonly raw: string;
+  readonly at: number;
+  readonly refunded?: number | null;
+}
+
+/**
+ * The notification that decides a charge's status, by the tables alone: a next notification
+ * takes over when its cell is `A`, `U` or `=` (a newer one of the same status); two of the same
+ * status and time differ only in the refunded amount, and the larger wins (scenarios S4, S5).
+ */
+export function tableWinner<T extends SpecNote>(spec: StatusSpec, notes: readonly T[]): T {
+  let winner = notes[0]!;
+  for (const next of notes.slice(1)) {
+    if (next.raw === winner.raw && next.at === winner.at) {
+      if ((next.refunded ?? -1) > (winner.refunded ?? -1)) winner = next;
+      continue;
+    }
+    const letter = cellFor(spec, winner, next);
+    if (letter === 'A' || letter === 'U' || letter === '=') winner = next;
+  }
+  return winner;
+}
