@@ -33,8 +33,10 @@ export function toProxyEvent(req: IncomingMessage, route: RouteSpec, body: Buffe
       : null,
     pathParameters: null,
     stageVariables: null,
-    body: body.length ? body.toString('utf8') : null,
-    isBase64Encoded: false,
+    // The stack declares every media type binary (binaryMediaTypes */*), so API Gateway
+    // hands the function the exact bytes as base64.
+    body: body.length ? body.toString('base64') : null,
+    isBase64Encoded: body.length > 0,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',

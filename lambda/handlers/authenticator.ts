@@ -80,12 +80,20 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
             ...context,
             bytes: decision.bytes,
             limit: deps.maxBodyBytes,
+            reason: decision.reason,
           });
           return json(413, { message: `Payload too large (limit ${deps.maxBodyBytes} bytes)` }, requestId);
         case 'accept': {
           const messageId = await deps.queue.send(decision.envelope);
           count('NotificationsAccepted');
-          logger.info('Notification accepted', { ...context, eventType: decision.envelope.eventType, messageId });
+          logger.info('Notification accepted', {
+            ...context,
+            eventType: decision.envelope.eventType,
+            messageId,
+            bodyEncoding: decision.envelope.bodyEncoding,
+            // How many personal members were removed; never which values.
+            personalFieldsRemoved: decision.envelope.redacted?.length ?? 0,
+          });
           return json(200, { received: true, requestId }, requestId);
         }
       }
