@@ -1,9 +1,11 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { ChangeMessageVisibilityCommand, CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { ENV, HANDLERS, QUEUE, TABLE } from '../lib/pipeline-spec.js';
 import { close, listen } from './http.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
@@ -39,6 +41,12 @@ export interface LocalPipelineOptions {
   /** Legacy charges waiting at least this long are reconciled. Default 60 s locally. */
   readonly reconcileMinAgeSeconds?: number;
   readonly onError?: (error: unknown) => void;
+  /**
+   * Keep the table and the queues in this directory (dynalite on LevelDB, fauxqs on SQLite),
+   * so a restart, even after a crash, finds every charge and every queued notification.
+   * Without it everything is in memory (the tests' default).
+   */
+  readonly dataDir?: string;
 }
 
 /** A message as a topic subscriber receives it. */
@@ -90,10 +98,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   };
   try {
     // Emulators, each on a free loopback port.
-    const ddbServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+    const dataDir = options.dataDir;
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const ddbServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}) }) as Server;
     const ddbPort = await listen(ddbServer, 0, host);
     stops.push(() => close(ddbServer));
-    const fauxqs = await startFauxqs({ port: 0, host, logger: false });
+    const fauxqs = await startFauxqs({ port: 0, host, logger: false, ...(dataDir ? { dataDir: join(dataDir, 'queues') } : {}) });
     stops.push(() => fauxqs.stop());
     const secrets = await startSecretsEmulator(host);
     stops.push(() => secrets.stop());
@@ -118,7 +128,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     // Resources, with the settings the CDK stack uses (lib/pipeline-spec.ts).
     const tableName = 'picpay-webhooks-charges';
-    await ddb.send(
+    await createIfMissing(() => ddb.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
@@ -143,7 +153,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
           },
         ],
       }),
-    );
+    ));
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-dlq' }));
     const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
     const queue = await sqs.send(
@@ -160,7 +170,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const topic = await sns.send(new CreateTopicCommand({ Name: 'picpay-webhooks-charge-events' }));
     const tap = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-events-tap' }));
     const tapArn = await queueArn(sqs, tap.QueueUrl!);
-    await sns.send(
+    const subscribed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic.TopicArn! }));
+    if (!subscribed.Subscriptions?.some((sub) => sub.Endpoint === tapArn)) await sns.send(
       new SubscribeCommand({
         TopicArn: topic.TopicArn!,
         Protocol: 'sqs',
@@ -170,6 +181,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     );
     const secretId = 'picpay-webhooks/tokens';
     secrets.put(secretId, JSON.stringify(LOCAL_TOKENS));
+
+    // After a crash, messages the dead process had received stay invisible until their
+    // visibility timeout (180 s). Nobody holds them any more: make them visible at once, as if
+    // every processor invocation had died together (which is what happened).
+    for (const [name, url] of [['picpay-webhooks-notifications', queue.QueueUrl!], ['picpay-webhooks-events-tap', tap.QueueUrl!]] as const) {
+      for (const held of fauxqs.inspectQueue(name)?.messages.inflight ?? []) {
+        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: held.receiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
+      }
+    }
 
     // The handlers read this at cold start, exactly as in Lambda (see lambda/config.ts).
     Object.assign(process.env, {
@@ -305,6 +325,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** Creating what a persistent pipeline already has is not an error. */
+async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
   }
 }
 
