@@ -121,7 +121,13 @@ export async function startLocalApi(handler: ProxyHandler, port: number, host: s
     res.writeHead(result.statusCode, (result.headers ?? {}) as Record<string, string>);
     res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
   };
-  const server = createServer((req, res) => {
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const server = createServer({
+    requestTimeout,
+    headersTimeout: Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout),
+    // How often Node looks for requests past those limits (its default, 30 s, would let a slow client linger).
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, requestTimeout / 4)),
+  }, (req, res) => {
     // A socket that fails while we write the answer must not become an unhandled error.
     res.on('error', (error) => report('response not delivered', error));
     req.on('error', () => undefined); // surfaces in readBody; this only keeps it from being unhandled
@@ -131,8 +137,6 @@ export async function startLocalApi(handler: ProxyHandler, port: number, host: s
       else res.destroy();
     });
   });
-  server.requestTimeout = options.requestTimeoutMs ?? 30_000;
-  server.headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, server.requestTimeout);
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     // Malformed HTTP, or a timed-out request: answer if the socket still can, then close it.
     const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';

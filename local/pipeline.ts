@@ -1,11 +1,12 @@
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { ChangeMessageVisibilityCommand, CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { ENV, HANDLERS, QUEUE, TABLE } from '../lib/pipeline-spec.js';
 import { close, listen } from './http.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
@@ -103,6 +104,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const ddbServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}) }) as Server;
     const ddbPort = await listen(ddbServer, 0, host);
     stops.push(() => close(ddbServer));
+    if (dataDir) releaseHeldMessages(join(dataDir, 'queues'));
     const fauxqs = await startFauxqs({ port: 0, host, logger: false, ...(dataDir ? { dataDir: join(dataDir, 'queues') } : {}) });
     stops.push(() => fauxqs.stop());
     const secrets = await startSecretsEmulator(host);
@@ -182,14 +184,6 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const secretId = 'picpay-webhooks/tokens';
     secrets.put(secretId, JSON.stringify(LOCAL_TOKENS));
 
-    // After a crash, messages the dead process had received stay invisible until their
-    // visibility timeout (180 s). Nobody holds them any more: make them visible at once, as if
-    // every processor invocation had died together (which is what happened).
-    for (const [name, url] of [['picpay-webhooks-notifications', queue.QueueUrl!], ['picpay-webhooks-events-tap', tap.QueueUrl!]] as const) {
-      for (const held of fauxqs.inspectQueue(name)?.messages.inflight ?? []) {
-        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: held.receiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
-      }
-    }
 
     // The handlers read this at cold start, exactly as in Lambda (see lambda/config.ts).
     Object.assign(process.env, {
@@ -325,6 +319,24 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Messages a previous process had received but not finished (it crashed, or was stopped
+ * mid-batch) would stay invisible until their visibility timeout, 180 s. Nobody holds them
+ * any more, so they are made ready before the queues are loaded, as if every processor
+ * invocation had died together, which is what happened. fauxqs keeps its state in
+ * `<dir>/fauxqs.db` (SQLite); an in-flight message is one with a receipt handle.
+ */
+function releaseHeldMessages(dir: string): void {
+  const file = join(dir, 'fauxqs.db');
+  if (!existsSync(file)) return;
+  const db = new DatabaseSync(file);
+  try {
+    db.exec('UPDATE sqs_messages SET receipt_handle = NULL, visibility_deadline = NULL WHERE receipt_handle IS NOT NULL');
+  } finally {
+    db.close();
   }
 }
 
