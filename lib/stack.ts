@@ -267,6 +267,9 @@ export class PicPayWebhooksStack extends Stack {
       cloudWatchRole: false,
       // With a custom domain, the default execute-api hostname is switched off: one way in.
       disableExecuteApiEndpoint: props.customDomain !== undefined,
+      // Every body reaches the authenticator as base64 of the bytes sent (isBase64Encoded), so
+      // gzip, Latin-1 or any other bytes are kept exactly instead of decoded as UTF-8 on the way.
+      binaryMediaTypes: ['*/*'],
       deployOptions: {
         stageName,
         throttlingRateLimit: rate,

@@ -1,9 +1,12 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { ENV, HANDLERS, QUEUE, REGISTRATION_ROUTE, TABLE } from '../lib/pipeline-spec.js';
 import { close, listen } from './http.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
@@ -41,6 +44,12 @@ export interface LocalPipelineOptions {
   /** Run the outbox sweep every this many seconds (0 = only on sweepNow()). Default 60. */
   readonly sweepEverySeconds?: number;
   readonly onError?: (error: unknown) => void;
+  /**
+   * Keep the table and the queues in this directory (dynalite on LevelDB, fauxqs on SQLite),
+   * so a restart, even after a crash, finds every charge and every queued notification.
+   * Without it everything is in memory (the tests' default).
+   */
+  readonly dataDir?: string;
 }
 
 /** A message as a topic subscriber receives it. */
@@ -94,10 +103,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   };
   try {
     // Emulators, each on a free loopback port.
-    const ddbServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+    const dataDir = options.dataDir;
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const ddbServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}) }) as Server;
     const ddbPort = await listen(ddbServer, 0, host);
     stops.push(() => close(ddbServer));
-    const fauxqs = await startFauxqs({ port: 0, host, logger: false });
+    if (dataDir) releaseHeldMessages(join(dataDir, 'queues'));
+    const fauxqs = await startFauxqs({ port: 0, host, logger: false, ...(dataDir ? { dataDir: join(dataDir, 'queues') } : {}) });
     stops.push(() => fauxqs.stop());
     const secrets = await startSecretsEmulator(host);
     stops.push(() => secrets.stop());
@@ -122,7 +134,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     // Resources, with the settings the CDK stack uses (lib/pipeline-spec.ts).
     const tableName = 'picpay-webhooks-charges';
-    await ddb.send(
+    await createIfMissing(() => ddb.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
@@ -157,7 +169,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
           },
         ],
       }),
-    );
+    ));
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-dlq' }));
     const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
     const queue = await sqs.send(
@@ -174,7 +186,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const topic = await sns.send(new CreateTopicCommand({ Name: 'picpay-webhooks-charge-events' }));
     const tap = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-events-tap' }));
     const tapArn = await queueArn(sqs, tap.QueueUrl!);
-    await sns.send(
+    const subscribed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic.TopicArn! }));
+    if (!subscribed.Subscriptions?.some((sub) => sub.Endpoint === tapArn)) await sns.send(
       new SubscribeCommand({
         TopicArn: topic.TopicArn!,
         Protocol: 'sqs',
@@ -184,6 +197,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     );
     const secretId = 'picpay-webhooks/tokens';
     secrets.put(secretId, JSON.stringify(LOCAL_TOKENS));
+
 
     // The handlers read this at cold start, exactly as in Lambda (see lambda/config.ts).
     Object.assign(process.env, {
@@ -351,6 +365,33 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Messages a previous process had received but not finished (it crashed, or was stopped
+ * mid-batch) would stay invisible until their visibility timeout, 180 s. Nobody holds them
+ * any more, so they are made ready before the queues are loaded, as if every processor
+ * invocation had died together, which is what happened. fauxqs keeps its state in
+ * `<dir>/fauxqs.db` (SQLite); an in-flight message is one with a receipt handle.
+ */
+function releaseHeldMessages(dir: string): void {
+  const file = join(dir, 'fauxqs.db');
+  if (!existsSync(file)) return;
+  const db = new DatabaseSync(file);
+  try {
+    db.exec('UPDATE sqs_messages SET receipt_handle = NULL, visibility_deadline = NULL WHERE receipt_handle IS NOT NULL');
+  } finally {
+    db.close();
+  }
+}
+
+/** Creating what a persistent pipeline already has is not an error. */
+async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { ChargeState } from './charge.js';
 import { decide } from './charge.js';
-import { type Envelope, REGISTRATION_EVENT_TYPE } from './envelope.js';
+import { bodyText, type Envelope, REGISTRATION_EVENT_TYPE } from './envelope.js';
 import { ConcurrentUpdateError, DependencyError, UnprocessableNotificationError } from './errors.js';
 import type { ChargeEvent } from './events.js';
 import {
@@ -126,11 +126,9 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
   }
 }
 
-async function observe(envelope: Envelope, deps: ProcessDeps): Promise<Observation> {
-  const bytes = Buffer.byteLength(envelope.body, 'utf8');
-  if (bytes > deps.maxBodyBytes) {
-    throw new UnprocessableNotificationError('body_too_large', `Body of ${bytes} bytes is over the ${deps.maxBodyBytes}-byte limit`);
-  }
+async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observation> {
+  // The body as text (base64 undone); parks what is too large, still compressed or not UTF-8.
+  const envelope: Envelope = { ...queued, body: bodyText(queued, deps.maxBodyBytes), bodyEncoding: 'utf8' };
   const parsedReceivedAt = Date.parse(envelope.receivedAt);
   const receivedAtMs = Number.isNaN(parsedReceivedAt) ? deps.now() : parsedReceivedAt;
   if (envelope.flavour === 'checkout') {

@@ -10,7 +10,7 @@ import { SecretTokenStore, secretsClient, type TokenStore, tokensFor } from '../
 import { loadAuthenticatorConfig } from '../config.js';
 import { AppError, NotConfiguredError, publicMessage } from '../domain/errors.js';
 import { normalizeHeaders } from '../domain/headers.js';
-import { decideIngest, presentedToken } from '../domain/ingest.js';
+import { decideIngest, decodeBody, presentedToken } from '../domain/ingest.js';
 import { decideRegistration } from '../domain/registration.js';
 
 export interface AuthenticatorDeps {
@@ -39,7 +39,9 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   /** POST /charges: the merchant's backend registers a legacy payment (IAM-authorized by API Gateway). */
   async function register(event: APIGatewayProxyEvent, requestId: string, sourceIp: string): Promise<APIGatewayProxyResult> {
     const caller = event.requestContext?.identity?.userArn ?? null;
-    const decision = decideRegistration(event.body, caller, requestId, new Date(deps.now()).toISOString());
+    // API Gateway passes every body as base64 (binaryMediaTypes */*): undo that first.
+    const body = event.body === null ? null : decodeBody(event.body, event.isBase64Encoded === true).toString('utf8');
+    const decision = decideRegistration(body, caller, requestId, new Date(deps.now()).toISOString());
     switch (decision.kind) {
       case 'forbidden':
         logger.error('Registration without an IAM caller: the route must use AWS_IAM authorization', { requestId, sourceIp });
@@ -109,12 +111,20 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
             ...context,
             bytes: decision.bytes,
             limit: deps.maxBodyBytes,
+            reason: decision.reason,
           });
           return json(413, { message: `Payload too large (limit ${deps.maxBodyBytes} bytes)` }, requestId);
         case 'accept': {
           const messageId = await deps.queue.send(decision.envelope);
           count('NotificationsAccepted');
-          logger.info('Notification accepted', { ...context, eventType: decision.envelope.eventType, messageId });
+          logger.info('Notification accepted', {
+            ...context,
+            eventType: decision.envelope.eventType,
+            messageId,
+            bodyEncoding: decision.envelope.bodyEncoding,
+            // How many personal members were removed; never which values.
+            personalFieldsRemoved: decision.envelope.redacted?.length ?? 0,
+          });
           return json(200, { received: true, requestId }, requestId);
         }
       }

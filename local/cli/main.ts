@@ -10,7 +10,7 @@ import { consoleIo, type Io } from './io.js';
 import { parkedList, parkedReplay } from './parked.js';
 import { register } from './register.js';
 import { EVENTS, simulate } from './simulate.js';
-import { CliError, clientsFor, readLocalTarget, stackTarget, type Target } from './target.js';
+import { CliError, clientsFor, NO_LOCAL_PIPELINE, readLocalTarget, stackTarget, type Target } from './target.js';
 
 const TARGET_HELP = `Target (default: the local pipeline started with \`npm start\`):
   --stack NAME        a deployed stack, found by its CloudFormation outputs
@@ -175,9 +175,21 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
       io.err(error.message);
       return 2;
     }
+    if (!values.stack && !target && refused(error)) {
+      // The target file named a pipeline that is gone (killed without a chance to remove it).
+      io.err(NO_LOCAL_PIPELINE);
+      return 2;
+    }
     io.err(`Failed: ${(error as Error).message}`);
     return 1;
   }
   return 2;
 }
 
+function refused(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ECONNREFUSED' || (e as { errors?: unknown[] }).errors?.some(refused)) return true;
+  }
+  return false;
+}

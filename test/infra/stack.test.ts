@@ -58,6 +58,10 @@ describe('PicPayWebhooksStack: resources', () => {
     }
   });
 
+  test('the API hands every body to the authenticator as base64 of its exact bytes', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
+  });
+
   test('functions: Node.js 24 on arm64, traced, timeouts and memory from the spec, logs with retention', () => {
     for (const [fn, spec] of [
       [stack.authenticator, HANDLERS.authenticator],
