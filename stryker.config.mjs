@@ -17,7 +17,7 @@ export default {
   ignoreStatic: true,
   concurrency: 2,
   // A mutant's tests take under two seconds here; an endless loop is cut off soon after.
-  timeoutMS: 3000,
+  timeoutMS: 10000,
   thresholds: { high: 95, low: 90, break: 90 },
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
