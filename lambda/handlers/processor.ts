@@ -67,12 +67,15 @@ export function createProcessor(deps: ProcessorDeps) {
           count('Duplicates');
           logger.info('Duplicate notification', { ...context, chargeKey: outcome.chargeKey, republished: outcome.published });
           break;
+        case 'skipped':
+          logger.info('Reconciliation check skipped', { ...context, reason: outcome.reason });
+          break;
         case 'parked':
           count('ParkedNotifications');
           logger.warn('Notification parked for an operator', { ...context, reason: outcome.reason, detail: outcome.message });
           break;
       }
-      if (outcome.kind !== 'parked' && outcome.published > 0) count('EventsPublished', outcome.published);
+      if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.published > 0) count('EventsPublished', outcome.published);
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'internal_error';
       count('ProcessingFailures');
