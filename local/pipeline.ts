@@ -88,7 +88,7 @@ export interface LocalPipeline {
   /** Resolves when `predicate` holds for the received events, or rejects after `timeoutMs`. */
   waitForEvents(predicate: (events: readonly TappedEvent[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Runs the reconciler once, as its schedule would (optionally with another minimum age or cap). */
-  reconcileNow(run?: { minAgeSeconds?: number; maxPerRun?: number }): Promise<{ candidates: number; enqueued: number; retired: number }>;
+  reconcileNow(run?: { minAgeSeconds?: number; maxPerRun?: number }): Promise<{ candidates: number; enqueued: number; retired: number; byFlavour?: { legacy: number; checkout: number } }>;
   /** Runs the outbox sweep once, as its schedule would; `asOfMs` plays it at a later time. */
   sweepNow(asOfMs?: number): Promise<{ charges: number; published: number; failed: number; oldestPendingSeconds: number }>;
   /** Replaces the tokens secret (as an operator's put-secret-value would). */

@@ -59,7 +59,7 @@ describe('PicPayCheckoutClient', () => {
   test('a token PicPay no longer accepts is renewed once; a second 401 is a configuration error', async () => {
     sandbox.setCharge('order-1002', { chargeStatus: 'PRE_AUTHORIZED' });
     const fake = { answers: [401, 200] as number[], tokens: 0 };
-    const fetchImpl: typeof fetch = async (input, init) => {
+    const fetchImpl: typeof fetch = async (input) => {
       if (String(input).endsWith('/oauth2/token')) {
         fake.tokens++;
         return new Response(JSON.stringify({ access_token: `t${fake.tokens}`, expires_in: 300 }), { status: 200 });
