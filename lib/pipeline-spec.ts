@@ -91,7 +91,8 @@ export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   /**
-   * Sparse index of legacy charges awaiting PicPay, least recently checked first (see
+   * Sparse index of legacy and checkout charges awaiting PicPay (partition `legacy` or
+   * `checkout`), least recently checked first (see
    * lambda/domain/reconcile.ts). `projection`: the attributes reconciliation reads.
    */
   awaitingIndex: {
