@@ -50,6 +50,8 @@ export interface ProcessorConfig {
   readonly topicArn: string;
   readonly secretId: string;
   readonly picpayBaseUrl: string;
+  /** Checkout API base (find-charge); the token endpoint is its origin + `/oauth2/token`. */
+  readonly picpayCheckoutBaseUrl: string;
   readonly picpayTimeoutMs: number;
   readonly secretMaxAgeSeconds: number;
   readonly maxReceiveCount: number;
@@ -62,6 +64,7 @@ export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
     topicArn: required(env, ENV.topicArn),
     secretId: required(env, ENV.secretId),
     picpayBaseUrl: url(env, ENV.picpayBaseUrl, DEFAULTS.picpayBaseUrl),
+    picpayCheckoutBaseUrl: url(env, ENV.picpayCheckoutBaseUrl, DEFAULTS.picpayCheckoutBaseUrl),
     picpayTimeoutMs: positiveInt(env, ENV.picpayTimeoutMs, DEFAULTS.picpayTimeoutMs),
     secretMaxAgeSeconds: positiveInt(env, ENV.secretMaxAgeSeconds, DEFAULTS.secretMaxAgeSeconds),
     maxReceiveCount: positiveInt(env, ENV.maxReceiveCount, QUEUE.maxReceiveCount),

@@ -91,7 +91,8 @@ export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   /**
-   * Sparse index of legacy charges awaiting PicPay, least recently checked first (see
+   * Sparse index of legacy and checkout charges awaiting PicPay (partition `legacy` or
+   * `checkout`), least recently checked first (see
    * lambda/domain/reconcile.ts). `projection`: the attributes reconciliation reads.
    */
   awaitingIndex: {
@@ -135,6 +136,8 @@ export const ENV = {
   secretId: 'TOKENS_SECRET_ID',
   picpayBaseUrl: 'PICPAY_BASE_URL',
   picpayTimeoutMs: 'PICPAY_TIMEOUT_MS',
+  /** Checkout API base for find-charge (`{base}/charge/{id}`) and its token endpoint (origin + `/oauth2/token`). */
+  picpayCheckoutBaseUrl: 'PICPAY_CHECKOUT_BASE_URL',
   maxBodyBytes: 'MAX_BODY_BYTES',
   secretMaxAgeSeconds: 'SECRET_MAX_AGE_SECONDS',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
@@ -153,6 +156,7 @@ export const MAX_ACCEPTED_BODY_BYTES = 200 * 1024;
 
 export const DEFAULTS = {
   picpayBaseUrl: 'https://appws.picpay.com',
+  picpayCheckoutBaseUrl: 'https://checkout-api.picpay.com/api/v1',
   picpayTimeoutMs: 5000,
   /** Bodies over this are not processed: parked for an operator. */
   maxBodyBytes: 64 * 1024,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXAMPLE_PAYMENT } from './picpay-sandbox.js';
 import { startLocalPipeline, type TappedEvent } from './pipeline.js';
-import { paymentBody, threeDsBody } from './samples.js';
+import { EXAMPLE_CHARGE_ID, paymentBody, paymentLinkBody, threeDsBody } from './samples.js';
 import { isAlive, LOCAL_DATA_DIR, LOCAL_STATE_FILE, readTargetFile, removeLocalTarget, writeLocalTarget } from './cli/target.js';
 
 const CHECKOUT_PAYMENT = paymentBody();
@@ -71,6 +71,15 @@ Try these (PicPay's own examples):
 
   Change the legacy payment's status in the sandbox, then send the callback again:
   curl -X PUT ${urls.picpay}/_sandbox/payments/${EXAMPLE_PAYMENT.referenceId} -d '{"status":"refunded"}'
+
+  A Payment Link sale (same URL and token; more in docs/ingest.md):
+  curl -i -X POST ${urls.webhook} \
+    -H 'content-type: application/json' -H 'authorization: ${tokens.checkoutToken}' -H 'event_type: TransactionPaymentMessage' \
+    -d ${q(JSON.stringify(paymentLinkBody({ id: '0f8c2b1e-5d4a-4c3b-9a21-7e6f5d4c3b2a', status: 'PAYED', amount: 10000 })))}
+
+  Checkout reconciliation: PicPay (the sandbox) says the example charge is PAID and its webhook
+  never comes; within two minutes the reconciler asks find-charge and publishes the change:
+  curl -X PUT ${urls.picpay}/_sandbox/charges/${EXAMPLE_CHARGE_ID} -d '{"chargeStatus":"PAID","amount":10000,"originalAmount":10000,"refundedAmount":0}'
 
 Operator CLI (in another terminal): npm run cli -- --help
   e.g. npm run cli -- simulate lifecycle --flavour legacy

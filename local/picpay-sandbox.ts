@@ -10,7 +10,27 @@ import { close, listen, readBody, sendJson } from './http.js';
  *   PUT  /_sandbox/payments/{referenceId}   {"status":"paid","authorizationId":"…","summary":{…}}
  *   GET  /_sandbox/payments                  list all
  *   POST /_sandbox/faults                    {"statusCode":503,"count":2} fail the next N lookups
+ *
+ * It also stands in for PicPay's checkout API, for checkout reconciliation: the OAuth2 token
+ * endpoint `POST /oauth2/token` (`client_credentials`, tokens valid 5 minutes as PicPay documents)
+ * and find-charge `GET /api/v1/charge/{merchantChargeId}` with `Authorization: Bearer`.
+ *
+ *   PUT  /_sandbox/charges/{merchantChargeId}  {"chargeStatus":"PAID","amount":10000,…}
+ *   GET  /_sandbox/charges                     list all
  */
+export interface SandboxCharge {
+  chargeStatus: string;
+  amount?: number;
+  originalAmount?: number;
+  refundedAmount?: number;
+  [key: string]: unknown;
+}
+
+/** The checkout API's OAuth2 client the sandbox accepts. */
+export interface SandboxOAuthClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
 export interface SandboxPayment {
   status: string;
   authorizationId?: string | null;
@@ -26,6 +46,11 @@ export interface PicPaySandbox {
   /** Fail this fraction of lookups at random: half with HTTP 500, half hanging for `hangMs`. */
   setFaultRate(rate: number, hangMs: number, random?: () => number): void;
   readonly lookups: number;
+  setCharge(merchantChargeId: string, charge: SandboxCharge): void;
+  getCharge(merchantChargeId: string): SandboxCharge | undefined;
+  /** Access tokens issued by `POST /oauth2/token`, and find-charge requests served. */
+  readonly tokensIssued: number;
+  readonly chargeLookups: number;
   stop(): Promise<void>;
 }
 
@@ -36,7 +61,17 @@ export const EXAMPLE_PAYMENT = {
   authorizationId: '555008cef7f321d00ef236333',
 } as const;
 
-export async function startPicPaySandbox(picpayToken: string, host = '127.0.0.1', port = 0): Promise<PicPaySandbox> {
+export async function startPicPaySandbox(
+  picpayToken: string,
+  host = '127.0.0.1',
+  port = 0,
+  oauth: SandboxOAuthClient | null = null,
+  tokenSeconds = 300,
+): Promise<PicPaySandbox> {
+  const charges = new Map<string, SandboxCharge>();
+  const accessTokens = new Map<string, number>();
+  let tokensIssued = 0;
+  let chargeLookups = 0;
   const payments = new Map<string, SandboxPayment>([
     [EXAMPLE_PAYMENT.referenceId, { status: EXAMPLE_PAYMENT.status, authorizationId: EXAMPLE_PAYMENT.authorizationId }],
   ]);
@@ -67,6 +102,53 @@ export async function startPicPaySandbox(picpayToken: string, host = '127.0.0.1'
       const payment = payments.get(referenceId);
       if (!payment) return sendJson(res, 404, { message: 'Pagamento não encontrado' });
       return sendJson(res, 200, { referenceId, ...payment });
+    }
+    if (url.pathname === '/oauth2/token' && req.method === 'POST') {
+      const raw = await readBody(req, 16 * 1024);
+      let body: { grant_type?: unknown; client_id?: unknown; client_secret?: unknown } = {};
+      try {
+        body = JSON.parse(raw === 'too_large' ? '' : raw.toString('utf8')) as typeof body;
+      } catch {
+        return sendJson(res, 400, { message: 'Body must be JSON' });
+      }
+      if (oauth === null || body.grant_type !== 'client_credentials' || body.client_id !== oauth.clientId || body.client_secret !== oauth.clientSecret) {
+        return sendJson(res, 401, { message: 'Unauthorized' });
+      }
+      tokensIssued++;
+      const token = `sandbox-${tokensIssued}-${Math.random().toString(36).slice(2)}`;
+      accessTokens.set(token, Date.now() + tokenSeconds * 1000);
+      return sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: tokenSeconds, scope: 'charge' });
+    }
+    const findCharge = /^\/api\/v1\/charge\/([^/]+)$/.exec(url.pathname);
+    if (findCharge && req.method === 'GET') {
+      chargeLookups++;
+      if (faults.remaining > 0) {
+        faults.remaining--;
+        if (faults.statusCode === 0) return req.socket.destroy();
+        return sendJson(res, faults.statusCode, { message: 'Erro interno (sandbox fault)' });
+      }
+      const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+      const until = bearer === undefined ? undefined : accessTokens.get(bearer);
+      if (until === undefined || until < Date.now()) return sendJson(res, 401, { message: 'Unauthorized' });
+      const id = decodeURIComponent(findCharge[1]!);
+      const charge = charges.get(id);
+      if (!charge) return sendJson(res, 404, { message: 'Charge not found' });
+      return sendJson(res, 200, { merchantChargeId: id, ...charge });
+    }
+    const chargeControl = /^\/_sandbox\/charges\/([^/]+)$/.exec(url.pathname);
+    if (chargeControl && req.method === 'PUT') {
+      const raw = await readBody(req, 64 * 1024);
+      try {
+        const body = JSON.parse(raw === 'too_large' ? '' : raw.toString('utf8')) as SandboxCharge;
+        if (typeof body.chargeStatus !== 'string' || body.chargeStatus === '') throw new Error('chargeStatus required');
+        charges.set(decodeURIComponent(chargeControl[1]!), body);
+        return sendJson(res, 200, { merchantChargeId: decodeURIComponent(chargeControl[1]!), ...body });
+      } catch {
+        return sendJson(res, 400, { message: 'Body must be JSON with a "chargeStatus" string' });
+      }
+    }
+    if (url.pathname === '/_sandbox/charges' && req.method === 'GET') {
+      return sendJson(res, 200, Object.fromEntries(charges));
     }
     const control = /^\/_sandbox\/payments\/([^/]+)$/.exec(url.pathname);
     if (control && req.method === 'PUT') {
@@ -110,6 +192,14 @@ export async function startPicPaySandbox(picpayToken: string, host = '127.0.0.1'
     },
     get lookups() {
       return lookups;
+    },
+    setCharge: (merchantChargeId, charge) => void charges.set(merchantChargeId, charge),
+    getCharge: (merchantChargeId) => charges.get(merchantChargeId),
+    get tokensIssued() {
+      return tokensIssued;
+    },
+    get chargeLookups() {
+      return chargeLookups;
     },
     stop: () => close(server),
   };

@@ -22,6 +22,9 @@ export const LOCAL_TOKENS = {
   sellerToken: '4ef4edbd-5cda-42da-860b-0e8d7b90c784',
   checkoutToken: 'a45c2dee-6435-1234-5678-b2a5f0ae7a8a',
   picpayToken: 'local-picpay-token',
+  /** The checkout API's OAuth2 client (find-charge, for checkout reconciliation). */
+  picpayClientId: 'local-checkout-client',
+  picpayClientSecret: 'local-checkout-secret',
 } as const;
 
 export interface LocalPipelineOptions {
@@ -85,7 +88,7 @@ export interface LocalPipeline {
   /** Resolves when `predicate` holds for the received events, or rejects after `timeoutMs`. */
   waitForEvents(predicate: (events: readonly TappedEvent[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Runs the reconciler once, as its schedule would (optionally with another minimum age or cap). */
-  reconcileNow(run?: { minAgeSeconds?: number; maxPerRun?: number }): Promise<{ candidates: number; enqueued: number; retired: number }>;
+  reconcileNow(run?: { minAgeSeconds?: number; maxPerRun?: number }): Promise<{ candidates: number; enqueued: number; retired: number; byFlavour?: { legacy: number; checkout: number } }>;
   /** Runs the outbox sweep once, as its schedule would; `asOfMs` plays it at a later time. */
   sweepNow(asOfMs?: number): Promise<{ charges: number; published: number; failed: number; oldestPendingSeconds: number }>;
   /** Replaces the tokens secret (as an operator's put-secret-value would). */
@@ -113,7 +116,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     stops.push(() => fauxqs.stop());
     const secrets = await startSecretsEmulator(host);
     stops.push(() => secrets.stop());
-    const sandbox = await startPicPaySandbox(LOCAL_TOKENS.picpayToken, host);
+    const sandbox = await startPicPaySandbox(LOCAL_TOKENS.picpayToken, host, 0, {
+      clientId: LOCAL_TOKENS.picpayClientId,
+      clientSecret: LOCAL_TOKENS.picpayClientSecret,
+    });
     stops.push(() => sandbox.stop());
 
     const endpoints = {
@@ -213,6 +219,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       [ENV.topicArn]: topic.TopicArn!,
       [ENV.secretId]: secretId,
       [ENV.picpayBaseUrl]: sandbox.baseUrl,
+      [ENV.picpayCheckoutBaseUrl]: `${sandbox.baseUrl}/api/v1`,
       [ENV.picpayTimeoutMs]: String(options.picpayTimeoutMs ?? 5000),
       [ENV.secretMaxAgeSeconds]: '2',
       [ENV.maxReceiveCount]: String(QUEUE.maxReceiveCount),

@@ -6,7 +6,7 @@ import { serializeEnvelope } from '../domain/envelope.js';
 import { chargeKeyOf } from '../domain/observation.js';
 import { ConcurrentUpdateError, DependencyError } from '../domain/errors.js';
 import type { ChargeRepository, ParkedNotification, ParkingLot, StoredCharge } from '../domain/process.js';
-import { AWAITING_STATUSES, type ReconcileCandidate } from '../domain/reconcile.js';
+import { AWAITING_STATUSES, type ChargeRef, type ReconcileCandidate, type ReconcileFlavour } from '../domain/reconcile.js';
 
 export const dynamoClient = new DynamoDBClient({});
 export const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
@@ -39,9 +39,10 @@ const INDEX_ATTRIBUTES: readonly string[] = [AWAITING.partitionKey, AWAITING.sor
 
 export function toItem(state: ChargeState, version: number): ChargeItem {
   const { outbox, ...rest } = state;
-  // Legacy charges awaiting PicPay appear in the sparse `awaiting` index, ordered by when we last
-  // heard from PicPay about them (a write is such a moment; the reconciler advances it too).
-  const awaiting = state.flavour === 'legacy' && state.status !== null && AWAITING_STATUSES.has(state.status);
+  // Legacy and checkout charges awaiting PicPay appear in the sparse `awaiting` index, one
+  // partition per flavour, ordered by when we last heard from PicPay about them (a write is such
+  // a moment; the reconciler advances it too). Payment Link charges have no status API to ask.
+  const awaiting = (state.flavour === 'legacy' || state.flavour === 'checkout') && state.status !== null && AWAITING_STATUSES.has(state.status);
   // Charges with unpublished events appear in the sparse `outbox` index, for the sweep.
   const leaseEnds = outbox.map((e) => e.leaseUntil).sort()[0];
   return {
@@ -50,7 +51,7 @@ export function toItem(state: ChargeState, version: number): ChargeItem {
     ...rest,
     version,
     outbox: Object.fromEntries(outbox.map((e) => [e.event.transitionId, e])),
-    ...(awaiting ? { [AWAITING.partitionKey]: 'legacy', [AWAITING.sortKey]: state.updatedAt } : {}),
+    ...(awaiting ? { [AWAITING.partitionKey]: state.flavour, [AWAITING.sortKey]: state.updatedAt } : {}),
     ...(leaseEnds !== undefined ? { [OUTBOX.partitionKey]: 'pending', [OUTBOX.sortKey]: leaseEnds } : {}),
   } as ChargeItem;
 }
@@ -193,10 +194,11 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
     );
   }
 
-  /** Legacy charges awaiting PicPay, last checked before `checkedBefore`, least recently checked first. */
-  async findAwaiting(checkedBefore: string, limit: number): Promise<ReconcileCandidate[]> {
-    const items = await this.queryBefore(AWAITING, 'legacy', checkedBefore, limit);
+  /** Charges of one flavour awaiting PicPay, last checked before `checkedBefore`, least recently checked first. */
+  async findAwaiting(flavour: ReconcileFlavour, checkedBefore: string, limit: number): Promise<ReconcileCandidate[]> {
+    const items = await this.queryBefore(AWAITING, flavour, checkedBefore, limit);
     return items.map((item) => ({
+      flavour,
       chargeId: String(item.chargeId),
       lastCheckedAt: String(item[AWAITING.sortKey]),
       createdAt: String(item.createdAt),
@@ -205,8 +207,8 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
   }
 
   /** Advances `lastCheckedAt` of charges still awaiting (a charge that left the index stays out). */
-  async markChecked(chargeIds: readonly string[], at: string): Promise<void> {
-    await this.eachLegacy(chargeIds, {
+  async markChecked(charges: readonly ChargeRef[], at: string): Promise<void> {
+    await this.each(charges, {
       UpdateExpression: 'SET #s = :at',
       ConditionExpression: 'attribute_exists(#k)',
       ExpressionAttributeNames: { '#s': AWAITING.sortKey, '#k': AWAITING.partitionKey },
@@ -215,8 +217,8 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
   }
 
   /** Takes charges out of the awaiting index: reconciliation has given up on them. */
-  async retire(chargeIds: readonly string[]): Promise<void> {
-    await this.eachLegacy(chargeIds, {
+  async retire(charges: readonly ChargeRef[]): Promise<void> {
+    await this.each(charges, {
       UpdateExpression: 'REMOVE #k, #s',
       ConditionExpression: 'attribute_exists(#k)',
       ExpressionAttributeNames: { '#s': AWAITING.sortKey, '#k': AWAITING.partitionKey },
@@ -240,10 +242,10 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
     return out.Items ?? [];
   }
 
-  /** The same conditional update on several legacy charges, ten at a time. */
-  private async eachLegacy(chargeIds: readonly string[], update: ConditionalUpdate): Promise<void> {
-    for (let i = 0; i < chargeIds.length; i += 10) {
-      await Promise.all(chargeIds.slice(i, i + 10).map((id) => this.updateIfStill(chargeKeyOf('legacy', id), update)));
+  /** The same conditional update on several charges, ten at a time. */
+  private async each(charges: readonly ChargeRef[], update: ConditionalUpdate): Promise<void> {
+    for (let i = 0; i < charges.length; i += 10) {
+      await Promise.all(charges.slice(i, i + 10).map((c) => this.updateIfStill(chargeKeyOf(c.flavour, c.chargeId), update)));
     }
   }
 

@@ -1,5 +1,5 @@
 import { DependencyError, NotConfiguredError, UnprocessableNotificationError, UpstreamAuthError } from '../domain/errors.js';
-import { type LegacyStatus, legacyStatusSchema } from '../domain/payloads.js';
+import { type FoundCharge, findChargeSchema, type LegacyStatus, legacyStatusSchema } from '../domain/payloads.js';
 import type { LegacyStatusSource } from '../domain/process.js';
 
 export interface PicPayClientOptions {
@@ -91,4 +91,165 @@ export class PicPayStatusClient implements LegacyStatusSource {
 function isTimeout(error: unknown): boolean {
   const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
   return name === 'TimeoutError' || name === 'AbortError';
+}
+
+export interface CheckoutClientOptions {
+  /** Checkout API base, e.g. `https://checkout-api.picpay.com/api/v1` (find-charge is `{base}/charge/{id}`). */
+  readonly baseUrl: string;
+  /** Token endpoint, e.g. `https://checkout-api.picpay.com/oauth2/token`. */
+  readonly tokenUrl: string;
+  /** The OAuth2 client from the tokens secret, or null: checkout reconciliation is off. */
+  readonly credentials: () => Promise<{ clientId: string; clientSecret: string } | null>;
+  readonly timeoutMs: number;
+  readonly attempts?: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** A token is renewed this long before PicPay says it expires. Default 60 s. */
+  readonly refreshBeforeMs?: number;
+  readonly fetch?: typeof fetch;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly now?: () => number;
+  readonly onAttemptFailed?: (info: { attempt: number; reason: string; httpStatus?: number }) => void;
+}
+
+/** PicPay documents 5-minute tokens; used when the answer carries no readable `expires_in`. */
+const DEFAULT_TOKEN_SECONDS = 300;
+
+/**
+ * Client for checkout "find charge" (`GET /charge/{merchantChargeId}`), authenticated with an
+ * OAuth2 `client_credentials` bearer token that is cached until shortly before it expires.
+ * 401 from the token endpoint, or twice from find-charge (once more with a fresh token), is a
+ * configuration error (UpstreamAuthError); 404 means PicPay does not know the charge
+ * (UnprocessableNotificationError 'unknown_charge', parked: recorded for an operator); timeouts,
+ * network errors, 429 and 5xx are retried with full-jitter backoff (a 429's `Retry-After` is
+ * honoured up to the maximum delay), then DependencyError so the queue retries later.
+ */
+export class PicPayCheckoutClient {
+  private cached: { token: string; renewAt: number; clientId: string } | null = null;
+  private readonly attempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly fetchImpl: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: CheckoutClientOptions) {
+    this.attempts = options.attempts ?? 3;
+    this.baseDelayMs = options.baseDelayMs ?? 100;
+    this.maxDelayMs = options.maxDelayMs ?? 2000;
+    this.fetchImpl = options.fetch ?? fetch;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** How many access tokens this client has obtained (tests, metrics). */
+  tokensIssued = 0;
+
+  async findCharge(merchantChargeId: string): Promise<FoundCharge | null> {
+    const credentials = await this.options.credentials();
+    if (credentials === null) return null;
+    const url = `${this.options.baseUrl.replace(/\/+$/, '')}/charge/${encodeURIComponent(merchantChargeId)}`;
+    let renewed = false;
+    let lastReason = 'no attempt made';
+    for (let attempt = 1; attempt <= this.attempts; attempt++) {
+      const token = await this.accessToken(credentials);
+      const response = await this.call(url, { method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, attempt);
+      if (typeof response === 'string') {
+        lastReason = response;
+        continue;
+      }
+      if (response.status === 200) {
+        const parsed = findChargeSchema.safeParse(await response.json().catch(() => undefined));
+        if (parsed.success) return parsed.data;
+        lastReason = 'invalid_response';
+        this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: 200 });
+        continue;
+      }
+      await response.body?.cancel().catch(() => undefined);
+      if (response.status === 401 || response.status === 403) {
+        this.cached = null;
+        this.options.onAttemptFailed?.({ attempt, reason: 'unauthorized', httpStatus: response.status });
+        // A token revoked before its time: one more try with a fresh one, then it is our setup.
+        if (!renewed) {
+          renewed = true;
+          attempt--;
+          continue;
+        }
+        throw new UpstreamAuthError(`PicPay find-charge rejected the access token (HTTP ${response.status})`);
+      }
+      if (response.status === 404) {
+        throw new UnprocessableNotificationError('unknown_charge', 'PicPay find-charge does not know this merchantChargeId');
+      }
+      lastReason = `http_${response.status}`;
+      this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: response.status });
+      if (response.status !== 429 && response.status < 500) break;
+      if (response.status === 429 && attempt < this.attempts) await this.sleep(this.retryAfterMs(response));
+    }
+    throw new DependencyError(`PicPay find-charge failed after ${this.attempts} attempts (${lastReason})`);
+  }
+
+  private async accessToken(credentials: { clientId: string; clientSecret: string }): Promise<string> {
+    const now = this.now();
+    if (this.cached !== null && this.cached.clientId === credentials.clientId && now < this.cached.renewAt) return this.cached.token;
+    let lastReason = 'no attempt made';
+    for (let attempt = 1; attempt <= this.attempts; attempt++) {
+      const response = await this.call(
+        this.options.tokenUrl,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.clientSecret }),
+        },
+        attempt,
+      );
+      if (typeof response === 'string') {
+        lastReason = response;
+        continue;
+      }
+      if (response.status === 200) {
+        const body = (await response.json().catch(() => undefined)) as { access_token?: unknown; expires_in?: unknown } | undefined;
+        const token = typeof body?.access_token === 'string' && body.access_token !== '' ? body.access_token : null;
+        if (token !== null) {
+          const seconds = Number(body?.expires_in);
+          const lifetimeMs = (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_TOKEN_SECONDS) * 1000;
+          const margin = Math.min(this.options.refreshBeforeMs ?? 60_000, lifetimeMs / 2);
+          this.cached = { token, renewAt: this.now() + lifetimeMs - margin, clientId: credentials.clientId };
+          this.tokensIssued++;
+          return token;
+        }
+        lastReason = 'invalid_token_response';
+        this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: 200 });
+        continue;
+      }
+      await response.body?.cancel().catch(() => undefined);
+      if (response.status === 400 || response.status === 401 || response.status === 403) {
+        this.options.onAttemptFailed?.({ attempt, reason: 'unauthorized', httpStatus: response.status });
+        throw new UpstreamAuthError(`PicPay refused the OAuth client credentials (HTTP ${response.status})`);
+      }
+      lastReason = `token_http_${response.status}`;
+      this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: response.status });
+      if (response.status !== 429 && response.status < 500) break;
+    }
+    throw new DependencyError(`PicPay token endpoint failed after ${this.attempts} attempts (${lastReason})`);
+  }
+
+  /** One request, after the backoff for its attempt; a string is why it failed to get an answer. */
+  private async call(url: string, init: RequestInit, attempt: number): Promise<Response | string> {
+    if (attempt > 1) await this.sleep(Math.floor(this.random() * Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1))));
+    try {
+      return await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs) });
+    } catch (error) {
+      const reason = isTimeout(error) ? 'timeout' : 'network_error';
+      this.options.onAttemptFailed?.({ attempt, reason });
+      return reason;
+    }
+  }
+
+  private retryAfterMs(response: Response): number {
+    const seconds = Number(response.headers.get('retry-after'));
+    return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, this.maxDelayMs) : 0;
+  }
 }

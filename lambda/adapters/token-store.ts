@@ -19,6 +19,9 @@ export const tokensSecretSchema = z.looseObject({
   sellerToken: tokenList,
   checkoutToken: tokenList,
   picpayToken: z.optional(z.string()),
+  /** OAuth2 client of PicPay's checkout API (Painel Lojista credentials): optional; without both, checkout reconciliation is off. */
+  picpayClientId: z.optional(z.string()),
+  picpayClientSecret: z.optional(z.string()),
 });
 
 export interface Tokens {
@@ -28,6 +31,8 @@ export interface Tokens {
   readonly checkout: readonly string[];
   /** `x-picpay-token` for the legacy status API, or null when not configured. */
   readonly picpay: string | null;
+  /** `client_id`/`client_secret` for checkout find-charge, or null: checkout reconciliation is off. */
+  readonly checkoutClient: { readonly clientId: string; readonly clientSecret: string } | null;
 }
 
 function usable(value: string | readonly string[] | undefined): string[] {
@@ -39,7 +44,10 @@ export function tokensFromSecret(json: unknown): Tokens {
   const parsed = tokensSecretSchema.safeParse(json);
   if (!parsed.success) throw new NotConfiguredError('The tokens secret is not in the expected JSON shape');
   const picpay = usable(parsed.data.picpayToken)[0] ?? null;
-  return { legacy: usable(parsed.data.sellerToken), checkout: usable(parsed.data.checkoutToken), picpay };
+  const clientId = usable(parsed.data.picpayClientId)[0];
+  const clientSecret = usable(parsed.data.picpayClientSecret)[0];
+  const checkoutClient = clientId !== undefined && clientSecret !== undefined ? { clientId, clientSecret } : null;
+  return { legacy: usable(parsed.data.sellerToken), checkout: usable(parsed.data.checkoutToken), picpay, checkoutClient };
 }
 
 export interface TokenStore {

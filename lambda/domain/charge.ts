@@ -1,7 +1,7 @@
-import type { Flavour } from '../../lib/pipeline-spec.js';
+import { RECONCILIATION_EVENT_TYPE } from './envelope.js';
 import { type ChargeEvent, EVENT_SPEC_VERSION, EVENT_TYPES } from './events.js';
 import { MAX_HISTORY, MAX_OUTBOX, MAX_SEEN } from './limits.js';
-import { type Amounts, hashOf, type Observation, type ThreeDsResult } from './observation.js';
+import { type Amounts, type ChargeFlavour, hashOf, type Observation, type ThreeDsResult } from './observation.js';
 import { type CanonicalStatus, compareOrder, type OrderKey, orderKeyOf, phaseOf, type TransitionReason, transitionReason } from './status.js';
 
 /** An event written with the state change and not yet confirmed published. */
@@ -32,10 +32,16 @@ export interface HistoryEntry {
   readonly requestId: string;
 }
 
+/** A Payment Link refund transaction: its amount (centavos) and whether it was a full refund. */
+export interface RefundRecord {
+  readonly amount: number | null;
+  readonly full: boolean;
+}
+
 /** The state of one charge, as stored (one DynamoDB item). */
 export interface ChargeState {
   readonly chargeKey: string;
-  readonly flavour: Flavour;
+  readonly flavour: ChargeFlavour;
   readonly chargeId: string;
   readonly status: CanonicalStatus | null;
   readonly rawStatus: string | null;
@@ -47,6 +53,10 @@ export interface ChargeState {
   readonly threeDsOrder: { readonly at: number; readonly tie: string } | null;
   /** Registered legacy payments: when the payment expires at PicPay (reconciliation stops after). */
   readonly expiresAt: string | null;
+  /** Payment Link: each refund transaction's amount (centavos), by its id; their sum is refunded. */
+  readonly refunds?: Readonly<Record<string, RefundRecord>>;
+  /** `WALLET`, `CREDIT`, `PIX`, as PicPay last said (absent in older items). */
+  readonly paymentType?: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly history: readonly HistoryEntry[];
@@ -112,8 +122,14 @@ export function emptyCharge(observation: Observation, now: string): ChargeState 
  * persists `state` with a conditional write and publishes `event`. The rules are in
  * docs/state-model.md and, as decision tables, in test/spec/.
  */
-export function decide(current: ChargeState | null, observation: Observation, now: string, options: DecideOptions): Decision {
-  const base = current ?? emptyCharge(observation, now);
+export function decide(current: ChargeState | null, incoming: Observation, now: string, options: DecideOptions): Decision {
+  const base = current ?? emptyCharge(incoming, now);
+  const refunds = incoming.refund ? { ...(base.refunds ?? {}), [incoming.refund.transactionId]: { amount: incoming.refund.amount, full: incoming.status === 'REFUNDED' } } : base.refunds;
+  const observation = incoming.refund ? withRefundTotal(incoming, base, refunds!) : incoming;
+  const carried: Partial<ChargeState> = {
+    ...(refunds === undefined ? {} : { refunds }),
+    ...(observation.paymentType ? { paymentType: observation.paymentType } : {}),
+  };
   if (base.seen.includes(observation.dedupeKey) && !isReturn(base, observation)) return { kind: 'duplicate' };
 
   const entry = (outcome: HistoryEntry['outcome'], reason: string | null, to: CanonicalStatus | null): HistoryEntry => ({
@@ -131,6 +147,7 @@ export function decide(current: ChargeState | null, observation: Observation, no
   });
   const record = (patch: Partial<ChargeState>, historyEntry: HistoryEntry): ChargeState => ({
     ...base,
+    ...carried,
     ...patch,
     updatedAt: now,
     history: [...base.history, historyEntry].slice(-MAX_HISTORY),
@@ -192,7 +209,7 @@ export function decide(current: ChargeState | null, observation: Observation, no
   }
 
   const status = observation.status!;
-  const order = orderKeyOf(status, observation.atMs, observation.amounts?.refundedAmount ?? null, observation.rawStatus ?? '', observation.dedupeKey);
+  const order = orderKeyOf(status, observation.orderAtMs ?? observation.atMs, observation.amounts?.refundedAmount ?? null, observation.rawStatus ?? '', observation.dedupeKey);
   const newer = base.order === null || compareOrder(order, base.order) > 0;
 
   if (status === 'UNKNOWN') {
@@ -251,11 +268,28 @@ export function decide(current: ChargeState | null, observation: Observation, no
  * again (a chargeback reversed: paid, chargeback, paid). That is a new transition, not a repeat.
  */
 function isReturn(base: ChargeState, observation: Observation): boolean {
-  if (observation.flavour !== 'legacy' || observation.kind !== 'status' || base.order === null) return false;
+  const reread = observation.flavour === 'legacy' || observation.eventType === RECONCILIATION_EVENT_TYPE;
+  if (!reread || observation.kind !== 'status' || base.order === null) return false;
   const status = observation.status!;
   if (status === 'UNKNOWN' || status === base.status) return false;
   const order = orderKeyOf(status, observation.atMs, observation.amounts?.refundedAmount ?? null, observation.rawStatus ?? '', observation.dedupeKey);
   return compareOrder(order, base.order) > 0;
+}
+
+/**
+ * A Payment Link refund carries its own amount. Partial refunds (each counted once, by its
+ * transaction id) add up; a full refund (`REFUNDED`) refunds everything paid, so its amount, or
+ * the amount paid if larger, is the total. Never more than was paid, when that is known.
+ */
+function withRefundTotal(observation: Observation, base: ChargeState, refunds: Readonly<Record<string, RefundRecord>>): Observation {
+  const all = Object.values(refunds);
+  const paid = base.amounts?.paidAmount ?? base.amounts?.amount ?? null;
+  const full = all.filter((r) => r.full && r.amount !== null).map((r) => r.amount!);
+  const partial = all.filter((r) => !r.full && r.amount !== null).map((r) => r.amount!);
+  let refunded: number | null =
+    full.length > 0 ? Math.max(...full, paid ?? 0) : partial.length > 0 ? partial.reduce((a, b) => a + b, 0) : null;
+  if (refunded !== null && paid !== null) refunded = Math.min(refunded, paid);
+  return { ...observation, amounts: { amount: null, originalAmount: null, paidAmount: null, refundedAmount: refunded } };
 }
 
 function compareThreeDs(a: { at: number; tie: string }, b: { at: number; tie: string }): number {
@@ -311,6 +345,7 @@ function toEvent(
         }
       : null,
     authorizationId: state.authorizationId,
+    paymentType: state.paymentType ?? null,
     threeDs: state.threeDs,
     occurredAt: observation.occurredAt,
     recordedAt: now,

@@ -8,7 +8,7 @@ import { CANONICAL_STATUSES, TRANSITION_REASONS } from './status.js';
  * Compatibility promise: within a major `specVersion`, fields are only added, never removed
  * or retyped. Consumers deduplicate on `transitionId` (delivery is at least once).
  */
-export const EVENT_SPEC_VERSION = '1.1';
+export const EVENT_SPEC_VERSION = '1.2';
 
 export const EVENT_TYPES = {
   statusChanged: 'picpay.charge.status_changed',
@@ -25,10 +25,14 @@ export const chargeEventSchema = z.object({
   type: z.enum([EVENT_TYPES.statusChanged, EVENT_TYPES.threeDsUpdated, EVENT_TYPES.unrecognizedStatus]),
   /** Stable id of this transition: the same on every redelivery. */
   transitionId: z.string(),
-  /** `legacy#<referenceId>` or `checkout#<merchantChargeId>`. */
+  /**
+   * `legacy#<referenceId>`, `checkout#<merchantChargeId>` or `paymentLink#<transaction id>` (the
+   * payment's transaction id; a refund's `originalTransactionId` points at it).
+   */
   chargeKey: z.string(),
-  flavour: z.enum(['legacy', 'checkout']),
-  /** The merchant's id for the charge: legacy `referenceId`, checkout `merchantChargeId`. */
+  /** The PicPay product (added in 1.2: `paymentLink`). Pix charges are `checkout` charges. */
+  flavour: z.enum(['legacy', 'checkout', 'paymentLink']),
+  /** The merchant's id for the charge: legacy `referenceId`, checkout `merchantChargeId`, Payment Link payment transaction `id`. */
   chargeId: z.string(),
   previousStatus: statusSchema.nullable(),
   status: statusSchema.nullable(),
@@ -52,6 +56,8 @@ export const chargeEventSchema = z.object({
     })
     .nullable(),
   authorizationId: z.string().nullable(),
+  /** How the buyer paid, as PicPay names it (`WALLET`, `CREDIT`, `PIX`), when PicPay said (added in 1.2). */
+  paymentType: z.string().nullable(),
   threeDs: z
     .object({
       status: z.string(),
@@ -65,7 +71,10 @@ export const chargeEventSchema = z.object({
   /** When this pipeline recorded the transition. */
   recordedAt: z.string(),
   source: z.object({
-    /** `TransactionUpdateMessage`, `Challenge3dsUpdateMessage` or `LegacyCallback`. */
+    /**
+     * `TransactionUpdateMessage`, `Challenge3dsUpdateMessage`, `TransactionPaymentMessage`,
+     * `LegacyCallback`, `Registration` or `Reconciliation`.
+     */
     eventType: z.string(),
     requestId: z.string(),
   }),

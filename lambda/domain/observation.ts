@@ -10,7 +10,12 @@ import {
   type CheckoutThreeDs,
   checkoutPaymentSchema,
   checkoutThreeDsSchema,
+  type FoundCharge,
+  findChargeSchema,
   type LegacyCallback,
+  PAYMENT_LINK_EVENT_TYPE,
+  type PaymentLinkNotification,
+  paymentLinkSchema,
   type LegacyStatus,
   legacyCallbackSchema,
   legacyStatusSchema,
@@ -33,11 +38,23 @@ export interface ThreeDsResult {
   readonly picpayChargeId: string | null;
 }
 
+/**
+ * The product a charge belongs to. Routes know only `legacy` (/callback) and `checkout`
+ * (/webhook); Payment Link notifications arrive on /webhook and are told apart by the processor.
+ */
+export type ChargeFlavour = Flavour | 'paymentLink';
+
+/** One refund transaction of a Payment Link payment (its own id, its own amount in centavos). */
+export interface RefundTransaction {
+  readonly transactionId: string;
+  readonly amount: number | null;
+}
+
 /** One notification, normalized: what PicPay (or the merchant) said about one charge. */
 export interface Observation {
   /** `registration`: the merchant told us about a legacy payment it created (no status yet). */
   readonly kind: 'status' | 'three_ds' | 'registration';
-  readonly flavour: Flavour;
+  readonly flavour: ChargeFlavour;
   readonly chargeId: string;
   readonly chargeKey: string;
   readonly rawStatus: string | null;
@@ -55,9 +72,18 @@ export interface Observation {
   readonly requestId: string;
   /** Hash of the notification's content: equal for duplicates, different otherwise. */
   readonly dedupeKey: string;
+  /**
+   * The time the precedence rule orders by, when not `atMs`. Payment Link statuses only move
+   * forward (paid, partly refunded, refunded), so they order by lifecycle step alone: 0.
+   */
+  readonly orderAtMs?: number;
+  /** Payment Link refund notifications: the refund transaction (summed into `refundedAmount`). */
+  readonly refund?: RefundTransaction | null;
+  /** `WALLET`, `CREDIT`, `PIX` (checkout transactions, Payment Link `paymentType`), when given. */
+  readonly paymentType?: string | null;
 }
 
-export function chargeKeyOf(flavour: Flavour, chargeId: string): string {
+export function chargeKeyOf(flavour: ChargeFlavour, chargeId: string): string {
   return `${flavour}#${chargeId}`;
 }
 
@@ -134,6 +160,115 @@ export function parseCheckout(envelope: Envelope): ParsedCheckout {
   return { type: 'THREE_DS_CHALLENGE', eventType, body: result.data };
 }
 
+/** A known Payment Link event type header value, in any letter case. */
+export function isPaymentLinkEventType(header: string | null): boolean {
+  return header !== null && header.trim().toLowerCase() === PAYMENT_LINK_EVENT_TYPE.toLowerCase();
+}
+
+/**
+ * Whether a /webhook body is a Payment Link notification: its fields are under
+ * `data.transaction` and it names no checkout `merchantChargeId`; or the header says
+ * `TransactionPaymentMessage` and the body is not a checkout charge. The body decides first.
+ */
+export function isPaymentLinkBody(json: unknown, header: string | null): boolean {
+  const data = typeof json === 'object' && json !== null && 'data' in json ? (json as { data: unknown }).data : undefined;
+  const isObject = typeof data === 'object' && data !== null;
+  const hasCharge = isObject && 'merchantChargeId' in data;
+  if (hasCharge) return false;
+  const hasTransaction = isObject && 'transaction' in data && typeof data.transaction === 'object' && data.transaction !== null;
+  return hasTransaction || isPaymentLinkEventType(header);
+}
+
+export type ParsedWebhook = ParsedCheckout | { readonly type: 'PAYMENT_LINK'; readonly body: PaymentLinkNotification };
+
+/** Everything that arrives on /webhook: checkout charges (Pix included), 3DS results, Payment Link. */
+export function parseWebhook(envelope: Envelope): ParsedWebhook {
+  const json = parseJson(envelope.body);
+  if (isPaymentLinkBody(json, envelope.eventType)) {
+    const result = paymentLinkSchema.safeParse(json);
+    if (!result.success) throw shapeError('Payment Link event', result.error.issues);
+    return { type: 'PAYMENT_LINK', body: result.data };
+  }
+  return parseCheckout(envelope);
+}
+
+export function observeWebhook(envelope: Envelope, parsed: ParsedWebhook, receivedAtMs: number): Observation {
+  return parsed.type === 'PAYMENT_LINK' ? observePaymentLink(envelope, parsed.body, receivedAtMs) : observeCheckout(envelope, parsed, receivedAtMs);
+}
+
+/**
+ * A Payment Link notification. The charge is the payment: a refund (with
+ * `originalTransactionId`) belongs to the payment it points at. `amount` is the transaction's
+ * own amount: the payment's for `PAYED`, the refund's for a refund (summed per refund id).
+ */
+export function observePaymentLink(envelope: Envelope, body: PaymentLinkNotification, receivedAtMs: number): Observation {
+  const tx = body.data.transaction;
+  const original = tx.originalTransactionId ?? null;
+  const chargeId = original ?? tx.id;
+  const status = canonicalStatus('paymentLink', tx.status);
+  const isRefund = status === 'REFUNDED' || status === 'PARTIALLY_REFUNDED';
+  const amount = tx.amount ?? null;
+  const picpayMs = picpayTime(body.eventDate) ?? picpayTime(tx.updatedAt) ?? picpayTime(tx.createdAt);
+  const atMs = picpayMs ?? receivedAtMs;
+  const amounts: Amounts = isRefund
+    ? { amount: null, originalAmount: null, paidAmount: null, refundedAmount: null }
+    : status === 'PAID'
+      ? { amount, originalAmount: amount, paidAmount: amount, refundedAmount: null }
+      : { amount, originalAmount: null, paidAmount: null, refundedAmount: null };
+  return {
+    ...NO_AMOUNTS_OR_DETAILS,
+    kind: 'status',
+    flavour: 'paymentLink',
+    chargeId,
+    chargeKey: chargeKeyOf('paymentLink', chargeId),
+    rawStatus: tx.status,
+    status,
+    occurredAt: new Date(atMs).toISOString(),
+    atMs,
+    orderAtMs: 0,
+    timeSource: picpayMs === null ? 'received' : 'picpay',
+    amounts,
+    refund: isRefund ? { transactionId: tx.id, amount } : null,
+    paymentType: tx.paymentType ?? null,
+    eventType: PAYMENT_LINK_EVENT_TYPE,
+    requestId: envelope.requestId,
+    // A transaction's status is its identity: a redelivery with another time is the same event.
+    dedupeKey: hashOf(['paymentLink', 'status', tx.id, original, tx.status.toUpperCase(), amount]),
+  };
+}
+
+/** Checkout reconciliation: what PicPay's find-charge API said about a charge at `fetchedAtMs`. */
+export function observeFoundCharge(envelope: Envelope, chargeId: string, raw: FoundCharge, fetchedAtMs: number): Observation {
+  const parsed = findChargeSchema.safeParse(raw);
+  if (!parsed.success) throw shapeError('PicPay find-charge response', parsed.error.issues);
+  const found = parsed.data;
+  const status = canonicalStatus('checkout', found.chargeStatus);
+  const amounts: Amounts = {
+    amount: found.amount ?? null,
+    originalAmount: found.originalAmount ?? null,
+    paidAmount: phaseOf(status) === 'money' ? (found.amount ?? null) : null,
+    refundedAmount: found.refundedAmount ?? null,
+  };
+  return {
+    ...NO_AMOUNTS_OR_DETAILS,
+    kind: 'status',
+    flavour: 'checkout',
+    chargeId,
+    chargeKey: chargeKeyOf('checkout', chargeId),
+    rawStatus: found.chargeStatus,
+    status,
+    // Find-charge gives no event time: PicPay's answer is its word as of when we asked.
+    occurredAt: new Date(fetchedAtMs).toISOString(),
+    atMs: fetchedAtMs,
+    timeSource: 'picpay',
+    amounts,
+    eventType: RECONCILIATION_EVENT_TYPE,
+    requestId: envelope.requestId,
+    // The same answer read again is the same notification (as for a legacy status read).
+    dedupeKey: hashOf(['checkout', 'found', chargeId, found.chargeStatus, amounts]),
+  };
+}
+
 export function hashOf(parts: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }
@@ -164,6 +299,7 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
       atMs,
       timeSource: picpayMs === null ? 'received' : 'picpay',
       amounts,
+      paymentType: data.transactions ?? null,
       eventType: parsed.eventType,
       requestId: envelope.requestId,
       // Redeliveries of an undated event are the same event: the receive time stays out of the key.

@@ -42,6 +42,14 @@ function lenientReais(value: unknown): number | null {
 }
 const reais = z.unknown().transform(lenientReais).optional();
 
+/** The first transaction's `paymentType` (a Pix charge says `PIX`), or null. */
+function firstPaymentType(value: unknown): string | null {
+  if (!Array.isArray(value)) return null;
+  const first: unknown = value[0];
+  const type = typeof first === 'object' && first !== null && 'paymentType' in first ? first.paymentType : undefined;
+  return typeof type === 'string' && type.trim() !== '' ? boundedText(type.trim()) : null;
+}
+
 /** Legacy e-commerce callback body: `{referenceId, authorizationId?}`. */
 export const legacyCallbackSchema = z.looseObject({
   referenceId: idSchema,
@@ -77,6 +85,8 @@ export const checkoutPaymentSchema = z.looseObject({
     originalAmount: cents,
     refundedAmount: cents,
     merchantChargeId: idSchema,
+    /** Read for `paymentType` only (`WALLET`, `CREDIT`, `PIX`); anything unreadable is ignored. */
+    transactions: z.unknown().transform(firstPaymentType).optional(),
   }),
 });
 export type CheckoutPayment = z.infer<typeof checkoutPaymentSchema>;
@@ -92,6 +102,44 @@ export const checkoutThreeDsSchema = z.looseObject({
   }),
 });
 export type CheckoutThreeDs = z.infer<typeof checkoutThreeDsSchema>;
+
+/**
+ * Payment Link webhook (developers-business.picpay.com/payment-link/docs/webhook): header
+ * `event_type: TransactionPaymentMessage`, fields under `data.transaction`. Only `id` and
+ * `status` are required; `originalTransactionId` (a UUID or null) points a refund at its payment.
+ */
+export const paymentLinkSchema = z.looseObject({
+  /** Not documented for this product; read like checkout's `eventDate` when present. */
+  eventDate: z.unknown().optional(),
+  data: z.looseObject({
+    transaction: z.looseObject({
+      id: idSchema,
+      originalTransactionId: z.unknown().transform((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, MAX_ID_LENGTH) : null)).optional(),
+      status: text,
+      amount: cents,
+      paymentType: optionalText,
+      createdAt: z.unknown().optional(),
+      updatedAt: z.unknown().optional(),
+    }),
+  }),
+});
+export type PaymentLinkNotification = z.infer<typeof paymentLinkSchema>;
+
+/** The Payment Link webhook's event type header value. */
+export const PAYMENT_LINK_EVENT_TYPE = 'TransactionPaymentMessage';
+
+/**
+ * Checkout "find charge" (`GET /charge/{merchantChargeId}`) response: `chargeStatus` and the
+ * amounts in centavos; lenient like the webhook (unknown fields pass, unknown statuses are kept).
+ */
+export const findChargeSchema = z.looseObject({
+  merchantChargeId: idSchema.optional(),
+  chargeStatus: text,
+  amount: cents,
+  originalAmount: cents,
+  refundedAmount: cents,
+});
+export type FoundCharge = z.infer<typeof findChargeSchema>;
 
 /** Checkout event types: header value and the body `type` each implies. */
 export const CHECKOUT_EVENT_TYPES = {

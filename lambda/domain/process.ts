@@ -1,18 +1,19 @@
 import type { ChargeState } from './charge.js';
 import { decide } from './charge.js';
-import { bodyText, type Envelope, REGISTRATION_EVENT_TYPE } from './envelope.js';
+import { bodyText, type Envelope, RECONCILIATION_EVENT_TYPE, REGISTRATION_EVENT_TYPE } from './envelope.js';
 import { ConcurrentUpdateError, DependencyError, UnprocessableNotificationError } from './errors.js';
 import type { ChargeEvent } from './events.js';
 import {
   type Observation,
-  observeCheckout,
+  observeFoundCharge,
   observeLegacy,
   observeRegistration,
-  parseCheckout,
+  observeWebhook,
   parseLegacyCallback,
   parseRegistration,
+  parseWebhook,
 } from './observation.js';
-import type { LegacyStatus } from './payloads.js';
+import type { FoundCharge, LegacyStatus } from './payloads.js';
 
 /* Ports: implemented in lambda/adapters, faked in tests. */
 
@@ -53,11 +54,25 @@ export interface LegacyStatusSource {
   fetchStatus(referenceId: string): Promise<LegacyStatus>;
 }
 
+export interface CheckoutChargeSource {
+  /**
+   * PicPay's find-charge answer; null when checkout reconciliation is off (no OAuth client in
+   * the tokens secret). Throws UnprocessableNotificationError('unknown_charge') on 404,
+   * UpstreamAuthError on 401, DependencyError when PicPay stays unavailable (429, 5xx).
+   */
+  findCharge(merchantChargeId: string): Promise<FoundCharge | null>;
+}
+
+/** A reconciliation check whose answer changes nothing: checkout reconciliation is off. */
+export class ReconciliationOffError extends Error {}
+
 export interface ProcessDeps {
   readonly charges: ChargeRepository;
   readonly parking: ParkingLot;
   readonly publisher: EventPublisher;
   readonly legacyStatus: LegacyStatusSource;
+  /** Checkout reconciliation (find-charge); absent: off. */
+  readonly checkoutCharges?: CheckoutChargeSource;
   readonly now: () => number;
   /** Bodies larger than this are parked, not processed. */
   readonly maxBodyBytes: number;
@@ -78,6 +93,8 @@ export type ProcessOutcome =
       readonly published: number;
       readonly reason?: string;
     }
+  /** A checkout reconciliation check while checkout reconciliation is off: nothing to do. */
+  | { readonly kind: 'skipped'; readonly reason: string }
   | { readonly kind: 'parked'; readonly reason: string; readonly message: string };
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -92,6 +109,7 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
   try {
     observation = await observe(envelope, deps);
   } catch (error) {
+    if (error instanceof ReconciliationOffError) return { kind: 'skipped', reason: error.message };
     if (!(error instanceof UnprocessableNotificationError)) throw error;
     await deps.parking.park({
       parkedAt: new Date(deps.now()).toISOString(),
@@ -131,8 +149,15 @@ async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observation
   const envelope: Envelope = { ...queued, body: bodyText(queued, deps.maxBodyBytes), bodyEncoding: 'utf8' };
   const parsedReceivedAt = Date.parse(envelope.receivedAt);
   const receivedAtMs = Number.isNaN(parsedReceivedAt) ? deps.now() : parsedReceivedAt;
+  if (envelope.flavour === 'checkout' && envelope.eventType === RECONCILIATION_EVENT_TYPE) {
+    // Our own synthetic check (lambda/domain/reconcile.ts): ask PicPay's find-charge API.
+    const chargeId = checkoutReconciliationId(envelope.body);
+    const found = deps.checkoutCharges ? await deps.checkoutCharges.findCharge(chargeId) : null;
+    if (found === null) throw new ReconciliationOffError('checkout reconciliation is off: no picpayClientId/picpayClientSecret in the tokens secret');
+    return observeFoundCharge(envelope, chargeId, found, deps.now());
+  }
   if (envelope.flavour === 'checkout') {
-    return observeCheckout(envelope, parseCheckout(envelope), receivedAtMs);
+    return observeWebhook(envelope, parseWebhook(envelope), receivedAtMs);
   }
   if (envelope.eventType === REGISTRATION_EVENT_TYPE) {
     return observeRegistration(envelope, parseRegistration(envelope), receivedAtMs);
@@ -140,6 +165,17 @@ async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observation
   const callback = parseLegacyCallback(envelope);
   const reported = await deps.legacyStatus.fetchStatus(callback.referenceId);
   return observeLegacy(envelope, callback, reported, deps.now());
+}
+
+function checkoutReconciliationId(body: string): string {
+  let id: unknown;
+  try {
+    id = (JSON.parse(body) as { merchantChargeId?: unknown }).merchantChargeId;
+  } catch {
+    id = undefined;
+  }
+  if (typeof id !== 'string' || id === '') throw new UnprocessableNotificationError('unexpected_shape', 'Reconciliation check names no merchantChargeId');
+  return id;
 }
 
 /**

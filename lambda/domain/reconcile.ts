@@ -3,9 +3,11 @@ import type { CanonicalStatus } from './status.js';
 
 /**
  * Reconciliation: PicPay tells merchants to poll the status when a callback does not arrive.
- * Legacy charges still waiting (created, under analysis, authorized, or an unknown value) get a
- * synthetic callback through the normal queue, so the processor asks PicPay and applies any
- * change with the same dedupe, ordering and outbox as ever.
+ * Legacy and checkout charges still waiting (created, under analysis, authorized, or an unknown
+ * value) get a synthetic notification through the normal queue, so the processor asks PicPay
+ * (legacy: the status API; checkout: find-charge) and applies any change with the same dedupe,
+ * ordering and outbox as ever. Each flavour is its own partition of the awaiting index and has
+ * half of every run (more when the other needs less).
  *
  * It cannot starve: every check advances the charge's `lastCheckedAt`, and candidates are taken
  * least recently checked first, so N waiting charges are all checked within ceil(N / maxPerRun)
@@ -26,21 +28,30 @@ export interface ReconcileSettings {
   readonly maxPerRun: number;
 }
 
-export interface ReconcileCandidate {
+/** The flavours reconciliation can ask PicPay about (each one partition of the awaiting index). */
+export type ReconcileFlavour = 'legacy' | 'checkout';
+export const RECONCILE_FLAVOURS: readonly ReconcileFlavour[] = ['legacy', 'checkout'];
+
+/** A charge reconciliation may ask about: the legacy status API, or checkout find-charge. */
+export interface ChargeRef {
+  readonly flavour: ReconcileFlavour;
   readonly chargeId: string;
+}
+
+export interface ReconcileCandidate extends ChargeRef {
   readonly lastCheckedAt: string;
   readonly createdAt: string;
   readonly expiresAt: string | null;
 }
 
 export interface ReconcileDeps {
-  /** Awaiting legacy charges last checked before `checkedBefore`, least recently checked first. */
-  findAwaiting(checkedBefore: string, limit: number): Promise<ReconcileCandidate[]>;
+  /** Awaiting charges of one flavour last checked before `checkedBefore`, least recently checked first. */
+  findAwaiting(flavour: ReconcileFlavour, checkedBefore: string, limit: number): Promise<ReconcileCandidate[]>;
   enqueue(envelopes: readonly Envelope[]): Promise<void>;
   /** Moves the charges' `lastCheckedAt` to `at` (only those still awaiting). */
-  markChecked(chargeIds: readonly string[], at: string): Promise<void>;
+  markChecked(charges: readonly ChargeRef[], at: string): Promise<void>;
   /** Takes the charges out of the awaiting index: reconciliation has given up on them. */
-  retire(chargeIds: readonly string[]): Promise<void>;
+  retire(charges: readonly ChargeRef[]): Promise<void>;
   readonly now: () => number;
 }
 
@@ -48,18 +59,36 @@ export interface ReconcileResult {
   readonly candidates: number;
   readonly enqueued: number;
   readonly retired: number;
+  /** Checks enqueued per flavour. */
+  readonly byFlavour?: Readonly<Record<ReconcileFlavour, number>>;
 }
 
-export function reconciliationEnvelope(chargeId: string, nowMs: number): Envelope {
+/**
+ * The synthetic notification for one check: a legacy callback (`{referenceId}`: the processor
+ * asks the status API) or a checkout check (`{merchantChargeId}`: the processor asks find-charge).
+ */
+export function reconciliationEnvelope(charge: ChargeRef | string, nowMs: number): Envelope {
+  const ref: ChargeRef = typeof charge === 'string' ? { flavour: 'legacy', chargeId: charge } : charge;
   const receivedAt = new Date(nowMs).toISOString();
   return {
     v: ENVELOPE_VERSION,
-    flavour: 'legacy',
+    flavour: ref.flavour,
     eventType: RECONCILIATION_EVENT_TYPE,
     receivedAt,
-    requestId: `reconcile-${receivedAt}-${chargeId}`,
-    body: JSON.stringify({ referenceId: chargeId }),
+    requestId: `reconcile-${receivedAt}-${ref.flavour}-${ref.chargeId}`,
+    body: JSON.stringify(ref.flavour === 'legacy' ? { referenceId: ref.chargeId } : { merchantChargeId: ref.chargeId }),
   };
+}
+
+/**
+ * A run's share of checks per flavour: half the cap each, and what one flavour does not use
+ * goes to the other, so neither can starve the other however many charges it has waiting.
+ */
+export function shareRun(found: Readonly<Record<ReconcileFlavour, readonly ReconcileCandidate[]>>, maxPerRun: number): ReconcileCandidate[] {
+  const half = Math.ceil(maxPerRun / 2);
+  const legacy = found.legacy.slice(0, Math.max(half, maxPerRun - Math.min(found.checkout.length, maxPerRun - half)));
+  const checkout = found.checkout.slice(0, maxPerRun - Math.min(legacy.length, maxPerRun));
+  return [...legacy, ...checkout].slice(0, maxPerRun);
 }
 
 /** Whether reconciliation gives up on a charge instead of asking PicPay about it again. */
@@ -72,16 +101,17 @@ export function isPastReconciliation(candidate: ReconcileCandidate, settings: Re
 
 export async function reconcile(settings: ReconcileSettings, deps: ReconcileDeps): Promise<ReconcileResult> {
   const now = deps.now();
-  const candidates = (await deps.findAwaiting(new Date(now - settings.minAgeMs).toISOString(), settings.maxPerRun)).slice(
-    0,
-    settings.maxPerRun,
-  );
-  const retire = candidates.filter((c) => isPastReconciliation(c, settings, now)).map((c) => c.chargeId);
-  const check = candidates.filter((c) => !retire.includes(c.chargeId)).map((c) => c.chargeId);
+  const before = new Date(now - settings.minAgeMs).toISOString();
+  const [legacy, checkout] = await Promise.all(RECONCILE_FLAVOURS.map((f) => deps.findAwaiting(f, before, settings.maxPerRun)));
+  const candidates = shareRun({ legacy: legacy!, checkout: checkout! }, settings.maxPerRun);
+  const past = candidates.filter((c) => isPastReconciliation(c, settings, now));
+  const retire: ChargeRef[] = past.map(({ flavour, chargeId }) => ({ flavour, chargeId }));
+  const check: ChargeRef[] = candidates.filter((c) => !past.includes(c)).map(({ flavour, chargeId }) => ({ flavour, chargeId }));
   if (retire.length > 0) await deps.retire(retire);
   if (check.length > 0) {
-    await deps.enqueue(check.map((id) => reconciliationEnvelope(id, now)));
+    await deps.enqueue(check.map((ref) => reconciliationEnvelope(ref, now)));
     await deps.markChecked(check, new Date(now).toISOString());
   }
-  return { candidates: candidates.length, enqueued: check.length, retired: retire.length };
+  const byFlavour = { legacy: check.filter((c) => c.flavour === 'legacy').length, checkout: check.filter((c) => c.flavour === 'checkout').length };
+  return { candidates: candidates.length, enqueued: check.length, retired: retire.length, byFlavour };
 }

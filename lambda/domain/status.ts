@@ -93,8 +93,18 @@ const CHECKOUT: Readonly<Record<string, CanonicalStatus>> = {
   EXPIRED: 'EXPIRED',
 };
 
-export function canonicalStatus(flavour: 'legacy' | 'checkout', raw: string): CanonicalStatus {
-  const table = flavour === 'legacy' ? LEGACY : CHECKOUT;
+/**
+ * Payment Link transaction status values (its webhook page): `PAYED`, `REFUNDED`,
+ * `PARTREFUNDED`. The link itself has no pending or failed state on the webhook.
+ */
+const PAYMENT_LINK: Readonly<Record<string, CanonicalStatus>> = {
+  PAYED: 'PAID',
+  PARTREFUNDED: 'PARTIALLY_REFUNDED',
+  REFUNDED: 'REFUNDED',
+};
+
+export function canonicalStatus(flavour: 'legacy' | 'checkout' | 'paymentLink', raw: string): CanonicalStatus {
+  const table = flavour === 'legacy' ? LEGACY : flavour === 'paymentLink' ? PAYMENT_LINK : CHECKOUT;
   const key = flavour === 'legacy' ? raw.trim().toLowerCase() : raw.trim().toUpperCase();
   return Object.hasOwn(table, key) ? table[key]! : 'UNKNOWN';
 }

@@ -9,7 +9,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRICS_NAMESPACE, OUTBOX_LEASE_MS } from '../../lib/pipeline-spec.js';
 import { DynamoChargeStore, documentClient, dynamoClient } from '../adapters/charge-store.js';
-import { PicPayStatusClient } from '../adapters/picpay-client.js';
+import { PicPayCheckoutClient, PicPayStatusClient } from '../adapters/picpay-client.js';
 import { SnsEventPublisher, snsClient } from '../adapters/sns-publisher.js';
 import { SecretTokenStore, secretsClient } from '../adapters/token-store.js';
 import { loadProcessorConfig } from '../config.js';
@@ -67,12 +67,15 @@ export function createProcessor(deps: ProcessorDeps) {
           count('Duplicates');
           logger.info('Duplicate notification', { ...context, chargeKey: outcome.chargeKey, republished: outcome.published });
           break;
+        case 'skipped':
+          logger.info('Reconciliation check skipped', { ...context, reason: outcome.reason });
+          break;
         case 'parked':
           count('ParkedNotifications');
           logger.warn('Notification parked for an operator', { ...context, reason: outcome.reason, detail: outcome.message });
           break;
       }
-      if (outcome.kind !== 'parked' && outcome.published > 0) count('EventsPublished', outcome.published);
+      if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.published > 0) count('EventsPublished', outcome.published);
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'internal_error';
       count('ProcessingFailures');
@@ -133,6 +136,13 @@ export function buildHandler() {
         token: async () => (await tokenStore.get()).picpay,
         onAttemptFailed: ({ attempt, reason, httpStatus }) =>
           logger.warn('PicPay status API attempt failed', { attempt, reason, httpStatus }),
+      }),
+      checkoutCharges: new PicPayCheckoutClient({
+        baseUrl: config.picpayCheckoutBaseUrl,
+        tokenUrl: new URL('/oauth2/token', config.picpayCheckoutBaseUrl).toString(),
+        timeoutMs: config.picpayTimeoutMs,
+        credentials: async () => (await tokenStore.get()).checkoutClient,
+        onAttemptFailed: ({ attempt, reason, httpStatus }) => logger.warn('PicPay find-charge attempt failed', { attempt, reason, httpStatus }),
       }),
       now: Date.now,
       logger,

@@ -9,7 +9,7 @@ import { SqsNotificationQueue, sqsClient } from '../adapters/sqs-queue.js';
 import { loadReconcilerConfig, type ReconcilerConfig } from '../config.js';
 import { type ReconcileDeps, type ReconcileResult, reconcile } from '../domain/reconcile.js';
 
-/** One scheduled run: enqueue a status check for each legacy charge PicPay left waiting. */
+/** One scheduled run: enqueue a status check for each legacy and checkout charge PicPay left waiting. */
 export function createReconciler(config: ReconcilerConfig, deps: ReconcileDeps, logger: Logger, metrics: Metrics) {
   return async function run(): Promise<ReconcileResult> {
     const result = await reconcile(
@@ -42,7 +42,7 @@ export function buildReconciler(overrides: Partial<ReconcilerConfig> = {}) {
   return createReconciler(
     { ...config, ...overrides },
     {
-      findAwaiting: (before, limit) => store.findAwaiting(before, limit),
+      findAwaiting: (flavour, before, limit) => store.findAwaiting(flavour, before, limit),
       enqueue: (envelopes) => queue.sendAll(envelopes),
       markChecked: (ids, at) => store.markChecked(ids, at),
       retire: (ids) => store.retire(ids),

@@ -1,6 +1,6 @@
 /**
- * The chaos suite: many notifications over many charges of both flavours, duplicated and
- * shuffled, sent by a PicPay-like sender (retries a non-2xx up to 21 times), while the pipeline
+ * The chaos suite: many notifications over many charges of every flavour (legacy, checkout with
+ * Pix, Payment Link), duplicated and shuffled, sent by a PicPay-like sender (retries a non-2xx up to 21 times), while the pipeline
  * is broken on purpose: enqueue failures, PicPay API failures (5xx and timeouts), SNS publish
  * failures and processor crashes in the middle of a batch. The expected outcome is computed
  * here, from the generated stories alone, with its own status table (not the code under test).
@@ -12,7 +12,7 @@ import type { Io } from '../cli/io.js';
 import { clientsFor } from '../cli/target.js';
 import { type LocalPipeline, startLocalPipeline } from '../pipeline.js';
 import { cellFor, statusSpec, tableWinner } from '../../test/spec/tables.js';
-import { paymentBody, threeDsBody } from '../samples.js';
+import { paymentBody, paymentLinkBody, threeDsBody } from '../samples.js';
 import { signForExecuteApi } from '../sigv4.js';
 
 export interface ChaosOptions {
@@ -91,13 +91,14 @@ function prng(seed: number): () => number {
  * The oracle reads the hand-written decision tables in test/spec/ (never the code under test):
  * which notification decides a charge's status, and what each raw value is called.
  */
-const SPEC = { checkout: statusSpec('checkout.md'), legacy: statusSpec('legacy.md') } as const;
-const canonicalOf = (flavour: 'checkout' | 'legacy', raw: string) => SPEC[flavour].canonical.get(raw) ?? 'UNKNOWN';
+const SPEC = { checkout: statusSpec('checkout.md'), legacy: statusSpec('legacy.md'), paymentLink: statusSpec('paymentlink.md') } as const;
+type ChaosFlavour = keyof typeof SPEC;
+const canonicalOf = (flavour: ChaosFlavour, raw: string) => SPEC[flavour].canonical.get(raw) ?? 'UNKNOWN';
 /** Legacy statuses reconciliation keeps asking about (docs/state-model.md), written out here. */
 const AWAITING = new Set(['CREATED', 'ANALYSIS', 'AUTHORIZED', 'UNKNOWN']);
 
 interface Notification {
-  readonly flavour: 'checkout' | 'legacy';
+  readonly flavour: ChaosFlavour;
   readonly chargeId: string;
   readonly kind: 'status' | 'three_ds' | 'registration';
   readonly rawStatus?: string;
@@ -108,7 +109,7 @@ interface Notification {
 }
 
 interface Story {
-  readonly flavour: 'checkout' | 'legacy';
+  readonly flavour: ChaosFlavour;
   readonly chargeId: string;
   readonly shape: string;
   readonly notifications: Notification[];
@@ -118,6 +119,8 @@ interface Story {
   readonly timeline?: readonly string[];
   /** Legacy, abandoned: what PicPay reports at the end, with no callback for it (lost). */
   readonly lateStatus?: string;
+  /** Checkout, abandoned: what find-charge reports now, and at the end (its webhook lost). */
+  readonly foundCharge?: { readonly now: string; readonly late?: string };
 }
 
 function checkoutStory(chargeId: string, base: number, random: () => number): Story {
@@ -140,8 +143,9 @@ function checkoutStory(chargeId: string, base: number, random: () => number): St
     shape = 'chargeback reversed';
     steps = [['PAID', 0, 0], ['CHARGEBACK', 60, 0], ['PAID', 600, 0]];
   } else {
-    shape = 'closed unpaid';
-    steps = random() < 0.5 ? [['AUTHORIZED', 0, 0], ['CANCELED', 5, 0]] : [['PENDING', 0, 0], ['EXPIRED', 5, 0]];
+    const pix = random() < 0.5;
+    shape = pix ? 'pix expired' : 'closed unpaid';
+    steps = pix ? [['PENDING', 0, 0], ['EXPIRED', 5, 0]] : [['AUTHORIZED', 0, 0], ['CANCELED', 5, 0]];
   }
   const notifications: Notification[] = steps.map(([status, minute, refunded]) => ({
     flavour: 'checkout',
@@ -151,7 +155,8 @@ function checkoutStory(chargeId: string, base: number, random: () => number): St
     eventDate: at(minute),
     refunded,
     eventType: 'TransactionUpdateMessage',
-    body: paymentBody({ chargeId, status, eventDate: at(minute), refundedAmount: refunded }),
+    // An unpaid QR code that expires is a Pix charge.
+    body: paymentBody({ chargeId, status, eventDate: at(minute), refundedAmount: refunded, ...(shape === 'pix expired' ? { paymentType: 'PIX' as const } : {}) }),
   }));
   const threeDs = random() < 0.3;
   if (threeDs) notifications.push({ flavour: 'checkout', chargeId, kind: 'three_ds', eventType: 'Challenge3dsUpdateMessage', body: threeDsBody({ chargeId }) });
@@ -193,6 +198,54 @@ function legacyStory(chargeId: string, random: () => number): Story {
   return { flavour: 'legacy', chargeId, shape: timeline.join('>'), notifications, timeline, expected: { status: canonicalOf('legacy', timeline.at(-1)!) } };
 }
 
+/**
+ * A Payment Link payment: paid, then maybe partial refunds (each its own transaction), maybe a
+ * full refund. Its statuses only move forward, so the order of delivery must not matter.
+ */
+function paymentLinkStory(chargeId: string, base: number, random: () => number): Story {
+  const partials = Math.floor(random() * 3);
+  const full = random() < 0.4;
+  const steps: Array<{ status: string; id: string; amount: number }> = [
+    { status: 'PAYED', id: chargeId, amount: 10000 },
+    ...Array.from({ length: partials }, (_, k) => ({ status: 'PARTREFUNDED', id: `${chargeId}-refund-${k}`, amount: 1000 * (k + 1) })),
+    ...(full ? [{ status: 'REFUNDED', id: `${chargeId}-refund-full`, amount: 10000 }] : []),
+  ];
+  const notifications: Notification[] = steps.map((step) => ({
+    flavour: 'paymentLink',
+    chargeId,
+    kind: 'status',
+    rawStatus: step.status,
+    eventType: 'TransactionPaymentMessage',
+    body: paymentLinkBody({ id: step.id, originalTransactionId: step.id === chargeId ? null : chargeId, status: step.status, amount: step.amount }),
+  }));
+  const winner = tableWinner(SPEC.paymentLink, steps.map((step, i) => ({ raw: step.status, at: base + i })));
+  // Partial refunds add up; a full refund refunds what was paid (paymentlink.md).
+  const refunded = full ? 10000 : partials > 0 ? steps.reduce((sum, step) => sum + (step.status === 'PARTREFUNDED' ? step.amount : 0), 0) : undefined;
+  return {
+    flavour: 'paymentLink',
+    chargeId,
+    shape: steps.map((step) => step.status).join('>'),
+    notifications,
+    expected: { status: canonicalOf('paymentLink', winner.raw), ...(refunded === undefined ? {} : { refunded }) },
+  };
+}
+
+/** A checkout charge authorized, then paid at PicPay with its webhook lost (or left waiting). */
+function abandonedCheckoutStory(chargeId: string, base: number, random: () => number): Story {
+  const lost = random() < 0.5;
+  const eventDate = new Date(base).toISOString();
+  return {
+    flavour: 'checkout',
+    chargeId,
+    shape: `checkout authorized${lost ? ', then paid with the webhook lost' : ', never captured'}`,
+    notifications: [
+      { flavour: 'checkout', chargeId, kind: 'status', rawStatus: 'AUTHORIZED', eventDate, refunded: 0, eventType: 'TransactionUpdateMessage', body: paymentBody({ chargeId, status: 'AUTHORIZED', eventDate }) },
+    ],
+    foundCharge: { now: 'PRE_AUTHORIZED', ...(lost ? { late: 'PAID' } : {}) },
+    expected: { status: canonicalOf('checkout', lost ? 'PAID' : 'AUTHORIZED') },
+  };
+}
+
 /** A legacy payment the buyer never finished: one callback or only the merchant's registration. */
 function abandonedStory(chargeId: string, random: () => number): Story {
   const registered = random() < 0.5;
@@ -218,9 +271,14 @@ function stories(options: ChaosOptions, random: () => number): Story[] {
   const result: Story[] = [];
   for (let c = 0; c < options.charges; c++) {
     const chargeId = `chaos-${options.seed}-${c}`;
-    result.push(c % 2 === 0 ? checkoutStory(chargeId, base + c * 3_600_000, random) : legacyStory(chargeId, random));
+    const at = base + c * 3_600_000;
+    result.push(c % 4 === 3 ? paymentLinkStory(chargeId, at, random) : c % 2 === 0 ? checkoutStory(chargeId, at, random) : legacyStory(chargeId, random));
   }
-  for (let a = 0; a < options.abandoned; a++) result.push(abandonedStory(`chaos-${options.seed}-abandoned-${a}`, random));
+  for (let a = 0; a < options.abandoned; a++) {
+    // One in four abandoned payments is a checkout charge; the rest are legacy payments.
+    const id = `chaos-${options.seed}-abandoned-${a}`;
+    result.push(a % 4 === 3 ? abandonedCheckoutStory(id, base + a * 60_000, random) : abandonedStory(id, random));
+  }
   return result;
 }
 
@@ -300,6 +358,7 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     const all = stories(options, random);
     const byId = new Map(all.map((s) => [s.chargeId, s]));
     for (const s of all) if (s.timeline) pipeline.sandbox.setPayment(s.chargeId, { status: s.timeline[0]!, authorizationId: `auth-${s.chargeId}` });
+    for (const s of all) if (s.foundCharge) pipeline.sandbox.setCharge(s.chargeId, { chargeStatus: s.foundCharge.now, amount: 10000, originalAmount: 10000, refundedAmount: 0 });
     const distinct = all.flatMap((s) => s.notifications);
     const wanted = Math.max(Math.round((distinct.length * options.duplicates) / (1 - options.duplicates)), options.notifications - distinct.length);
     const duplicates = Array.from({ length: Math.max(0, wanted) }, () => distinct[Math.floor(random() * distinct.length)]!);
@@ -367,10 +426,19 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
 
     // PicPay moves some abandoned payments to paid, and their callbacks are lost. Reconciliation
     // must find every one within ceil(waiting / maxPerRun) runs, however many carts wait.
-    const lostCallbacks = all.filter((s) => s.lateStatus);
-    for (const s of lostCallbacks) pipeline.sandbox.setPayment(s.chargeId, { status: s.lateStatus!, authorizationId: `auth-${s.chargeId}` });
-    const waiting = all.filter((s) => s.flavour === 'legacy' && AWAITING.has(canonicalOf('legacy', s.timeline!.at(-1)!))).length;
-    const bound = Math.ceil(waiting / options.reconcileMaxPerRun);
+    // The same for checkout charges: paid at PicPay, webhook lost, found by find-charge.
+    const lostCallbacks = all.filter((s) => s.lateStatus || s.foundCharge?.late);
+    for (const s of lostCallbacks) {
+      if (s.lateStatus) pipeline.sandbox.setPayment(s.chargeId, { status: s.lateStatus, authorizationId: `auth-${s.chargeId}` });
+      else pipeline.sandbox.setCharge(s.chargeId, { chargeStatus: s.foundCharge!.late!, amount: 10000, originalAmount: 10000, refundedAmount: 0 });
+    }
+    const waiting = {
+      legacy: all.filter((s) => s.flavour === 'legacy' && AWAITING.has(canonicalOf('legacy', s.timeline!.at(-1)!))).length,
+      checkout: all.filter((s) => s.foundCharge).length,
+    };
+    // Each flavour has half of every run while both have charges waiting.
+    const half = Math.ceil(options.reconcileMaxPerRun / 2);
+    const bound = Math.max(Math.ceil(waiting.legacy / half), Math.ceil(waiting.checkout / half));
     let runs = 0;
     const recovered = async () => {
       let n = 0;
@@ -403,6 +471,17 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
         note(`${key}: no charge stored`);
         continue;
       }
+      // Every distinct Payment Link notification too (they carry no time: counted by status).
+      if (story.flavour === 'paymentLink') {
+        for (const raw of new Set(story.notifications.map((n) => n.rawStatus!))) {
+          const sent = story.notifications.filter((n) => n.rawStatus === raw).length;
+          const traced = item.history.filter((h) => h.kind === 'status' && h.rawStatus === raw).length;
+          if (traced < sent) {
+            lostInPipeline += sent - traced;
+            note(`${key}: ${sent - traced} ${raw} notification(s) not in the history`);
+          }
+        }
+      }
       // Every distinct checkout notification must have left a trace in the history.
       if (story.flavour === 'checkout') {
         for (const n of story.notifications) {
@@ -427,6 +506,16 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
       for (let i = 1; i < applied.length; i++) {
         const [a, b] = [applied[i - 1]!, applied[i]!];
         if (a.rawStatus === b.rawStatus && a.occurredAt === b.occurredAt) continue; // an amount update
+        if (story.flavour === 'paymentLink' && a.rawStatus === b.rawStatus) continue; // another refund added up
+        if (b.eventType === 'Reconciliation' || a.eventType === 'Reconciliation') {
+          // find-charge has no event time: the canonical move must still go forward.
+          const order = ['CREATED', 'AUTHORIZED', 'PAID'];
+          if (order.indexOf(canonicalOf('checkout', b.rawStatus!)) < order.indexOf(canonicalOf('checkout', a.rawStatus!))) {
+            regressions++;
+            note(`${key}: ${a.rawStatus} then ${b.rawStatus} by reconciliation`);
+          }
+          continue;
+        }
         const letter = cellFor(SPEC[story.flavour], { raw: a.rawStatus!, at: Date.parse(a.occurredAt) }, { raw: b.rawStatus!, at: Date.parse(b.occurredAt) });
         if (letter !== 'A' && letter !== 'U' && letter !== '=') {
           regressions++;
@@ -471,7 +560,7 @@ interface StoredItem {
   status: string;
   amounts?: { refundedAmount: number | null };
   threeDs?: { status: string } | null;
-  history: Array<{ outcome: string; kind: string; to: string | null; rawStatus: string | null; reason: string | null; occurredAt: string; transitionId: string }>;
+  history: Array<{ outcome: string; kind: string; to: string | null; rawStatus: string | null; reason: string | null; occurredAt: string; transitionId: string; eventType: string }>;
   outbox?: Record<string, unknown>;
 }
 
@@ -492,7 +581,7 @@ export function formatReport(r: ChaosReport): string[] {
   const zero = (n: number) => `${n}${n === 0 ? '' : '   <-- target 0'}`;
   return [
     `Chaos run (seed ${o.seed}): ${o.charges} charges, ${r.sent} notifications (${r.distinct} distinct), ${r.seconds} s`,
-    `Shapes: checkout lifecycles, retries after DENIED, equal-date partial refunds, chargebacks reversed; legacy timelines read live (with reversals); ${o.abandoned} abandoned legacy payments`,
+    `Shapes: checkout lifecycles, retries after DENIED, equal-date partial refunds, chargebacks reversed, expired Pix QR codes; Payment Link payments and refunds; legacy timelines read live (with reversals); ${o.abandoned} abandoned payments (a quarter checkout, recovered by find-charge)`,
     `Faults: enqueue ${o.enqueueFailures * 100}% (${r.injected.enqueue} injected), PicPay API ${o.picpayFailures * 100}% (5xx and timeouts),`,
     `        SNS publish ${o.publishFailures * 100}% plus a ${o.snsOutageMs} ms outage (${r.injected.publish} injected), processor crashes ${o.crashRate * 100}% of batches (${r.injected.crashes} injected)`,
     `Sender attempts: ${r.attempts} for ${r.sent} notifications; dead-lettered then replayed: ${r.deadLetteredThenReplayed}`,
@@ -502,7 +591,7 @@ export function formatReport(r: ChaosReport): string[] {
     `  regressions                              ${zero(r.regressions)}`,
     `  transitions missing from SNS             ${zero(r.transitionsMissingFromSns)}`,
     `  events left in an outbox after the sweep ${zero(r.eventsLeftInOutbox)}`,
-    `  lost callbacks recovered by reconciliation ${r.reconcile.recovered} of ${r.reconcile.lost}, in ${r.reconcile.runs} runs (bound ${r.reconcile.bound})${r.reconcile.recovered === r.reconcile.lost && r.reconcile.runs <= r.reconcile.bound ? '' : '   <-- target all, within the bound'}`,
+    `  lost callbacks/webhooks recovered by reconciliation ${r.reconcile.recovered} of ${r.reconcile.lost}, in ${r.reconcile.runs} runs (bound ${r.reconcile.bound})${r.reconcile.recovered === r.reconcile.lost && r.reconcile.runs <= r.reconcile.bound ? '' : '   <-- target all, within the bound'}`,
     `  duplicate transitionIds on SNS           ${r.duplicateTransitionIdsOnSns} (of ${r.snsEvents} events; consumers deduplicate)`,
     ...(r.examples.length ? ['Examples:', ...r.examples.map((e) => `  ${e}`)] : []),
   ];

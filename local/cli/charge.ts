@@ -9,7 +9,9 @@ const brl = (cents: number | null | undefined) =>
 
 /** `charge <key>`: the current state and history of one charge. */
 export async function showCharge(key: string, json: boolean, target: Target, clients: Clients, io: Io): Promise<number> {
-  if (!/^(legacy|checkout)#.+/.test(key)) throw new CliError(`A charge key looks like legacy#<referenceId> or checkout#<merchantChargeId>, got "${key}"`);
+  if (!/^(legacy|checkout|paymentLink)#.+/.test(key)) {
+    throw new CliError(`A charge key looks like legacy#<referenceId>, checkout#<merchantChargeId> or paymentLink#<payment id>, got "${key}"`);
+  }
   const out = await clients.ddb.send(new GetCommand({ TableName: target.tableName, Key: { pk: chargePk(key), sk: CHARGE_SK }, ConsistentRead: true }));
   if (!out.Item) {
     io.err(`No charge ${key} in ${target.name}.`);

@@ -41,6 +41,13 @@ Scenarios: lifecycle        authorized → paid → partial refund → refunded 
            duplicate-storm  --count (default 20) identical "paid" notifications at once
            out-of-order     refunded, paid, authorized, partial, in that order (checkout)
            wrong-token      a notification with a wrong token: expects 401
+           checkout-lost-final  authorized, then PAID at PicPay with its webhook lost: the local
+                            sandbox's find-charge reports it and reconciliation recovers it
+
+Payment Link events (paymentlink-*) send PAYED, then the refund as its own transaction with
+originalTransactionId, to /webhook with event_type TransactionPaymentMessage; the charge is
+paymentLink#<payment id> (--id must then be the payment's UUID). pix-expired sends a Pix charge
+PENDING, then EXPIRED.
 
 Options:
   --flavour checkout|legacy   default checkout (3DS and out-of-order are checkout only)
@@ -50,7 +57,7 @@ Options:
 Exit status 0 when every answer was the expected one.
 
 ${TARGET_HELP}`,
-  charge: `picpay-webhooks charge <legacy#referenceId | checkout#merchantChargeId> [--json]
+  charge: `picpay-webhooks charge <legacy#referenceId | checkout#merchantChargeId | paymentLink#paymentId> [--json]
 
 Shows the charge's status, amounts, 3DS result, unpublished events and its history (every
 notification, applied or ignored, with the reason).

@@ -1,13 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { paymentBody, threeDsBody } from '../samples.js';
+import { paymentBody, paymentLinkBody, threeDsBody } from '../samples.js';
 import { CliError, type Clients, type Target, tokensFor } from './target.js';
 import type { Io } from './io.js';
 
 const LEGACY_CALLBACK_STATUS_HINT =
   'Note: against a deployed stack the legacy status comes from PicPay itself; only the callbacks are sent.';
 
-export const EVENTS = ['paid', 'refunded', 'chargeback', 'expired', '3ds-approved', '3ds-rejected'] as const;
-export const SCENARIOS = ['lifecycle', 'duplicate-storm', 'out-of-order', 'wrong-token'] as const;
+export const EVENTS = [
+  'paid',
+  'refunded',
+  'chargeback',
+  'expired',
+  '3ds-approved',
+  '3ds-rejected',
+  'paymentlink-paid',
+  'paymentlink-refunded',
+  'paymentlink-partrefunded',
+  'pix-expired',
+] as const;
+export const SCENARIOS = ['lifecycle', 'duplicate-storm', 'out-of-order', 'wrong-token', 'checkout-lost-final'] as const;
 export type Simulation = (typeof EVENTS)[number] | (typeof SCENARIOS)[number];
 
 export interface SimulateOptions {
@@ -24,6 +35,8 @@ interface Step {
   readonly flavour: 'legacy' | 'checkout';
   /** Legacy only: the status the PicPay sandbox reports from now on. */
   readonly legacyStatus?: string;
+  /** Checkout: what the sandbox's find-charge reports from now on (the webhook itself is not sent). */
+  readonly foundCharge?: { chargeStatus: string; amount: number; originalAmount: number; refundedAmount: number };
   readonly body: unknown;
   readonly eventType?: string;
   readonly wrongToken?: boolean;
@@ -40,8 +53,10 @@ export async function simulate(name: string, options: SimulateOptions, target: T
   if (!(EVENTS as readonly string[]).includes(name) && !(SCENARIOS as readonly string[]).includes(name)) {
     throw new CliError(`Unknown simulation "${name}". Events: ${EVENTS.join(', ')}. Scenarios: ${SCENARIOS.join(', ')}.`);
   }
-  const flavour = name.startsWith('3ds-') || name === 'out-of-order' ? 'checkout' : options.flavour;
-  const id = options.id ?? `sim-${randomUUID().slice(0, 8)}`;
+  const paymentLink = name.startsWith('paymentlink-');
+  const flavour = name.startsWith('3ds-') || name.startsWith('pix-') || name === 'out-of-order' || name === 'checkout-lost-final' || paymentLink ? 'checkout' : options.flavour;
+  // A Payment Link charge is its payment transaction, a UUID.
+  const id = options.id ?? (paymentLink ? randomUUID() : `sim-${randomUUID().slice(0, 8)}`);
   const start = options.now?.() ?? Date.now();
   const at = (minutes: number) => new Date(start + minutes * 60_000).toISOString();
   const checkout = (status: string, minutes: number, refundedAmount = 0): Step => ({
@@ -56,6 +71,13 @@ export async function simulate(name: string, options: SimulateOptions, target: T
     flavour: 'legacy',
     legacyStatus: status,
     body: { referenceId: id, authorizationId: status === 'created' ? undefined : `auth-${id}` },
+    expect: 200,
+  });
+  const link = (status: string, amount: number, original: string | null): Step => ({
+    label: `Payment Link ${status} (${amount} centavos)`,
+    flavour: 'checkout',
+    eventType: 'TransactionPaymentMessage',
+    body: paymentLinkBody({ id: original === null ? id : randomUUID(), originalTransactionId: original, status, amount }),
     expect: 200,
   });
   const single = (event: string) => (flavour === 'legacy' ? legacy(event) : checkout(CHECKOUT_STATUS[event]!, 0, event === 'refunded' ? 10000 : 0));
@@ -87,6 +109,39 @@ export async function simulate(name: string, options: SimulateOptions, target: T
       steps = [checkout('REFUNDED', 3, 10000), checkout('PAID', 1), checkout('AUTHORIZED', 0), checkout('PARTIAL', 2, 3000)];
       expectation = 'REFUNDED (the late events are recorded as ignored)';
       break;
+    case 'paymentlink-paid':
+      steps = [link('PAYED', 10000, null)];
+      expectation = 'PAID';
+      break;
+    case 'paymentlink-partrefunded':
+      steps = [link('PAYED', 10000, null), link('PARTREFUNDED', 2500, id)];
+      expectation = 'PARTIALLY_REFUNDED, refunded 2500';
+      break;
+    case 'paymentlink-refunded':
+      steps = [link('PAYED', 10000, null), link('REFUNDED', 10000, id)];
+      expectation = 'REFUNDED, refunded 10000';
+      break;
+    case 'pix-expired':
+      steps = [
+        { ...checkout('PENDING', 0), label: 'Pix QR code created (PENDING)', body: paymentBody({ chargeId: id, status: 'PENDING', eventDate: at(0), paymentType: 'PIX' }) },
+        { ...checkout('EXPIRED', 30), label: 'Pix QR code expired unpaid (EXPIRED)', body: paymentBody({ chargeId: id, status: 'EXPIRED', eventDate: at(30), paymentType: 'PIX' }) },
+      ];
+      expectation = 'EXPIRED';
+      break;
+    case 'checkout-lost-final':
+      if (!target.picpaySandboxUrl) throw new CliError('checkout-lost-final needs the local PicPay sandbox (npm start): it sets the status find-charge reports.');
+      steps = [
+        checkout('AUTHORIZED', 0),
+        {
+          label: 'PAID at PicPay; its webhook is lost (not sent): find-charge will report it',
+          flavour: 'checkout',
+          body: null,
+          foundCharge: { chargeStatus: 'PAID', amount: 10000, originalAmount: 10000, refundedAmount: 0 },
+          expect: 200,
+        },
+      ];
+      expectation = 'PAID once reconciliation has run (locally every 60 s, for charges waiting 60 s or more), with source.eventType Reconciliation';
+      break;
     case 'wrong-token':
       steps = [{ ...single('paid'), label: 'PAID with a wrong token', wrongToken: true, expect: 401 }];
       expectation = 'nothing stored';
@@ -99,10 +154,16 @@ export async function simulate(name: string, options: SimulateOptions, target: T
   if (steps.some((s) => s.legacyStatus) && !target.picpaySandboxUrl) {
     io.err(LEGACY_CALLBACK_STATUS_HINT);
   }
-  const key = `${flavour}#${id}`;
+  const key = `${paymentLink ? 'paymentLink' : flavour}#${id}`;
   io.out(`Simulating ${name} on ${key} against ${target.name}`);
 
   const send = async (step: Step) => {
+    if (step.foundCharge) {
+      const res = await fetch(`${target.picpaySandboxUrl}/_sandbox/charges/${encodeURIComponent(id)}`, { method: 'PUT', body: JSON.stringify(step.foundCharge) });
+      if (!res.ok) throw new CliError(`The PicPay sandbox refused the charge: HTTP ${res.status}`);
+      io.out(`  ok  ${step.label}`);
+      return true;
+    }
     if (step.legacyStatus && target.picpaySandboxUrl) {
       const res = await fetch(`${target.picpaySandboxUrl}/_sandbox/payments/${encodeURIComponent(id)}`, {
         method: 'PUT',

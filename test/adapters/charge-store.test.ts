@@ -10,7 +10,7 @@ import dynalite from 'dynalite';
 import { DynamoChargeStore } from '../../lambda/adapters/charge-store.js';
 import { decide } from '../../lambda/domain/charge.js';
 import { close, listen } from '../../local/http.js';
-import { checkoutPayment, legacyRead } from '../spec/notifications.js';
+import { checkoutPayment, legacyRead, paymentLinkNotification } from '../spec/notifications.js';
 
 let server: Server;
 let client: DynamoDBClient;
@@ -105,23 +105,42 @@ describe('DynamoChargeStore on dynalite', () => {
       if (d.kind !== 'applied') throw new Error(d.kind);
       await store.save({ ...d.state, chargeKey: `legacy#${id}`, chargeId: id, updatedAt: new Date(at).toISOString(), outbox: [] }, null);
     }
-    const ids = async () => (await store.findAwaiting('2024-07-02T00:00:00Z', 10)).map((c) => c.chargeId);
+    const ids = async () => (await store.findAwaiting('legacy', '2024-07-02T00:00:00Z', 10)).map((c) => c.chargeId);
     expect(await ids()).toEqual(['b', 'a', 'c']);
-    expect((await store.findAwaiting('2024-07-02T00:00:00Z', 10))[0]).toEqual({
+    expect((await store.findAwaiting('legacy', '2024-07-02T00:00:00Z', 10))[0]).toEqual({
+      flavour: 'legacy',
       chargeId: 'b',
       lastCheckedAt: '2024-07-01T09:00:00.000Z',
       createdAt: '2024-07-01T09:00:00Z',
       expiresAt: null,
     });
-    expect((await store.findAwaiting('2024-07-01T10:30:00Z', 10)).map((c) => c.chargeId)).toEqual(['b', 'a']);
-    expect((await store.findAwaiting('2024-07-02T00:00:00Z', 2)).map((c) => c.chargeId)).toEqual(['b', 'a']);
-    await store.markChecked(['b'], '2024-07-01T12:00:00.000Z');
+    expect((await store.findAwaiting('legacy', '2024-07-01T10:30:00Z', 10)).map((c) => c.chargeId)).toEqual(['b', 'a']);
+    expect((await store.findAwaiting('legacy', '2024-07-02T00:00:00Z', 2)).map((c) => c.chargeId)).toEqual(['b', 'a']);
+    await store.markChecked([{ flavour: 'legacy', chargeId: 'b' }], '2024-07-01T12:00:00.000Z');
     expect(await ids()).toEqual(['a', 'c', 'b']);
-    await store.retire(['a']);
+    await store.retire([{ flavour: 'legacy', chargeId: 'a' }]);
     expect(await ids()).toEqual(['c', 'b']);
     // Neither touches a charge that is not awaiting (nor creates one).
-    await store.markChecked(['a', 'nobody'], '2024-07-01T13:00:00.000Z');
+    await store.markChecked([{ flavour: 'legacy', chargeId: 'a' }, { flavour: 'legacy', chargeId: 'nobody' }], '2024-07-01T13:00:00.000Z');
     expect(await ids()).toEqual(['c', 'b']);
     expect(await store.load('legacy#nobody')).toBeNull();
+  });
+
+  test('checkout charges still pending have their own partition of the awaiting index; paid ones and Payment Link charges are not in it', async () => {
+    const at = '2024-07-01T08:00:00Z';
+    for (const [raw, id] of [['PENDING', 'co-pending'], ['PAID', 'co-paid']] as const) {
+      const d = decide(null, checkoutPayment(raw, '2024-07-01T05:00:00-03:00', at), at, { outboxLeaseMs: 60_000 });
+      if (d.kind !== 'applied') throw new Error(d.kind);
+      await store.save({ ...d.state, chargeKey: `checkout#${id}`, chargeId: id, outbox: [] }, null);
+    }
+    const link = decide(null, paymentLinkNotification('PAYED', at), at, { outboxLeaseMs: 60_000 });
+    if (link.kind !== 'applied') throw new Error(link.kind);
+    await store.save({ ...link.state, outbox: [] }, null);
+    expect((await store.findAwaiting('checkout', '2024-07-02T00:00:00Z', 10)).map((c) => [c.flavour, c.chargeId])).toEqual([['checkout', 'co-pending']]);
+    expect((await store.findAwaiting('legacy', '2024-07-02T00:00:00Z', 10)).map((c) => c.chargeId)).not.toContain('co-pending');
+    await store.markChecked([{ flavour: 'checkout', chargeId: 'co-pending' }], '2024-07-01T12:00:00.000Z');
+    expect((await store.findAwaiting('checkout', '2024-07-01T11:00:00Z', 10))).toEqual([]);
+    await store.retire([{ flavour: 'checkout', chargeId: 'co-pending' }]);
+    expect((await store.findAwaiting('checkout', '2024-07-02T00:00:00Z', 10))).toEqual([]);
   });
 });

@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { PROPERTY_RUNS } from '../property-runs.js';
 import { type ChargeState, type Decision, decide } from '../../lambda/domain/charge.js';
 import type { Observation } from '../../lambda/domain/observation.js';
-import { checkoutPayment, fromStep, legacyRead } from '../spec/notifications.js';
-import { type Letter, scenarios, statusSpec, WHENS, type When } from '../spec/tables.js';
+import { checkoutPayment, fromStep, legacyRead, PAYMENT_TX, paymentLinkNotification } from '../spec/notifications.js';
+import { type Letter, paymentLinkScenarios, scenarios, statusSpec, WHENS, type When } from '../spec/tables.js';
 
 const NOW = '2024-07-20T00:00:00.000Z';
 const OPTIONS = { outboxLeaseMs: 60_000 };
@@ -70,6 +70,7 @@ function expectCell(flavour: string, spec: ReturnType<typeof statusSpec>, row: s
 describe.each([
   ['checkout', statusSpec('checkout.md'), (raw: string, at: number) => checkoutPayment(raw, new Date(at).toISOString(), new Date(at + 1000).toISOString())],
   ['legacy', statusSpec('legacy.md'), (raw: string, at: number) => legacyRead(raw, new Date(at).toISOString())],
+  ['paymentLink', statusSpec('paymentlink.md'), (raw: string, at: number) => paymentLinkNotification(raw, new Date(at).toISOString())],
 ] as const)('%s decision table', (flavour, spec, notify) => {
   test.each([...spec.canonical.entries()])('a first %s becomes %s', (raw, canonical) => {
     const d = decide(null, notify(raw, T0), NOW, OPTIONS);
@@ -100,6 +101,7 @@ function beats(spec: ReturnType<typeof statusSpec>, now: { raw: string; at: numb
 describe.each([
   ['checkout', statusSpec('checkout.md'), (raw: string, at: number) => checkoutPayment(raw, new Date(at).toISOString(), new Date(at + 1000).toISOString())],
   ['legacy', statusSpec('legacy.md'), (raw: string, at: number) => legacyRead(raw, new Date(at).toISOString())],
+  ['paymentLink', statusSpec('paymentlink.md'), (raw: string, at: number) => paymentLinkNotification(raw, new Date(at).toISOString())],
 ] as const)('property (%s): any delivery order, with duplicates, ends where the table says', (flavour, spec, notify) => {
   const known = spec.columns.filter((c) => spec.canonical.get(c) !== 'UNKNOWN');
   // Few distinct times, so ties on eventDate are common.
@@ -191,6 +193,44 @@ describe('scenarios', () => {
         refunded: state?.amounts?.refundedAmount ?? null,
         threeDs: state?.threeDs?.status ?? null,
       }).toEqual({ order: order.map((s) => s.n).join(','), ...scenario.final });
+    }
+  });
+});
+
+describe('Payment Link scenarios (paymentlink.md)', () => {
+  const all = paymentLinkScenarios();
+  const T = Date.parse('2024-07-01T19:00:00Z');
+  const send = (step: (typeof all)[number]['steps'][number]) =>
+    paymentLinkNotification(step.status, new Date(T + step.n * 60_000).toISOString(), {
+      id: step.id === 'pay-1' ? PAYMENT_TX : step.id,
+      original: step.original === 'pay-1' ? PAYMENT_TX : step.original,
+      amount: step.amount,
+    });
+
+  test('the file has scenarios', () => expect(all.length).toBeGreaterThanOrEqual(2));
+
+  test.each(all.map((s) => [s.name, s] as const))('%s, step by step', (_name, scenario) => {
+    let state: ChargeState | null = null;
+    for (const step of scenario.steps) {
+      const d = decide(state, send(step), NOW, OPTIONS);
+      const after: ChargeState | null = d.kind === 'duplicate' || d.kind === 'deferred' ? state : d.state;
+      expect({ n: step.n, outcome: d.kind, status: after?.status, amount: after?.amounts?.amount ?? null, refunded: after?.amounts?.refundedAmount ?? null, key: after?.chargeKey }).toEqual({
+        n: step.n,
+        ...step.expect,
+        key: `paymentLink#${PAYMENT_TX}`,
+      });
+      state = after;
+    }
+  });
+
+  test.each(all.map((s) => [s.name, s] as const))('%s, final status in every delivery order', (_name, scenario) => {
+    for (const order of permutations(scenario.steps)) {
+      let state: ChargeState | null = null;
+      for (const step of order) {
+        const d = decide(state, send(step), NOW, OPTIONS);
+        if ('state' in d) state = d.state;
+      }
+      expect({ order: order.map((s) => s.n).join(','), status: state?.status }).toEqual({ order: order.map((s) => s.n).join(','), status: scenario.finalStatus });
     }
   });
 });

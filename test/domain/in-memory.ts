@@ -1,9 +1,10 @@
 import type { ChargeState } from '../../lambda/domain/charge.js';
 import { ConcurrentUpdateError } from '../../lambda/domain/errors.js';
 import type { ChargeEvent } from '../../lambda/domain/events.js';
-import type { LegacyStatus } from '../../lambda/domain/payloads.js';
-import type { ReconcileCandidate } from '../../lambda/domain/reconcile.js';
+import type { FoundCharge, LegacyStatus } from '../../lambda/domain/payloads.js';
+import type { ChargeRef, ReconcileCandidate, ReconcileFlavour } from '../../lambda/domain/reconcile.js';
 import type {
+  CheckoutChargeSource,
   ChargeRepository,
   EventPublisher,
   LegacyStatusSource,
@@ -14,42 +15,42 @@ import type {
 } from '../../lambda/domain/process.js';
 import { UnprocessableNotificationError } from '../../lambda/domain/errors.js';
 
-/** Legacy statuses PicPay may still move on from (docs/state-model.md), written out here. */
+/** Legacy and checkout statuses PicPay may still move on from (docs/state-model.md), written out here. */
 const WAITING = new Set(['CREATED', 'ANALYSIS', 'AUTHORIZED', 'UNKNOWN']);
 
 /** In-memory ports with the same conditional-write semantics as the DynamoDB adapter. */
 export class MemoryCharges implements ChargeRepository, ParkingLot {
   readonly items = new Map<string, StoredCharge>();
   readonly parked: ParkedNotification[] = [];
-  /** The reconciler's index: legacy referenceId -> when PicPay was last asked (or the charge changed). */
+  /** The reconciler's index: `flavour#id` -> when PicPay was last asked (or the charge changed). */
   readonly awaiting = new Map<string, string>();
   writes = 0;
 
-  async findAwaiting(checkedBefore: string, limit: number): Promise<ReconcileCandidate[]> {
+  async findAwaiting(flavour: ReconcileFlavour, checkedBefore: string, limit: number): Promise<ReconcileCandidate[]> {
     return [...this.awaiting.entries()]
-      .filter(([, at]) => at < checkedBefore)
+      .filter(([key, at]) => key.startsWith(`${flavour}#`) && at < checkedBefore)
       .sort((a, b) => a[1].localeCompare(b[1]))
       .slice(0, limit)
-      .map(([chargeId, lastCheckedAt]) => {
-        const state = this.items.get(`legacy#${chargeId}`)!.state;
-        return { chargeId, lastCheckedAt, createdAt: state.createdAt, expiresAt: state.expiresAt };
+      .map(([key, lastCheckedAt]) => {
+        const state = this.items.get(key)!.state;
+        return { flavour, chargeId: state.chargeId, lastCheckedAt, createdAt: state.createdAt, expiresAt: state.expiresAt };
       });
   }
 
-  async markChecked(chargeIds: readonly string[], at: string) {
-    for (const id of chargeIds) if (this.awaiting.has(id)) this.awaiting.set(id, at);
+  async markChecked(charges: readonly ChargeRef[], at: string) {
+    for (const c of charges) if (this.awaiting.has(`${c.flavour}#${c.chargeId}`)) this.awaiting.set(`${c.flavour}#${c.chargeId}`, at);
   }
 
-  async retire(chargeIds: readonly string[]) {
-    for (const id of chargeIds) this.awaiting.delete(id);
+  async retire(charges: readonly ChargeRef[]) {
+    for (const c of charges) this.awaiting.delete(`${c.flavour}#${c.chargeId}`);
   }
 
   /** The reconciler's ports on this store. */
   reconcilePorts() {
     return {
-      findAwaiting: (before: string, limit: number) => this.findAwaiting(before, limit),
-      markChecked: (ids: readonly string[], at: string) => this.markChecked(ids, at),
-      retire: (ids: readonly string[]) => this.retire(ids),
+      findAwaiting: (flavour: ReconcileFlavour, before: string, limit: number) => this.findAwaiting(flavour, before, limit),
+      markChecked: (charges: readonly ChargeRef[], at: string) => this.markChecked(charges, at),
+      retire: (charges: readonly ChargeRef[]) => this.retire(charges),
     };
   }
 
@@ -63,8 +64,8 @@ export class MemoryCharges implements ChargeRepository, ParkingLot {
     if ((current?.version ?? null) !== expectedVersion) throw new ConcurrentUpdateError('conflict');
     this.writes++;
     this.items.set(state.chargeKey, { state: structuredClone(state), version: (expectedVersion ?? 0) + 1 });
-    if (state.flavour === 'legacy' && state.status !== null && WAITING.has(state.status)) this.awaiting.set(state.chargeId, state.updatedAt);
-    else this.awaiting.delete(state.chargeId);
+    if ((state.flavour === 'legacy' || state.flavour === 'checkout') && state.status !== null && WAITING.has(state.status)) this.awaiting.set(state.chargeKey, state.updatedAt);
+    else this.awaiting.delete(state.chargeKey);
   }
 
   async markPublished(chargeKey: string, ids: readonly string[]) {
@@ -106,12 +107,28 @@ export class MemoryPicPay implements LegacyStatusSource {
   }
 }
 
+/** Checkout find-charge in memory: `enabled` false is a tokens secret without an OAuth client. */
+export class MemoryFindCharge implements CheckoutChargeSource {
+  readonly charges = new Map<string, FoundCharge>();
+  enabled = true;
+  calls = 0;
+
+  async findCharge(merchantChargeId: string) {
+    if (!this.enabled) return null;
+    this.calls++;
+    const found = this.charges.get(merchantChargeId);
+    if (!found) throw new UnprocessableNotificationError('unknown_charge', 'unknown');
+    return found;
+  }
+}
+
 export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
   const charges = new MemoryCharges();
   const publisher = new MemoryPublisher();
   const picpay = new MemoryPicPay();
+  const findCharge = new MemoryFindCharge();
   const clock = { ms: start, advance: (ms: number) => void (clock.ms += ms) };
   // Each read of the clock moves it on by a millisecond, like real time between calls.
-  const deps: ProcessDeps = { charges, parking: charges, publisher, legacyStatus: picpay, now: () => (clock.ms += 1), maxBodyBytes: 64 * 1024, outboxLeaseMs: 60_000 };
-  return { deps, charges, publisher, picpay, clock };
+  const deps: ProcessDeps = { charges, parking: charges, publisher, legacyStatus: picpay, checkoutCharges: findCharge, now: () => (clock.ms += 1), maxBodyBytes: 64 * 1024, outboxLeaseMs: 60_000 };
+  return { deps, charges, publisher, picpay, findCharge, clock };
 }

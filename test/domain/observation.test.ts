@@ -1,5 +1,5 @@
 import { UnprocessableNotificationError } from '../../lambda/domain/errors.js';
-import { observeCheckout, observeLegacy, parseCheckout, parseLegacyCallback } from '../../lambda/domain/observation.js';
+import { observeCheckout, observeLegacy, observeWebhook, parseCheckout, parseLegacyCallback, parseWebhook } from '../../lambda/domain/observation.js';
 import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
 
 const checkout = (body: unknown, eventType: string | null = null) =>
@@ -123,5 +123,49 @@ describe('observations', () => {
 
   test('a numeric referenceId is accepted as a string', () => {
     expect(parseLegacyCallback(envelope({ flavour: 'legacy', body: '{"referenceId":102030}' })).referenceId).toBe('102030');
+  });
+});
+
+describe('parseWebhook: Payment Link notifications share /webhook with checkout', () => {
+  const PAY = '6b0d1f2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
+  const link = (tx: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ ...extra, data: { transaction: { id: PAY, originalTransactionId: null, status: 'PAYED', amount: 10000, paymentType: 'PIX', ...tx } } });
+  const observe = (body: unknown, header: string | null) => {
+    const env = checkout(body, header);
+    return observeWebhook(env, parseWebhook(env), Date.parse('2024-07-01T19:00:05Z'));
+  };
+
+  test.each([
+    ['header event_type as documented', link({}), 'TransactionPaymentMessage'],
+    ['header in lower case', link({}), 'transactionpaymentmessage'],
+    ['no header: the body shape (data.transaction) decides', link({}), null],
+    ['a checkout header on a Payment Link body: the body decides', link({}), 'TransactionUpdateMessage'],
+    ['a body that also says type PAYMENT', link({}, { type: 'PAYMENT' }), null],
+  ])('%s', (_name, body, header) => {
+    expect(observe(body, header)).toMatchObject({ flavour: 'paymentLink', chargeKey: `paymentLink#${PAY}`, status: 'PAID', rawStatus: 'PAYED', paymentType: 'PIX', eventType: 'TransactionPaymentMessage' });
+  });
+
+  test('a refund belongs to the payment its originalTransactionId names, with its own amount', () => {
+    expect(observe(link({ id: 'refund-tx-1', originalTransactionId: PAY, status: 'PARTREFUNDED', amount: 2500 }), 'TransactionPaymentMessage')).toMatchObject({
+      chargeKey: `paymentLink#${PAY}`,
+      status: 'PARTIALLY_REFUNDED',
+      refund: { transactionId: 'refund-tx-1', amount: 2500 },
+    });
+  });
+
+  test('a checkout charge with the Payment Link header is still a checkout charge (it names a merchantChargeId)', () => {
+    expect(observe(paymentEvent(), 'TransactionPaymentMessage')).toMatchObject({ flavour: 'checkout', chargeKey: `checkout#${CHARGE_ID}` });
+  });
+
+  test('a Pix checkout charge carries its paymentType', () => {
+    const body = paymentEvent({ status: 'EXPIRED' }) as { data: Record<string, unknown> };
+    body.data.transactions = [{ paymentType: 'PIX', status: 'EXPIRED', pix: { qrCode: 'x' } }];
+    expect(observe(body, 'TransactionUpdateMessage')).toMatchObject({ flavour: 'checkout', status: 'EXPIRED', paymentType: 'PIX' });
+  });
+
+  test.each([
+    ['a Payment Link header with a body without a transaction id', { data: { transaction: { status: 'PAYED' } } }, 'TransactionPaymentMessage', 'unexpected_shape'],
+    ['a Payment Link header and no data at all', {}, 'TransactionPaymentMessage', 'unexpected_shape'],
+  ])('parks %s as %s', (_name, body, header, code) => {
+    expect(codeOf(() => parseWebhook(checkout(body, header)))).toBe(code);
   });
 });

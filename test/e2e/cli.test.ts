@@ -112,6 +112,31 @@ describe('picpay-webhooks CLI against the local pipeline', () => {
     expect(s.status).toBe('Approved');
   });
 
+  test('simulate paymentlink-partrefunded ends PARTIALLY_REFUNDED on the payment, refunded 2500', async () => {
+    const id = '7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
+    const r = await cli('simulate', 'paymentlink-partrefunded', '--id', id);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`paymentLink#${id}`);
+    const s = await eventually(async () => {
+      const c = await chargeJson(`paymentLink#${id}`);
+      return c?.status === 'PARTIALLY_REFUNDED' && c;
+    });
+    expect(s.amounts).toMatchObject({ amount: 10000, refundedAmount: 2500 });
+  });
+
+  test('simulate pix-expired ends EXPIRED', async () => {
+    expect((await cli('simulate', 'pix-expired', '--id', 'cli-pix')).code).toBe(0);
+    await eventually(async () => (await chargeJson('checkout#cli-pix'))?.status === 'EXPIRED');
+  });
+
+  test('simulate checkout-lost-final: the last webhook never comes, reconciliation recovers PAID', async () => {
+    expect((await cli('simulate', 'checkout-lost-final', '--id', 'cli-lost')).code).toBe(0);
+    await eventually(async () => (await chargeJson('checkout#cli-lost'))?.status === 'AUTHORIZED');
+    await new Promise((r) => setTimeout(r, 50));
+    await pipeline.reconcileNow({ minAgeSeconds: 0 });
+    await eventually(async () => (await chargeJson('checkout#cli-lost'))?.status === 'PAID');
+  });
+
   test('an unknown simulation is a usage error', async () => {
     const r = await cli('simulate', 'teleport');
     expect(r.code).toBe(2);

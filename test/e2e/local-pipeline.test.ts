@@ -62,7 +62,7 @@ describe('local pipeline, end to end', () => {
     const legacy = eventsFor('legacy#102030');
     expect(legacy).toHaveLength(1);
     expect(legacy[0]!.body).toMatchObject({
-      specVersion: '1.1',
+      specVersion: '1.2',
       type: 'picpay.charge.status_changed',
       flavour: 'legacy',
       chargeId: '102030',
@@ -200,10 +200,60 @@ describe('local pipeline, end to end', () => {
     expect((await charge('legacy#lost-1'))!.status).toBe('PAID');
     // PAID is no longer awaiting: the next run leaves it alone.
     await new Promise((r) => setTimeout(r, 1100));
-    const candidates = (await pipeline.reconcileNow()).candidates;
+    const legacyChecks = (await pipeline.reconcileNow()).byFlavour?.legacy;
     const again = eventsFor('legacy#lost-1').length;
     expect(again).toBe(2);
-    expect(candidates).toBe(0);
+    expect(legacyChecks).toBe(0);
+  });
+
+  test('a Payment Link payment and its partial refund, in either header spelling and letter case, end as one charge with events', async () => {
+    const { urls, tokens } = pipeline;
+    const pay = 'a3b5c7d9-1111-4222-8333-944455556666';
+    const paid = { data: { transaction: { id: pay, originalTransactionId: null, status: 'PAYED', amount: 10000, paymentType: 'CREDIT' } } };
+    const refund = { data: { transaction: { id: 'a3b5c7d9-2222-4222-8333-944455556666', originalTransactionId: pay, status: 'PARTREFUNDED', amount: 2500, paymentType: 'CREDIT' } } };
+    expect((await post(urls.webhook, { authorization: tokens.checkoutToken, event_type: 'TransactionPaymentMessage' }, paid)).status).toBe(200);
+    expect((await post(urls.webhook, { authorization: `Bearer ${tokens.checkoutToken}`, 'event-type': 'transactionpaymentmessage' }, refund)).status).toBe(200);
+    await pipeline.waitForEvents(() => eventsFor(`paymentLink#${pay}`).length === 2);
+    const events = eventsFor(`paymentLink#${pay}`);
+    expect(events.map((e) => [e.body.previousStatus, e.body.status])).toEqual([
+      [null, 'PAID'],
+      ['PAID', 'PARTIALLY_REFUNDED'],
+    ]);
+    expect(events[1]!.body).toMatchObject({ flavour: 'paymentLink', rawStatus: 'PARTREFUNDED', paymentType: 'CREDIT', amounts: { amount: 10000, refundedAmount: 2500 }, source: { eventType: 'TransactionPaymentMessage' } });
+    expect(events[1]!.attributes).toMatchObject({ flavour: 'paymentLink', status: 'PARTIALLY_REFUNDED', eventType: 'TransactionPaymentMessage' });
+    expect((await charge(`paymentLink#${pay}`))!.status).toBe('PARTIALLY_REFUNDED');
+  });
+
+  test('a Pix QR code that expires unpaid ends EXPIRED with an event', async () => {
+    const { urls, tokens } = pipeline;
+    const pix = (status: string, eventDate: string) => {
+      const body = paymentEvent({ merchantChargeId: 'pix-exp-1', status }) as { eventDate: string; data: Record<string, unknown> };
+      body.eventDate = eventDate;
+      body.data.transactions = [{ paymentType: 'PIX', transactionId: 'tx-pix-1', status, amount: 10000, pix: { qrCode: 'x', expiresAt: eventDate } }];
+      return body;
+    };
+    for (const [status, at] of [['PENDING', '2024-07-01T16:00:00-03:00'], ['EXPIRED', '2024-07-01T16:30:00-03:00']] as const) {
+      expect((await post(urls.webhook, { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' }, pix(status, at))).status).toBe(200);
+    }
+    await pipeline.waitForEvents(() => eventsFor('checkout#pix-exp-1').length === 2);
+    expect(eventsFor('checkout#pix-exp-1').at(-1)!.body).toMatchObject({ status: 'EXPIRED', previousStatus: 'CREATED', paymentType: 'PIX' });
+  });
+
+  test('checkout reconciliation: a charge whose final webhook never arrived ends in the status find-charge reports', async () => {
+    const { urls, tokens } = pipeline;
+    const authorized = paymentEvent({ merchantChargeId: 'co-lost-1', status: 'AUTHORIZED' });
+    expect((await post(urls.webhook, { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' }, authorized)).status).toBe(200);
+    await pipeline.waitForEvents(() => eventsFor('checkout#co-lost-1').length === 1);
+    pipeline.sandbox.setCharge('co-lost-1', { chargeStatus: 'PAID', amount: 10000, originalAmount: 10000, refundedAmount: 0 }); // the PAID webhook is lost
+    await new Promise((r) => setTimeout(r, 1100)); // older than the minimum age
+    const issued = pipeline.sandbox.tokensIssued;
+    const run = await pipeline.reconcileNow();
+    expect(run.byFlavour?.checkout).toBeGreaterThanOrEqual(1);
+    await pipeline.waitForEvents(() => eventsFor('checkout#co-lost-1').length === 2);
+    expect(eventsFor('checkout#co-lost-1')[1]!.body).toMatchObject({ previousStatus: 'AUTHORIZED', status: 'PAID', rawStatus: 'PAID', source: { eventType: 'Reconciliation' } });
+    expect((await charge('checkout#co-lost-1'))!.status).toBe('PAID');
+    // One OAuth token served every check of the run.
+    expect(pipeline.sandbox.tokensIssued - issued).toBeLessThanOrEqual(1);
   });
 
   test('unknown routes get what API Gateway answers', async () => {

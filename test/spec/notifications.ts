@@ -8,7 +8,9 @@ import {
   observeCheckout,
   observeLegacy,
   observeRegistration,
+  observeWebhook,
   parseCheckout,
+  parseWebhook,
   parseLegacyCallback,
   parseRegistration,
 } from '../../lambda/domain/observation.js';
@@ -42,6 +44,34 @@ export function tablePaymentBody(raw: string, eventDate: string | null, amount: 
 export function checkoutPayment(raw: string, eventDate: string | null, receivedAt: string, amount: string | null = '10000', refunded: string | null = '0'): Observation {
   const e = env('checkout', tablePaymentBody(raw, eventDate, amount, refunded), receivedAt, 'TransactionUpdateMessage');
   return observeCheckout(e, parseCheckout(e), Date.parse(receivedAt));
+}
+
+export const PAYMENT_TX = '5f2d7a4e-0b1c-4d3e-9f80-1a2b3c4d5e6f';
+
+/**
+ * A Payment Link notification as its webhook page describes it (`data.transaction`). The table's
+ * fixed transactions: the payment, a partial refund of 2500 and a full refund of 10000.
+ */
+export function paymentLinkNotification(
+  status: string,
+  eventDate: string,
+  tx: { id?: string; original?: string | null; amount?: number } = {},
+  header: string | null = 'TransactionPaymentMessage',
+): Observation {
+  const upper = status.toUpperCase();
+  const defaults =
+    upper === 'PARTREFUNDED'
+      ? { id: 'b7e1c2d3-0000-4000-8000-000000002500', original: PAYMENT_TX, amount: 2500 }
+      : upper === 'REFUNDED'
+        ? { id: 'b7e1c2d3-0000-4000-8000-000000010000', original: PAYMENT_TX, amount: 10000 }
+        : { id: PAYMENT_TX, original: null, amount: 10000 };
+  const t = { ...defaults, ...tx };
+  const body = {
+    eventDate,
+    data: { transaction: { id: t.id, originalTransactionId: t.original, status, amount: t.amount, paymentType: 'PIX' } },
+  };
+  const e = env('checkout', body, eventDate, header);
+  return observeWebhook(e, parseWebhook(e), Date.parse(eventDate));
 }
 
 export function checkoutThreeDs(status: string, receivedAt: string): Observation {

@@ -18,6 +18,41 @@ export interface Table {
   readonly rows: string[][];
 }
 
+export interface PaymentLinkStep {
+  readonly n: number;
+  readonly status: string;
+  readonly id: string;
+  readonly original: string | null;
+  readonly amount: number;
+  readonly expect: { readonly outcome: string; readonly status: string; readonly amount: number | null; readonly refunded: number | null };
+}
+
+/** The `### P…` scenarios of paymentlink.md. */
+export function paymentLinkScenarios(): { name: string; steps: PaymentLinkStep[]; finalStatus: string }[] {
+  const lines = readFileSync(join(here, 'paymentlink.md'), 'utf8').split('\n');
+  const out: { name: string; steps: PaymentLinkStep[]; finalStatus: string }[] = [];
+  for (const line of lines) {
+    if (line.startsWith('### P')) out.push({ name: line.slice(4).trim(), steps: [], finalStatus: '' });
+    const current = out.at(-1);
+    if (!current) continue;
+    const cells = line.startsWith('|') ? line.split('|').slice(1, -1).map((c) => c.trim()) : [];
+    if (cells.length === 6 && /^\d+$/.test(cells[0]!)) {
+      const [status, id, original, amount] = cells[1]!.split(' ') as [string, string, string, string];
+      current.steps.push({
+        n: Number(cells[0]),
+        status,
+        id,
+        original: original === '—' ? null : original,
+        amount: Number(amount),
+        expect: { outcome: cells[2]!, status: cells[3]!, amount: num(cells[4]!), refunded: num(cells[5]!) },
+      });
+    }
+    const final = /^Final in every delivery order: (\S+)$/.exec(line);
+    if (final) current.finalStatus = final[1]!;
+  }
+  return out;
+}
+
 /** Sections of a Markdown file by `## ` heading, each with its tables and its other lines. */
 export function sections(file: string): Map<string, { tables: Table[]; text: string[] }> {
   const lines = readFileSync(join(here, file), 'utf8').split('\n');
@@ -60,7 +95,7 @@ export interface StatusSpec {
   readonly reasons: ReadonlyMap<string, string>;
 }
 
-export function statusSpec(file: 'checkout.md' | 'legacy.md'): StatusSpec {
+export function statusSpec(file: 'checkout.md' | 'legacy.md' | 'paymentlink.md'): StatusSpec {
   const s = sections(file);
   const values = s.get('Status values')!.tables[0]!;
   const canonical = new Map(values.rows.map((r) => [r[0]!, r[1]!]));

@@ -1,0 +1,98 @@
+/**
+ * Checkout find-charge client against the local sandbox, which answers as PicPay's checkout API
+ * documents: OAuth2 `client_credentials` tokens valid five minutes, find-charge with a bearer
+ * token, 401 without a valid one, 404 for an unknown charge.
+ */
+import { PicPayCheckoutClient } from '../../lambda/adapters/picpay-client.js';
+import { DependencyError, UnprocessableNotificationError, UpstreamAuthError } from '../../lambda/domain/errors.js';
+import { startPicPaySandbox } from '../../local/picpay-sandbox.js';
+import { PICPAY_TOKEN } from '../fixtures.js';
+
+const CLIENT = { clientId: 'client-1', clientSecret: 'secret-1' };
+const sandbox = await startPicPaySandbox(PICPAY_TOKEN, '127.0.0.1', 0, CLIENT);
+afterAll(() => sandbox.stop());
+beforeEach(() => sandbox.injectFaults(0, 0));
+
+const sleeps: number[] = [];
+const clock = { ms: Date.parse('2024-07-01T12:00:00Z') };
+const client = (overrides: Partial<ConstructorParameters<typeof PicPayCheckoutClient>[0]> = {}) =>
+  new PicPayCheckoutClient({
+    baseUrl: `${sandbox.baseUrl}/api/v1`,
+    tokenUrl: `${sandbox.baseUrl}/oauth2/token`,
+    credentials: async () => CLIENT,
+    timeoutMs: 500,
+    sleep: async (ms) => void sleeps.push(ms),
+    random: () => 0.5,
+    now: () => clock.ms,
+    ...overrides,
+  });
+
+describe('PicPayCheckoutClient', () => {
+  test('finds a charge with a bearer token, and reuses the token until a minute before its five minutes end', async () => {
+    sandbox.setCharge('order-1001', { chargeStatus: 'PAID', amount: 10000, originalAmount: 10000, refundedAmount: 0 });
+    const c = client();
+    const issued = sandbox.tokensIssued;
+    await expect(c.findCharge('order-1001')).resolves.toMatchObject({ merchantChargeId: 'order-1001', chargeStatus: 'PAID', amount: 10000 });
+    clock.ms += 239_000; // 3 min 59 s later: still the same token
+    await c.findCharge('order-1001');
+    expect(sandbox.tokensIssued - issued).toBe(1);
+    clock.ms += 2_000; // past 4 minutes: renewed before PicPay's 5-minute expiry
+    await c.findCharge('order-1001');
+    expect(sandbox.tokensIssued - issued).toBe(2);
+  });
+
+  test('without an OAuth client in the secret, reconciliation is off: null, and nothing is asked', async () => {
+    const lookups = sandbox.chargeLookups;
+    await expect(client({ credentials: async () => null }).findCharge('order-1001')).resolves.toBeNull();
+    expect(sandbox.chargeLookups).toBe(lookups);
+  });
+
+  test('a charge PicPay does not know (404) is an unprocessable check, not a retry', async () => {
+    await expect(client().findCharge('nobody-404')).rejects.toMatchObject({ code: 'unknown_charge' });
+    await expect(client().findCharge('nobody-404')).rejects.toBeInstanceOf(UnprocessableNotificationError);
+  });
+
+  test('wrong client credentials are a configuration error (401 from the token endpoint)', async () => {
+    await expect(client({ credentials: async () => ({ clientId: 'client-1', clientSecret: 'wrong' }) }).findCharge('order-1001')).rejects.toBeInstanceOf(UpstreamAuthError);
+  });
+
+  test('a token PicPay no longer accepts is renewed once; a second 401 is a configuration error', async () => {
+    sandbox.setCharge('order-1002', { chargeStatus: 'PRE_AUTHORIZED' });
+    const fake = { answers: [401, 200] as number[], tokens: 0 };
+    const fetchImpl: typeof fetch = async (input) => {
+      if (String(input).endsWith('/oauth2/token')) {
+        fake.tokens++;
+        return new Response(JSON.stringify({ access_token: `t${fake.tokens}`, expires_in: 300 }), { status: 200 });
+      }
+      const status = fake.answers.shift() ?? 401;
+      return status === 200 ? new Response(JSON.stringify({ chargeStatus: 'PAID' }), { status }) : new Response('{}', { status });
+    };
+    await expect(client({ fetch: fetchImpl }).findCharge('x-123456')).resolves.toMatchObject({ chargeStatus: 'PAID' });
+    expect(fake.tokens).toBe(2);
+    fake.answers = [401, 401];
+    await expect(client({ fetch: fetchImpl }).findCharge('x-123456')).rejects.toBeInstanceOf(UpstreamAuthError);
+  });
+
+  test('429 and 5xx back off and retry, then succeed; if PicPay stays down, a retryable error', async () => {
+    sandbox.setCharge('order-1003', { chargeStatus: 'PAID' });
+    sleeps.length = 0;
+    sandbox.injectFaults(503, 2);
+    await expect(client().findCharge('order-1003')).resolves.toMatchObject({ chargeStatus: 'PAID' });
+    expect(sleeps.length).toBeGreaterThanOrEqual(2);
+    sandbox.injectFaults(429, 3);
+    await expect(client().findCharge('order-1003')).rejects.toBeInstanceOf(DependencyError);
+  });
+
+  test("a 429's Retry-After is honoured, up to the maximum delay", async () => {
+    sleeps.length = 0;
+    const answers = [429, 200];
+    const fetchImpl: typeof fetch = async (input) =>
+      String(input).endsWith('/oauth2/token')
+        ? new Response(JSON.stringify({ access_token: 'tok', expires_in: '300' }), { status: 200 })
+        : answers.shift() === 429
+          ? new Response('{}', { status: 429, headers: { 'retry-after': '1' } })
+          : new Response(JSON.stringify({ chargeStatus: 'PAID' }), { status: 200 });
+    await expect(client({ fetch: fetchImpl }).findCharge('x-123456')).resolves.toMatchObject({ chargeStatus: 'PAID' });
+    expect(sleeps).toContain(1000);
+  });
+});
