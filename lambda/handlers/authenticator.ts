@@ -4,13 +4,14 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { MAX_ACCEPTED_BODY_BYTES, METRICS_NAMESPACE, ROUTES } from '../../lib/pipeline-spec.js';
+import { MAX_ACCEPTED_BODY_BYTES, ROUTES } from '../../lib/pipeline-spec.js';
 import { type NotificationQueue, SqsNotificationQueue, sqsClient } from '../adapters/sqs-queue.js';
 import { SecretTokenStore, secretsClient, type TokenStore, tokensFor } from '../adapters/token-store.js';
 import { loadAuthenticatorConfig } from '../config.js';
 import { AppError, NotConfiguredError, publicMessage } from '../domain/errors.js';
 import { normalizeHeaders } from '../domain/headers.js';
 import { decideIngest, presentedToken } from '../domain/ingest.js';
+import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
 
 export interface AuthenticatorDeps {
   readonly tokens: TokenStore;
@@ -46,11 +47,11 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     }
     const flavour = route.flavour;
     const context = { flavour, requestId, sourceIp };
-    count('NotificationsReceived');
+    count(METRICS.authenticator.received);
     try {
       const headers = normalizeHeaders(event.headers);
       if (presentedToken(flavour, headers) === undefined) {
-        count('NotificationsRejected');
+        count(METRICS.authenticator.rejected);
         logger.warn('Rejected notification: missing token', { ...context, reason: 'missing_token' });
         return json(401, { message: 'Unauthorized' }, requestId);
       }
@@ -71,11 +72,11 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       );
       switch (decision.kind) {
         case 'unauthorized':
-          count('NotificationsRejected');
+          count(METRICS.authenticator.rejected);
           logger.warn('Rejected notification: wrong token', { ...context, reason: decision.reason });
           return json(401, { message: 'Unauthorized' }, requestId);
         case 'too_large':
-          count('PayloadTooLarge');
+          count(METRICS.authenticator.tooLarge);
           logger.error('Authenticated notification too large to keep; PicPay will retry it in vain', {
             ...context,
             bytes: decision.bytes,
@@ -84,14 +85,14 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
           return json(413, { message: `Payload too large (limit ${deps.maxBodyBytes} bytes)` }, requestId);
         case 'accept': {
           const messageId = await deps.queue.send(decision.envelope);
-          count('NotificationsAccepted');
+          count(METRICS.authenticator.accepted);
           logger.info('Notification accepted', { ...context, eventType: decision.envelope.eventType, messageId });
           return json(200, { received: true, requestId }, requestId);
         }
       }
     } catch (error) {
-      if (error instanceof NotConfiguredError) count('TokensNotConfigured');
-      else count('EnqueueFailures');
+      if (error instanceof NotConfiguredError) count(METRICS.authenticator.tokensNotConfigured);
+      else count(METRICS.authenticator.enqueueFailures);
       const appError = error instanceof AppError ? error : undefined;
       logger.error('Notification not accepted; PicPay will retry', {
         ...context,
@@ -106,7 +107,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
 
 const config = loadAuthenticatorConfig();
 const logger = new Logger({ serviceName: 'picpay-webhooks-authenticator' });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'authenticator' });
+const metrics = new Metrics({ namespace: metricsNamespace(), serviceName: SERVICES.authenticator });
 export const tokenStore = new SecretTokenStore(secretsClient, config.secretId, config.secretMaxAgeSeconds);
 
 export const handler = middy(

@@ -7,7 +7,6 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { METRICS_NAMESPACE } from '../../lib/pipeline-spec.js';
 import { DynamoChargeStore, documentClient, dynamoClient } from '../adapters/charge-store.js';
 import { PicPayStatusClient } from '../adapters/picpay-client.js';
 import { SnsEventPublisher, snsClient } from '../adapters/sns-publisher.js';
@@ -16,6 +15,7 @@ import { loadProcessorConfig } from '../config.js';
 import { parseEnvelope } from '../domain/envelope-schema.js';
 import { AppError } from '../domain/errors.js';
 import { type ProcessDeps, processEnvelope } from '../domain/process.js';
+import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
 
 export interface ProcessorDeps extends ProcessDeps {
   readonly logger: Logger;
@@ -44,11 +44,11 @@ export function createProcessor(deps: ProcessorDeps) {
       const context = { messageId: record.messageId, requestId, flavour: envelope.flavour, receiveCount };
       switch (outcome.kind) {
         case 'applied':
-          count('Transitions');
+          count(METRICS.processor.transitions);
           logger.info('Transition recorded', { ...context, chargeKey: outcome.chargeKey, published: outcome.published });
           break;
         case 'noted':
-          count('UnrecognizedStatuses');
+          count(METRICS.processor.unrecognizedStatuses);
           logger.warn('Unrecognized PicPay status recorded and published; charge status unchanged', {
             ...context,
             chargeKey: outcome.chargeKey,
@@ -56,23 +56,23 @@ export function createProcessor(deps: ProcessorDeps) {
           });
           break;
         case 'ignored':
-          count('IgnoredLateEvents');
+          count(METRICS.processor.ignoredLateEvents);
           logger.info('Late notification recorded as ignored', { ...context, chargeKey: outcome.chargeKey, reason: outcome.reason });
           break;
         case 'duplicate':
-          count('Duplicates');
+          count(METRICS.processor.duplicates);
           logger.info('Duplicate notification', { ...context, chargeKey: outcome.chargeKey, republished: outcome.published });
           break;
         case 'parked':
-          count('ParkedNotifications');
+          count(METRICS.processor.parked);
           logger.warn('Notification parked for an operator', { ...context, reason: outcome.reason, detail: outcome.message });
           break;
       }
-      if (outcome.kind !== 'parked' && outcome.published > 0) count('EventsPublished', outcome.published);
+      if (outcome.kind !== 'parked' && outcome.published > 0) count(METRICS.processor.eventsPublished, outcome.published);
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'internal_error';
-      count('ProcessingFailures');
-      if (code === 'picpay_unauthorized' || code === 'dependency_unavailable') count('PicPayApiErrors');
+      count(METRICS.processor.processingFailures);
+      if (code === 'picpay_unauthorized' || code === 'dependency_unavailable') count(METRICS.processor.picpayApiErrors);
       const deadLetter = receiveCount >= deps.maxReceiveCount;
       logger.error(deadLetter ? 'Processing failed; the message goes to the DLQ' : 'Processing failed; the message will be retried', {
         messageId: record.messageId,
@@ -103,7 +103,7 @@ export function createProcessor(deps: ProcessorDeps) {
 
 const config = loadProcessorConfig();
 const logger = new Logger({ serviceName: 'picpay-webhooks-processor' });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'processor' });
+const metrics = new Metrics({ namespace: metricsNamespace(), serviceName: SERVICES.processor });
 const tracer = new Tracer({ serviceName: 'picpay-webhooks-processor' });
 tracer.captureAWSv3Client(dynamoClient);
 tracer.captureAWSv3Client(snsClient);
