@@ -5,6 +5,7 @@ import type { ChargeState, OutboxEntry } from '../domain/charge.js';
 import { serializeEnvelope } from '../domain/envelope.js';
 import { ConcurrentUpdateError, DependencyError } from '../domain/errors.js';
 import type { ChargeRepository, ParkedNotification, ParkingLot, StoredCharge } from '../domain/process.js';
+import type { ProbeRecord } from '../domain/probe.js';
 import { AWAITING_STATUSES, type ReconcileCandidate } from '../domain/reconcile.js';
 
 export const dynamoClient = new DynamoDBClient({});
@@ -23,6 +24,8 @@ export const chargePk = (chargeKey: string) => `CHARGE#${chargeKey}`;
 export const CHARGE_SK = 'STATE';
 export const PARKED_PK = 'PARKED';
 export const DEAD_LETTER_PK = 'DEADLETTER';
+/** Probes from `picpay-webhooks doctor`: pk `PROBE`, sk the probe id (the doctor deletes it). */
+export const PROBE_PK = 'PROBE';
 
 interface ChargeItem extends Omit<ChargeState, 'outbox'> {
   pk: string;
@@ -154,6 +157,12 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
         TableName: this.tableName,
         Item: { [TABLE.partitionKey]: DEAD_LETTER_PK, [TABLE.sortKey]: note.messageId, ...note },
       }),
+    );
+  }
+
+  async recordProbe(record: ProbeRecord): Promise<void> {
+    await this.call(() =>
+      this.client.send(new PutCommand({ TableName: this.tableName, Item: { [TABLE.partitionKey]: PROBE_PK, [TABLE.sortKey]: record.probeId, ...record } })),
     );
   }
 

@@ -15,12 +15,15 @@ import { loadProcessorConfig } from '../config.js';
 import { parseEnvelope } from '../domain/envelope-schema.js';
 import { AppError } from '../domain/errors.js';
 import { type ProcessDeps, processEnvelope } from '../domain/process.js';
+import { handleProbe, parseProbe, type ProbeDeps } from '../domain/probe.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
 
 export interface ProcessorDeps extends ProcessDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly maxReceiveCount: number;
+  /** Probes from `picpay-webhooks doctor`: published and recorded, never processed as charges. */
+  readonly probes: ProbeDeps;
   /** Records why a message is being dead-lettered (best effort). */
   readonly noteDeadLetter?: (note: { messageId: string; requestId?: string; code: string; message: string; receiveCount: number; at: string }) => Promise<void>;
 }
@@ -40,6 +43,13 @@ export function createProcessor(deps: ProcessorDeps) {
     try {
       const envelope = parseEnvelope(record.body);
       requestId = envelope.requestId;
+      const probe = parseProbe(envelope);
+      if (probe) {
+        const record = await handleProbe(probe, envelope, deps.probes);
+        count(METRICS.processor.probes);
+        logger.info('Probe recorded and published', { messageId: record.messageId, requestId, probeId: probe.id, flavour: envelope.flavour });
+        return;
+      }
       const outcome = await processEnvelope(envelope, deps);
       const context = { messageId: record.messageId, requestId, flavour: envelope.flavour, receiveCount };
       switch (outcome.kind) {
@@ -118,11 +128,13 @@ const store = new DynamoChargeStore(documentClient, config.tableName);
  * runs several pollers in one process, builds one handler per poller for the same reason.
  */
 export function buildHandler() {
+  const publisher = new SnsEventPublisher(snsClient, config.topicArn);
   return middy(
     createProcessor({
       charges: store,
       parking: store,
-      publisher: new SnsEventPublisher(snsClient, config.topicArn),
+      publisher,
+      probes: { publishProbe: (e) => publisher.publishProbe(e), recordProbe: (r) => store.recordProbe(r), now: Date.now },
       legacyStatus: new PicPayStatusClient({
         baseUrl: config.picpayBaseUrl,
         timeoutMs: config.picpayTimeoutMs,

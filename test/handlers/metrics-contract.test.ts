@@ -64,10 +64,13 @@ beforeAll(async () => {
   await authenticate(webhook(CHECKOUT_TOKEN)); // tokens not configured
 
   const { deps, publisher, picpay } = memoryDeps();
-  const process = createProcessor({ ...deps, logger, metrics: recorder(emitted.processor), maxReceiveCount: 3 });
+  const probes = { publishProbe: async () => 'sns-1', recordProbe: async () => undefined, now: Date.now };
+  const process = createProcessor({ ...deps, probes, logger, metrics: recorder(emitted.processor), maxReceiveCount: 3 });
   const run = (records: Array<{ id: string; body: string; receiveCount?: number }>) => process(sqsEvent(records) as SQSEvent, context as Context);
   const checkout = (status: string) => JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status })) }));
   await run([{ id: 'paid', body: checkout('PAID') }]); // transition, published
+  const probe = JSON.stringify({ picpayWebhooksProbe: { id: 'probe-0001', sentAt: '2024-07-01T19:00:00.000Z' } });
+  await run([{ id: 'probe', body: JSON.stringify(envelope({ flavour: 'checkout', eventType: 'PicPayWebhooksProbe', body: probe })) }]); // probe
   await run([{ id: 'again', body: checkout('PAID') }]); // duplicate
   await run([{ id: 'late', body: checkout('AUTHORIZED') }]); // ignored late event
   await run([{ id: 'new', body: checkout('SOMETHING_NEW') }]); // unrecognized status
@@ -116,7 +119,7 @@ describe('alarms read only metrics the code emits', () => {
       ['EnqueueFailures', 'NotificationsAccepted', 'NotificationsReceived', 'NotificationsRejected', 'PayloadTooLarge', 'TokensNotConfigured'].sort(),
     );
     expect([...emitted.processor].sort()).toEqual(
-      ['Duplicates', 'EventsPublished', 'IgnoredLateEvents', 'ParkedNotifications', 'PicPayApiErrors', 'ProcessingFailures', 'Transitions', 'UnrecognizedStatuses'].sort(),
+      ['Duplicates', 'EventsPublished', 'IgnoredLateEvents', 'ParkedNotifications', 'PicPayApiErrors', 'ProbesRecorded', 'ProcessingFailures', 'Transitions', 'UnrecognizedStatuses'].sort(),
     );
   });
 });

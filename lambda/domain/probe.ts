@@ -1,0 +1,82 @@
+import type { Envelope } from './envelope.js';
+import { EVENT_SPEC_VERSION, PROBE_EVENT_TYPE, type ProbeEvent } from './events.js';
+
+/**
+ * Probes: `picpay-webhooks doctor` sends an authenticated request whose body is
+ * `{"picpayWebhooksProbe": {"id": "...", "sentAt": "..."}}` to each webhook URL. The
+ * authenticator treats it like any notification (token check, enqueue); the processor
+ * recognizes it before anything else, publishes a probe event (never a charge event), and
+ * records the probe (pk `PROBE`), which the doctor reads back. No charge is created or changed.
+ */
+export const PROBE_BODY_KEY = 'picpayWebhooksProbe';
+
+/** Header value the doctor sends as `event-type` on the checkout webhook. */
+export const PROBE_EVENT_TYPE_HEADER = 'PicPayWebhooksProbe';
+
+export interface Probe {
+  readonly id: string;
+  readonly sentAt: string;
+}
+
+export interface ProbeRecord {
+  readonly probeId: string;
+  readonly flavour: Envelope['flavour'];
+  readonly requestId: string;
+  readonly sentAt: string;
+  readonly receivedAt: string;
+  readonly recordedAt: string;
+  /** The SNS message id of the probe event: proof it reached the topic. */
+  readonly messageId: string;
+}
+
+export interface ProbeDeps {
+  publishProbe(event: ProbeEvent): Promise<string>;
+  recordProbe(record: ProbeRecord): Promise<void>;
+  readonly now: () => number;
+}
+
+const ID = /^[A-Za-z0-9-]{8,64}$/;
+
+export function probeBody(probe: Probe): string {
+  return JSON.stringify({ [PROBE_BODY_KEY]: probe });
+}
+
+/** The probe an envelope carries, or null for every real notification. */
+export function parseProbe(envelope: Envelope): Probe | null {
+  if (!envelope.body.includes(PROBE_BODY_KEY)) return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(envelope.body);
+  } catch {
+    return null;
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
+  const probe = (body as Record<string, unknown>)[PROBE_BODY_KEY] as Partial<Probe> | undefined;
+  if (!probe || typeof probe.id !== 'string' || !ID.test(probe.id) || typeof probe.sentAt !== 'string') return null;
+  return { id: probe.id, sentAt: probe.sentAt };
+}
+
+/** Publishes the probe event, then records the probe with the message id SNS gave it. */
+export async function handleProbe(probe: Probe, envelope: Envelope, deps: ProbeDeps): Promise<ProbeRecord> {
+  const recordedAt = new Date(deps.now()).toISOString();
+  const messageId = await deps.publishProbe({
+    specVersion: EVENT_SPEC_VERSION,
+    type: PROBE_EVENT_TYPE,
+    probeId: probe.id,
+    flavour: envelope.flavour,
+    sentAt: probe.sentAt,
+    recordedAt,
+    source: { requestId: envelope.requestId },
+  });
+  const record: ProbeRecord = {
+    probeId: probe.id,
+    flavour: envelope.flavour,
+    requestId: envelope.requestId,
+    sentAt: probe.sentAt,
+    receivedAt: envelope.receivedAt,
+    recordedAt,
+    messageId,
+  };
+  await deps.recordProbe(record);
+  return record;
+}
