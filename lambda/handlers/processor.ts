@@ -24,6 +24,11 @@ export interface ProcessorDeps extends ProcessDeps {
   readonly maxReceiveCount: number;
   /** Probes from `picpay-webhooks doctor`: published and recorded, never processed as charges. */
   readonly probes: ProbeDeps;
+  /**
+   * Runs one record in its own X-Ray subsegment. Records of a batch are processed in parallel,
+   * so without it their AWS and PicPay calls all hang off whichever segment is current.
+   */
+  readonly traceRecord?: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
   /** Records why a message is being dead-lettered (best effort). */
   readonly noteDeadLetter?: (note: { messageId: string; requestId?: string; code: string; message: string; receiveCount: number; at: string }) => Promise<void>;
 }
@@ -38,6 +43,10 @@ export function createProcessor(deps: ProcessorDeps) {
   const batch = new BatchProcessor(EventType.SQS);
 
   async function processRecord(record: SQSRecord): Promise<void> {
+    return deps.traceRecord ? deps.traceRecord(record.messageId, () => processOne(record)) : processOne(record);
+  }
+
+  async function processOne(record: SQSRecord): Promise<void> {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
     let requestId: string | undefined;
     try {
@@ -111,6 +120,28 @@ export function createProcessor(deps: ProcessorDeps) {
   };
 }
 
+/**
+ * One subsegment per record (`### record <messageId>`), each the parent of that record's calls:
+ * the X-Ray SDK runs the function in a context of its own, so parallel records cannot nest
+ * under each other.
+ */
+export function recordTracer(tracer: Pick<Tracer, 'isTracingEnabled' | 'provider'>) {
+  return async <T>(messageId: string, fn: () => Promise<T>): Promise<T> => {
+    if (!tracer.isTracingEnabled()) return fn();
+    return (await tracer.provider.captureAsyncFunc(`### record ${messageId}`, async (subsegment) => {
+      try {
+        const value = await fn();
+        subsegment?.close();
+        return value;
+      } catch (error) {
+        subsegment?.addError(error as Error);
+        subsegment?.close();
+        throw error;
+      }
+    })) as T;
+  };
+}
+
 const config = loadProcessorConfig();
 const logger = new Logger({ serviceName: 'picpay-webhooks-processor' });
 const metrics = new Metrics({ namespace: metricsNamespace(), serviceName: SERVICES.processor });
@@ -146,6 +177,7 @@ export function buildHandler() {
       logger,
       metrics,
       maxReceiveCount: config.maxReceiveCount,
+      traceRecord: recordTracer(tracer),
       maxBodyBytes: config.maxBodyBytes,
       noteDeadLetter: (note) => store.noteDeadLetter(note),
     }),
