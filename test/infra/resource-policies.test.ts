@@ -131,7 +131,8 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
   });
 
   test('API Gateway may invoke the authenticator from this API only; the schedule, the reconciler', () => {
-    const apiArn = (api: string) => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api}/live/POST/webhook`;
+    const stage = Object.values(m.template.Resources).find((r) => r.Type === 'AWS::ApiGateway::Stage')!.Properties.StageName as string;
+    const apiArn = (api: string) => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api}/${stage}/POST/webhook`;
     const apigateway = { service: 'apigateway.amazonaws.com' };
     expect(m.can(apigateway, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': apiArn(m.ids.api) })).toBe('Allow');
     expect(m.can(apigateway, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': apiArn('someoneElsesApi') })).toBe('ImplicitDeny');

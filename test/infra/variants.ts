@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, RemovalPolicy } from 'aws-cdk-lib';
 import { PicPayWebhooksStack, type PicPayWebhooksStackProps } from '../../lib/stack.js';
 
 /**
@@ -32,7 +32,10 @@ export function variants(): Variant[] {
     build('WAF, custom domain and alarm e-mail', [['PicPayWebhooksProd', EVERY_OPTION]]),
     build('side by side, the second without the account-level logging role', [
       ['PicPayWebhooks', {}],
-      ['PicPayWebhooksStaging', { apiGatewayCloudWatchRole: false, dataRemovalPolicy: undefined }],
+      ['PicPayWebhooksStaging', { apiGatewayCloudWatchRole: false }],
+    ]),
+    build('data removed on destroy, own stage, limits and schedule', [
+      ['PicPayWebhooksDev', { dataRemovalPolicy: RemovalPolicy.DESTROY, stageName: 'dev', throttlingRateLimit: 5, throttlingBurstLimit: 10, dlqMaxReceiveCount: 8, processorMaxConcurrency: 2, reconcileEveryMinutes: 5 }],
     ]),
   ];
 }
