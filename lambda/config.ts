@@ -1,4 +1,4 @@
-import { DEFAULTS, ENV, QUEUE, RECONCILE } from '../lib/pipeline-spec.js';
+import { DEFAULTS, ENV, QUEUE, RECONCILE, SWEEP } from '../lib/pipeline-spec.js';
 import { ConfigError } from './domain/errors.js';
 
 /** Read and validated once at cold start: a missing or bad value fails the init with its name. */
@@ -84,5 +84,19 @@ export function loadReconcilerConfig(env: Env = process.env): ReconcilerConfig {
     minAgeMinutes: positiveInt(env, ENV.reconcileMinAgeMinutes, RECONCILE.minAgeMinutes),
     maxAgeDays: positiveInt(env, ENV.reconcileMaxAgeDays, RECONCILE.maxAgeDays),
     maxPerRun: positiveInt(env, ENV.reconcileMaxPerRun, RECONCILE.maxPerRun),
+  };
+}
+
+export interface SweeperConfig {
+  readonly tableName: string;
+  readonly topicArn: string;
+  readonly maxPerRun: number;
+}
+
+export function loadSweeperConfig(env: Env = process.env): SweeperConfig {
+  return {
+    tableName: required(env, ENV.tableName),
+    topicArn: required(env, ENV.topicArn),
+    maxPerRun: positiveInt(env, ENV.sweepMaxPerRun, SWEEP.maxPerRun),
   };
 }

@@ -26,6 +26,7 @@ export const SERVICES = {
   authenticator: 'authenticator',
   processor: 'processor',
   reconciler: 'reconciler',
+  sweeper: 'sweeper',
 } as const;
 
 export type Service = (typeof SERVICES)[keyof typeof SERVICES];
@@ -38,12 +39,14 @@ export const METRICS = {
     tooLarge: 'PayloadTooLarge',
     tokensNotConfigured: 'TokensNotConfigured',
     enqueueFailures: 'EnqueueFailures',
+    registrationsAccepted: 'RegistrationsAccepted',
   },
   processor: {
     transitions: 'Transitions',
     unrecognizedStatuses: 'UnrecognizedStatuses',
     ignoredLateEvents: 'IgnoredLateEvents',
     duplicates: 'Duplicates',
+    registrations: 'Registrations',
     parked: 'ParkedNotifications',
     eventsPublished: 'EventsPublished',
     processingFailures: 'ProcessingFailures',
@@ -53,5 +56,12 @@ export const METRICS = {
   reconciler: {
     candidates: 'ReconcileCandidates',
     enqueued: 'ReconcileEnqueued',
+    retired: 'ReconcileRetired',
+  },
+  sweeper: {
+    swept: 'OutboxSwept',
+    failures: 'OutboxSweepFailures',
+    /** Seconds (a Maximum, not a count). */
+    oldestPendingAge: 'OutboxOldestPendingAge',
   },
 } as const satisfies Record<Service, Record<string, string>>;

@@ -10,12 +10,15 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS, metricsNamespaceFor, SERVICES, type Service } from '../lambda/metrics.js';
+import { SWEEP } from './pipeline-spec.js';
 
 export interface PipelineMonitoringProps {
   readonly api: apigateway.RestApi;
   readonly authenticator: lambda.IFunction;
   readonly processor: lambda.IFunction;
   readonly reconciler: lambda.IFunction;
+  /** The outbox sweep: alarms when an event stays unpublished for an hour. */
+  readonly sweeper?: lambda.IFunction;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   /** Encrypts the alarm topic; CloudWatch is allowed to use it. */
@@ -178,6 +181,27 @@ export class PipelineMonitoring extends Construct {
       ALARM_THRESHOLDS.deadLetterAgeSeconds,
       'A dead-lettered notification was first received 10 days ago; SQS deletes it 14 days after that first receipt. Replay it now (picpay-webhooks dlq replay).',
     );
+
+    if (props.sweeper) {
+      alarm(
+        'OutboxEventsStuck',
+        new cloudwatch.Metric({
+          namespace: this.namespace,
+          metricName: METRICS.sweeper.oldestPendingAge,
+          dimensionsMap: { service: SERVICES.sweeper },
+          statistic: 'Maximum',
+          period: FIVE_MINUTES,
+        }),
+        SWEEP.alarmAgeSeconds,
+        'A charge event has waited an hour or more to be published: SNS (or its KMS key) keeps failing. The sweep retries every 5 minutes; nothing is lost.',
+      );
+      alarm(
+        'SweeperErrors',
+        props.sweeper.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+        1,
+        'The outbox sweep Lambda failed (DynamoDB unavailable, timeout). It runs again in 5 minutes.',
+      );
+    }
 
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) =>
       new cloudwatch.GraphWidget({ title, left, width, height: 6 });

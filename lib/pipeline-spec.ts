@@ -15,11 +15,18 @@ export interface RouteSpec {
   readonly flavour: Flavour;
 }
 
-/** Public webhook routes. Both are proxied to the authenticator. */
+/** Public webhook routes, authenticated by the authenticator with PicPay's tokens. */
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/callback', flavour: 'legacy' },
   { method: 'POST', path: '/webhook', flavour: 'checkout' },
 ];
+
+/**
+ * The merchant's own systems register a legacy payment they created, so reconciliation follows
+ * it even if every callback is lost. Authorized by API Gateway with AWS IAM (SigV4), never with
+ * the PicPay tokens; proxied to the authenticator, which validates the body and enqueues it.
+ */
+export const REGISTRATION_ROUTE = { method: 'POST', path: '/charges' } as const;
 
 export interface HandlerSpec {
   /** Source file, relative to the repository root. */
@@ -44,6 +51,12 @@ export const HANDLERS = {
   },
   reconciler: {
     entry: 'lambda/handlers/reconciler.ts',
+    exportName: 'handler',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+  },
+  sweeper: {
+    entry: 'lambda/handlers/sweeper.ts',
     exportName: 'handler',
     memoryMb: 256,
     timeoutSeconds: 60,
@@ -79,8 +92,18 @@ export const QUEUE = {
 export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Sparse index of legacy charges awaiting PicPay (see lambda/domain/reconcile.ts). */
-  awaitingIndex: { name: 'awaiting', partitionKey: 'awaitingKey', sortKey: 'awaitingSince' },
+  /**
+   * Sparse index of legacy charges awaiting PicPay, least recently checked first (see
+   * lambda/domain/reconcile.ts). `projection`: the attributes reconciliation reads.
+   */
+  awaitingIndex: {
+    name: 'awaiting',
+    partitionKey: 'awaitingKey',
+    sortKey: 'lastCheckedAt',
+    projection: ['chargeId', 'createdAt', 'expiresAt'],
+  },
+  /** Sparse index of charges with unpublished events, by when the oldest one's lease ends (keys only). */
+  outboxIndex: { name: 'outbox', partitionKey: 'outboxKey', sortKey: 'outboxLeaseEnds' },
 } as const;
 
 /** Reconciliation defaults (context keys reconcileEveryMinutes, reconcileMinAgeMinutes). */
@@ -88,8 +111,23 @@ export const RECONCILE = {
   everyMinutes: 15,
   minAgeMinutes: 30,
   maxAgeDays: 7,
+  /** 200 checks a run: about 200 status calls to PicPay and 200 small writes, a few seconds. */
   maxPerRun: 200,
 } as const;
+
+/** Outbox sweep defaults: how often it runs and how many charges one run visits. */
+export const SWEEP = {
+  everyMinutes: 5,
+  maxPerRun: 100,
+  /** The alarm: an event still unpublished this long after its transition was recorded. */
+  alarmAgeSeconds: 3600,
+} as const;
+
+/**
+ * How long the notification that wrote an outbox entry has to publish it before anyone else
+ * may: twice the processor's timeout, so a live writer is never raced by a duplicate.
+ */
+export const OUTBOX_LEASE_MS = 2 * HANDLERS.processor.timeoutSeconds * 1000;
 
 /** Environment variables the handlers read at cold start (see lambda/config.ts). */
 export const ENV = {
@@ -105,6 +143,7 @@ export const ENV = {
   reconcileMinAgeMinutes: 'RECONCILE_MIN_AGE_MINUTES',
   reconcileMaxAgeDays: 'RECONCILE_MAX_AGE_DAYS',
   reconcileMaxPerRun: 'RECONCILE_MAX_PER_RUN',
+  sweepMaxPerRun: 'SWEEP_MAX_PER_RUN',
 } as const;
 
 /**

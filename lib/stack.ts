@@ -16,7 +16,7 @@ import type { Construct } from 'constructs';
 import { PicPayFunction } from './function.js';
 import { METRICS_NAMESPACE_ENV, metricsNamespaceFor } from '../lambda/metrics.js';
 import { PipelineMonitoring } from './monitoring.js';
-import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, ROUTES, TABLE } from './pipeline-spec.js';
+import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, ROUTES, SWEEP, TABLE } from './pipeline-spec.js';
 
 export interface PicPayWebhooksStackProps extends StackProps {
   /** API stage name, the last path segment before the routes. Default `live`. */
@@ -81,6 +81,7 @@ export class PicPayWebhooksStack extends Stack {
   readonly authenticator: PicPayFunction;
   readonly processor: PicPayFunction;
   readonly reconciler: PicPayFunction;
+  readonly sweeper: PicPayFunction;
   readonly monitoring: PipelineMonitoring;
   readonly webAcl?: wafv2.CfnWebACL;
   /** The account-level API Gateway logging role, when this stack creates it. */
@@ -161,7 +162,13 @@ export class PicPayWebhooksStack extends Stack {
       partitionKey: { name: TABLE.awaitingIndex.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TABLE.awaitingIndex.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: ['chargeId', 'updatedAt', 'createdAt'],
+      nonKeyAttributes: [...TABLE.awaitingIndex.projection],
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.outboxIndex.name,
+      partitionKey: { name: TABLE.outboxIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.outboxIndex.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 
     this.topic = new sns.Topic(this, 'ChargeEvents', { masterKey: this.key, enforceSSL: true });
@@ -233,12 +240,51 @@ export class PicPayWebhooksStack extends Stack {
     });
     this.reconciler.allow(['dynamodb:Query'], [`${this.table.tableArn}/index/${TABLE.awaitingIndex.name}`]);
     this.reconciler.allow(['sqs:SendMessage'], [this.queue.queueArn]);
+    // Advancing lastCheckedAt and leaving the index: updates that may touch only the keys and the
+    // index attributes, and return nothing.
+    this.reconciler.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:Attributes': [TABLE.partitionKey, TABLE.sortKey, TABLE.awaitingIndex.partitionKey, TABLE.awaitingIndex.sortKey],
+          },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      }),
+    );
     const schedule = new events.Rule(this, 'ReconcileSchedule', {
       description: 'Asks PicPay about legacy charges whose callback has not arrived',
       schedule: events.Schedule.rate(Duration.minutes(reconcileEvery)),
       targets: [new targets.LambdaFunction(this.reconciler.function, { retryAttempts: 0 })],
     });
     Validations.of(schedule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason: 'A scheduled, idempotent job: an invocation that fails is simply repeated by the next scheduled run; there is no event to keep.',
+    });
+
+    this.sweeper = new PicPayFunction(this, 'OutboxSweeper', {
+      spec: HANDLERS.sweeper,
+      logRetention,
+      environment: {
+        [ENV.tableName]: this.table.tableName,
+        [ENV.topicArn]: this.topic.topicArn,
+        [ENV.sweepMaxPerRun]: String(SWEEP.maxPerRun),
+        ...metricsEnv,
+      },
+      noDeadLetterQueueReason: 'Invoked by an EventBridge schedule; a failed run publishes nothing and the next run repeats it.',
+    });
+    this.sweeper.allow(['dynamodb:Query'], [`${this.table.tableArn}/index/${TABLE.outboxIndex.name}`]);
+    this.sweeper.allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [this.table.tableArn]);
+    this.sweeper.allow(['sns:Publish'], [this.topic.topicArn]);
+    this.sweeper.allow(['kms:GenerateDataKey', 'kms:Decrypt'], [this.key.keyArn]);
+    const sweepSchedule = new events.Rule(this, 'OutboxSweepSchedule', {
+      description: 'Publishes charge events whose first publish failed on every try',
+      schedule: events.Schedule.rate(Duration.minutes(SWEEP.everyMinutes)),
+      targets: [new targets.LambdaFunction(this.sweeper.function, { retryAttempts: 0 })],
+    });
+    Validations.of(sweepSchedule).acknowledge({
       id: 'Serverless-EventBusDLQ',
       reason: 'A scheduled, idempotent job: an invocation that fails is simply repeated by the next scheduled run; there is no event to keep.',
     });
@@ -252,6 +298,9 @@ export class PicPayWebhooksStack extends Stack {
       cloudWatchRole: false,
       // With a custom domain, the default execute-api hostname is switched off: one way in.
       disableExecuteApiEndpoint: props.customDomain !== undefined,
+      // Every body reaches the authenticator as base64 of the bytes sent (isBase64Encoded), so
+      // gzip, Latin-1 or any other bytes are kept exactly instead of decoded as UTF-8 on the way.
+      binaryMediaTypes: ['*/*'],
       deployOptions: {
         stageName,
         throttlingRateLimit: rate,
@@ -311,6 +360,15 @@ export class PicPayWebhooksStack extends Stack {
       Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason: why });
       Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: why });
     }
+    // The merchant's own systems register the legacy payments they create: AWS IAM (SigV4), so
+    // only principals the merchant grants execute-api:Invoke on this route can call it.
+    const registration = this.api.root
+      .addResource(REGISTRATION_ROUTE.path.replace(/^\//, ''))
+      .addMethod(REGISTRATION_ROUTE.method, integration, { authorizationType: apigateway.AuthorizationType.IAM });
+    Validations.of(registration).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'Called by the merchant\'s own backend with AWS IAM (SigV4) authorization, not by end users: no Cognito user pool is involved.',
+    });
 
     if (props.enableWaf) {
       this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
@@ -373,6 +431,7 @@ export class PicPayWebhooksStack extends Stack {
       authenticator: this.authenticator.function,
       processor: this.processor.function,
       reconciler: this.reconciler.function,
+      sweeper: this.sweeper.function,
       queue: this.queue,
       deadLetterQueue: this.deadLetterQueue,
       key: this.key,
@@ -387,6 +446,14 @@ export class PicPayWebhooksStack extends Stack {
     new CfnOutput(this, 'WebhookUrl', {
       value: base ? `${base}/webhook` : this.api.urlForPath('/webhook'),
       description: 'Checkout: paste into Painel Lojista > Configurações > Meu checkout > URL de notificação',
+    });
+    new CfnOutput(this, 'RegistrationUrl', {
+      value: base ? `${base}${REGISTRATION_ROUTE.path}` : this.api.urlForPath(REGISTRATION_ROUTE.path),
+      description: 'Your backend registers each legacy payment it creates here (SigV4-signed POST, see README)',
+    });
+    new CfnOutput(this, 'RegistrationInvokeArn', {
+      value: this.api.arnForExecuteApi(REGISTRATION_ROUTE.method, REGISTRATION_ROUTE.path, stageName),
+      description: 'Grant execute-api:Invoke on this ARN to the role of the backend that registers payments',
     });
     new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'Subscribe consumers here' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

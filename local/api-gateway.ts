@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { HANDLERS, ROUTES, type RouteSpec } from '../lib/pipeline-spec.js';
+import { HANDLERS, REGISTRATION_ROUTE, ROUTES } from '../lib/pipeline-spec.js';
 import { close, listen, readBody, sendJson } from './http.js';
 import { lambdaContext } from './lambda-context.js';
+import { type LocalIdentity, verifySigV4 } from './sigv4.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** API Gateway's own payload limit for REST APIs. */
 const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
-export function toProxyEvent(req: IncomingMessage, route: RouteSpec, body: Buffer, stage: string): APIGatewayProxyEvent {
+export function toProxyEvent(req: IncomingMessage, route: { readonly path: string }, body: Buffer, stage: string, userArn: string | null = null): APIGatewayProxyEvent {
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -33,8 +34,10 @@ export function toProxyEvent(req: IncomingMessage, route: RouteSpec, body: Buffe
       : null,
     pathParameters: null,
     stageVariables: null,
-    body: body.length ? body.toString('utf8') : null,
-    isBase64Encoded: false,
+    // The stack declares every media type binary (binaryMediaTypes */*), so API Gateway
+    // hands the function the exact bytes as base64.
+    body: body.length ? body.toString('base64') : null,
+    isBase64Encoded: body.length > 0,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -62,7 +65,7 @@ export function toProxyEvent(req: IncomingMessage, route: RouteSpec, body: Buffe
         cognitoIdentityPoolId: null,
         principalOrgId: null,
         user: null,
-        userArn: null,
+        userArn,
       },
     },
   };
@@ -73,27 +76,85 @@ export interface LocalApi {
   stop(): Promise<void>;
 }
 
+export interface LocalApiOptions {
+  /** A request whose body has not fully arrived by then is answered 408 and closed (default 30 s). */
+  readonly requestTimeoutMs?: number;
+  /** Likewise for the headers (default 10 s). */
+  readonly headersTimeoutMs?: number;
+  /** Where problems with a request are reported (default: stderr). */
+  readonly onRequestError?: (message: string, error: unknown) => void;
+}
+
 /**
  * Serves the routes from lib/pipeline-spec.ts and hands each request, as an API Gateway REST
  * proxy event, to the same handler Lambda runs. Unknown paths get what API Gateway answers
  * (403 "Missing Authentication Token").
+ *
+ * No request can take the process down: a client that drops the connection half-way through
+ * its body, resets it, or sends garbage is dropped (nothing was accepted, so nothing is
+ * enqueued); a slow client is cut off after `requestTimeoutMs`; a handler that throws is a 502,
+ * as API Gateway answers when its integration fails.
  */
-export async function startLocalApi(handler: ProxyHandler, port: number, host: string): Promise<LocalApi> {
-  const server = createServer(async (req, res) => {
+export async function startLocalApi(
+  handler: ProxyHandler,
+  port: number,
+  host: string,
+  identity: LocalIdentity,
+  options: LocalApiOptions = {},
+): Promise<LocalApi> {
+  const report = options.onRequestError ?? ((message: string, error: unknown) => console.error(`[local] ${message}:`, error instanceof Error ? error.message : error));
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://local').pathname.replace(/\/+$/, '') || '/';
-    const route = ROUTES.find((r) => r.path === path && r.method === req.method);
+    const iam = path === REGISTRATION_ROUTE.path && req.method === REGISTRATION_ROUTE.method;
+    const route = iam ? REGISTRATION_ROUTE : ROUTES.find((r) => r.path === path && r.method === req.method);
     if (!route) return sendJson(res, 403, { message: 'Missing Authentication Token' });
-    const body = await readBody(req, API_GATEWAY_MAX_BYTES);
-    if (body === 'too_large') return sendJson(res, 413, { message: 'Request Too Long' });
+    let body: Buffer | 'too_large';
     try {
-      const result = await handler(toProxyEvent(req, route, body, 'local'), lambdaContext('authenticator', HANDLERS.authenticator));
-      res.writeHead(result.statusCode, (result.headers ?? {}) as Record<string, string>);
-      res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+      body = await readBody(req, API_GATEWAY_MAX_BYTES);
+    } catch (error) {
+      // The client went away before its body arrived: there is nobody to answer.
+      report('request body not received (client aborted)', error);
+      res.destroy();
+      return;
+    }
+    if (body === 'too_large') return sendJson(res, 413, { message: 'Request Too Long' });
+    // AWS_IAM authorization, as API Gateway does it: a bad signature never reaches the function.
+    if (iam) {
+      const check = await verifySigV4(req, body, identity);
+      if (!check.ok) return sendJson(res, check.status, { message: check.message });
+    }
+    let result: APIGatewayProxyResult;
+    try {
+      result = await handler(toProxyEvent(req, route, body, 'local', iam ? identity.userArn : null), lambdaContext('authenticator', HANDLERS.authenticator));
     } catch (error) {
       // What API Gateway returns when the integration fails.
-      console.error('[local] authenticator threw:', error);
-      sendJson(res, 502, { message: 'Internal server error' });
+      report('authenticator threw', error);
+      return sendJson(res, 502, { message: 'Internal server error' });
     }
+    res.writeHead(result.statusCode, (result.headers ?? {}) as Record<string, string>);
+    res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+  };
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const server = createServer({
+    requestTimeout,
+    headersTimeout: Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout),
+    // How often Node looks for requests past those limits (its default, 30 s, would let a slow client linger).
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, requestTimeout / 4)),
+  }, (req, res) => {
+    // A socket that fails while we write the answer must not become an unhandled error.
+    res.on('error', (error) => report('response not delivered', error));
+    req.on('error', () => undefined); // surfaces in readBody; this only keeps it from being unhandled
+    serve(req, res).catch((error: unknown) => {
+      report('request failed', error);
+      if (!res.headersSent && !res.destroyed) sendJson(res, 502, { message: 'Internal server error' });
+      else res.destroy();
+    });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // Malformed HTTP, or a timed-out request: answer if the socket still can, then close it.
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable && !socket.destroyed) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    else socket.destroy();
   });
   const bound = await listen(server, port, host);
   return { baseUrl: `http://${host}:${bound}`, stop: () => close(server) };

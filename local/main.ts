@@ -1,11 +1,18 @@
 /**
  * `npm start`: the whole pipeline on this machine, no AWS account, no Docker.
  * PORT sets the webhook API's port (default 3000); LOG_LEVEL=INFO shows the handlers' logs.
+ *
+ * State (the table and the queues) is kept on disk in .local-data/ (LOCAL_DATA_DIR moves it),
+ * so a restart, even after a crash, finds every charge and every queued notification;
+ * `npm start -- --fresh` starts empty. SIGINT and SIGTERM stop it gracefully.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { EXAMPLE_PAYMENT } from './picpay-sandbox.js';
 import { startLocalPipeline, type TappedEvent } from './pipeline.js';
 import { paymentBody, threeDsBody } from './samples.js';
-import { removeLocalTarget, writeLocalTarget } from './cli/target.js';
+import { isAlive, LOCAL_DATA_DIR, LOCAL_STATE_FILE, readTargetFile, removeLocalTarget, writeLocalTarget } from './cli/target.js';
 
 const CHECKOUT_PAYMENT = paymentBody();
 const CHECKOUT_3DS = threeDsBody();
@@ -17,18 +24,32 @@ function describe(event: TappedEvent): string {
 }
 
 async function main() {
+  const { values } = parseArgs({ options: { fresh: { type: 'boolean' } } });
   const port = process.env.PORT === undefined ? 3000 : Number(process.env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+  const running = readTargetFile();
+  if (running && running.pid !== process.pid && isAlive(running.pid)) {
+    throw new Error(`A local pipeline is already running (pid ${running.pid}, ${running.callbackUrl}); stop it first.`);
+  }
+  if (values.fresh) {
+    for (const part of ['dynamodb', 'queues']) rmSync(join(LOCAL_DATA_DIR, part), { recursive: true, force: true });
+  }
+  // A crash must not take the pipeline down with every request after it: report and go on.
+  process.on('uncaughtException', (error) => console.error('[local] uncaught exception (still running):', error));
+  process.on('unhandledRejection', (error) => console.error('[local] unhandled rejection (still running):', error));
   const pipeline = await startLocalPipeline({
     port,
+    dataDir: LOCAL_DATA_DIR,
+    processorConcurrency: process.env.LOCAL_PROCESSORS === undefined ? undefined : Number(process.env.LOCAL_PROCESSORS),
     onEvent: (event) => console.log(describe(event)),
     onError: (error) => console.error('[local] poller error:', error),
   });
-  writeLocalTarget(pipeline.target);
+  writeLocalTarget({ ...pipeline.target, pid: process.pid });
   const { urls, tokens } = pipeline;
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   console.log(`
 PicPay webhooks: local pipeline running (dynalite + fauxqs in-process, PicPay sandbox)
+  State kept in ${LOCAL_DATA_DIR}${values.fresh ? ' (started fresh)' : ' (npm start -- --fresh starts empty)'}; pid ${process.pid}
 
   Legacy callback   POST ${urls.callback}   header x-seller-token: ${tokens.sellerToken}
   Checkout webhook  POST ${urls.webhook}    header authorization:  ${tokens.checkoutToken}
@@ -57,16 +78,18 @@ Operator CLI (in another terminal): npm run cli -- --help
 Published events are printed below. Ctrl-C to stop.
 `);
   let stopping = false;
-  const shutdown = async () => {
+  const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log('\nStopping…');
-    removeLocalTarget();
-    await pipeline.stop();
+    console.log(`\n${signal}: stopping (queued notifications stay in ${LOCAL_DATA_DIR})…`);
+    removeLocalTarget(LOCAL_STATE_FILE);
+    // Give in-flight work a few seconds to finish; what does not is redelivered on the next start.
+    const timer = setTimeout(() => process.exit(0), 5000);
+    await pipeline.stop().catch((error: unknown) => console.error('[local] stop:', error));
+    clearTimeout(timer);
     process.exit(0);
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
 }
 
 main().catch((error: unknown) => {

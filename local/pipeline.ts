@@ -1,10 +1,13 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ENV, HANDLERS, QUEUE, TABLE } from '../lib/pipeline-spec.js';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { ENV, HANDLERS, QUEUE, REGISTRATION_ROUTE, TABLE } from '../lib/pipeline-spec.js';
 import { close, listen } from './http.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
 import { type FaultSwitch, installFaults } from './faults.js';
@@ -38,7 +41,15 @@ export interface LocalPipelineOptions {
   readonly reconcileEverySeconds?: number;
   /** Legacy charges waiting at least this long are reconciled. Default 60 s locally. */
   readonly reconcileMinAgeSeconds?: number;
+  /** Run the outbox sweep every this many seconds (0 = only on sweepNow()). Default 60. */
+  readonly sweepEverySeconds?: number;
   readonly onError?: (error: unknown) => void;
+  /**
+   * Keep the table and the queues in this directory (dynalite on LevelDB, fauxqs on SQLite),
+   * so a restart, even after a crash, finds every charge and every queued notification.
+   * Without it everything is in memory (the tests' default).
+   */
+  readonly dataDir?: string;
 }
 
 /** A message as a topic subscriber receives it. */
@@ -48,7 +59,7 @@ export interface TappedEvent {
 }
 
 export interface LocalPipeline {
-  readonly urls: { readonly api: string; readonly callback: string; readonly webhook: string; readonly picpay: string };
+  readonly urls: { readonly api: string; readonly callback: string; readonly webhook: string; readonly registration: string; readonly picpay: string };
   readonly endpoints: { readonly sqs: string; readonly sns: string; readonly dynamodb: string; readonly secretsManager: string };
   readonly resources: {
     readonly queueUrl: string;
@@ -73,8 +84,10 @@ export interface LocalPipeline {
   readonly events: readonly TappedEvent[];
   /** Resolves when `predicate` holds for the received events, or rejects after `timeoutMs`. */
   waitForEvents(predicate: (events: readonly TappedEvent[]) => boolean, timeoutMs?: number): Promise<void>;
-  /** Runs the reconciler once, as its schedule would. */
-  reconcileNow(): Promise<{ candidates: number; enqueued: number }>;
+  /** Runs the reconciler once, as its schedule would (optionally with another minimum age or cap). */
+  reconcileNow(run?: { minAgeSeconds?: number; maxPerRun?: number }): Promise<{ candidates: number; enqueued: number; retired: number }>;
+  /** Runs the outbox sweep once, as its schedule would; `asOfMs` plays it at a later time. */
+  sweepNow(asOfMs?: number): Promise<{ charges: number; published: number; failed: number; oldestPendingSeconds: number }>;
   /** Replaces the tokens secret (as an operator's put-secret-value would). */
   setSecret(value: unknown): void;
   stop(): Promise<void>;
@@ -90,10 +103,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   };
   try {
     // Emulators, each on a free loopback port.
-    const ddbServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+    const dataDir = options.dataDir;
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const ddbServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}) }) as Server;
     const ddbPort = await listen(ddbServer, 0, host);
     stops.push(() => close(ddbServer));
-    const fauxqs = await startFauxqs({ port: 0, host, logger: false });
+    if (dataDir) releaseHeldMessages(join(dataDir, 'queues'));
+    const fauxqs = await startFauxqs({ port: 0, host, logger: false, ...(dataDir ? { dataDir: join(dataDir, 'queues') } : {}) });
     stops.push(() => fauxqs.stop());
     const secrets = await startSecretsEmulator(host);
     stops.push(() => secrets.stop());
@@ -118,7 +134,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     // Resources, with the settings the CDK stack uses (lib/pipeline-spec.ts).
     const tableName = 'picpay-webhooks-charges';
-    await ddb.send(
+    await createIfMissing(() => ddb.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
@@ -127,6 +143,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
           { AttributeName: TABLE.sortKey, AttributeType: 'S' },
           { AttributeName: TABLE.awaitingIndex.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE.awaitingIndex.sortKey, AttributeType: 'S' },
+          { AttributeName: TABLE.outboxIndex.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE.outboxIndex.sortKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
@@ -139,11 +157,19 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
               { AttributeName: TABLE.awaitingIndex.partitionKey, KeyType: 'HASH' },
               { AttributeName: TABLE.awaitingIndex.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['chargeId', 'updatedAt', 'createdAt'] },
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.awaitingIndex.projection] },
+          },
+          {
+            IndexName: TABLE.outboxIndex.name,
+            KeySchema: [
+              { AttributeName: TABLE.outboxIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: TABLE.outboxIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
         ],
       }),
-    );
+    ));
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-dlq' }));
     const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
     const queue = await sqs.send(
@@ -160,7 +186,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const topic = await sns.send(new CreateTopicCommand({ Name: 'picpay-webhooks-charge-events' }));
     const tap = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-events-tap' }));
     const tapArn = await queueArn(sqs, tap.QueueUrl!);
-    await sns.send(
+    const subscribed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic.TopicArn! }));
+    if (!subscribed.Subscriptions?.some((sub) => sub.Endpoint === tapArn)) await sns.send(
       new SubscribeCommand({
         TopicArn: topic.TopicArn!,
         Protocol: 'sqs',
@@ -170,6 +197,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     );
     const secretId = 'picpay-webhooks/tokens';
     secrets.put(secretId, JSON.stringify(LOCAL_TOKENS));
+
 
     // The handlers read this at cold start, exactly as in Lambda (see lambda/config.ts).
     Object.assign(process.env, {
@@ -197,10 +225,26 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const { buildHandler: buildProcessor } = (await import('../lambda/handlers/processor.js')) as { buildHandler: () => SqsHandler };
     // The same reconciliation job as the scheduled Lambda, with a local minimum age in seconds.
     const { buildReconciler } = await import('../lambda/handlers/reconciler.js');
-    const reconcileNow = buildReconciler({ minAgeMinutes: (options.reconcileMinAgeSeconds ?? 60) / 60 });
+    const scheduledReconcile = buildReconciler({ minAgeMinutes: (options.reconcileMinAgeSeconds ?? 60) / 60 });
+    const reconcileNow = (run: { minAgeSeconds?: number; maxPerRun?: number } = {}) =>
+      run.minAgeSeconds === undefined && run.maxPerRun === undefined
+        ? scheduledReconcile()
+        : buildReconciler({
+            minAgeMinutes: (run.minAgeSeconds ?? options.reconcileMinAgeSeconds ?? 60) / 60,
+            ...(run.maxPerRun === undefined ? {} : { maxPerRun: run.maxPerRun }),
+          })();
     const reconcileEvery = options.reconcileEverySeconds ?? 60;
     if (reconcileEvery > 0) {
       const timer = setInterval(() => void reconcileNow().catch((error: unknown) => options.onError?.(error)), reconcileEvery * 1000);
+      stops.push(async () => clearInterval(timer));
+    }
+    // The same outbox sweep as the scheduled Lambda.
+    const { buildSweeper } = await import('../lambda/handlers/sweeper.js');
+    const scheduledSweep = buildSweeper();
+    const sweepNow = (asOfMs?: number) => (asOfMs === undefined ? scheduledSweep() : buildSweeper({}, () => asOfMs)());
+    const sweepEvery = options.sweepEverySeconds ?? 60;
+    if (sweepEvery > 0) {
+      const timer = setInterval(() => void scheduledSweep().catch((error: unknown) => options.onError?.(error)), sweepEvery * 1000);
       stops.push(async () => clearInterval(timer));
     }
 
@@ -218,7 +262,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       enqueue: installFaults((await import('../lambda/adapters/sqs-queue.js')).sqsClient, 'SendMessageCommand'),
     };
 
-    const api: LocalApi = await startLocalApi(authenticator, options.port ?? 3000, host);
+    const api: LocalApi = await startLocalApi(authenticator, options.port ?? 3000, host, {
+      ...credentials,
+      region: REGION,
+      userArn: 'arn:aws:iam::000000000000:user/local-merchant-backend',
+    });
     stops.push(() => api.stop());
 
     const concurrency = options.processorConcurrency ?? 2;
@@ -265,7 +313,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     stops.push(() => tapPoller.stop());
 
     return {
-      urls: { api: api.baseUrl, callback: `${api.baseUrl}/callback`, webhook: `${api.baseUrl}/webhook`, picpay: sandbox.baseUrl },
+      urls: {
+        api: api.baseUrl,
+        callback: `${api.baseUrl}/callback`,
+        webhook: `${api.baseUrl}/webhook`,
+        registration: `${api.baseUrl}${REGISTRATION_ROUTE.path}`,
+        picpay: sandbox.baseUrl,
+      },
       endpoints,
       resources: {
         queueUrl: queue.QueueUrl!,
@@ -280,13 +334,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         name: 'the local pipeline',
         callbackUrl: `${api.baseUrl}/callback`,
         webhookUrl: `${api.baseUrl}/webhook`,
+        registrationUrl: `${api.baseUrl}${REGISTRATION_ROUTE.path}`,
         tableName,
         queueUrl: queue.QueueUrl!,
         deadLetterQueueUrl: dlq.QueueUrl!,
         secretId,
         tokens: { sellerToken: LOCAL_TOKENS.sellerToken, checkoutToken: LOCAL_TOKENS.checkoutToken },
         picpaySandboxUrl: sandbox.baseUrl,
-        aws: { region: REGION, endpoints: { sqs: endpoints.sqs, dynamodb: endpoints.dynamodb, secretsManager: endpoints.secretsManager } },
+        aws: {
+          region: REGION,
+          endpoints: { sqs: endpoints.sqs, dynamodb: endpoints.dynamodb, secretsManager: endpoints.secretsManager },
+          credentials,
+        },
       },
       sandbox,
       faults,
@@ -299,12 +358,40 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         }
       },
       reconcileNow,
+      sweepNow,
       setSecret: (value) => secrets.put(secretId, typeof value === 'string' ? value : JSON.stringify(value)),
       stop: stopAll,
     };
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Messages a previous process had received but not finished (it crashed, or was stopped
+ * mid-batch) would stay invisible until their visibility timeout, 180 s. Nobody holds them
+ * any more, so they are made ready before the queues are loaded, as if every processor
+ * invocation had died together, which is what happened. fauxqs keeps its state in
+ * `<dir>/fauxqs.db` (SQLite); an in-flight message is one with a receipt handle.
+ */
+function releaseHeldMessages(dir: string): void {
+  const file = join(dir, 'fauxqs.db');
+  if (!existsSync(file)) return;
+  const db = new DatabaseSync(file);
+  try {
+    db.exec('UPDATE sqs_messages SET receipt_handle = NULL, visibility_deadline = NULL WHERE receipt_handle IS NOT NULL');
+  } finally {
+    db.close();
+  }
+}
+
+/** Creating what a persistent pipeline already has is not an error. */
+async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
   }
 }
 

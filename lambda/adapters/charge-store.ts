@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from '../../lib/pipeline-spec.js';
 import type { ChargeState, OutboxEntry } from '../domain/charge.js';
 import { serializeEnvelope } from '../domain/envelope.js';
+import { chargeKeyOf } from '../domain/observation.js';
 import { ConcurrentUpdateError, DependencyError } from '../domain/errors.js';
 import type { ChargeRepository, ParkedNotification, ParkingLot, StoredCharge } from '../domain/process.js';
 import type { ProbeRecord } from '../domain/probe.js';
@@ -27,6 +28,8 @@ export const DEAD_LETTER_PK = 'DEADLETTER';
 /** Probes from `picpay-webhooks doctor`: pk `PROBE`, sk the probe id (the doctor deletes it). */
 export const PROBE_PK = 'PROBE';
 
+type ConditionalUpdate = Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
+
 interface ChargeItem extends Omit<ChargeState, 'outbox'> {
   pk: string;
   sk: string;
@@ -34,24 +37,32 @@ interface ChargeItem extends Omit<ChargeState, 'outbox'> {
   outbox: Record<string, OutboxEntry>;
 }
 
+const { awaitingIndex: AWAITING, outboxIndex: OUTBOX } = TABLE;
+const INDEX_ATTRIBUTES: readonly string[] = [AWAITING.partitionKey, AWAITING.sortKey, OUTBOX.partitionKey, OUTBOX.sortKey];
+
 export function toItem(state: ChargeState, version: number): ChargeItem {
   const { outbox, ...rest } = state;
-  // Legacy charges awaiting PicPay appear in the sparse `awaiting` index; others do not.
+  // Legacy charges awaiting PicPay appear in the sparse `awaiting` index, ordered by when we last
+  // heard from PicPay about them (a write is such a moment; the reconciler advances it too).
   const awaiting = state.flavour === 'legacy' && state.status !== null && AWAITING_STATUSES.has(state.status);
+  // Charges with unpublished events appear in the sparse `outbox` index, for the sweep.
+  const leaseEnds = outbox.map((e) => e.leaseUntil).sort()[0];
   return {
     [TABLE.partitionKey]: chargePk(state.chargeKey),
     [TABLE.sortKey]: CHARGE_SK,
     ...rest,
     version,
     outbox: Object.fromEntries(outbox.map((e) => [e.event.transitionId, e])),
-    ...(awaiting ? { [TABLE.awaitingIndex.partitionKey]: 'legacy', [TABLE.awaitingIndex.sortKey]: state.updatedAt } : {}),
+    ...(awaiting ? { [AWAITING.partitionKey]: 'legacy', [AWAITING.sortKey]: state.updatedAt } : {}),
+    ...(leaseEnds !== undefined ? { [OUTBOX.partitionKey]: 'pending', [OUTBOX.sortKey]: leaseEnds } : {}),
   } as ChargeItem;
 }
 
 export function fromItem(item: Record<string, unknown>): StoredCharge {
-  const { pk: _pk, sk: _sk, version, outbox, awaitingKey: _ak, awaitingSince: _as, ...rest } = item as unknown as ChargeItem & Record<string, unknown>;
+  const { version, outbox, ...rest } = item as unknown as ChargeItem & Record<string, unknown>;
+  for (const key of [TABLE.partitionKey, TABLE.sortKey, ...INDEX_ATTRIBUTES]) delete rest[key];
   const events = Object.values(outbox ?? {}).sort((a, b) => a.event.recordedAt.localeCompare(b.event.recordedAt));
-  return { state: { ...(rest as Omit<ChargeState, 'outbox'>), outbox: events }, version };
+  return { state: { ...(rest as unknown as Omit<ChargeState, 'outbox'>), outbox: events }, version };
 }
 
 export class DynamoChargeStore implements ChargeRepository, ParkingLot {
@@ -97,23 +108,48 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
     }
   }
 
-  async markPublished(chargeKey: string, transitionIds: readonly string[]): Promise<void> {
+  async markPublished(chargeKey: string, transitionIds: readonly string[], at: { version: number; emptiesOutbox: boolean }): Promise<void> {
     if (transitionIds.length === 0) return;
-    const names: Record<string, string> = { '#o': 'outbox', '#v': 'version', '#pk': TABLE.partitionKey };
+    const names: Record<string, string> = { '#o': 'outbox', '#v': 'version' };
     transitionIds.forEach((id, i) => (names[`#t${i}`] = id));
-    await this.call(() =>
+    const removeEvents = transitionIds.map((_, i) => `#o.#t${i}`);
+    const send = (leaveIndex: boolean) =>
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [TABLE.partitionKey]: chargePk(chargeKey), [TABLE.sortKey]: CHARGE_SK },
           // Bumping the version makes a concurrent writer holding the old outbox reload first.
-          UpdateExpression: `REMOVE ${transitionIds.map((_, i) => `#o.#t${i}`).join(', ')} ADD #v :one`,
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':one': 1 },
+          UpdateExpression: `REMOVE ${[...removeEvents, ...(leaveIndex ? ['#ok', '#ol'] : [])].join(', ')} ADD #v :one`,
+          // The sweep's index keys go only if nobody wrote the item since: a newer writer may
+          // have added an event of its own.
+          ConditionExpression: leaveIndex ? '#v = :version' : 'attribute_exists(#pk)',
+          // DynamoDB refuses a name the expressions do not use, so each form names only its own.
+          ExpressionAttributeNames: leaveIndex ? { ...names, '#ok': OUTBOX.partitionKey, '#ol': OUTBOX.sortKey } : { ...names, '#pk': TABLE.partitionKey },
+          ExpressionAttributeValues: leaveIndex ? { ':one': 1, ':version': at.version } : { ':one': 1 },
         }),
-      ),
-    );
+      );
+    try {
+      await send(at.emptiesOutbox);
+    } catch (error) {
+      if (!(at.emptiesOutbox && error instanceof ConditionalCheckFailedException)) throw new DependencyError('DynamoDB request failed', { cause: error });
+      await this.call(() => send(false));
+    }
+  }
+
+  /** Charges whose oldest unpublished event's lease ended before `leaseEndedBefore`, oldest first. */
+  async findPendingOutbox(leaseEndedBefore: string, limit: number): Promise<string[]> {
+    const items = await this.queryBefore(OUTBOX, 'pending', leaseEndedBefore, limit);
+    return items.map((item) => String(item[TABLE.partitionKey]).slice(chargePk('').length));
+  }
+
+  /** Takes a charge whose outbox is empty out of the sweep's index (if unchanged since `version`). */
+  async forgetEmptyOutbox(chargeKey: string, version: number): Promise<void> {
+    await this.updateIfStill(chargeKey, {
+      UpdateExpression: 'REMOVE #ok, #ol',
+      ConditionExpression: '#v = :version',
+      ExpressionAttributeNames: { '#ok': OUTBOX.partitionKey, '#ol': OUTBOX.sortKey, '#v': 'version' },
+      ExpressionAttributeValues: { ':version': version },
+    });
   }
 
   async park(notification: ParkedNotification): Promise<void> {
@@ -166,31 +202,70 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
     );
   }
 
-  /** Legacy charges awaiting PicPay, unchanged since before `updatedBefore`, oldest first. */
-  async findAwaiting(updatedBefore: string, createdAfter: string, limit: number): Promise<ReconcileCandidate[]> {
-    const { name, partitionKey, sortKey } = TABLE.awaitingIndex;
-    const found: ReconcileCandidate[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.call(() =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: name,
-            KeyConditionExpression: '#k = :legacy AND #s < :before',
-            FilterExpression: 'createdAt > :after',
-            ExpressionAttributeNames: { '#k': partitionKey, '#s': sortKey },
-            ExpressionAttributeValues: { ':legacy': 'legacy', ':before': updatedBefore, ':after': createdAfter },
-            ProjectionExpression: 'chargeId, updatedAt, createdAt',
-            Limit: limit,
-            ExclusiveStartKey: start,
-          }),
-        ),
+  /** Legacy charges awaiting PicPay, last checked before `checkedBefore`, least recently checked first. */
+  async findAwaiting(checkedBefore: string, limit: number): Promise<ReconcileCandidate[]> {
+    const items = await this.queryBefore(AWAITING, 'legacy', checkedBefore, limit);
+    return items.map((item) => ({
+      chargeId: String(item.chargeId),
+      lastCheckedAt: String(item[AWAITING.sortKey]),
+      createdAt: String(item.createdAt),
+      expiresAt: typeof item.expiresAt === 'string' ? item.expiresAt : null,
+    }));
+  }
+
+  /** Advances `lastCheckedAt` of charges still awaiting (a charge that left the index stays out). */
+  async markChecked(chargeIds: readonly string[], at: string): Promise<void> {
+    await this.eachLegacy(chargeIds, {
+      UpdateExpression: 'SET #s = :at',
+      ConditionExpression: 'attribute_exists(#k)',
+      ExpressionAttributeNames: { '#s': AWAITING.sortKey, '#k': AWAITING.partitionKey },
+      ExpressionAttributeValues: { ':at': at },
+    });
+  }
+
+  /** Takes charges out of the awaiting index: reconciliation has given up on them. */
+  async retire(chargeIds: readonly string[]): Promise<void> {
+    await this.eachLegacy(chargeIds, {
+      UpdateExpression: 'REMOVE #k, #s',
+      ConditionExpression: 'attribute_exists(#k)',
+      ExpressionAttributeNames: { '#s': AWAITING.sortKey, '#k': AWAITING.partitionKey },
+    });
+  }
+
+  /** One sparse index's items under `partition` whose sort key is before `before`, in order. */
+  private async queryBefore(index: { name: string; partitionKey: string; sortKey: string }, partition: string, before: string, limit: number) {
+    const out = await this.call(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#k = :partition AND #s < :before',
+          ExpressionAttributeNames: { '#k': index.partitionKey, '#s': index.sortKey },
+          ExpressionAttributeValues: { ':partition': partition, ':before': before },
+          Limit: limit,
+        }),
+      ),
+    );
+    return out.Items ?? [];
+  }
+
+  /** The same conditional update on several legacy charges, ten at a time. */
+  private async eachLegacy(chargeIds: readonly string[], update: ConditionalUpdate): Promise<void> {
+    for (let i = 0; i < chargeIds.length; i += 10) {
+      await Promise.all(chargeIds.slice(i, i + 10).map((id) => this.updateIfStill(chargeKeyOf('legacy', id), update)));
+    }
+  }
+
+  /** A conditional update of a charge; a failed condition means there is nothing to do. */
+  private async updateIfStill(chargeKey: string, update: ConditionalUpdate): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: chargePk(chargeKey), [TABLE.sortKey]: CHARGE_SK }, ...update }),
       );
-      for (const item of out.Items ?? []) found.push(item as ReconcileCandidate);
-      start = out.LastEvaluatedKey;
-    } while (start && found.length < limit);
-    return found.slice(0, limit);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw new DependencyError('DynamoDB write failed', { cause: error });
+    }
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {

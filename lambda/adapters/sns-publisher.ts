@@ -1,4 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { asciiJson } from '../domain/envelope.js';
 import { DependencyError } from '../domain/errors.js';
 import { type ChargeEvent, eventAttributes, type ProbeEvent, probeEventAttributes } from '../domain/events.js';
 import type { EventPublisher } from '../domain/process.js';
@@ -16,8 +17,9 @@ export class SnsEventPublisher implements EventPublisher {
       Object.entries(eventAttributes(event)).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
     );
     try {
+      // Plain ASCII JSON: a charge id with any Unicode character survives SNS and SQS subscribers.
       await this.client.send(
-        new PublishCommand({ TopicArn: this.topicArn, Message: JSON.stringify(event), MessageAttributes: attributes }),
+        new PublishCommand({ TopicArn: this.topicArn, Message: asciiJson(event), MessageAttributes: attributes }),
       );
     } catch (error) {
       throw new DependencyError('SNS publish failed', { cause: error });

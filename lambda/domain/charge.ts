@@ -1,32 +1,28 @@
-import { type Flavour, HANDLERS } from '../../lib/pipeline-spec.js';
+import type { Flavour } from '../../lib/pipeline-spec.js';
 import { type ChargeEvent, EVENT_SPEC_VERSION, EVENT_TYPES } from './events.js';
+import { MAX_HISTORY, MAX_OUTBOX, MAX_SEEN } from './limits.js';
 import { type Amounts, hashOf, type Observation, type ThreeDsResult } from './observation.js';
-import { type CanonicalStatus, compareOrder, type OrderKey, STATUS_RANK } from './status.js';
-
-/** How many history entries and dedupe keys one charge keeps (bounds the item's size). */
-export const MAX_HISTORY = 100;
-export const MAX_SEEN = 200;
-
-/**
- * How long the notification that wrote an outbox entry has to publish it before anyone else
- * may: twice the processor's timeout, so a live writer is never raced by a duplicate.
- */
-export const OUTBOX_LEASE_MS = 2 * HANDLERS.processor.timeoutSeconds * 1000;
+import { type CanonicalStatus, compareOrder, type OrderKey, orderKeyOf, phaseOf, type TransitionReason, transitionReason } from './status.js';
 
 /** An event written with the state change and not yet confirmed published. */
 export interface OutboxEntry {
   readonly event: ChargeEvent;
   /** requestId of the notification that wrote it: its redeliveries may publish at once. */
   readonly owner: string;
-  /** ISO time after which any notification of this charge may publish it. */
+  /** ISO time after which anyone (a duplicate, the outbox sweep) may publish it. */
   readonly leaseUntil: string;
 }
 
 export interface HistoryEntry {
   readonly transitionId: string;
-  readonly outcome: 'applied' | 'ignored';
+  /**
+   * `applied`: the charge changed and an event was published; `ignored`: recorded only;
+   * `noted`: an unrecognized PicPay value, published, status kept; `registered`: the merchant
+   * registered the payment (no event).
+   */
+  readonly outcome: 'applied' | 'ignored' | 'noted' | 'registered';
   readonly reason: string | null;
-  readonly kind: 'status' | 'three_ds';
+  readonly kind: Observation['kind'];
   readonly from: CanonicalStatus | null;
   readonly to: CanonicalStatus | null;
   readonly rawStatus: string | null;
@@ -47,6 +43,10 @@ export interface ChargeState {
   readonly amounts: Amounts | null;
   readonly authorizationId: string | null;
   readonly threeDs: ThreeDsResult | null;
+  /** Order of the 3DS result kept: the one received last wins. */
+  readonly threeDsOrder: { readonly at: number; readonly tie: string } | null;
+  /** Registered legacy payments: when the payment expires at PicPay (reconciliation stops after). */
+  readonly expiresAt: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly history: readonly HistoryEntry[];
@@ -56,16 +56,34 @@ export interface ChargeState {
   readonly outbox: readonly OutboxEntry[];
 }
 
+export interface DecideOptions {
+  /** How long the notification that wrote an outbox entry has to publish it before anyone else may. */
+  readonly outboxLeaseMs: number;
+}
+
 export type Decision =
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'applied'; readonly state: ChargeState; readonly event: ChargeEvent }
   /** Recorded and published, but the charge's status is unchanged (an unrecognized value). */
   | { readonly kind: 'noted'; readonly state: ChargeState; readonly event: ChargeEvent; readonly reason: string }
-  | { readonly kind: 'ignored'; readonly state: ChargeState; readonly reason: string };
+  | { readonly kind: 'ignored'; readonly state: ChargeState; readonly reason: string }
+  /** The merchant registered a payment: the charge exists now, nothing is published. */
+  | { readonly kind: 'registered'; readonly state: ChargeState }
+  /** The outbox is full: nothing is recorded; the notification is retried once events drain. */
+  | { readonly kind: 'deferred'; readonly reason: string };
 
-/** Stable across redeliveries: derived from the charge and the notification's content. */
-export function transitionIdOf(observation: Observation): string {
-  return hashOf([observation.chargeKey, observation.dedupeKey]);
+/**
+ * Unique by content: the charge, the status it leaves, the status it reaches, what was done
+ * and the notification that caused it. A table restored from a backup, or a fresh local pipeline, can
+ * record the same notification against another previous status, and gets another id.
+ */
+export function transitionIdOf(
+  observation: Observation,
+  from: CanonicalStatus | null,
+  to: CanonicalStatus | null,
+  outcome: HistoryEntry['outcome'],
+): string {
+  return hashOf([observation.chargeKey, from, to, outcome, observation.kind, observation.dedupeKey]);
 }
 
 export function emptyCharge(observation: Observation, now: string): ChargeState {
@@ -79,6 +97,8 @@ export function emptyCharge(observation: Observation, now: string): ChargeState 
     amounts: null,
     authorizationId: null,
     threeDs: null,
+    threeDsOrder: null,
+    expiresAt: null,
     createdAt: now,
     updatedAt: now,
     history: [],
@@ -89,20 +109,15 @@ export function emptyCharge(observation: Observation, now: string): ChargeState 
 
 /**
  * The whole state machine: what one notification does to one charge. Pure; the caller
- * persists `state` with a conditional write and publishes `event`.
+ * persists `state` with a conditional write and publishes `event`. The rules are in
+ * docs/state-model.md and, as decision tables, in test/spec/.
  */
-export function decide(current: ChargeState | null, observation: Observation, now: string): Decision {
+export function decide(current: ChargeState | null, observation: Observation, now: string, options: DecideOptions): Decision {
   const base = current ?? emptyCharge(observation, now);
-  if (base.seen.includes(observation.dedupeKey)) return { kind: 'duplicate' };
+  if (base.seen.includes(observation.dedupeKey) && !isReturn(base, observation)) return { kind: 'duplicate' };
 
-  const transitionId = transitionIdOf(observation);
-  const pending = (event: ChargeEvent): OutboxEntry => ({
-    event,
-    owner: observation.requestId,
-    leaseUntil: new Date(Date.parse(now) + OUTBOX_LEASE_MS).toISOString(),
-  });
   const entry = (outcome: HistoryEntry['outcome'], reason: string | null, to: CanonicalStatus | null): HistoryEntry => ({
-    transitionId,
+    transitionId: transitionIdOf(observation, base.status, to, outcome),
     outcome,
     reason,
     kind: observation.kind,
@@ -119,53 +134,150 @@ export function decide(current: ChargeState | null, observation: Observation, no
     ...patch,
     updatedAt: now,
     history: [...base.history, historyEntry].slice(-MAX_HISTORY),
-    seen: [...base.seen, observation.dedupeKey].slice(-MAX_SEEN),
+    seen: [...base.seen.filter((k) => k !== observation.dedupeKey), observation.dedupeKey].slice(-MAX_SEEN),
   });
+  const ignored = (reason: string, to: CanonicalStatus | null, patch: Partial<ChargeState> = {}): Decision => ({
+    kind: 'ignored',
+    state: record(patch, entry('ignored', reason, to)),
+    reason,
+  });
+  const outboxFull = base.outbox.length >= MAX_OUTBOX;
+  const deferred: Decision = {
+    kind: 'deferred',
+    reason: `${base.outbox.length} events of ${base.chargeKey} are still unpublished; retried once they are published`,
+  };
+  /** Records the change and its event in one state: the transactional outbox. */
+  const publish = (
+    patch: Partial<ChargeState>,
+    historyEntry: HistoryEntry,
+    type: ChargeEvent['type'],
+    reason: TransitionReason | null,
+  ) => {
+    const next = record(patch, historyEntry);
+    const event = toEvent(next, base.status, observation, historyEntry.transitionId, now, type, reason);
+    const pending: OutboxEntry = {
+      event,
+      owner: observation.requestId,
+      leaseUntil: new Date(Date.parse(now) + options.outboxLeaseMs).toISOString(),
+    };
+    return { state: { ...next, outbox: [...next.outbox, pending] }, event };
+  };
+
+  if (observation.kind === 'registration') {
+    if (current !== null) {
+      return ignored('already known', base.status, { expiresAt: base.expiresAt ?? observation.expiresAt });
+    }
+    const state = record(
+      {
+        status: 'CREATED',
+        order: orderKeyOf('CREATED', observation.atMs, null, '', observation.dedupeKey),
+        expiresAt: observation.expiresAt,
+      },
+      entry('registered', 'registered by the merchant', 'CREATED'),
+    );
+    return { kind: 'registered', state };
+  }
 
   if (observation.kind === 'three_ds') {
-    const next = record({ threeDs: observation.threeDs }, entry('applied', null, base.status));
-    const event = toEvent(next, base.status, observation, transitionId, now);
-    return { kind: 'applied', state: { ...next, outbox: [...next.outbox, pending(event)] }, event };
+    const order = { at: observation.atMs, tie: observation.dedupeKey };
+    if (base.threeDsOrder !== null && compareThreeDs(order, base.threeDsOrder) < 0) {
+      return ignored('older than the 3DS result already recorded', base.status);
+    }
+    if (outboxFull) return deferred;
+    const to = base.status;
+    return {
+      kind: 'applied',
+      ...publish({ threeDs: observation.threeDs, threeDsOrder: order }, entry('applied', null, to), EVENT_TYPES.threeDsUpdated, null),
+    };
   }
 
   const status = observation.status!;
-  const order: OrderKey = { rank: STATUS_RANK[status], at: observation.atMs, tie: observation.dedupeKey };
-  if (status === 'UNKNOWN' && base.order !== null && base.status !== 'UNKNOWN' && order.rank <= base.order.rank) {
-    const reason = `unrecognized status ${JSON.stringify(observation.rawStatus)} kept in history; ${base.status} unchanged`;
-    const next = record({}, entry('ignored', reason, status));
-    const event = toEvent(next, base.status, observation, transitionId, now, EVENT_TYPES.unrecognizedStatus);
-    return { kind: 'noted', state: { ...next, outbox: [...next.outbox, pending(event)] }, event, reason };
-  }
-  if (base.order !== null && compareOrder(order, base.order) <= 0) {
-    const reason =
-      order.rank < base.order.rank
-        ? `${status} does not supersede ${base.status} (lower precedence)`
-        : `older than the current ${base.status} (same precedence, earlier or equal occurredAt)`;
-    return { kind: 'ignored', state: record({}, entry('ignored', reason, status)), reason };
-  }
-  if (
-    status === base.status &&
-    (status !== 'UNKNOWN' || observation.rawStatus === base.rawStatus) &&
-    sameAmounts(observation.amounts, base.amounts) &&
-    (observation.authorizationId ?? base.authorizationId) === base.authorizationId
-  ) {
-    // A newer notification that changes nothing a consumer can see: no event.
-    const reason = `no change (still ${status})`;
-    return { kind: 'ignored', state: record({ order }, entry('ignored', reason, status)), reason };
+  const order = orderKeyOf(status, observation.atMs, observation.amounts?.refundedAmount ?? null, observation.rawStatus ?? '', observation.dedupeKey);
+  const newer = base.order === null || compareOrder(order, base.order) > 0;
+
+  if (status === 'UNKNOWN') {
+    // Every unrecognized value is published once, so the alarm sees it; it never overrides a
+    // known status, and becomes the status only of a charge that has none (or only unknowns).
+    if (outboxFull) return deferred;
+    const takes = base.status === null || (base.status === 'UNKNOWN' && newer);
+    const reason = takes
+      ? `unrecognized status ${JSON.stringify(observation.rawStatus)}; the charge has no known status`
+      : `unrecognized status ${JSON.stringify(observation.rawStatus)} kept in history; ${base.status} unchanged`;
+    const patch: Partial<ChargeState> = takes ? { status: 'UNKNOWN', rawStatus: observation.rawStatus, order } : {};
+    return { kind: 'noted', reason, ...publish(patch, entry('noted', reason, 'UNKNOWN'), EVENT_TYPES.unrecognizedStatus, null) };
   }
 
-  const next = record(
-    {
-      status,
-      rawStatus: observation.rawStatus,
-      order,
-      amounts: observation.amounts ?? base.amounts,
-      authorizationId: observation.authorizationId ?? base.authorizationId,
-    },
-    entry('applied', null, status),
-  );
-  const event = toEvent(next, base.status, observation, transitionId, now);
-  return { kind: 'applied', state: { ...next, outbox: [...next.outbox, pending(event)] }, event };
+  const currentAmounts = base.amounts;
+  if (!newer) {
+    // An older notification: the status stays, but a refunded amount never goes down, so a
+    // larger one (PicPay's amounts are cumulative) is still taken.
+    const incoming = observation.amounts?.refundedAmount ?? null;
+    if (incoming !== null && currentAmounts !== null && currentAmounts.refundedAmount !== null && incoming > currentAmounts.refundedAmount) {
+      if (outboxFull) return deferred;
+      return {
+        kind: 'applied',
+        ...publish(
+          { amounts: { ...currentAmounts, refundedAmount: incoming } },
+          entry('applied', 'refunded_amount_raised', base.status),
+          EVENT_TYPES.statusChanged,
+          'refunded_amount_raised',
+        ),
+      };
+    }
+    const reason =
+      phaseOf(status) !== phaseOf(base.status!)
+        ? `${status} does not supersede ${base.status} (lower precedence)`
+        : `older than the current ${base.status} (same precedence, earlier or equal occurredAt)`;
+    return ignored(reason, status);
+  }
+
+  const amounts = mergeAmounts(currentAmounts, observation.amounts);
+  const authorizationId = observation.authorizationId ?? base.authorizationId;
+  if (status === base.status && sameAmounts(amounts, currentAmounts) && authorizationId === base.authorizationId) {
+    // A newer notification that changes nothing a consumer can see: no event.
+    return ignored(`no change (still ${status})`, status, { order });
+  }
+  if (outboxFull) return deferred;
+  const reason = transitionReason(base.status, status);
+  return {
+    kind: 'applied',
+    ...publish({ status, rawStatus: observation.rawStatus, order, amounts, authorizationId }, entry('applied', reason, status), EVENT_TYPES.statusChanged, reason),
+  };
+}
+
+/**
+ * A legacy read carries no time of its own, so the same status read again is the same
+ * notification, unless the charge has moved on since and PicPay now reports an earlier status
+ * again (a chargeback reversed: paid, chargeback, paid). That is a new transition, not a repeat.
+ */
+function isReturn(base: ChargeState, observation: Observation): boolean {
+  if (observation.flavour !== 'legacy' || observation.kind !== 'status' || base.order === null) return false;
+  const status = observation.status!;
+  if (status === 'UNKNOWN' || status === base.status) return false;
+  const order = orderKeyOf(status, observation.atMs, observation.amounts?.refundedAmount ?? null, observation.rawStatus ?? '', observation.dedupeKey);
+  return compareOrder(order, base.order) > 0;
+}
+
+function compareThreeDs(a: { at: number; tie: string }, b: { at: number; tie: string }): number {
+  if (a.at !== b.at) return a.at - b.at;
+  return a.tie < b.tie ? -1 : a.tie > b.tie ? 1 : 0;
+}
+
+/** The notification's amounts over the charge's; a field PicPay left out keeps its value, and
+ * the refunded amount (cumulative) never goes down. */
+export function mergeAmounts(current: Amounts | null, next: Amounts | null): Amounts | null {
+  if (next === null) return current;
+  if (current === null) return next;
+  const refunded =
+    next.refundedAmount !== null && current.refundedAmount !== null
+      ? Math.max(next.refundedAmount, current.refundedAmount)
+      : (next.refundedAmount ?? current.refundedAmount);
+  return {
+    amount: next.amount ?? current.amount,
+    originalAmount: next.originalAmount ?? current.originalAmount,
+    paidAmount: next.paidAmount ?? current.paidAmount,
+    refundedAmount: refunded,
+  };
 }
 
 function toEvent(
@@ -174,7 +286,8 @@ function toEvent(
   observation: Observation,
   transitionId: string,
   now: string,
-  type: ChargeEvent['type'] = observation.kind === 'three_ds' ? EVENT_TYPES.threeDsUpdated : EVENT_TYPES.statusChanged,
+  type: ChargeEvent['type'],
+  reason: TransitionReason | null,
 ): ChargeEvent {
   const a = state.amounts;
   return {
@@ -187,6 +300,7 @@ function toEvent(
     previousStatus,
     status: state.status,
     rawStatus: type === EVENT_TYPES.unrecognizedStatus ? observation.rawStatus : state.rawStatus,
+    reason,
     amounts: a
       ? {
           currency: 'BRL',

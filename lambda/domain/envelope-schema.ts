@@ -1,13 +1,16 @@
 import { z } from 'zod';
-import { ENVELOPE_VERSION, type Envelope } from './envelope.js';
+import type { Envelope } from './envelope.js';
 
 export const envelopeSchema = z.object({
-  v: z.literal(ENVELOPE_VERSION),
+  v: z.union([z.literal(1), z.literal(2)]),
   flavour: z.enum(['legacy', 'checkout']),
   eventType: z.string().nullable(),
   receivedAt: z.string(),
   requestId: z.string(),
   body: z.string(),
+  bodyEncoding: z.enum(['utf8', 'base64']).optional(),
+  contentEncoding: z.string().optional(),
+  redacted: z.array(z.string()).optional(),
 });
 
 /** Parses a queue message; throws on anything that is not an envelope. */

@@ -1,26 +1,95 @@
+import { UnprocessableNotificationError } from './errors.js';
+
 /**
  * The message the authenticator puts on the queue for the processor: everything the
- * processor needs, nothing it does not (no headers, no token, no source IP).
+ * processor needs, nothing it does not (no headers, no token, no source IP, no personal data).
  * Its validating schema lives in envelope-schema.ts, which only the processor loads, so the
  * authenticator bundle carries no schema library for it.
+ *
+ * Version 2 added `bodyEncoding`, `contentEncoding` and `redacted`; the processor still reads
+ * version 1 messages (a text body). A version 1 processor refuses version 2 messages, so
+ * during a rollback they wait in the queue or DLQ, unchanged, instead of being misread.
  */
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
 
 /** Event type recorded for legacy callbacks (they carry none), and for the reconciler's. */
 export const LEGACY_EVENT_TYPE = 'LegacyCallback';
 export const RECONCILIATION_EVENT_TYPE = 'Reconciliation';
+/** Event type of a legacy payment the merchant registered (`POST /charges`, IAM-authorized). */
+export const REGISTRATION_EVENT_TYPE = 'Registration';
 
 export interface Envelope {
-  readonly v: typeof ENVELOPE_VERSION;
+  readonly v: 1 | 2;
   readonly flavour: 'legacy' | 'checkout';
   /** Checkout only: from the `event-type`/`event_type` header; null when absent. */
   readonly eventType: string | null;
   readonly receivedAt: string;
   readonly requestId: string;
-  /** The raw request body, decoded to UTF-8. */
+  /**
+   * The request body: after API Gateway's base64 and any `content-encoding` were undone, and
+   * after personal data was removed (redact.ts). Text when those bytes are valid UTF-8
+   * (`bodyEncoding` absent or `utf8`), otherwise their base64 (`bodyEncoding: 'base64'`).
+   * Either way `bodyBytes()` gives back the exact bytes.
+   */
   readonly body: string;
+  readonly bodyEncoding?: 'utf8' | 'base64';
+  /**
+   * Set only when the body is still compressed because it could not be decoded (an unknown
+   * or corrupt `content-encoding`): the header's value. The processor parks such a body.
+   */
+  readonly contentEncoding?: string;
+  /** JSON paths of the personal members removed from the body (never their values). */
+  readonly redacted?: readonly string[];
 }
 
+/**
+ * The envelope as a queue message. Every character outside printable ASCII is written as a
+ * JSON `\uXXXX` escape, so the message is plain ASCII: SQS (which refuses U+FFFE, U+FFFF and
+ * control characters) and its emulators accept any body, and `JSON.parse` gives back exactly
+ * the same strings.
+ */
 export function serializeEnvelope(envelope: Envelope): string {
-  return JSON.stringify(envelope);
+  return asciiJson(envelope);
+}
+
+/** `JSON.stringify`, with every non-ASCII or DEL character escaped (the value is unchanged). */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The body's exact bytes, as the authenticator kept them. */
+export function bodyBytes(envelope: Envelope): Buffer {
+  return envelope.bodyEncoding === 'base64' ? Buffer.from(envelope.body, 'base64') : Buffer.from(envelope.body, 'utf8');
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The bytes as UTF-8 text, or null when they are not valid UTF-8 (never a lossy decode). */
+export function utf8Text(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The body as text for parsing; throws UnprocessableNotificationError (the processor parks)
+ * when it is still compressed or is not UTF-8. Its byte length is checked against `maxBytes`.
+ */
+export function bodyText(envelope: Envelope, maxBytes: number): string {
+  if (envelope.contentEncoding !== undefined) {
+    throw new UnprocessableNotificationError(
+      'undecodable_body',
+      `Body could not be decoded from content-encoding ${JSON.stringify(envelope.contentEncoding.slice(0, 64))}`,
+    );
+  }
+  const bytes = bodyBytes(envelope);
+  if (bytes.length > maxBytes) {
+    throw new UnprocessableNotificationError('body_too_large', `Body of ${bytes.length} bytes is over the ${maxBytes}-byte limit`);
+  }
+  if (envelope.bodyEncoding !== 'base64') return envelope.body;
+  const text = utf8Text(bytes);
+  if (text === null) throw new UnprocessableNotificationError('invalid_utf8', 'Body is not valid UTF-8');
+  return text;
 }

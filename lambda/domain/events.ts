@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CANONICAL_STATUSES } from './status.js';
+import { CANONICAL_STATUSES, TRANSITION_REASONS } from './status.js';
 
 /**
  * The event contract on the SNS topic, version 1. Documented in docs/events.md; the JSON
@@ -8,13 +8,13 @@ import { CANONICAL_STATUSES } from './status.js';
  * Compatibility promise: within a major `specVersion`, fields are only added, never removed
  * or retyped. Consumers deduplicate on `transitionId` (delivery is at least once).
  */
-export const EVENT_SPEC_VERSION = '1.0';
+export const EVENT_SPEC_VERSION = '1.1';
 
 export const EVENT_TYPES = {
   statusChanged: 'picpay.charge.status_changed',
   threeDsUpdated: 'picpay.charge.three_ds_updated',
-  /** PicPay sent a status value we do not know, while the charge is in a known state: the
-   * state is kept, the raw value is published so someone can look. */
+  /** PicPay sent a status value we do not know: a known status is kept (a charge with none
+   * takes UNKNOWN), and the raw value is published so someone can look. */
   unrecognizedStatus: 'picpay.charge.unrecognized_status',
 } as const;
 
@@ -34,6 +34,13 @@ export const chargeEventSchema = z.object({
   status: statusSchema.nullable(),
   /** PicPay's own status value, as received. */
   rawStatus: z.string().nullable(),
+  /**
+   * Why a transition goes against the usual lifecycle (added in 1.1): `retry_after_failure`
+   * (an authorization after DENIED or ERROR), `chargeback_reversed` (a payment after a
+   * chargeback: the dispute was won), `refund_reversed`, `refunded_amount_raised` (an older
+   * notification carried a larger refunded amount); null for an ordinary step.
+   */
+  reason: z.enum(TRANSITION_REASONS).nullable(),
   amounts: z
     .object({
       currency: z.literal('BRL'),

@@ -1,6 +1,8 @@
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, zstdDecompressSync } from 'node:zlib';
 import type { Flavour } from '../../lib/pipeline-spec.js';
-import { ENVELOPE_VERSION, type Envelope } from './envelope.js';
+import { ENVELOPE_VERSION, type Envelope, serializeEnvelope, utf8Text } from './envelope.js';
 import type { HeaderMap } from './headers.js';
+import { redactPersonalData } from './redact.js';
 import { stripBearer, tokenMatches } from './token.js';
 
 /** What the authenticator knows about a request, already taken out of the API Gateway event. */
@@ -15,8 +17,14 @@ export interface IngestRequest {
 
 export type IngestDecision =
   | { readonly kind: 'unauthorized'; readonly reason: 'missing_token' | 'wrong_token' }
-  | { readonly kind: 'too_large'; readonly bytes: number }
+  | { readonly kind: 'too_large'; readonly bytes: number; readonly reason: 'body' | 'decompressed' | 'message' }
   | { readonly kind: 'accept'; readonly envelope: Envelope };
+
+/**
+ * Largest queue message the authenticator sends: SQS takes 256 KiB (262,144 bytes) including
+ * the message attributes; 1 KiB is left for those.
+ */
+export const MAX_MESSAGE_BYTES = 256 * 1024 - 1024;
 
 /** Header that carries each flavour's token. */
 export const TOKEN_HEADER: Readonly<Record<Flavour, string>> = {
@@ -39,8 +47,14 @@ export function headerEventType(headers: HeaderMap): string | null {
 /**
  * The authenticator's decision. The token is checked first, so nothing about an
  * unauthenticated request (not even its size) changes the answer beyond 401.
- * An authenticated body is accepted whatever its content: the processor parses it and parks
+ * An authenticated body is accepted whatever its bytes: the processor parses it and parks
  * what it cannot process, so a genuine notification is never lost at the door.
+ *
+ * The body goes through, in order: API Gateway's base64 (`isBase64Encoded`), the
+ * `content-encoding` (gzip, deflate, br, zstd; decompressed to at most `maxBodyBytes`, so a
+ * decompression bomb is a 413), removal of personal data (redact.ts), then the envelope
+ * (text when UTF-8, base64 otherwise). Apart from the personal members removed, the bytes
+ * the processor reads are exactly the bytes PicPay sent, decompressed.
  */
 export function decideIngest(
   request: IngestRequest,
@@ -51,24 +65,82 @@ export function decideIngest(
   if (token === undefined) return { kind: 'unauthorized', reason: 'missing_token' };
   if (!tokenMatches(token, validTokens)) return { kind: 'unauthorized', reason: 'wrong_token' };
 
-  const body = decodeBody(request.body, request.isBase64Encoded);
-  const bytes = Buffer.byteLength(body, 'utf8');
-  if (bytes > maxBodyBytes) return { kind: 'too_large', bytes };
+  const received = decodeBody(request.body, request.isBase64Encoded);
+  if (received.length > maxBodyBytes) return { kind: 'too_large', bytes: received.length, reason: 'body' };
 
-  return {
-    kind: 'accept',
-    envelope: {
-      v: ENVELOPE_VERSION,
-      flavour: request.flavour,
-      eventType: request.flavour === 'checkout' ? headerEventType(request.headers) : null,
-      receivedAt: request.receivedAt,
-      requestId: request.requestId,
-      body,
-    },
-  };
+  const decoded = decodeContent(received, request.headers['content-encoding'], maxBodyBytes);
+  if (decoded.kind === 'too_large') return { kind: 'too_large', bytes: decoded.bytes, reason: 'decompressed' };
+
+  const { bytes, removed } = decoded.kind === 'decoded' ? redactPersonalData(decoded.bytes) : { bytes: received, removed: [] };
+  const base = {
+    v: ENVELOPE_VERSION,
+    flavour: request.flavour,
+    eventType: request.flavour === 'checkout' ? headerEventType(request.headers) : null,
+    receivedAt: request.receivedAt,
+    requestId: request.requestId,
+    ...(decoded.kind === 'undecodable' ? { contentEncoding: decoded.contentEncoding } : {}),
+    ...(removed.length > 0 ? { redacted: removed } : {}),
+  } as const;
+  const text = utf8Text(bytes);
+  const candidates: Envelope[] = [
+    ...(text === null ? [] : [{ ...base, body: text, bodyEncoding: 'utf8' as const }]),
+    { ...base, body: bytes.toString('base64'), bodyEncoding: 'base64' },
+  ];
+  for (const envelope of candidates) {
+    if (Buffer.byteLength(serializeEnvelope(envelope)) <= MAX_MESSAGE_BYTES) return { kind: 'accept', envelope };
+  }
+  return { kind: 'too_large', bytes: bytes.length, reason: 'message' };
 }
 
-export function decodeBody(body: string | null, isBase64Encoded: boolean): string {
-  if (body === null) return '';
-  return isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+/** The body's bytes as API Gateway received them. */
+export function decodeBody(body: string | null, isBase64Encoded: boolean): Buffer {
+  if (body === null) return Buffer.alloc(0);
+  return isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+}
+
+type Decoded =
+  | { readonly kind: 'decoded'; readonly bytes: Buffer }
+  | { readonly kind: 'too_large'; readonly bytes: number }
+  | { readonly kind: 'undecodable'; readonly contentEncoding: string };
+
+const DECODERS: Readonly<Record<string, (input: Buffer, maxOutputLength: number) => Buffer>> = {
+  gzip: (b, max) => gunzipSync(b, { maxOutputLength: max }),
+  'x-gzip': (b, max) => gunzipSync(b, { maxOutputLength: max }),
+  // RFC 9110 says zlib-wrapped; some senders send raw deflate.
+  deflate: (b, max) => {
+    try {
+      return inflateSync(b, { maxOutputLength: max });
+    } catch (error) {
+      if (isTooLarge(error)) throw error;
+      return inflateRawSync(b, { maxOutputLength: max });
+    }
+  },
+  br: (b, max) => brotliDecompressSync(b, { maxOutputLength: max }),
+  zstd: (b, max) => zstdDecompressSync(b, { maxOutputLength: max }),
+};
+
+const isTooLarge = (error: unknown) => (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+
+/**
+ * Undoes `content-encoding` (a list applies in order, so it is undone from the end).
+ * An unknown or corrupt encoding leaves the bytes as received, flagged, for the processor to
+ * park: PicPay would only send it again, and a retry cannot fix it.
+ */
+export function decodeContent(bytes: Buffer, header: string | undefined, maxBytes: number): Decoded {
+  const codings = (header ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  let current = bytes;
+  for (const coding of codings.reverse()) {
+    const decoder = DECODERS[coding];
+    if (!decoder) return { kind: 'undecodable', contentEncoding: header! };
+    try {
+      current = decoder(current, maxBytes);
+    } catch (error) {
+      if (isTooLarge(error)) return { kind: 'too_large', bytes: maxBytes + 1 };
+      return { kind: 'undecodable', contentEncoding: header! };
+    }
+  }
+  return { kind: 'decoded', bytes: current };
 }

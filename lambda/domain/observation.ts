@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Flavour } from '../../lib/pipeline-spec.js';
-import { type Envelope, LEGACY_EVENT_TYPE, RECONCILIATION_EVENT_TYPE } from './envelope.js';
+import { picpayTime } from './dates.js';
+import { type Envelope, LEGACY_EVENT_TYPE, RECONCILIATION_EVENT_TYPE, REGISTRATION_EVENT_TYPE } from './envelope.js';
 import { UnprocessableNotificationError } from './errors.js';
 import {
   CHECKOUT_EVENT_TYPES,
@@ -12,11 +13,11 @@ import {
   type LegacyCallback,
   type LegacyStatus,
   legacyCallbackSchema,
+  legacyStatusSchema,
   reaisToCents,
 } from './payloads.js';
-import { type CanonicalStatus, canonicalStatus, STATUS_RANK } from './status.js';
-
-export { LEGACY_EVENT_TYPE, RECONCILIATION_EVENT_TYPE } from './envelope.js';
+import { type CanonicalStatus, canonicalStatus, phaseOf } from './status.js';
+import { type RegistrationRequest, registrationSchema } from './registration.js';
 
 export interface Amounts {
   readonly amount: number | null;
@@ -32,9 +33,10 @@ export interface ThreeDsResult {
   readonly picpayChargeId: string | null;
 }
 
-/** One notification, normalized: what PicPay said about one charge, in canonical terms. */
+/** One notification, normalized: what PicPay (or the merchant) said about one charge. */
 export interface Observation {
-  readonly kind: 'status' | 'three_ds';
+  /** `registration`: the merchant told us about a legacy payment it created (no status yet). */
+  readonly kind: 'status' | 'three_ds' | 'registration';
   readonly flavour: Flavour;
   readonly chargeId: string;
   readonly chargeKey: string;
@@ -42,9 +44,13 @@ export interface Observation {
   readonly status: CanonicalStatus | null;
   readonly occurredAt: string;
   readonly atMs: number;
+  /** `picpay`: the time PicPay gave; `received`: PicPay gave none we could read. */
+  readonly timeSource: 'picpay' | 'received';
   readonly amounts: Amounts | null;
   readonly authorizationId: string | null;
   readonly threeDs: ThreeDsResult | null;
+  /** Registration only: when the merchant's payment expires at PicPay. */
+  readonly expiresAt: string | null;
   readonly eventType: string;
   readonly requestId: string;
   /** Hash of the notification's content: equal for duplicates, different otherwise. */
@@ -88,47 +94,42 @@ export type ParsedCheckout =
       readonly body: CheckoutThreeDs;
     };
 
+const EVENT_TYPE_NAMES = Object.keys(CHECKOUT_EVENT_TYPES) as CheckoutEventType[];
+
+/** A known event type header value, in any letter case (`transactionUpdateMessage` too). */
+export function knownEventType(header: string | null): CheckoutEventType | undefined {
+  if (header === null) return undefined;
+  const wanted = header.trim().toLowerCase();
+  return EVENT_TYPE_NAMES.find((name) => name.toLowerCase() === wanted);
+}
+
 /**
- * Event type from the header when present (it must be a known one and agree with the body),
- * otherwise from the body's `type`.
+ * What kind of checkout notification this is. The body says what it is (`type`), and the body
+ * is what we read, so a known body `type` decides; the header (either spelling, any letter case)
+ * decides only when the body has no known `type`. A header that disagrees with the body does not
+ * park a real status change: the header is a hint, the body is the content.
  */
 export function parseCheckout(envelope: Envelope): ParsedCheckout {
   const json = parseJson(envelope.body);
   const bodyType =
-    typeof json === 'object' && json !== null && 'type' in json ? String(json.type) : undefined;
-  let eventType: CheckoutEventType;
-  if (envelope.eventType !== null) {
-    if (!Object.hasOwn(CHECKOUT_EVENT_TYPES, envelope.eventType)) {
-      throw new UnprocessableNotificationError(
-        'unknown_event_type',
-        `Unknown event type header ${JSON.stringify(envelope.eventType.slice(0, 64))}`,
-      );
-    }
-    eventType = envelope.eventType as CheckoutEventType;
-    if (bodyType !== undefined && bodyType !== CHECKOUT_EVENT_TYPES[eventType]) {
-      throw new UnprocessableNotificationError(
-        'event_type_mismatch',
-        `Header says ${eventType} but body type is ${JSON.stringify(bodyType.slice(0, 64))}`,
-      );
-    }
-  } else {
-    const found = (Object.keys(CHECKOUT_EVENT_TYPES) as CheckoutEventType[]).find(
-      (k) => CHECKOUT_EVENT_TYPES[k] === bodyType,
+    typeof json === 'object' && json !== null && 'type' in json && typeof json.type === 'string' ? json.type.trim().toUpperCase() : undefined;
+  const eventType =
+    EVENT_TYPE_NAMES.find((name) => CHECKOUT_EVENT_TYPES[name] === bodyType) ?? (bodyType === undefined ? knownEventType(envelope.eventType) : undefined);
+  if (eventType === undefined) {
+    throw new UnprocessableNotificationError(
+      'unknown_event_type',
+      envelope.eventType === null
+        ? 'No event type header and no known body type'
+        : `Unknown event type header ${JSON.stringify(envelope.eventType.slice(0, 64))} and no known body type`,
     );
-    if (found === undefined) {
-      throw new UnprocessableNotificationError(
-        'unknown_event_type',
-        'No event type header and no known body type',
-      );
-    }
-    eventType = found;
   }
+  const typed = { ...(json as object), type: CHECKOUT_EVENT_TYPES[eventType] };
   if (CHECKOUT_EVENT_TYPES[eventType] === 'PAYMENT') {
-    const result = checkoutPaymentSchema.safeParse(json);
+    const result = checkoutPaymentSchema.safeParse(typed);
     if (!result.success) throw shapeError('PAYMENT event', result.error.issues);
     return { type: 'PAYMENT', eventType, body: result.data };
   }
-  const result = checkoutThreeDsSchema.safeParse(json);
+  const result = checkoutThreeDsSchema.safeParse(typed);
   if (!result.success) throw shapeError('THREE_DS_CHALLENGE event', result.error.issues);
   return { type: 'THREE_DS_CHALLENGE', eventType, body: result.data };
 }
@@ -137,6 +138,8 @@ export function hashOf(parts: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }
 
+const NO_AMOUNTS_OR_DETAILS = { amounts: null, authorizationId: null, threeDs: null, expiresAt: null } as const;
+
 export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, receivedAtMs: number): Observation {
   if (parsed.type === 'PAYMENT') {
     const { data, eventDate } = parsed.body;
@@ -144,11 +147,13 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
     const amounts: Amounts = {
       amount: data.amount ?? null,
       originalAmount: data.originalAmount ?? null,
-      paidAmount: STATUS_RANK[status] >= STATUS_RANK.PAID ? (data.amount ?? null) : null,
+      paidAmount: phaseOf(status) === 'money' ? (data.amount ?? null) : null,
       refundedAmount: data.refundedAmount ?? null,
     };
-    const atMs = Date.parse(eventDate);
+    const picpayMs = picpayTime(eventDate);
+    const atMs = picpayMs ?? receivedAtMs;
     return {
+      ...NO_AMOUNTS_OR_DETAILS,
       kind: 'status',
       flavour: 'checkout',
       chargeId: data.merchantChargeId,
@@ -157,12 +162,12 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
       status,
       occurredAt: new Date(atMs).toISOString(),
       atMs,
+      timeSource: picpayMs === null ? 'received' : 'picpay',
       amounts,
-      authorizationId: null,
-      threeDs: null,
       eventType: parsed.eventType,
       requestId: envelope.requestId,
-      dedupeKey: hashOf(['checkout', 'status', data.merchantChargeId, data.status, atMs, amounts]),
+      // Redeliveries of an undated event are the same event: the receive time stays out of the key.
+      dedupeKey: hashOf(['checkout', 'status', data.merchantChargeId, data.status, picpayMs, amounts]),
     };
   }
   const { data } = parsed.body;
@@ -173,6 +178,7 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
     picpayChargeId: data.chargeId ?? null,
   };
   return {
+    ...NO_AMOUNTS_OR_DETAILS,
     kind: 'three_ds',
     flavour: 'checkout',
     chargeId: data.merchantChargeId,
@@ -182,8 +188,7 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
     // THREE_DS_CHALLENGE carries no eventDate: the time we received it stands in.
     occurredAt: new Date(receivedAtMs).toISOString(),
     atMs: receivedAtMs,
-    amounts: null,
-    authorizationId: null,
+    timeSource: 'received',
     threeDs,
     eventType: parsed.eventType,
     requestId: envelope.requestId,
@@ -195,9 +200,12 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
 export function observeLegacy(
   envelope: Envelope,
   callback: LegacyCallback,
-  reported: LegacyStatus,
+  reportedRaw: LegacyStatus,
   fetchedAtMs: number,
 ): Observation {
+  const parsedStatus = legacyStatusSchema.safeParse(reportedRaw);
+  if (!parsedStatus.success) throw shapeError('PicPay status response', parsedStatus.error.issues);
+  const reported = parsedStatus.data;
   const status = canonicalStatus('legacy', reported.status);
   const summary = reported.summary ?? null;
   const amounts: Amounts | null = summary
@@ -210,6 +218,7 @@ export function observeLegacy(
     : null;
   const authorizationId = reported.authorizationId ?? callback.authorizationId ?? null;
   return {
+    ...NO_AMOUNTS_OR_DETAILS,
     kind: 'status',
     flavour: 'legacy',
     chargeId: callback.referenceId,
@@ -218,11 +227,37 @@ export function observeLegacy(
     status,
     occurredAt: new Date(fetchedAtMs).toISOString(),
     atMs: fetchedAtMs,
+    timeSource: 'picpay',
     amounts,
     authorizationId,
-    threeDs: null,
     eventType: envelope.eventType === RECONCILIATION_EVENT_TYPE ? RECONCILIATION_EVENT_TYPE : LEGACY_EVENT_TYPE,
     requestId: envelope.requestId,
     dedupeKey: hashOf(['legacy', 'status', callback.referenceId, reported.status, authorizationId, amounts]),
+  };
+}
+
+export function parseRegistration(envelope: Envelope): RegistrationRequest {
+  const result = registrationSchema.safeParse(parseJson(envelope.body));
+  if (!result.success) throw shapeError('Registration', result.error.issues);
+  return result.data;
+}
+
+/** The merchant registered a legacy payment it created, so reconciliation can follow it. */
+export function observeRegistration(envelope: Envelope, request: RegistrationRequest, receivedAtMs: number): Observation {
+  return {
+    ...NO_AMOUNTS_OR_DETAILS,
+    kind: 'registration',
+    flavour: 'legacy',
+    chargeId: request.referenceId,
+    chargeKey: chargeKeyOf('legacy', request.referenceId),
+    rawStatus: null,
+    status: null,
+    occurredAt: new Date(receivedAtMs).toISOString(),
+    atMs: receivedAtMs,
+    timeSource: 'received',
+    expiresAt: request.expiresAt,
+    eventType: REGISTRATION_EVENT_TYPE,
+    requestId: envelope.requestId,
+    dedupeKey: hashOf(['legacy', 'registration', request.referenceId, request.expiresAt]),
   };
 }

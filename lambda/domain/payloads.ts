@@ -1,61 +1,94 @@
 import { z } from 'zod';
+import { MAX_ID_LENGTH, MAX_TEXT_LENGTH } from './limits.js';
 
 /**
  * Wire formats, as lenient as the PicPay documentation requires (unknown fields pass, unknown
- * status values are strings) and as strict as processing needs (the keys we act on).
+ * status values are strings) and as strict as processing needs: only the charge id and the
+ * status are required. Fields the state rules merely carry (amounts, dates, 3DS details) are
+ * read leniently: a numeric string is a number, and a value that cannot be read is null rather
+ * than a reason to park a real status change.
  * Customer data (document, e-mail, name) is deliberately not extracted: it is never stored,
  * published or logged (LGPD).
  */
 
-const idSchema = z.union([z.string().trim().min(1), z.number().finite()]).transform(String);
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 date');
-const cents = z.number().int().nullish();
+
+const idSchema = z
+  .union([z.string(), z.number().finite()])
+  .transform(String)
+  .pipe(z.string().trim().min(1).max(MAX_ID_LENGTH));
+
+/** Free text we keep: bounded so no value can grow the stored item past its limit. */
+export function boundedText(value: string): string {
+  return value.length > MAX_TEXT_LENGTH ? `${value.slice(0, MAX_TEXT_LENGTH - 1)}…` : value;
+}
+const text = z.string().trim().min(1).transform(boundedText);
+// `.optional()` last: zod 4 treats a transformed key as required unless it is marked optional.
+const optionalText = z
+  .unknown()
+  .transform((v) => (typeof v === 'string' && v.trim() !== '' ? boundedText(v.trim()) : typeof v === 'number' ? String(v) : null))
+  .optional();
+
+/** Integer centavos; a numeric string is read as a number; anything else is unknown (null). */
+export function lenientCents(value: unknown): number | null {
+  const n = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) ? n : null;
+}
+const cents = z.unknown().transform(lenientCents).optional();
+
+/** A number of reais, or a numeric string; anything else is unknown (null). */
+function lenientReais(value: unknown): number | null {
+  const n = typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+}
+const reais = z.unknown().transform(lenientReais).optional();
 
 /** Legacy e-commerce callback body: `{referenceId, authorizationId?}`. */
 export const legacyCallbackSchema = z.looseObject({
   referenceId: idSchema,
-  authorizationId: z.string().nullish(),
+  authorizationId: optionalText,
 });
 export type LegacyCallback = z.infer<typeof legacyCallbackSchema>;
 
 /** Legacy `GET /ecommerce/public/payments/{referenceId}/status` response. Amounts in reais. */
 export const legacyStatusSchema = z.looseObject({
   referenceId: idSchema.optional(),
-  status: z.string().trim().min(1),
-  authorizationId: z.string().nullish(),
+  status: text,
+  authorizationId: optionalText,
   summary: z
-    .looseObject({
-      authorized: z.number().nullish(),
-      paid: z.number().nullish(),
-      refunded: z.number().nullish(),
-    })
-    .nullish(),
+    .looseObject({ authorized: reais, paid: reais, refunded: reais })
+    .nullish()
+    .catch(null),
 });
-export type LegacyStatus = z.infer<typeof legacyStatusSchema>;
+/** What PicPay's status API answered, as the port hands it over; `observeLegacy` normalizes it. */
+export interface LegacyStatus {
+  readonly status: string;
+  readonly referenceId?: string | number;
+  readonly authorizationId?: string | null;
+  readonly summary?: { readonly authorized?: unknown; readonly paid?: unknown; readonly refunded?: unknown } | null;
+}
 
 export const checkoutPaymentSchema = z.looseObject({
   type: z.literal('PAYMENT'),
-  eventDate: isoDate,
-  id: z.string().nullish(),
+  /** Read by `eventTime()`; missing or unreadable means "when we received it". */
+  eventDate: z.unknown().optional(),
   data: z.looseObject({
-    status: z.string().trim().min(1),
+    status: text,
     amount: cents,
     originalAmount: cents,
     refundedAmount: cents,
-    merchantChargeId: z.string().trim().min(1),
+    merchantChargeId: idSchema,
   }),
 });
 export type CheckoutPayment = z.infer<typeof checkoutPaymentSchema>;
 
 export const checkoutThreeDsSchema = z.looseObject({
   type: z.literal('THREE_DS_CHALLENGE'),
-  id: z.string().nullish(),
   data: z.looseObject({
-    status: z.string().trim().min(1),
-    paresStatus: z.string().nullish(),
-    eciRaw: z.string().nullish(),
-    merchantChargeId: z.string().trim().min(1),
-    chargeId: z.string().nullish(),
+    status: text,
+    paresStatus: optionalText,
+    eciRaw: optionalText,
+    merchantChargeId: idSchema,
+    chargeId: optionalText,
   }),
 });
 export type CheckoutThreeDs = z.infer<typeof checkoutThreeDsSchema>;
@@ -67,6 +100,7 @@ export const CHECKOUT_EVENT_TYPES = {
 } as const;
 export type CheckoutEventType = keyof typeof CHECKOUT_EVENT_TYPES;
 
+/** Reais (a double) to integer centavos, rounding away the binary fraction (10.29 -> 1029). */
 export function reaisToCents(value: number | null | undefined): number | null {
   return value === null || value === undefined ? null : Math.round(value * 100);
 }

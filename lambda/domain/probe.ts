@@ -43,6 +43,8 @@ export function probeBody(probe: Probe): string {
 
 /** The probe an envelope carries, or null for every real notification. */
 export function parseProbe(envelope: Envelope): Probe | null {
+  // A probe is always UTF-8 JSON sent as is: a base64 or still-compressed body is not one.
+  if (envelope.bodyEncoding === 'base64' || envelope.contentEncoding !== undefined) return null;
   if (!envelope.body.includes(PROBE_BODY_KEY)) return null;
   let body: unknown;
   try {

@@ -1,9 +1,17 @@
 import type { ChargeState } from './charge.js';
 import { decide } from './charge.js';
-import type { Envelope } from './envelope.js';
-import { ConcurrentUpdateError, UnprocessableNotificationError } from './errors.js';
+import { bodyText, type Envelope, REGISTRATION_EVENT_TYPE } from './envelope.js';
+import { ConcurrentUpdateError, DependencyError, UnprocessableNotificationError } from './errors.js';
 import type { ChargeEvent } from './events.js';
-import { type Observation, observeCheckout, observeLegacy, parseCheckout, parseLegacyCallback } from './observation.js';
+import {
+  type Observation,
+  observeCheckout,
+  observeLegacy,
+  observeRegistration,
+  parseCheckout,
+  parseLegacyCallback,
+  parseRegistration,
+} from './observation.js';
 import type { LegacyStatus } from './payloads.js';
 
 /* Ports: implemented in lambda/adapters, faked in tests. */
@@ -17,8 +25,12 @@ export interface ChargeRepository {
   load(chargeKey: string): Promise<StoredCharge | null>;
   /** Single-item conditional write; `expectedVersion` null means "must not exist yet". */
   save(state: ChargeState, expectedVersion: number | null): Promise<void>;
-  /** Drops published events from the charge's outbox. */
-  markPublished(chargeKey: string, transitionIds: readonly string[]): Promise<void>;
+  /**
+   * Drops published events from the charge's outbox. `emptiesOutbox`: these were all the
+   * entries of the charge at `version`, so the charge may also leave the outbox sweep's index
+   * (only if the item is still at that version).
+   */
+  markPublished(chargeKey: string, transitionIds: readonly string[], at: { version: number; emptiesOutbox: boolean }): Promise<void>;
 }
 
 export interface ParkedNotification {
@@ -49,10 +61,23 @@ export interface ProcessDeps {
   readonly now: () => number;
   /** Bodies larger than this are parked, not processed. */
   readonly maxBodyBytes: number;
+  /** How long a notification's own events are left to it before anyone else may publish them. */
+  readonly outboxLeaseMs: number;
+}
+
+export interface OutboxDeps {
+  readonly charges: ChargeRepository;
+  readonly publisher: EventPublisher;
+  readonly now: () => number;
 }
 
 export type ProcessOutcome =
-  | { readonly kind: 'applied' | 'noted' | 'ignored' | 'duplicate'; readonly chargeKey: string; readonly published: number; readonly reason?: string }
+  | {
+      readonly kind: 'applied' | 'noted' | 'ignored' | 'duplicate' | 'registered';
+      readonly chargeKey: string;
+      readonly published: number;
+      readonly reason?: string;
+    }
   | { readonly kind: 'parked'; readonly reason: string; readonly message: string };
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -79,33 +104,38 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
 
   for (let attempt = 0; ; attempt++) {
     const stored = await deps.charges.load(observation.chargeKey);
-    const decision = decide(stored?.state ?? null, observation, new Date(deps.now()).toISOString());
-    if (decision.kind === 'duplicate') {
+    const decision = decide(stored?.state ?? null, observation, new Date(deps.now()).toISOString(), deps);
+    if (decision.kind === 'duplicate' || decision.kind === 'deferred') {
       // A redelivery after a failed publish lands here: finish what the first attempt began.
-      const published = await flushOutbox(stored!.state, envelope.requestId, deps);
-      return { kind: 'duplicate', chargeKey: observation.chargeKey, published };
+      const published = await flushOutbox({ state: stored!.state, version: stored!.version }, envelope.requestId, deps);
+      if (decision.kind === 'duplicate') return { kind: 'duplicate', chargeKey: observation.chargeKey, published };
+      // Retried later, when the outbox has drained (its owners or the sweep publish it).
+      throw new DependencyError(`Outbox full: ${decision.reason}`);
     }
+    const version = (stored?.version ?? 0) + 1;
     try {
       await deps.charges.save(decision.state, stored?.version ?? null);
     } catch (error) {
       if (error instanceof ConcurrentUpdateError && attempt < MAX_CONFLICT_RETRIES) continue;
       throw error;
     }
-    const published = await flushOutbox(decision.state, envelope.requestId, deps);
-    return decision.kind === 'applied'
-      ? { kind: 'applied', chargeKey: observation.chargeKey, published }
+    const published = await flushOutbox({ state: decision.state, version }, envelope.requestId, deps);
+    return decision.kind === 'applied' || decision.kind === 'registered'
+      ? { kind: decision.kind, chargeKey: observation.chargeKey, published }
       : { kind: decision.kind, chargeKey: observation.chargeKey, published, reason: decision.reason };
   }
 }
 
-async function observe(envelope: Envelope, deps: ProcessDeps): Promise<Observation> {
-  const bytes = Buffer.byteLength(envelope.body, 'utf8');
-  if (bytes > deps.maxBodyBytes) {
-    throw new UnprocessableNotificationError('body_too_large', `Body of ${bytes} bytes is over the ${deps.maxBodyBytes}-byte limit`);
-  }
-  const receivedAtMs = Date.parse(envelope.receivedAt);
+async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observation> {
+  // The body as text (base64 undone); parks what is too large, still compressed or not UTF-8.
+  const envelope: Envelope = { ...queued, body: bodyText(queued, deps.maxBodyBytes), bodyEncoding: 'utf8' };
+  const parsedReceivedAt = Date.parse(envelope.receivedAt);
+  const receivedAtMs = Number.isNaN(parsedReceivedAt) ? deps.now() : parsedReceivedAt;
   if (envelope.flavour === 'checkout') {
-    return observeCheckout(envelope, parseCheckout(envelope), Number.isNaN(receivedAtMs) ? deps.now() : receivedAtMs);
+    return observeCheckout(envelope, parseCheckout(envelope), receivedAtMs);
+  }
+  if (envelope.eventType === REGISTRATION_EVENT_TYPE) {
+    return observeRegistration(envelope, parseRegistration(envelope), receivedAtMs);
   }
   const callback = parseLegacyCallback(envelope);
   const reported = await deps.legacyStatus.fetchStatus(callback.referenceId);
@@ -118,7 +148,12 @@ async function observe(envelope: Envelope, deps: ProcessDeps): Promise<Observati
  * redelivery of it has the same requestId) until its lease ends; a concurrent duplicate
  * leaves it to its owner, whose message stays in the queue until it is published.
  */
-async function flushOutbox(state: ChargeState, requestId: string, deps: ProcessDeps): Promise<number> {
+export async function flushOutbox(
+  stored: { readonly state: ChargeState; readonly version: number },
+  requestId: string | null,
+  deps: OutboxDeps,
+): Promise<number> {
+  const { state, version } = stored;
   const now = deps.now();
   const mine = state.outbox.filter((e) => e.owner === requestId || Date.parse(e.leaseUntil) <= now);
   if (mine.length === 0) return 0;
@@ -126,6 +161,7 @@ async function flushOutbox(state: ChargeState, requestId: string, deps: ProcessD
   await deps.charges.markPublished(
     state.chargeKey,
     mine.map((e) => e.event.transitionId),
+    { version, emptiesOutbox: mine.length === state.outbox.length },
   );
   return mine.length;
 }

@@ -1,12 +1,18 @@
 /**
  * One canonical status model for both PicPay flavours, and the precedence rule that decides
- * what a late or repeated notification may change. See docs/state-model.md.
+ * what a late, repeated or racing notification may change. The rules, with the reason for each
+ * choice PicPay leaves open, are in docs/state-model.md; the tests take their expected outcomes
+ * from the decision tables in test/spec/.
  *
- * Precedence: each status has a rank. A notification is applied only when its order key
- * (rank, then occurred-at, then a content tie-break) is greater than the charge's current
- * one. That makes the final state the maximum over everything received, so it does not depend
- * on delivery order or duplicates, and a charge never moves backwards (a PAID arriving after
- * REFUNDED is recorded as ignored, not applied).
+ * Precedence is a total order over the notifications of one charge, so the final state is the
+ * greatest notification received, whatever the delivery order or the duplicates:
+ *   1. the phase: UNKNOWN < pending < attempt < closed unpaid < money moved. A later phase always
+ *      wins (money moving outranks an expiry; an expiry or cancellation outranks an attempt);
+ *   2. within a phase, the time PicPay gives (checkout `eventDate`, or when the legacy status
+ *      was read): PicPay's latest word wins, so a retry after DENIED applies, and so does a
+ *      PAID after a CHARGEBACK when the dispute is won;
+ *   3. at the same time, the step within the phase (a later lifecycle step wins a tie), then the
+ *      refunded amount (it is cumulative), then the raw value, then the content hash.
  */
 export const CANONICAL_STATUSES = [
   'CREATED',
@@ -26,23 +32,34 @@ export const CANONICAL_STATUSES = [
 
 export type CanonicalStatus = (typeof CANONICAL_STATUSES)[number];
 
-export const STATUS_RANK: Readonly<Record<CanonicalStatus, number>> = {
-  CREATED: 0,
-  /** A value PicPay has not documented: kept and published, but it cannot override a known state. */
-  UNKNOWN: 5,
-  ANALYSIS: 10,
-  AUTHORIZED: 10,
-  /** Closed without payment. Evidence of money moving (PAID and above) outranks these. */
-  EXPIRED: 20,
-  DENIED: 20,
-  CANCELED: 20,
-  ERROR: 20,
-  PAID: 30,
-  COMPLETED: 40,
-  PARTIALLY_REFUNDED: 50,
-  REFUNDED: 60,
-  CHARGEBACK: 70,
+export type Phase = 'unknown' | 'pending' | 'attempt' | 'closed' | 'money';
+
+const PHASE_ORDER: Readonly<Record<Phase, number>> = { unknown: 0, pending: 1, attempt: 2, closed: 3, money: 4 };
+
+/** Phase of each status, and its step within the phase (used only to break a tie in time). */
+const PLACE: Readonly<Record<CanonicalStatus, readonly [Phase, number]>> = {
+  /** A value PicPay has not documented: kept and published, never overrides a known status. */
+  UNKNOWN: ['unknown', 0],
+  CREATED: ['pending', 0],
+  /** A payment attempt and its result; a new attempt after a failure is a retry. */
+  ERROR: ['attempt', 0],
+  DENIED: ['attempt', 1],
+  ANALYSIS: ['attempt', 2],
+  AUTHORIZED: ['attempt', 3],
+  /** Closed without payment. */
+  EXPIRED: ['closed', 0],
+  CANCELED: ['closed', 1],
+  /** Money moved. */
+  PAID: ['money', 0],
+  COMPLETED: ['money', 1],
+  PARTIALLY_REFUNDED: ['money', 2],
+  REFUNDED: ['money', 3],
+  CHARGEBACK: ['money', 4],
 };
+
+export function phaseOf(status: CanonicalStatus): Phase {
+  return PLACE[status][0];
+}
 
 /** Legacy e-commerce status values, both spec versions (v1 and v3). */
 const LEGACY: Readonly<Record<string, CanonicalStatus>> = {
@@ -82,26 +99,52 @@ export function canonicalStatus(flavour: 'legacy' | 'checkout', raw: string): Ca
   return Object.hasOwn(table, key) ? table[key]! : 'UNKNOWN';
 }
 
-/** Statuses after which PicPay sends nothing more in the normal course of a charge. */
-export const FINAL_STATUSES: ReadonlySet<CanonicalStatus> = new Set([
-  'EXPIRED',
-  'DENIED',
-  'CANCELED',
-  'REFUNDED',
-  'CHARGEBACK',
-]);
-
-/** Total order over notifications of one charge. */
+/** Where a notification stands in the total order over one charge's notifications. */
 export interface OrderKey {
-  readonly rank: number;
+  readonly phase: number;
   /** Milliseconds since the epoch: checkout `eventDate`, or when the legacy status was read. */
   readonly at: number;
-  /** Content tie-break (the dedupe key) so two different notifications never compare equal. */
+  readonly step: number;
+  /** Refunded amount in centavos (-1 when unknown): cumulative, so a larger one is later. */
+  readonly refunded: number;
+  readonly raw: string;
+  /** Content hash, so two different notifications never compare equal. */
   readonly tie: string;
 }
 
+export function orderKeyOf(
+  status: CanonicalStatus,
+  at: number,
+  refunded: number | null,
+  raw: string,
+  tie: string,
+): OrderKey {
+  const [phase, step] = PLACE[status];
+  return { phase: PHASE_ORDER[phase], at, step, refunded: refunded ?? -1, raw, tie };
+}
+
+/** Negative when `a` comes before `b`, positive after, zero only for the same content. */
 export function compareOrder(a: OrderKey, b: OrderKey): number {
-  if (a.rank !== b.rank) return a.rank - b.rank;
+  if (a.phase !== b.phase) return a.phase - b.phase;
   if (a.at !== b.at) return a.at - b.at;
+  if (a.step !== b.step) return a.step - b.step;
+  if (a.refunded !== b.refunded) return a.refunded - b.refunded;
+  if (a.raw !== b.raw) return a.raw < b.raw ? -1 : 1;
   return a.tie < b.tie ? -1 : a.tie > b.tie ? 1 : 0;
+}
+
+/**
+ * Why an applied transition goes against the usual lifecycle, published with the event so a
+ * merchant's system can tell a retry or a reversal from a normal step.
+ */
+export const TRANSITION_REASONS = ['retry_after_failure', 'chargeback_reversed', 'refund_reversed', 'refunded_amount_raised'] as const;
+export type TransitionReason = (typeof TRANSITION_REASONS)[number];
+
+export function transitionReason(from: CanonicalStatus | null, to: CanonicalStatus): TransitionReason | null {
+  if ((from === 'DENIED' || from === 'ERROR') && (to === 'AUTHORIZED' || to === 'ANALYSIS')) return 'retry_after_failure';
+  if (from === 'CHARGEBACK' && (to === 'PAID' || to === 'COMPLETED' || to === 'PARTIALLY_REFUNDED')) {
+    return 'chargeback_reversed';
+  }
+  if ((from === 'REFUNDED' || from === 'PARTIALLY_REFUNDED') && (to === 'PAID' || to === 'COMPLETED')) return 'refund_reversed';
+  return null;
 }

@@ -4,13 +4,14 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { MAX_ACCEPTED_BODY_BYTES, ROUTES } from '../../lib/pipeline-spec.js';
+import { MAX_ACCEPTED_BODY_BYTES, REGISTRATION_ROUTE, ROUTES } from '../../lib/pipeline-spec.js';
 import { type NotificationQueue, SqsNotificationQueue, sqsClient } from '../adapters/sqs-queue.js';
 import { SecretTokenStore, secretsClient, type TokenStore, tokensFor } from '../adapters/token-store.js';
 import { loadAuthenticatorConfig } from '../config.js';
 import { AppError, NotConfiguredError, publicMessage } from '../domain/errors.js';
 import { normalizeHeaders } from '../domain/headers.js';
-import { decideIngest, presentedToken } from '../domain/ingest.js';
+import { decideIngest, decodeBody, presentedToken } from '../domain/ingest.js';
+import { decideRegistration } from '../domain/registration.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
 
 export interface AuthenticatorDeps {
@@ -36,10 +37,40 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   const { logger, metrics } = deps;
   const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
 
+  /** POST /charges: the merchant's backend registers a legacy payment (IAM-authorized by API Gateway). */
+  async function register(event: APIGatewayProxyEvent, requestId: string, sourceIp: string): Promise<APIGatewayProxyResult> {
+    const caller = event.requestContext?.identity?.userArn ?? null;
+    // API Gateway passes every body as base64 (binaryMediaTypes */*): undo that first.
+    const body = event.body === null ? null : decodeBody(event.body, event.isBase64Encoded === true).toString('utf8');
+    const decision = decideRegistration(body, caller, requestId, new Date(deps.now()).toISOString());
+    switch (decision.kind) {
+      case 'forbidden':
+        logger.error('Registration without an IAM caller: the route must use AWS_IAM authorization', { requestId, sourceIp });
+        return json(403, { message: 'Forbidden' }, requestId);
+      case 'invalid':
+        logger.warn('Registration rejected', { requestId, caller, problems: decision.problems });
+        return json(400, { message: `Invalid registration: ${decision.problems}` }, requestId);
+      case 'accept':
+        try {
+          const messageId = await deps.queue.send(decision.envelope);
+          count(METRICS.authenticator.registrationsAccepted);
+          logger.info('Registration accepted', { requestId, caller, referenceId: decision.request.referenceId, messageId });
+          return json(202, { registered: true, referenceId: decision.request.referenceId, requestId }, requestId);
+        } catch (error) {
+          count(METRICS.authenticator.enqueueFailures);
+          logger.error('Registration not accepted; the caller may retry', { requestId, caller, error: error as Error });
+          return json(503, { message: 'Service temporarily unavailable' }, requestId);
+        }
+    }
+  }
+
   return async function authenticate(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
     const requestId = event.requestContext?.requestId ?? 'unknown';
     const sourceIp = event.requestContext?.identity?.sourceIp ?? 'unknown';
     logger.setCorrelationId(requestId);
+    if (event.resource === REGISTRATION_ROUTE.path && event.httpMethod === REGISTRATION_ROUTE.method) {
+      return register(event, requestId, sourceIp);
+    }
     const route = ROUTES.find((r) => r.path === event.resource && r.method === event.httpMethod);
     if (!route) {
       logger.warn('Request for an unknown route', { resource: event.resource, method: event.httpMethod, sourceIp });
@@ -81,12 +112,20 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
             ...context,
             bytes: decision.bytes,
             limit: deps.maxBodyBytes,
+            reason: decision.reason,
           });
           return json(413, { message: `Payload too large (limit ${deps.maxBodyBytes} bytes)` }, requestId);
         case 'accept': {
           const messageId = await deps.queue.send(decision.envelope);
           count(METRICS.authenticator.accepted);
-          logger.info('Notification accepted', { ...context, eventType: decision.envelope.eventType, messageId });
+          logger.info('Notification accepted', {
+            ...context,
+            eventType: decision.envelope.eventType,
+            messageId,
+            bodyEncoding: decision.envelope.bodyEncoding,
+            // How many personal members were removed; never which values.
+            personalFieldsRemoved: decision.envelope.redacted?.length ?? 0,
+          });
           return json(200, { received: true, requestId }, requestId);
         }
       }

@@ -7,6 +7,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { OUTBOX_LEASE_MS } from '../../lib/pipeline-spec.js';
 import { DynamoChargeStore, documentClient, dynamoClient } from '../adapters/charge-store.js';
 import { PicPayStatusClient } from '../adapters/picpay-client.js';
 import { SnsEventPublisher, snsClient } from '../adapters/sns-publisher.js';
@@ -77,6 +78,10 @@ export function createProcessor(deps: ProcessorDeps) {
         case 'ignored':
           count(METRICS.processor.ignoredLateEvents);
           logger.info('Late notification recorded as ignored', { ...context, chargeKey: outcome.chargeKey, reason: outcome.reason });
+          break;
+        case 'registered':
+          count(METRICS.processor.registrations);
+          logger.info('Legacy payment registered by the merchant', { ...context, chargeKey: outcome.chargeKey });
           break;
         case 'duplicate':
           count(METRICS.processor.duplicates);
@@ -179,6 +184,7 @@ export function buildHandler() {
       maxReceiveCount: config.maxReceiveCount,
       traceRecord: recordTracer(tracer),
       maxBodyBytes: config.maxBodyBytes,
+      outboxLeaseMs: OUTBOX_LEASE_MS,
       noteDeadLetter: (note) => store.noteDeadLetter(note),
     }),
   )

@@ -22,6 +22,7 @@ export function createReconciler(config: ReconcilerConfig, deps: ReconcileDeps, 
     );
     metrics.addMetric(METRICS.reconciler.candidates, MetricUnit.Count, result.candidates);
     metrics.addMetric(METRICS.reconciler.enqueued, MetricUnit.Count, result.enqueued);
+    metrics.addMetric(METRICS.reconciler.retired, MetricUnit.Count, result.retired);
     logger.info('Reconciliation run', { ...result, minAgeMinutes: config.minAgeMinutes, maxPerRun: config.maxPerRun });
     return result;
   };
@@ -41,8 +42,10 @@ export function buildReconciler(overrides: Partial<ReconcilerConfig> = {}) {
   return createReconciler(
     { ...config, ...overrides },
     {
-      findAwaiting: (before, after, limit) => store.findAwaiting(before, after, limit),
+      findAwaiting: (before, limit) => store.findAwaiting(before, limit),
       enqueue: (envelopes) => queue.sendAll(envelopes),
+      markChecked: (ids, at) => store.markChecked(ids, at),
+      retire: (ids) => store.retire(ids),
       now: Date.now,
     },
     logger,

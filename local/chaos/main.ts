@@ -1,6 +1,7 @@
 /**
  * `npm run chaos [-- --charges N --notifications N --duplicates 0.3 --enqueue-failures 0.05
- *  --picpay-failures 0.1 --publish-failures 0.02 --crash-rate 0.02 --seed N --concurrency N]`
+ *  --picpay-failures 0.1 --publish-failures 0.02 --crash-rate 0.02 --seed N --concurrency N
+ *  --processor-concurrency N --abandoned N --reconcile-max-per-run N --sns-outage-ms N]`
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,6 +21,9 @@ const flags: Array<[keyof ChaosOptions, string]> = [
   ['seed', 'seed'],
   ['concurrency', 'concurrency'],
   ['processorConcurrency', 'processor-concurrency'],
+  ['abandoned', 'abandoned'],
+  ['reconcileMaxPerRun', 'reconcile-max-per-run'],
+  ['snsOutageMs', 'sns-outage-ms'],
 ];
 const { values } = parseArgs({ options: Object.fromEntries(flags.map(([, flag]) => [flag, { type: 'string' as const }])) });
 const options = { ...DEFAULT_CHAOS } as Record<keyof ChaosOptions, number>;
@@ -38,7 +42,7 @@ if (flags.every(([, flag]) => (values as Record<string, unknown>)[flag] === unde
   const m = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString().slice(0, 10) };
   writeFileSync(
     fileURLToPath(new URL('../../docs/chaos.md', import.meta.url)),
-    `# Chaos suite: latest run\n\n\`npm run chaos\` on ${m.date}: ${m.cores} × ${m.cpu}, Node ${m.node}. What it does: README, "Proof".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n\nReproduce with \`npm run chaos\` (flags: \`--charges --notifications --duplicates --enqueue-failures --picpay-failures --publish-failures --crash-rate --seed --concurrency --processor-concurrency\`).\n`,
+    `# Chaos suite: latest run\n\n\`npm run chaos\` on ${m.date}: ${m.cores} × ${m.cpu}, Node ${m.node}. What it does: README, "Proof".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n\nReproduce with \`npm run chaos\` (flags: \`--charges --notifications --duplicates --enqueue-failures --picpay-failures --publish-failures --crash-rate --seed --concurrency --processor-concurrency --abandoned --reconcile-max-per-run --sns-outage-ms\`).\n`,
   );
 }
 process.exit(passed(report) ? 0 : 1);

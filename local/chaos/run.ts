@@ -11,7 +11,9 @@ import { dlqReplay } from '../cli/dlq.js';
 import type { Io } from '../cli/io.js';
 import { clientsFor } from '../cli/target.js';
 import { type LocalPipeline, startLocalPipeline } from '../pipeline.js';
+import { cellFor, statusSpec, tableWinner } from '../../test/spec/tables.js';
 import { paymentBody, threeDsBody } from '../samples.js';
+import { signForExecuteApi } from '../sigv4.js';
 
 export interface ChaosOptions {
   readonly charges: number;
@@ -27,6 +29,12 @@ export interface ChaosOptions {
   /** Requests in flight at once from the sender. */
   readonly concurrency: number;
   readonly processorConcurrency: number;
+  /** Legacy payments left at created (registered or one callback); half are then paid with the callback lost. */
+  readonly abandoned: number;
+  /** Charges one reconciliation run may check: fewer than wait, so it takes several runs. */
+  readonly reconcileMaxPerRun: number;
+  /** An SNS outage in the middle of the run, longer than all five receives of a message. */
+  readonly snsOutageMs: number;
 }
 
 export const DEFAULT_CHAOS: ChaosOptions = {
@@ -40,6 +48,9 @@ export const DEFAULT_CHAOS: ChaosOptions = {
   seed: 42,
   concurrency: 32,
   processorConcurrency: 4,
+  abandoned: 300,
+  reconcileMaxPerRun: 50,
+  snsOutageMs: 1500,
 };
 
 export interface ChaosReport {
@@ -54,6 +65,10 @@ export interface ChaosReport {
   readonly wrongFinalState: number;
   readonly regressions: number;
   readonly transitionsMissingFromSns: number;
+  /** Events left unpublished in a charge's outbox after the sweep ran (target 0). */
+  readonly eventsLeftInOutbox: number;
+  /** Reconciliation runs it took until every lost legacy callback was recovered, and the bound. */
+  readonly reconcile: { readonly runs: number; readonly bound: number; readonly recovered: number; readonly lost: number };
   readonly duplicateTransitionIdsOnSns: number;
   readonly snsEvents: number;
   readonly seconds: number;
@@ -72,21 +87,22 @@ function prng(seed: number): () => number {
   };
 }
 
-/** The oracle's own reading of PicPay's statuses: canonical name and precedence. */
-const EXPECTED: Record<string, [string, number]> = {
-  PENDING: ['CREATED', 0], AUTHORIZED: ['AUTHORIZED', 10], CANCELED: ['CANCELED', 20], EXPIRED: ['EXPIRED', 20],
-  PAID: ['PAID', 30], PARTIAL: ['PARTIALLY_REFUNDED', 50], REFUNDED: ['REFUNDED', 60], CHARGEBACK: ['CHARGEBACK', 70],
-  created: ['CREATED', 0], analysis: ['ANALYSIS', 10], paid: ['PAID', 30], completed: ['COMPLETED', 40],
-  refunded: ['REFUNDED', 60], chargeback: ['CHARGEBACK', 70], expired: ['EXPIRED', 20],
-};
-const RANK: Record<string, number> = Object.fromEntries(Object.values(EXPECTED).map(([name, rank]) => [name, rank]));
+/**
+ * The oracle reads the hand-written decision tables in test/spec/ (never the code under test):
+ * which notification decides a charge's status, and what each raw value is called.
+ */
+const SPEC = { checkout: statusSpec('checkout.md'), legacy: statusSpec('legacy.md') } as const;
+const canonicalOf = (flavour: 'checkout' | 'legacy', raw: string) => SPEC[flavour].canonical.get(raw) ?? 'UNKNOWN';
+/** Legacy statuses reconciliation keeps asking about (docs/state-model.md), written out here. */
+const AWAITING = new Set(['CREATED', 'ANALYSIS', 'AUTHORIZED', 'UNKNOWN']);
 
 interface Notification {
   readonly flavour: 'checkout' | 'legacy';
   readonly chargeId: string;
-  readonly kind: 'status' | 'three_ds';
+  readonly kind: 'status' | 'three_ds' | 'registration';
   readonly rawStatus?: string;
   readonly eventDate?: string;
+  readonly refunded?: number;
   readonly body: unknown;
   readonly eventType?: string;
 }
@@ -94,61 +110,117 @@ interface Notification {
 interface Story {
   readonly flavour: 'checkout' | 'legacy';
   readonly chargeId: string;
+  readonly shape: string;
   readonly notifications: Notification[];
-  readonly finalStatus: string;
-  readonly finalRefunded?: number;
-  readonly threeDs: boolean;
-  /** Legacy: what the PicPay sandbox reports (the status is read live). */
-  readonly sandboxStatus?: string;
+  readonly expected: { readonly status: string; readonly refunded?: number; readonly threeDs?: string };
+  /** Legacy: what PicPay's status API reports over time, one step further each time one of the
+   * charge's callbacks is sent (the status is read live when the callback is processed). */
+  readonly timeline?: readonly string[];
+  /** Legacy, abandoned: what PicPay reports at the end, with no callback for it (lost). */
+  readonly lateStatus?: string;
+}
+
+function checkoutStory(chargeId: string, base: number, random: () => number): Story {
+  const at = (minute: number) => new Date(base + minute * 60_000).toISOString();
+  const r = random();
+  let shape: string;
+  let steps: Array<[string, number, number]>; // raw status, minute, refunded
+  if (r < 0.3) {
+    const partials = Math.floor(random() * 3);
+    const end: [string, number] = random() < 0.5 ? ['REFUNDED', 10000] : random() < 0.5 ? ['CHARGEBACK', 1000 * partials] : ['PARTIAL', 1000 * (partials + 1)];
+    shape = 'lifecycle';
+    steps = [['AUTHORIZED', 0, 0], ['PAID', 1, 0], ...Array.from({ length: partials }, (_, k): [string, number, number] => ['PARTIAL', 2 + k, 1000 * (k + 1)]), [end[0], 9, end[1]]];
+  } else if (r < 0.45) {
+    shape = 'retry after DENIED';
+    steps = [['DENIED', 0, 0], ['PRE_AUTHORIZED', 2, 0], ['PAID', 3, 0]];
+  } else if (r < 0.6) {
+    shape = 'equal-date partial refunds';
+    steps = [['PAID', 0, 0], ['PARTIAL', 5, 1000], ['PARTIAL', 5, 2002]];
+  } else if (r < 0.75) {
+    shape = 'chargeback reversed';
+    steps = [['PAID', 0, 0], ['CHARGEBACK', 60, 0], ['PAID', 600, 0]];
+  } else {
+    shape = 'closed unpaid';
+    steps = random() < 0.5 ? [['AUTHORIZED', 0, 0], ['CANCELED', 5, 0]] : [['PENDING', 0, 0], ['EXPIRED', 5, 0]];
+  }
+  const notifications: Notification[] = steps.map(([status, minute, refunded]) => ({
+    flavour: 'checkout',
+    chargeId,
+    kind: 'status',
+    rawStatus: status,
+    eventDate: at(minute),
+    refunded,
+    eventType: 'TransactionUpdateMessage',
+    body: paymentBody({ chargeId, status, eventDate: at(minute), refundedAmount: refunded }),
+  }));
+  const threeDs = random() < 0.3;
+  if (threeDs) notifications.push({ flavour: 'checkout', chargeId, kind: 'three_ds', eventType: 'Challenge3dsUpdateMessage', body: threeDsBody({ chargeId }) });
+  const winner = tableWinner(
+    SPEC.checkout,
+    steps.map(([raw, minute, refunded]) => ({ raw, at: minute, refunded })),
+  );
+  return {
+    flavour: 'checkout',
+    chargeId,
+    shape,
+    notifications,
+    expected: {
+      status: canonicalOf('checkout', winner.raw),
+      // Cumulative: the refunded amount is the largest PicPay reported (never goes down).
+      refunded: Math.max(...steps.map(([, , refunded]) => refunded)),
+      ...(threeDs ? { threeDs: 'Approved' } : {}),
+    },
+  };
+}
+
+function legacyStory(chargeId: string, random: () => number): Story {
+  const r = random();
+  const timeline =
+    r < 0.5
+      ? ['created', 'analysis', 'paid', 'completed', random() < 0.5 ? 'refunded' : 'chargeback'].slice(0, 2 + Math.floor(random() * 4))
+      : r < 0.7
+        ? ['created', 'paid', 'chargeback', 'paid']
+        : r < 0.85
+          ? ['created', 'expired']
+          : ['created', 'authorized', 'paid', 'refunded'];
+  // One callback per status change; PicPay's callbacks for one payment look alike.
+  const notifications: Notification[] = timeline.map((_, i) => ({
+    flavour: 'legacy',
+    chargeId,
+    kind: 'status',
+    body: i === 0 ? { referenceId: chargeId } : { referenceId: chargeId, authorizationId: `auth-${chargeId}` },
+  }));
+  return { flavour: 'legacy', chargeId, shape: timeline.join('>'), notifications, timeline, expected: { status: canonicalOf('legacy', timeline.at(-1)!) } };
+}
+
+/** A legacy payment the buyer never finished: one callback or only the merchant's registration. */
+function abandonedStory(chargeId: string, random: () => number): Story {
+  const registered = random() < 0.5;
+  const lost = random() < 0.5;
+  const notifications: Notification[] = [
+    registered
+      ? { flavour: 'legacy', chargeId, kind: 'registration', body: { referenceId: chargeId } }
+      : { flavour: 'legacy', chargeId, kind: 'status', body: { referenceId: chargeId } },
+  ];
+  return {
+    flavour: 'legacy',
+    chargeId,
+    shape: `abandoned (${registered ? 'registered' : 'one callback'}${lost ? ', then paid with the callback lost' : ''})`,
+    notifications,
+    timeline: ['created'],
+    ...(lost ? { lateStatus: 'paid' } : {}),
+    expected: { status: canonicalOf('legacy', lost ? 'paid' : 'created') },
+  };
 }
 
 function stories(options: ChaosOptions, random: () => number): Story[] {
-  const distinctTarget = Math.round(options.notifications * (1 - options.duplicates));
-  const per = Math.max(2, Math.floor(distinctTarget / options.charges));
-  let remainder = Math.max(0, distinctTarget - per * options.charges);
   const base = Date.parse('2026-01-01T12:00:00Z');
   const result: Story[] = [];
   for (let c = 0; c < options.charges; c++) {
-    const n = per + (remainder-- > 0 ? 1 : 0);
     const chargeId = `chaos-${options.seed}-${c}`;
-    const at = (i: number) => new Date(base + c * 3_600_000 + i * 60_000).toISOString();
-    if (c % 2 === 0) {
-      // Checkout: a monotone life cycle of exactly n notifications, maybe with a 3DS result.
-      const threeDs = n >= 3 && random() < 0.3;
-      const m = n - (threeDs ? 1 : 0);
-      let steps: Array<[string, number]>;
-      if (m === 2) steps = random() < 0.5 ? [['AUTHORIZED', 0], ['CANCELED', 0]] : [['PENDING', 0], ['EXPIRED', 0]];
-      else {
-        const partials = m - 3;
-        const end: [string, number] = random() < 0.5 ? ['REFUNDED', 10000] : random() < 0.5 ? ['CHARGEBACK', 1000 * partials] : ['PARTIAL', 1000 * (partials + 1)];
-        steps = [['AUTHORIZED', 0], ['PAID', 0], ...Array.from({ length: partials }, (_, k): [string, number] => ['PARTIAL', 1000 * (k + 1)]), end];
-      }
-      const notifications: Notification[] = steps.map(([status, refunded], i) => ({
-        flavour: 'checkout',
-        chargeId,
-        kind: 'status',
-        rawStatus: status,
-        eventDate: at(i),
-        eventType: 'TransactionUpdateMessage',
-        body: paymentBody({ chargeId, status, eventDate: at(i), refundedAmount: refunded }),
-      }));
-      if (threeDs) notifications.push({ flavour: 'checkout', chargeId, kind: 'three_ds', eventType: 'Challenge3dsUpdateMessage', body: threeDsBody({ chargeId }) });
-      const last = steps.at(-1)!;
-      result.push({ flavour: 'checkout', chargeId, notifications, finalStatus: EXPECTED[last[0]]![0], finalRefunded: last[1], threeDs });
-    } else {
-      // Legacy: one callback per status change; the processor reads the (final) status live.
-      const path = ['created', 'analysis', 'paid', 'completed', random() < 0.5 ? 'refunded' : 'chargeback'];
-      const final = random() < 0.15 ? 'expired' : path[Math.min(path.length - 1, n - 1)]!;
-      const notifications: Notification[] = Array.from({ length: n }, (_, i) => ({
-        flavour: 'legacy',
-        chargeId,
-        kind: 'status',
-        // The callback carries no status; PicPay's callbacks for one payment look alike.
-        body: i === 0 ? { referenceId: chargeId } : { referenceId: chargeId, authorizationId: `auth-${chargeId}` },
-      }));
-      result.push({ flavour: 'legacy', chargeId, notifications, finalStatus: EXPECTED[final]![0], threeDs: false, sandboxStatus: final });
-    }
+    result.push(c % 2 === 0 ? checkoutStory(chargeId, base + c * 3_600_000, random) : legacyStory(chargeId, random));
   }
+  for (let a = 0; a < options.abandoned; a++) result.push(abandonedStory(`chaos-${options.seed}-abandoned-${a}`, random));
   return result;
 }
 
@@ -160,19 +232,21 @@ function shuffle<T>(items: T[], random: () => number): T[] {
   return items;
 }
 
-/** Sends like PicPay: a non-2xx (or a network error) is retried, up to 21 more times. */
+/**
+ * Sends like PicPay: a non-2xx (or a network error) is retried, up to 21 more times. A
+ * registration is the merchant's backend: a SigV4-signed POST /charges, retried the same way.
+ */
 async function sendLikePicPay(pipeline: LocalPipeline, n: Notification): Promise<{ delivered: boolean; attempts: number }> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'axios/1.4.0' };
+  const body = JSON.stringify(n.body);
+  let headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'axios/1.4.0' };
   if (n.flavour === 'legacy') headers['x-seller-token'] = pipeline.tokens.sellerToken;
   else headers.authorization = pipeline.tokens.checkoutToken;
   if (n.eventType) headers['event-type'] = n.eventType;
+  const url = n.kind === 'registration' ? pipeline.urls.registration : n.flavour === 'legacy' ? pipeline.urls.callback : pipeline.urls.webhook;
   for (let attempt = 1; attempt <= 22; attempt++) {
+    if (n.kind === 'registration') headers = await signForExecuteApi(url, 'POST', body, pipeline.target.aws.credentials!, pipeline.target.aws.region!);
     try {
-      const res = await fetch(n.flavour === 'legacy' ? pipeline.urls.callback : pipeline.urls.webhook, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(n.body),
-      });
+      const res = await fetch(url, { method: 'POST', headers, body });
       await res.arrayBuffer();
       if (res.status >= 200 && res.status < 300) return { delivered: true, attempts: attempt };
     } catch {
@@ -215,16 +289,20 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     retryDelaySeconds: 0,
     logLevel: 'SILENT',
     reconcileEverySeconds: 0,
+    sweepEverySeconds: 0,
     processorConcurrency: options.processorConcurrency,
     picpayTimeoutMs: 250,
   });
   const clients = clientsFor(pipeline.target);
   const examples: string[] = [];
+  const note = (what: string) => void (examples.length < 12 && examples.push(what));
   try {
     const all = stories(options, random);
-    for (const s of all) if (s.sandboxStatus) pipeline.sandbox.setPayment(s.chargeId, { status: s.sandboxStatus, authorizationId: `auth-${s.chargeId}` });
+    const byId = new Map(all.map((s) => [s.chargeId, s]));
+    for (const s of all) if (s.timeline) pipeline.sandbox.setPayment(s.chargeId, { status: s.timeline[0]!, authorizationId: `auth-${s.chargeId}` });
     const distinct = all.flatMap((s) => s.notifications);
-    const duplicates = Array.from({ length: Math.max(0, options.notifications - distinct.length) }, () => distinct[Math.floor(random() * distinct.length)]!);
+    const wanted = Math.max(Math.round((distinct.length * options.duplicates) / (1 - options.duplicates)), options.notifications - distinct.length);
+    const duplicates = Array.from({ length: Math.max(0, wanted) }, () => distinct[Math.floor(random() * distinct.length)]!);
     const deliveries = shuffle([...distinct, ...duplicates], random);
     io.out(`chaos: ${all.length} charges, ${deliveries.length} notifications (${distinct.length} distinct, ${duplicates.length} duplicates), seed ${options.seed}`);
 
@@ -237,10 +315,24 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     let lostAtSender = 0;
     let next = 0;
     let done = 0;
+    let outage: Promise<void> | undefined;
+    const callbacksSent = new Map<string, number>();
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
         while (next < deliveries.length) {
           const n = deliveries[next++]!;
+          const story = byId.get(n.chargeId)!;
+          if (story.timeline && n.kind === 'status') {
+            // PicPay's status moves on as its callbacks go out; the processor reads it live.
+            const k = callbacksSent.get(n.chargeId) ?? 0;
+            callbacksSent.set(n.chargeId, k + 1);
+            pipeline.sandbox.setPayment(n.chargeId, { status: story.timeline[Math.min(k, story.timeline.length - 1)]!, authorizationId: `auth-${n.chargeId}` });
+          }
+          if (outage === undefined && next > deliveries.length * 0.4 && options.snsOutageMs > 0) {
+            // SNS down for longer than every receive of a message: its events stay in the outbox.
+            pipeline.faults.publish.setRate(1);
+            outage = new Promise((r) => setTimeout(r, options.snsOutageMs)).then(() => pipeline.faults.publish.setRate(options.publishFailures));
+          }
           const r = await sendLikePicPay(pipeline, n);
           attempts += r.attempts;
           if (!r.delivered) lostAtSender++;
@@ -248,14 +340,22 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
         }
       }),
     );
+    await outage;
     io.err('  all sent; waiting for the pipeline to settle…');
     await settle(pipeline, clients, 600_000);
-
-    // An operator's move: whatever reached the DLQ is replayed once the faults are gone.
     pipeline.faults.enqueue.setRate(0);
     pipeline.faults.publish.setRate(0);
     pipeline.faults.processorCrash.setRate(0);
     pipeline.sandbox.setFaultRate(0, 0);
+
+    // The outbox sweep's schedule, played after every lease has ended: no event is left behind,
+    // before any operator replays the DLQ (which would republish them as a side effect).
+    const swept = await pipeline.sweepNow(Date.now() + 10 * 60_000);
+    const leftAfterSweep = await outboxLeftovers(all, pipeline, clients);
+    if (leftAfterSweep > 0) note(`${leftAfterSweep} event(s) still in an outbox after the sweep`);
+    io.err(`  outbox sweep: ${swept.published} event(s) published for ${swept.charges} charge(s)`);
+
+    // An operator's move: whatever reached the DLQ is replayed once the faults are gone.
     const quiet: Io = { out: () => undefined, err: () => undefined, interactive: false };
     let replayed = 0;
     const dlqBefore = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: pipeline.target.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
@@ -264,6 +364,27 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
       await dlqReplay([], true, pipeline.target, clients, quiet);
       await settle(pipeline, clients, 600_000);
     }
+
+    // PicPay moves some abandoned payments to paid, and their callbacks are lost. Reconciliation
+    // must find every one within ceil(waiting / maxPerRun) runs, however many carts wait.
+    const lostCallbacks = all.filter((s) => s.lateStatus);
+    for (const s of lostCallbacks) pipeline.sandbox.setPayment(s.chargeId, { status: s.lateStatus!, authorizationId: `auth-${s.chargeId}` });
+    const waiting = all.filter((s) => s.flavour === 'legacy' && AWAITING.has(canonicalOf('legacy', s.timeline!.at(-1)!))).length;
+    const bound = Math.ceil(waiting / options.reconcileMaxPerRun);
+    let runs = 0;
+    const recovered = async () => {
+      let n = 0;
+      for (const s of lostCallbacks) if ((await stored(pipeline, clients, s))?.status === s.expected.status) n++;
+      return n;
+    };
+    while (lostCallbacks.length > 0 && (await recovered()) < lostCallbacks.length && runs < bound + 2) {
+      runs++;
+      await pipeline.reconcileNow({ minAgeSeconds: 0, maxPerRun: options.reconcileMaxPerRun });
+      await settle(pipeline, clients, 600_000);
+    }
+    const reconciled = await recovered();
+    if (runs > bound) note(`reconciliation took ${runs} runs, more than the bound ${bound}`);
+    await pipeline.sweepNow(Date.now() + 10 * 60_000);
 
     // ---- verdict ----------------------------------------------------------------------
     const events = pipeline.events.map((e) => e.body as { transitionId: string; chargeKey: string; type: string; status: string | null; previousStatus: string | null });
@@ -275,14 +396,11 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     let missing = 0;
     for (const story of all) {
       const key = `${story.flavour}#${story.chargeId}`;
-      const item = (await clients.ddb.send(new GetCommand({ TableName: pipeline.target.tableName, Key: { pk: `CHARGE#${key}`, sk: 'STATE' }, ConsistentRead: true }))).Item as
-        | { status: string; amounts?: { refundedAmount: number | null }; threeDs?: { status: string } | null; history: Array<{ outcome: string; kind: string; to: string | null; rawStatus: string | null; occurredAt: string; transitionId: string }>; outbox: Record<string, unknown> }
-        | undefined;
-      const note = (what: string) => examples.length < 10 && examples.push(`${key}: ${what}`);
+      const item = await stored(pipeline, clients, story);
       if (!item) {
         lostInPipeline += story.notifications.length;
         wrongFinalState++;
-        note('no charge stored');
+        note(`${key}: no charge stored`);
         continue;
       }
       // Every distinct checkout notification must have left a trace in the history.
@@ -293,39 +411,36 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
           );
           if (!found) {
             lostInPipeline++;
-            note(`notification ${n.kind} ${n.rawStatus ?? ''} ${n.eventDate ?? ''} not in the history`);
+            note(`${key}: notification ${n.kind} ${n.rawStatus ?? ''} ${n.eventDate ?? ''} not in the history`);
           }
         }
       }
-      const refundedOk = story.finalRefunded === undefined || item.amounts?.refundedAmount === story.finalRefunded;
-      const threeDsOk = !story.threeDs || item.threeDs?.status === 'Approved';
-      if (item.status !== story.finalStatus || !refundedOk || !threeDsOk) {
+      const e = story.expected;
+      const refundedOk = e.refunded === undefined || item.amounts?.refundedAmount === e.refunded;
+      const threeDsOk = e.threeDs === undefined || item.threeDs?.status === e.threeDs;
+      if (item.status !== e.status || !refundedOk || !threeDsOk) {
         wrongFinalState++;
-        note(`final ${item.status} (refunded ${item.amounts?.refundedAmount}), expected ${story.finalStatus} (refunded ${story.finalRefunded})`);
+        note(`${key} (${story.shape}): final ${item.status} (refunded ${item.amounts?.refundedAmount}), expected ${e.status} (refunded ${e.refunded})`);
       }
-      let rank = -1;
-      for (const h of item.history.filter((x) => x.outcome === 'applied' && x.kind === 'status')) {
-        const r = RANK[h.to ?? ''] ?? 5;
-        if (r < rank) {
+      // Each applied status change must be one the tables allow after the one before it.
+      const applied = item.history.filter((h) => h.outcome === 'applied' && h.kind === 'status' && h.reason !== 'refunded_amount_raised' && h.rawStatus !== null);
+      for (let i = 1; i < applied.length; i++) {
+        const [a, b] = [applied[i - 1]!, applied[i]!];
+        if (a.rawStatus === b.rawStatus && a.occurredAt === b.occurredAt) continue; // an amount update
+        const letter = cellFor(SPEC[story.flavour], { raw: a.rawStatus!, at: Date.parse(a.occurredAt) }, { raw: b.rawStatus!, at: Date.parse(b.occurredAt) });
+        if (letter !== 'A' && letter !== 'U' && letter !== '=') {
           regressions++;
-          note(`history went back to ${h.to}`);
+          note(`${key}: ${a.rawStatus} then ${b.rawStatus} was applied; the table says ${letter}`);
         }
-        rank = Math.max(rank, r);
       }
       for (const h of item.history) {
-        if (h.outcome === 'applied' && !published.has(h.transitionId)) {
+        if ((h.outcome === 'applied' || h.outcome === 'noted') && !published.has(h.transitionId)) {
           missing++;
-          note(`transition ${h.transitionId} (${h.to}) never published`);
+          note(`${key}: transition ${h.transitionId} (${h.to}) never published`);
         }
       }
-      if (Object.keys(item.outbox ?? {}).length > 0) {
-        note(`${Object.keys(item.outbox).length} event(s) still in the outbox`);
-        if (process.env.CHAOS_DEBUG) io.err(JSON.stringify(item, null, 1));
-      }
     }
-    for (const e of events) {
-      if (e.type === 'picpay.charge.status_changed' && e.previousStatus && (RANK[e.status ?? ''] ?? 5) < (RANK[e.previousStatus] ?? 5)) regressions++;
-    }
+    const eventsLeftInOutbox = Math.max(leftAfterSweep, await outboxLeftovers(all, pipeline, clients));
     const duplicateIds = [...published.values()].reduce((sum, count) => sum + (count - 1), 0);
     return {
       options,
@@ -339,6 +454,8 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
       wrongFinalState,
       regressions,
       transitionsMissingFromSns: missing,
+      eventsLeftInOutbox,
+      reconcile: { runs, bound, recovered: reconciled, lost: lostCallbacks.length },
       duplicateTransitionIdsOnSns: duplicateIds,
       snsEvents: events.length,
       seconds: Math.round((Date.now() - started) / 100) / 10,
@@ -350,24 +467,56 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
   }
 }
 
+interface StoredItem {
+  status: string;
+  amounts?: { refundedAmount: number | null };
+  threeDs?: { status: string } | null;
+  history: Array<{ outcome: string; kind: string; to: string | null; rawStatus: string | null; reason: string | null; occurredAt: string; transitionId: string }>;
+  outbox?: Record<string, unknown>;
+}
+
+async function stored(pipeline: LocalPipeline, clients: ReturnType<typeof clientsFor>, story: Story): Promise<StoredItem | undefined> {
+  const key = `${story.flavour}#${story.chargeId}`;
+  const out = await clients.ddb.send(new GetCommand({ TableName: pipeline.target.tableName, Key: { pk: `CHARGE#${key}`, sk: 'STATE' }, ConsistentRead: true }));
+  return out.Item as StoredItem | undefined;
+}
+
+async function outboxLeftovers(all: readonly Story[], pipeline: LocalPipeline, clients: ReturnType<typeof clientsFor>): Promise<number> {
+  let left = 0;
+  for (const story of all) left += Object.keys((await stored(pipeline, clients, story))?.outbox ?? {}).length;
+  return left;
+}
+
 export function formatReport(r: ChaosReport): string[] {
   const o = r.options;
   const zero = (n: number) => `${n}${n === 0 ? '' : '   <-- target 0'}`;
   return [
     `Chaos run (seed ${o.seed}): ${o.charges} charges, ${r.sent} notifications (${r.distinct} distinct), ${r.seconds} s`,
+    `Shapes: checkout lifecycles, retries after DENIED, equal-date partial refunds, chargebacks reversed; legacy timelines read live (with reversals); ${o.abandoned} abandoned legacy payments`,
     `Faults: enqueue ${o.enqueueFailures * 100}% (${r.injected.enqueue} injected), PicPay API ${o.picpayFailures * 100}% (5xx and timeouts),`,
-    `        SNS publish ${o.publishFailures * 100}% (${r.injected.publish} injected), processor crashes ${o.crashRate * 100}% of batches (${r.injected.crashes} injected)`,
+    `        SNS publish ${o.publishFailures * 100}% plus a ${o.snsOutageMs} ms outage (${r.injected.publish} injected), processor crashes ${o.crashRate * 100}% of batches (${r.injected.crashes} injected)`,
     `Sender attempts: ${r.attempts} for ${r.sent} notifications; dead-lettered then replayed: ${r.deadLetteredThenReplayed}`,
     `  notifications lost (sender gave up)      ${zero(r.lostAtSender)}`,
     `  notifications lost (not in any history)  ${zero(r.lostInPipeline)}`,
     `  charges in the wrong final state         ${zero(r.wrongFinalState)}`,
     `  regressions                              ${zero(r.regressions)}`,
     `  transitions missing from SNS             ${zero(r.transitionsMissingFromSns)}`,
+    `  events left in an outbox after the sweep ${zero(r.eventsLeftInOutbox)}`,
+    `  lost callbacks recovered by reconciliation ${r.reconcile.recovered} of ${r.reconcile.lost}, in ${r.reconcile.runs} runs (bound ${r.reconcile.bound})${r.reconcile.recovered === r.reconcile.lost && r.reconcile.runs <= r.reconcile.bound ? '' : '   <-- target all, within the bound'}`,
     `  duplicate transitionIds on SNS           ${r.duplicateTransitionIdsOnSns} (of ${r.snsEvents} events; consumers deduplicate)`,
     ...(r.examples.length ? ['Examples:', ...r.examples.map((e) => `  ${e}`)] : []),
   ];
 }
 
 export function passed(r: ChaosReport): boolean {
-  return r.lostAtSender === 0 && r.lostInPipeline === 0 && r.wrongFinalState === 0 && r.regressions === 0 && r.transitionsMissingFromSns === 0;
+  return (
+    r.lostAtSender === 0 &&
+    r.lostInPipeline === 0 &&
+    r.wrongFinalState === 0 &&
+    r.regressions === 0 &&
+    r.transitionsMissingFromSns === 0 &&
+    r.eventsLeftInOutbox === 0 &&
+    r.reconcile.recovered === r.reconcile.lost &&
+    r.reconcile.runs <= r.reconcile.bound
+  );
 }

@@ -9,8 +9,9 @@ import { dlqList, dlqReplay } from './dlq.js';
 import { doctor, stackAccountFacts } from './doctor.js';
 import { consoleIo, type Io } from './io.js';
 import { parkedList, parkedReplay } from './parked.js';
+import { register } from './register.js';
 import { EVENTS, simulate } from './simulate.js';
-import { CliError, clientsFor, readLocalTarget, stackTarget, type Target } from './target.js';
+import { CliError, clientsFor, NO_LOCAL_PIPELINE, readLocalTarget, stackTarget, type Target } from './target.js';
 
 const TARGET_HELP = `Target (default: the local pipeline started with \`npm start\`):
   --stack NAME        a deployed stack, found by its CloudFormation outputs
@@ -22,6 +23,7 @@ export const HELP: Record<string, string> = {
 Commands:
   simulate <event|scenario>   send realistic PicPay notifications
   charge <key>                a charge's current state and full history
+  register <referenceId>      register a legacy payment you created, so reconciliation follows it
   parked list|replay          notifications that were authenticated but could not be processed
   dlq list|replay             notifications that failed processing too often
   doctor                      check a running pipeline end to end, one line per check
@@ -56,6 +58,18 @@ Shows the charge's status, amounts, 3DS result, unpublished events and its histo
 notification, applied or ignored, with the reason).
 
   --json     the stored state as JSON, for scripts
+
+${TARGET_HELP}`,
+  register: `picpay-webhooks register <referenceId> [--expires-at ISO-8601]
+
+Registers a legacy e-commerce payment your backend created with PicPay (the referenceId you
+sent to POST /ecommerce/public/payments), so reconciliation asks PicPay for its status even if
+every callback is lost (PicPay sends none for "created"). The request is signed with AWS SigV4
+for the stack's POST /charges route; your credentials need execute-api:Invoke on the stack's
+RegistrationInvokeArn output. Against the local pipeline the local credentials sign it.
+
+  --expires-at ISO    when the payment expires at PicPay (the expiresAt you sent it);
+                      reconciliation stops an hour after it
 
 ${TARGET_HELP}`,
   parked: `picpay-webhooks parked list [--json]
@@ -124,6 +138,7 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
         count: { type: 'string' },
         max: { type: 'string' },
         'probe-timeout': { type: 'string' },
+        'expires-at': { type: 'string' },
       },
     });
   } catch (error) {
@@ -165,6 +180,9 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
         case 'charge':
           if (!rest[0]) throw new CliError(`Name the charge.\n\n${HELP.charge}`);
           return await showCharge(rest[0], values.json === true, resolved, clients, io);
+        case 'register':
+          if (!rest[0]) throw new CliError(`Name the referenceId.\n\n${HELP.register}`);
+          return await register(rest[0], values['expires-at'], resolved, io);
         case 'parked':
           if (rest[0] === 'list') return await parkedList(values.json === true, resolved, clients, io);
           if (rest[0] === 'replay') return await parkedReplay(rest.slice(1), values.all === true, resolved, clients, io);
@@ -186,9 +204,21 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
       io.err(error.message);
       return 2;
     }
+    if (!values.stack && !target && refused(error)) {
+      // The target file named a pipeline that is gone (killed without a chance to remove it).
+      io.err(NO_LOCAL_PIPELINE);
+      return 2;
+    }
     io.err(`Failed: ${(error as Error).message}`);
     return 1;
   }
   return 2;
 }
 
+function refused(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ECONNREFUSED' || (e as { errors?: unknown[] }).errors?.some(refused)) return true;
+  }
+  return false;
+}

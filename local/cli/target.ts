@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,6 +15,8 @@ export interface Target {
   readonly name: string;
   readonly callbackUrl: string;
   readonly webhookUrl: string;
+  /** POST /charges (AWS IAM): register a legacy payment. Absent for stacks older than the route. */
+  readonly registrationUrl?: string;
   readonly tableName: string;
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
@@ -30,10 +32,21 @@ export interface Target {
   readonly aws: {
     readonly region?: string;
     readonly endpoints?: { readonly sqs: string; readonly dynamodb: string; readonly secretsManager: string };
+    /** Local only: the emulators' (and the local IAM route's) credentials. */
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   };
+  /** Local only: the process serving it, so a target left behind by a crash is recognized. */
+  readonly pid?: number;
 }
 
-export const LOCAL_STATE_FILE = fileURLToPath(new URL('../../.local-data/local-pipeline.json', import.meta.url));
+/** Where `npm start` keeps its data (table, queues) and its target file; LOCAL_DATA_DIR moves it. */
+export const LOCAL_DATA_DIR = process.env.LOCAL_DATA_DIR
+  ? resolve(process.env.LOCAL_DATA_DIR)
+  : fileURLToPath(new URL('../../.local-data/', import.meta.url));
+export const LOCAL_STATE_FILE = join(LOCAL_DATA_DIR, 'local-pipeline.json');
+
+export const NO_LOCAL_PIPELINE =
+  'No local pipeline is running, start it with `npm start` (or pass --stack <name> for a deployed stack).';
 
 export function writeLocalTarget(target: Target, file = LOCAL_STATE_FILE): void {
   mkdirSync(dirname(file), { recursive: true });
@@ -44,11 +57,31 @@ export function removeLocalTarget(file = LOCAL_STATE_FILE): void {
   rmSync(file, { force: true });
 }
 
+/** The running local pipeline's target; throws NO_LOCAL_PIPELINE when there is none, or only one a crash left behind. */
 export function readLocalTarget(file = LOCAL_STATE_FILE): Target {
-  if (!existsSync(file)) {
-    throw new CliError('No local pipeline is running (start one with `npm start`), or pass --stack <name> for a deployed stack.');
+  const target = readTargetFile(file);
+  if (!target || !isAlive(target.pid)) throw new CliError(NO_LOCAL_PIPELINE);
+  return target;
+}
+
+/** The target file's content, whether or not its process still runs; undefined when absent or unreadable. */
+export function readTargetFile(file = LOCAL_STATE_FILE): Target | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Target;
+  } catch {
+    return undefined;
   }
-  return JSON.parse(readFileSync(file, 'utf8')) as Target;
+}
+
+export function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function stackTarget(stackName: string, region?: string): Promise<Target> {
@@ -65,6 +98,7 @@ export async function stackTarget(stackName: string, region?: string): Promise<T
       name: `stack ${stackName}`,
       callbackUrl: need('CallbackUrl'),
       webhookUrl: need('WebhookUrl'),
+      registrationUrl: outputs.RegistrationUrl,
       tableName: need('TableName'),
       queueUrl: need('QueueUrl'),
       deadLetterQueueUrl: need('DeadLetterQueueUrl'),

@@ -15,30 +15,49 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('parseCheckout', () => {
+  const { type: _type, ...untyped } = paymentEvent();
+  const { type: _t3, ...untyped3ds } = THREE_DS_EVENT;
   test.each([
     ['header TransactionUpdateMessage', paymentEvent(), 'TransactionUpdateMessage', 'PAYMENT'],
     ['header Challenge3dsUpdateMessage', THREE_DS_EVENT, 'Challenge3dsUpdateMessage', 'THREE_DS_CHALLENGE'],
     ['no header, body PAYMENT', paymentEvent(), null, 'PAYMENT'],
     ['no header, body THREE_DS_CHALLENGE', THREE_DS_EVENT, null, 'THREE_DS_CHALLENGE'],
+    ['header in another letter case, body without type', untyped, 'transactionUpdateMessage', 'PAYMENT'],
+    ['3DS header in capitals, body without type', untyped3ds, 'CHALLENGE3DSUPDATEMESSAGE', 'THREE_DS_CHALLENGE'],
+    ['an unknown header: the body type decides', paymentEvent(), 'SomethingElse', 'PAYMENT'],
+    ['header and body disagree: the body decides', paymentEvent(), 'Challenge3dsUpdateMessage', 'PAYMENT'],
+    ['body type in lower case', { ...paymentEvent(), type: 'payment' }, null, 'PAYMENT'],
   ])('%s', (_name, body, header, type) => {
     expect(parseCheckout(checkout(body, header)).type).toBe(type);
   });
 
   test.each([
     ['invalid JSON', '{"type":', 'TransactionUpdateMessage', 'invalid_json'],
-    ['unknown header', paymentEvent(), 'SomethingElse', 'unknown_event_type'],
+    ['an unknown header and no body type', untyped, 'SomethingElse', 'unknown_event_type'],
     ['no header, unknown body type', { type: 'REFUND' }, null, 'unknown_event_type'],
     ['no header, JSON array', '[1,2]', null, 'unknown_event_type'],
-    ['header and body disagree', paymentEvent(), 'Challenge3dsUpdateMessage', 'event_type_mismatch'],
     ['PAYMENT without merchantChargeId', { ...paymentEvent(), data: { status: 'PAID' } }, null, 'unexpected_shape'],
-    ['PAYMENT with a bad eventDate', paymentEvent({ eventDate: 'yesterday' }), null, 'unexpected_shape'],
-    ['PAYMENT with a fractional amount', paymentEvent({ amount: 10.5 }), null, 'unexpected_shape'],
+    ['PAYMENT without status', { ...paymentEvent(), data: { merchantChargeId: 'x' } }, null, 'unexpected_shape'],
+    ['PAYMENT with a 201-character merchantChargeId', paymentEvent({ merchantChargeId: 'x'.repeat(201) }), null, 'unexpected_shape'],
   ])('parks %s as %s', (_name, body, header, code) => {
     expect(codeOf(() => parseCheckout(checkout(body, header)))).toBe(code);
   });
 
+  test('fields the rules only carry are read leniently: a bad eventDate is the receive time, a fractional amount is unknown', () => {
+    const env = checkout(paymentEvent({ eventDate: 'yesterday', amount: 10.5 }));
+    const obs = observeCheckout(env, parseCheckout(env), Date.parse('2024-07-01T19:00:05Z'));
+    expect(obs).toMatchObject({ occurredAt: '2024-07-01T19:00:05.000Z', timeSource: 'received', amounts: { amount: null, refundedAmount: 0 } });
+  });
+
+  test('a 200-character merchantChargeId is accepted; a status longer than 64 characters is cut', () => {
+    const env = checkout(paymentEvent({ merchantChargeId: 'x'.repeat(200), status: 'S'.repeat(70) }));
+    const obs = observeCheckout(env, parseCheckout(env), 0);
+    expect(obs.chargeId).toHaveLength(200);
+    expect(obs.rawStatus).toBe(`${'S'.repeat(63)}…`);
+  });
+
   test('shape errors name the path, never the values (no PII in logs)', () => {
-    const body = { ...paymentEvent(), data: { ...paymentEvent().data, merchantChargeId: 42 } };
+    const body = { ...paymentEvent(), data: { ...paymentEvent().data, merchantChargeId: { nested: true } } };
     try {
       parseCheckout(checkout(body));
       throw new Error('should have thrown');

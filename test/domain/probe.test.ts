@@ -41,7 +41,7 @@ describe('probes (picpay-webhooks doctor)', () => {
     expect(calls).toEqual(['publish', 'record']);
     expect(published).toEqual([
       {
-        specVersion: '1.0',
+        specVersion: '1.1',
         type: 'picpay.webhooks.probe',
         probeId: 'doctor-3f2a9c1e',
         flavour: 'checkout',

@@ -1,5 +1,4 @@
 import { ConcurrentUpdateError, DependencyError } from '../../lambda/domain/errors.js';
-import { OUTBOX_LEASE_MS } from '../../lambda/domain/charge.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
 import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent } from '../fixtures.js';
 import { memoryDeps } from './in-memory.js';
@@ -62,7 +61,7 @@ describe('processEnvelope', () => {
     await processEnvelope(checkout('PAID', '2024-07-01T16:05:00-03:00'), deps);
     expect(publisher.published.map((e) => e.status)).toEqual(['PAID']);
     // After the lease (the owner's message died in the DLQ, say), the next one publishes it.
-    clock.advance(OUTBOX_LEASE_MS);
+    clock.advance(60_000); // the lease memoryDeps gives
     await processEnvelope(checkout('REFUNDED', '2024-07-01T16:10:00-03:00'), deps);
     expect(publisher.published.map((e) => e.status)).toEqual(['PAID', 'AUTHORIZED', 'REFUNDED']);
   });

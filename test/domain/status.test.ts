@@ -1,59 +1,24 @@
-import { canonicalStatus, compareOrder, STATUS_RANK } from '../../lambda/domain/status.js';
+import { compareOrder, orderKeyOf } from '../../lambda/domain/status.js';
 
-describe('canonicalStatus', () => {
-  test.each([
-    ['created', 'CREATED'],
-    ['expired', 'EXPIRED'],
-    ['analysis', 'ANALYSIS'],
-    ['authorized', 'AUTHORIZED'],
-    ['paid', 'PAID'],
-    ['completed', 'COMPLETED'],
-    ['refunded', 'REFUNDED'],
-    ['chargeback', 'CHARGEBACK'],
-    ['PAID', 'PAID'],
-    ['something-new', 'UNKNOWN'],
-    ['constructor', 'UNKNOWN'],
-  ])('legacy %p -> %p', (raw, expected) => {
-    expect(canonicalStatus('legacy', raw)).toBe(expected);
+/** Canonical mapping and cell-by-cell precedence are in test/spec/ (decision-tables.test.ts). */
+describe('compareOrder', () => {
+  const key = (status: Parameters<typeof orderKeyOf>[0], at: number, refunded: number | null = 0, raw = 'X', tie = 't') => orderKeyOf(status, at, refunded, raw, tie);
+
+  test('phase first: money moved beats a later expiry, an expiry beats a later authorization', () => {
+    expect(compareOrder(key('PAID', 0), key('EXPIRED', 99))).toBeGreaterThan(0);
+    expect(compareOrder(key('EXPIRED', 0), key('AUTHORIZED', 99))).toBeGreaterThan(0);
+    expect(compareOrder(key('AUTHORIZED', 0), key('CREATED', 99))).toBeGreaterThan(0);
+    expect(compareOrder(key('CREATED', 0), key('UNKNOWN', 99))).toBeGreaterThan(0);
   });
 
-  test.each([
-    ['PENDING', 'CREATED'],
-    ['PRE_AUTHORIZED', 'AUTHORIZED'],
-    ['AUTHORIZED', 'AUTHORIZED'],
-    ['PAID', 'PAID'],
-    ['PARTIAL', 'PARTIALLY_REFUNDED'],
-    ['REFUNDED', 'REFUNDED'],
-    ['CHARGEBACK', 'CHARGEBACK'],
-    ['CANCELED', 'CANCELED'],
-    ['DENIED', 'DENIED'],
-    ['ERROR', 'ERROR'],
-    ['EXPIRED', 'EXPIRED'],
-    ['paid', 'PAID'],
-    ['WHATEVER', 'UNKNOWN'],
-    ['__proto__', 'UNKNOWN'],
-  ])('checkout %p -> %p', (raw, expected) => {
-    expect(canonicalStatus('checkout', raw)).toBe(expected);
-  });
-});
-
-describe('precedence', () => {
-  test('money movement outranks pending and closed-unpaid; reversals outrank payment', () => {
-    const r = STATUS_RANK;
-    expect(r.CREATED).toBeLessThan(r.AUTHORIZED);
-    expect(r.AUTHORIZED).toBeLessThan(r.EXPIRED);
-    expect(r.EXPIRED).toBeLessThan(r.PAID);
-    expect(r.PAID).toBeLessThan(r.COMPLETED);
-    expect(r.COMPLETED).toBeLessThan(r.PARTIALLY_REFUNDED);
-    expect(r.PARTIALLY_REFUNDED).toBeLessThan(r.REFUNDED);
-    expect(r.REFUNDED).toBeLessThan(r.CHARGEBACK);
-    expect(r.UNKNOWN).toBeLessThan(r.ANALYSIS);
-  });
-
-  test('compareOrder is rank, then time, then tie-break', () => {
-    expect(compareOrder({ rank: 30, at: 0, tie: 'a' }, { rank: 20, at: 99, tie: 'z' })).toBeGreaterThan(0);
-    expect(compareOrder({ rank: 30, at: 5, tie: 'a' }, { rank: 30, at: 9, tie: 'a' })).toBeLessThan(0);
-    expect(compareOrder({ rank: 30, at: 5, tie: 'b' }, { rank: 30, at: 5, tie: 'a' })).toBeGreaterThan(0);
-    expect(compareOrder({ rank: 30, at: 5, tie: 'a' }, { rank: 30, at: 5, tie: 'a' })).toBe(0);
+  test('then time, then step, then refunded amount, then raw value, then content', () => {
+    expect(compareOrder(key('PAID', 9), key('CHARGEBACK', 5))).toBeGreaterThan(0);
+    expect(compareOrder(key('CHARGEBACK', 5), key('PAID', 5))).toBeGreaterThan(0);
+    expect(compareOrder(key('PARTIALLY_REFUNDED', 5, 2002), key('PARTIALLY_REFUNDED', 5, 1000))).toBeGreaterThan(0);
+    expect(compareOrder(key('PARTIALLY_REFUNDED', 5, 0), key('PARTIALLY_REFUNDED', 5, null))).toBeGreaterThan(0);
+    expect(compareOrder(key('UNKNOWN', 5, 0, 'B'), key('UNKNOWN', 5, 0, 'A'))).toBeGreaterThan(0);
+    expect(compareOrder(key('PAID', 5, 0, 'X', 'b'), key('PAID', 5, 0, 'X', 'a'))).toBeGreaterThan(0);
+    expect(compareOrder(key('PAID', 5, 0, 'X', 'a'), key('PAID', 5, 0, 'X', 'b'))).toBeLessThan(0);
+    expect(compareOrder(key('PAID', 5), key('PAID', 5))).toBe(0);
   });
 });

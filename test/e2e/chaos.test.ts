@@ -5,9 +5,10 @@ afterAll(() => {
   process.env = savedEnv;
 });
 
-test('chaos (small): nothing lost, no wrong final state, no regression, no transition missing from SNS', async () => {
+test('chaos (small): nothing lost, no wrong final state, no regression, nothing left unpublished, every lost callback reconciled', async () => {
   const report = await runChaos(
-    { ...DEFAULT_CHAOS, charges: 60, notifications: 600, seed: Number(process.env.CHAOS_SEED ?? 2026) },
+    // More abandoned legacy payments (40) than one reconciliation run checks (8).
+    { ...DEFAULT_CHAOS, charges: 60, notifications: 600, abandoned: 40, reconcileMaxPerRun: 8, seed: Number(process.env.CHAOS_SEED ?? 2026) },
     { out: () => undefined, err: () => undefined, interactive: false },
   );
   console.log(formatReport(report).join('\n'));
@@ -19,5 +20,10 @@ test('chaos (small): nothing lost, no wrong final state, no regression, no trans
   expect(report.wrongFinalState).toBe(0);
   expect(report.regressions).toBe(0);
   expect(report.transitionsMissingFromSns).toBe(0);
+  expect(report.eventsLeftInOutbox).toBe(0);
+  expect(report.reconcile.lost).toBeGreaterThan(0);
+  expect(report.reconcile.recovered).toBe(report.reconcile.lost);
+  expect(report.reconcile.runs).toBeGreaterThan(1);
+  expect(report.reconcile.runs).toBeLessThanOrEqual(report.reconcile.bound);
   expect(passed(report)).toBe(true);
 }, 180_000);

@@ -62,7 +62,7 @@ describe('local pipeline, end to end', () => {
     const legacy = eventsFor('legacy#102030');
     expect(legacy).toHaveLength(1);
     expect(legacy[0]!.body).toMatchObject({
-      specVersion: '1.0',
+      specVersion: '1.1',
       type: 'picpay.charge.status_changed',
       flavour: 'legacy',
       chargeId: '102030',

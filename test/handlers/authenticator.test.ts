@@ -73,8 +73,18 @@ describe('authenticator handler', () => {
   test('enqueues the envelope the processor expects', async () => {
     await handler(webhook({ authorization: CHECKOUT_TOKEN, 'Event-Type': 'TransactionUpdateMessage' }), context);
     const [body] = sentBodies();
-    expect(body).toMatchObject({ v: 1, flavour: 'checkout', eventType: 'TransactionUpdateMessage', requestId: 'apigw-req-1' });
-    expect(JSON.parse(body.body)).toEqual(paymentEvent());
+    expect(body).toMatchObject({
+      v: 2,
+      flavour: 'checkout',
+      eventType: 'TransactionUpdateMessage',
+      requestId: 'apigw-req-1',
+      bodyEncoding: 'utf8',
+      redacted: ['merchantDocument', 'data.customer'],
+    });
+    // PicPay's example without its personal data: the merchant's document and the customer block.
+    const { merchantDocument: _doc, data: { customer: _customer, ...data }, ...rest } = paymentEvent();
+    expect(JSON.parse(body.body)).toEqual({ ...rest, data });
+    expect(body.body).not.toMatch(/customer|pessoa|Pessoa|123456789/);
     expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.QueueUrl).toBe(process.env.QUEUE_URL);
   });
 

@@ -26,8 +26,9 @@ Object.assign(process.env, {
 });
 const { createAuthenticator } = await import('../../lambda/handlers/authenticator.js');
 const { createProcessor } = await import('../../lambda/handlers/processor.js');
+const { createSweeper } = await import('../../lambda/handlers/sweeper.js');
 
-const emitted = { authenticator: new Set<string>(), processor: new Set<string>() };
+const emitted = { authenticator: new Set<string>(), processor: new Set<string>(), sweeper: new Set<string>() };
 const recorder = (into: Set<string>) => ({ addMetric: (name: string) => void into.add(name) }) as unknown as Metrics;
 const logger = new Logger({ logLevel: 'SILENT' });
 
@@ -80,6 +81,9 @@ beforeAll(async () => {
   picpay.fetchStatus = async () => {
     throw new DependencyError('PicPay status API failed');
   };
+  // The outbox sweep, on an empty outbox: it still reports its run.
+  const sweep = createSweeper({ tableName: 'charges', topicArn: 'arn:aws:sns:us-east-1:000000000000:events', maxPerRun: 10 }, { findPending: async () => [], forgetEmpty: async () => undefined, charges: deps.charges, publisher, now: Date.now }, logger, recorder(emitted.sweeper));
+  await sweep();
   await run([{ id: 'picpay-down', body: JSON.stringify(envelope({ flavour: 'legacy', body: JSON.stringify({ referenceId: 'r-1' }) })), receiveCount: 3 }]); // PicPay API error
 });
 
@@ -100,9 +104,9 @@ describe('alarms read only metrics the code emits', () => {
   });
 
   test('every custom metric an alarm reads was emitted by the function its service dimension names', () => {
-    expect(custom.length).toBeGreaterThanOrEqual(6);
+    expect(custom.length).toBeGreaterThanOrEqual(7);
     for (const alarm of custom) {
-      const service = alarm.Dimensions!.find((d) => d.Name === 'service')!.Value as 'authenticator' | 'processor';
+      const service = alarm.Dimensions!.find((d) => d.Name === 'service')!.Value as keyof typeof emitted;
       expect([alarm.AlarmName, service, emitted[service].has(alarm.MetricName!)]).toEqual([alarm.AlarmName, service, true]);
     }
   });
@@ -121,5 +125,6 @@ describe('alarms read only metrics the code emits', () => {
     expect([...emitted.processor].sort()).toEqual(
       ['Duplicates', 'EventsPublished', 'IgnoredLateEvents', 'ParkedNotifications', 'PicPayApiErrors', 'ProbesRecorded', 'ProcessingFailures', 'Transitions', 'UnrecognizedStatuses'].sort(),
     );
+    expect([...emitted.sweeper].sort()).toEqual(['OutboxOldestPendingAge', 'OutboxSweepFailures', 'OutboxSwept']);
   });
 });

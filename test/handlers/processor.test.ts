@@ -101,8 +101,12 @@ describe('processor handler', () => {
     expect(put.ConditionExpression).toBe('attribute_not_exists(#pk)');
     const transitionId = Object.keys(put.Item!.outbox as object)[0]!;
     const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
-    expect(update.UpdateExpression).toBe('REMOVE #o.#t0 ADD #v :one');
-    expect(update.ExpressionAttributeNames!['#t0']).toBe(transitionId);
+    // The outbox is now empty, so the charge also leaves the sweep's index, if nobody wrote since.
+    expect(update.UpdateExpression).toBe('REMOVE #o.#t0, #ok, #ol ADD #v :one');
+    expect(update.ConditionExpression).toBe('#v = :version');
+    expect(update.ExpressionAttributeNames).toMatchObject({ '#t0': transitionId, '#ok': 'outboxKey', '#ol': 'outboxLeaseEnds' });
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':version': 1 });
+    expect(put.Item).toMatchObject({ outboxKey: 'pending', version: 1 });
   });
 
   test('an SNS failure fails the record, leaving the event in the outbox for the retry', async () => {

@@ -4,7 +4,7 @@ import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { HANDLERS, QUEUE, ROUTES } from '../../lib/pipeline-spec.js';
+import { HANDLERS, QUEUE } from '../../lib/pipeline-spec.js';
 import { PicPayWebhooksStack, type PicPayWebhooksStackProps } from '../../lib/stack.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
@@ -33,15 +33,14 @@ describe('PicPayWebhooksStack: resources', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(3);
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(4); // authenticator, processor, reconciler, outbox sweep
   });
 
   test('the API is regional and routes each webhook path to the authenticator with POST, nothing else public', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
-    for (const route of ROUTES) template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: route.path.slice(1) });
-    expect(ofType('AWS::ApiGateway::Resource')).toHaveLength(ROUTES.length);
+    expect(ofType('AWS::ApiGateway::Resource').map(([, r]) => r.Properties.PathPart)).toEqual(['callback', 'webhook', 'charges']);
     const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => m);
-    expect(methods.map((m) => m.Properties.HttpMethod)).toEqual(['POST', 'POST']);
+    expect(methods.map((m) => m.Properties.HttpMethod)).toEqual(['POST', 'POST', 'POST']);
     for (const method of methods) expect(JSON.stringify(method.Properties.Integration)).toContain(logicalId(stack.authenticator.function));
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'live',
@@ -49,16 +48,22 @@ describe('PicPayWebhooksStack: resources', () => {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       TracingEnabled: true,
     });
-    // Only API Gateway may invoke the authenticator, only the schedule the reconciler; the
+    // Only API Gateway may invoke the authenticator, only the schedules the reconciler and sweep; the
     // processor is fed by its queue's event source mapping.
     for (const [, permission] of ofType('AWS::Lambda::Permission')) {
       const target = JSON.stringify(permission.Properties.FunctionName);
-      if (permission.Properties.Principal === 'events.amazonaws.com') expect(target).toContain(logicalId(stack.reconciler.function));
+      if (permission.Properties.Principal === 'events.amazonaws.com') {
+        expect([logicalId(stack.reconciler.function), logicalId(stack.sweeper.function)].some((fn) => target.includes(fn))).toBe(true);
+      }
       else {
         expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
         expect(target).toContain(logicalId(stack.authenticator.function));
       }
     }
+  });
+
+  test('the API hands every body to the authenticator as base64 of its exact bytes', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
   });
 
   test('functions: Node.js 24 on arm64, traced, timeouts and memory from the spec, logs with retention', () => {
@@ -219,15 +224,51 @@ describe('PicPayWebhooksStack: least privilege', () => {
     );
   });
 
-  test('the reconciler may query the awaiting index and send to the queue: nothing else', () => {
+  test('the reconciler may query the awaiting index, send to the queue, and update only the index attributes: nothing else', () => {
     const pairs = grants(stack.reconciler);
-    expect(pairs.filter((p) => !p.startsWith('logs:') && !p.startsWith('xray:'))).toEqual([`dynamodb:Query on ${id(stack.table)}`, `sqs:SendMessage on ${id(stack.queue)}`]);
+    expect(pairs.filter((p) => !p.startsWith('logs:') && !p.startsWith('xray:'))).toEqual([
+      `dynamodb:Query on ${id(stack.table)}`,
+      `dynamodb:UpdateItem on ${id(stack.table)}`,
+      `sqs:SendMessage on ${id(stack.queue)}`,
+    ]);
     const query = JSON.stringify(ofType('AWS::IAM::Policy').map(([, p]) => p.Properties.PolicyDocument));
     expect(query).toContain('/index/awaiting');
+    const update = ofType('AWS::IAM::Policy')
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Condition?: unknown }> }).Statement)
+      .find((st) => st.Action === 'dynamodb:UpdateItem' && st.Condition !== undefined);
+    expect(update!.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'awaitingKey', 'lastCheckedAt'] },
+      StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+    });
+  });
+
+  test('the outbox sweep may query the outbox index, read and update charges, and publish: nothing else', () => {
+    expect(grants(stack.sweeper).filter((p) => !p.startsWith('logs:') && !p.startsWith('xray:'))).toEqual(
+      [
+        `dynamodb:Query on ${id(stack.table)}`,
+        `dynamodb:GetItem on ${id(stack.table)}`,
+        `dynamodb:UpdateItem on ${id(stack.table)}`,
+        `sns:Publish on ${id(stack.topic)}`,
+        `kms:GenerateDataKey on ${id(stack.key)}`,
+        `kms:Decrypt on ${id(stack.key)}`,
+      ].sort(),
+    );
+    expect(JSON.stringify(ofType('AWS::IAM::Policy').map(([, p]) => p.Properties.PolicyDocument))).toContain('/index/outbox');
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  test('POST /charges is authorized with AWS IAM; the PicPay routes are not', () => {
+    const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => m.Properties as { HttpMethod: string; AuthorizationType: string; ResourceId: unknown });
+    const byPath = Object.fromEntries(
+      ofType('AWS::ApiGateway::Resource').map(([logical, r]) => [logical, (r.Properties as { PathPart: string }).PathPart]),
+    );
+    const auth = Object.fromEntries(methods.map((m) => [byPath[JSON.stringify(m.ResourceId).match(/"Ref":"([A-Za-z0-9]+)"/)![1]!], m.AuthorizationType]));
+    expect(auth).toEqual({ callback: 'NONE', webhook: 'NONE', charges: 'AWS_IAM' });
+    expect(Object.keys(template.toJSON().Outputs as object)).toEqual(expect.arrayContaining(['RegistrationUrl', 'RegistrationInvokeArn']));
   });
 
   test('the only wildcard resource is X-Ray, and no action is a wildcard', () => {
-    for (const fn of [stack.authenticator, stack.processor, stack.reconciler]) {
+    for (const fn of [stack.authenticator, stack.processor, stack.reconciler, stack.sweeper]) {
       for (const pair of grants(fn)) {
         if (pair.endsWith(' on *')) expect(pair).toMatch(/^xray:/);
         expect(pair.split(' on ')[0]).not.toContain('*');
@@ -249,10 +290,12 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
         'Authenticator5xx',
         'DeadLetterQueueNotEmpty',
         'OldestMessageAge',
+        'OutboxEventsStuck',
         'ParkedNotifications',
         'PicPayApiErrors',
         'ProcessingFailures',
         'ProcessorErrors',
+        'SweeperErrors',
         'UnauthorizedBurst',
         'UnrecognizedStatuses',
         'PayloadTooLarge',
@@ -280,7 +323,7 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
     const expiring = alarms.filter((a) => a.MetricName === 'ApproximateAgeOfOldestMessage').find((a) => JSON.stringify(a.Dimensions) === JSON.stringify(dlq));
     expect(expiring).toMatchObject({ Threshold: 10 * 24 * 3600, Statistic: 'Maximum' });
     const errors = alarms.filter((a) => a.MetricName === 'Errors').map((a) => JSON.stringify(a.Dimensions));
-    expect(errors.sort()).toEqual([stack.processor, stack.reconciler].map((f) => JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId(f.function) } }])).sort());
+    expect(errors.sort()).toEqual([stack.processor, stack.reconciler, stack.sweeper].map((f) => JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId(f.function) } }])).sort());
   });
 
   test('CloudWatch may use the key to publish alarms to the encrypted alarm topic', () => {
@@ -302,16 +345,24 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
 });
 
 describe('PicPayWebhooksStack: reconciliation', () => {
-  test('a sparse awaiting index on the table', () => {
+  test('a sparse awaiting index (least recently checked first) and a sparse outbox index on the table', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [
         Match.objectLike({
           IndexName: 'awaiting',
           KeySchema: [
             { AttributeName: 'awaitingKey', KeyType: 'HASH' },
-            { AttributeName: 'awaitingSince', KeyType: 'RANGE' },
+            { AttributeName: 'lastCheckedAt', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['chargeId', 'updatedAt', 'createdAt'] },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['chargeId', 'createdAt', 'expiresAt'] },
+        }),
+        Match.objectLike({
+          IndexName: 'outbox',
+          KeySchema: [
+            { AttributeName: 'outboxKey', KeyType: 'HASH' },
+            { AttributeName: 'outboxLeaseEnds', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         }),
       ],
     });
@@ -493,7 +544,7 @@ describe('PicPayWebhooksStack: first deploy, identity and lifecycle', () => {
     expect(prod.namespaces).toEqual(['PicPayWebhooks/ShopProd']);
     expect(staging.namespaces).toEqual(['PicPayWebhooks/ShopStaging']);
     expect(staging.apiDimension).toEqual([[{ Name: 'ApiName', Value: 'ShopStaging' }]]);
-    expect(prod.alarmNames).toHaveLength(12);
+    expect(prod.alarmNames).toHaveLength(14);
     for (const name of prod.alarmNames) expect(name).toMatch(/^ShopProd-[A-Za-z0-9]+$/);
     for (const name of staging.alarmNames) expect(name).toMatch(/^ShopStaging-[A-Za-z0-9]+$/);
     expect(prod.dashboard).toContain('ShopProd-');

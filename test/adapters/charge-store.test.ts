@@ -1,0 +1,127 @@
+/**
+ * The DynamoDB adapter against a real DynamoDB implementation (dynalite, in process), so the
+ * expressions are checked as DynamoDB checks them (unused names, key conditions, GSIs), which a
+ * mocked client cannot do.
+ */
+import type { Server } from 'node:http';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { DynamoChargeStore } from '../../lambda/adapters/charge-store.js';
+import { decide } from '../../lambda/domain/charge.js';
+import { close, listen } from '../../local/http.js';
+import { checkoutPayment, legacyRead } from '../spec/notifications.js';
+
+let server: Server;
+let client: DynamoDBClient;
+let store: DynamoChargeStore;
+let doc: DynamoDBDocumentClient;
+const NOW = '2024-07-01T20:00:00.000Z';
+
+beforeAll(async () => {
+  server = dynalite({ createTableMs: 0 }) as Server;
+  const port = await listen(server, 0, '127.0.0.1');
+  client = new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  // The table as the stack defines it, written out by hand here.
+  await client.send(
+    new CreateTableCommand({
+      TableName: 'charges',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: ['pk', 'sk', 'awaitingKey', 'lastCheckedAt', 'outboxKey', 'outboxLeaseEnds'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'awaiting',
+          KeySchema: [
+            { AttributeName: 'awaitingKey', KeyType: 'HASH' },
+            { AttributeName: 'lastCheckedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['chargeId', 'createdAt', 'expiresAt'] },
+        },
+        {
+          IndexName: 'outbox',
+          KeySchema: [
+            { AttributeName: 'outboxKey', KeyType: 'HASH' },
+            { AttributeName: 'outboxLeaseEnds', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    }),
+  );
+  doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  store = new DynamoChargeStore(doc, 'charges');
+});
+
+afterAll(async () => {
+  client.destroy();
+  await close(server);
+});
+
+const raw = async (chargeKey: string) => (await doc.send(new GetCommand({ TableName: 'charges', Key: { pk: `CHARGE#${chargeKey}`, sk: 'STATE' } }))).Item!;
+
+describe('DynamoChargeStore on dynalite', () => {
+  test('a saved charge with an unpublished event is in the outbox index until it is published', async () => {
+    const d = decide(null, checkoutPayment('PAID', '2024-07-01T16:00:00-03:00', '2024-07-01T19:00:01Z'), NOW, { outboxLeaseMs: 60_000 });
+    if (d.kind !== 'applied') throw new Error(d.kind);
+    await store.save(d.state, null);
+    expect(await raw(d.state.chargeKey)).toMatchObject({ outboxKey: 'pending', outboxLeaseEnds: '2024-07-01T20:01:00.000Z', version: 1 });
+    expect(await store.findPendingOutbox('2024-07-01T20:01:00.001Z', 10)).toEqual([d.state.chargeKey]);
+    expect(await store.findPendingOutbox('2024-07-01T20:00:59.999Z', 10)).toEqual([]);
+
+    await store.markPublished(d.state.chargeKey, [d.event.transitionId], { version: 1, emptiesOutbox: true });
+    const item = await raw(d.state.chargeKey);
+    expect(item.outbox).toEqual({});
+    expect(item.outboxKey).toBeUndefined();
+    expect(item.version).toBe(2);
+    expect(await store.findPendingOutbox('2099-01-01T00:00:00Z', 10)).toEqual([]);
+    expect((await store.load(d.state.chargeKey))!.state.outbox).toEqual([]);
+  });
+
+  test('when someone wrote the item since, publishing removes the event but leaves the index to the newer writer', async () => {
+    const d = decide(null, checkoutPayment('PAID', '2024-07-01T16:00:00-03:00', '2024-07-01T19:00:01Z', '10000', '0'), NOW, { outboxLeaseMs: 60_000 });
+    if (d.kind !== 'applied') throw new Error(d.kind);
+    const state = { ...d.state, chargeKey: 'checkout#other', chargeId: 'other' };
+    await store.save(state, null);
+    await store.markPublished(state.chargeKey, [d.event.transitionId], { version: 7, emptiesOutbox: true });
+    const item = await raw(state.chargeKey);
+    expect(item.outbox).toEqual({});
+    expect(item.outboxKey).toBe('pending');
+    // The sweep finds it, sees the empty outbox, and takes it out of the index.
+    await store.forgetEmptyOutbox(state.chargeKey, 2);
+    expect((await raw(state.chargeKey)).outboxKey).toBeUndefined();
+  });
+
+  test('awaiting legacy charges: least recently checked first; markChecked moves one back; retire takes it out', async () => {
+    for (const [id, at] of [
+      ['a', '2024-07-01T10:00:00Z'],
+      ['b', '2024-07-01T09:00:00Z'],
+      ['c', '2024-07-01T11:00:00Z'],
+    ] as const) {
+      const d = decide(null, legacyRead('created', at), at, { outboxLeaseMs: 60_000 });
+      if (d.kind !== 'applied') throw new Error(d.kind);
+      await store.save({ ...d.state, chargeKey: `legacy#${id}`, chargeId: id, updatedAt: new Date(at).toISOString(), outbox: [] }, null);
+    }
+    const ids = async () => (await store.findAwaiting('2024-07-02T00:00:00Z', 10)).map((c) => c.chargeId);
+    expect(await ids()).toEqual(['b', 'a', 'c']);
+    expect((await store.findAwaiting('2024-07-02T00:00:00Z', 10))[0]).toEqual({
+      chargeId: 'b',
+      lastCheckedAt: '2024-07-01T09:00:00.000Z',
+      createdAt: '2024-07-01T09:00:00Z',
+      expiresAt: null,
+    });
+    expect((await store.findAwaiting('2024-07-01T10:30:00Z', 10)).map((c) => c.chargeId)).toEqual(['b', 'a']);
+    expect((await store.findAwaiting('2024-07-02T00:00:00Z', 2)).map((c) => c.chargeId)).toEqual(['b', 'a']);
+    await store.markChecked(['b'], '2024-07-01T12:00:00.000Z');
+    expect(await ids()).toEqual(['a', 'c', 'b']);
+    await store.retire(['a']);
+    expect(await ids()).toEqual(['c', 'b']);
+    // Neither touches a charge that is not awaiting (nor creates one).
+    await store.markChecked(['a', 'nobody'], '2024-07-01T13:00:00.000Z');
+    expect(await ids()).toEqual(['c', 'b']);
+    expect(await store.load('legacy#nobody')).toBeNull();
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * Builds the notifications the decision tables describe, as PicPay would send them, and turns
+ * them into observations through the production parsers (the parsers are under test too).
+ */
+import type { Envelope } from '../../lambda/domain/envelope.js';
+import {
+  type Observation,
+  observeCheckout,
+  observeLegacy,
+  observeRegistration,
+  parseCheckout,
+  parseLegacyCallback,
+  parseRegistration,
+} from '../../lambda/domain/observation.js';
+import { CHARGE_ID, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
+
+export const REFERENCE_ID = '102030';
+let counter = 0;
+
+function env(flavour: Envelope['flavour'], body: unknown, receivedAt: string, eventType: string | null = null): Envelope {
+  counter += 1;
+  return { v: 1, flavour, eventType, receivedAt, requestId: `spec-${counter}`, body: JSON.stringify(body) };
+}
+
+/** A value as the tables write it: `10000` a number, `"10000"` a JSON string. */
+function written(value: string): unknown {
+  return value.startsWith('"') ? JSON.parse(value) : Number(value);
+}
+
+export function checkoutPayment(raw: string, eventDate: string | null, receivedAt: string, amount: string | null = '10000', refunded: string | null = '0'): Observation {
+  const body = paymentEvent({ status: raw }) as Record<string, unknown> & { data: Record<string, unknown> };
+  if (eventDate === null) delete body.eventDate;
+  else body.eventDate = eventDate;
+  if (amount === null) delete body.data.amount;
+  else body.data.amount = written(amount);
+  if (refunded === null) delete body.data.refundedAmount;
+  else body.data.refundedAmount = written(refunded);
+  const e = env('checkout', body, receivedAt, 'TransactionUpdateMessage');
+  return observeCheckout(e, parseCheckout(e), Date.parse(receivedAt));
+}
+
+export function checkoutThreeDs(status: string, receivedAt: string): Observation {
+  const e = env('checkout', { ...THREE_DS_EVENT, data: { ...THREE_DS_EVENT.data, status } }, receivedAt, 'Challenge3dsUpdateMessage');
+  return observeCheckout(e, parseCheckout(e), Date.parse(receivedAt));
+}
+
+/** A legacy callback for which PicPay's status API answered `raw` at `readAt` (amounts in reais). */
+export function legacyRead(raw: string, readAt: string, amount: string | null = null, refunded: string | null = null): Observation {
+  const e = env('legacy', { referenceId: REFERENCE_ID }, readAt);
+  const summary = amount === null ? undefined : { authorized: written(amount), paid: written(amount), refunded: refunded === null ? null : written(refunded) };
+  return observeLegacy(e, parseLegacyCallback(e), { status: raw, ...(summary ? { summary } : {}) }, Date.parse(readAt));
+}
+
+export function registration(receivedAt: string): Observation {
+  const e = env('legacy', { referenceId: REFERENCE_ID }, receivedAt, 'Registration');
+  return observeRegistration(e, parseRegistration(e), Date.parse(receivedAt));
+}
+
+/** A scenario step's `send` column as an observation. */
+export function fromStep(step: { send: string; eventDate: string | null; received: string; amount: string | null; refunded: string | null }): Observation {
+  const [kind, value] = step.send.split(' ') as [string, string | undefined];
+  switch (kind) {
+    case 'PAYMENT':
+      return checkoutPayment(value!, step.eventDate, step.received, step.amount, step.refunded);
+    case '3DS':
+      return checkoutThreeDs(value!, step.received);
+    case 'legacy':
+      return legacyRead(value!, step.received, step.amount, step.refunded);
+    case 'REGISTER':
+      return registration(step.received);
+    default:
+      throw new Error(`unknown send ${step.send}`);
+  }
+}
+
+export const CHECKOUT_CHARGE_KEY = `checkout#${CHARGE_ID}`;
