@@ -216,12 +216,12 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
     if (!facts) return skip(notHere);
     const { unreserved, processorMax } = await facts.lambdaConcurrency();
     const processor = processorMax ?? unreserved;
-    const room = unreserved - processor - 1; // the reconciler runs one at a time
-    const what = `${unreserved} unreserved concurrent executions; the processor may take ${processor}, the reconciler 1`;
+    const room = unreserved - processor - 2; // the reconciler and the outbox sweep: one run each at a time
+    const what = `${unreserved} unreserved concurrent executions; the processor may take ${processor}, the reconciler and the sweep 1 each`;
     if (room >= AUTHENTICATOR_HEADROOM) return pass(`${what}: ${room} left for the authenticator`);
     return fail(
       `${what}: only ${Math.max(room, 0)} left for the authenticator (needs ${AUTHENTICATOR_HEADROOM}); PicPay would see throttled 5xx`,
-      `ask for more Lambda concurrency (Service Quotas, "Concurrent executions", L-B99A9384), or deploy with a lower -c processorMaxConcurrency (at most ${Math.max(unreserved - 1 - AUTHENTICATOR_HEADROOM, 2)})`,
+      `ask for more Lambda concurrency (Service Quotas, "Concurrent executions", L-B99A9384), or deploy with a lower -c processorMaxConcurrency (at most ${Math.max(unreserved - 2 - AUTHENTICATOR_HEADROOM, 2)})`,
     );
   });
 
