@@ -3,6 +3,7 @@
  * outbox, bounds, ids and the item's size. Expected values are literals.
  */
 import fc from 'fast-check';
+import { PROPERTY_RUNS } from '../property-runs.js';
 import { type ChargeState, type Decision, decide } from '../../lambda/domain/charge.js';
 import { observeCheckout, type Observation, parseCheckout } from '../../lambda/domain/observation.js';
 import { envelope, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
@@ -147,7 +148,7 @@ describe('transitionId', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 });

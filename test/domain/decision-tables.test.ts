@@ -3,6 +3,7 @@
  * value comes from the tables; nothing is computed from the production constants.
  */
 import fc from 'fast-check';
+import { PROPERTY_RUNS } from '../property-runs.js';
 import { type ChargeState, type Decision, decide } from '../../lambda/domain/charge.js';
 import type { Observation } from '../../lambda/domain/observation.js';
 import { checkoutPayment, fromStep, legacyRead } from '../spec/notifications.js';
@@ -128,7 +129,7 @@ describe.each([
           expect(new Set(published).size).toBe(published.length);
         }
       }),
-      { numRuns: 400 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 });

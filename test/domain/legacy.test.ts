@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { PROPERTY_RUNS } from '../property-runs.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
 import { envelope } from '../fixtures.js';
 import { statusSpec } from '../spec/tables.js';
@@ -47,7 +48,7 @@ describe('property: the legacy state follows what PicPay reports', () => {
           expect(publisher.published.at(-1)!.status).toBe(expected.at(-1));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 });

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { PROPERTY_RUNS } from '../property-runs.js';
 import { isPersonalKey, redactPersonalData } from '../../lambda/domain/redact.js';
 
 const redact = (text: string) => {
@@ -65,7 +66,7 @@ describe('redactPersonalData', () => {
         const out = redact(JSON.stringify(object, null, indent)).text;
         expect(JSON.parse(out)).toEqual(strip(object));
       }),
-      { numRuns: 300 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 });

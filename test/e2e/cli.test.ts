@@ -169,4 +169,23 @@ describe('picpay-webhooks CLI against the local pipeline', () => {
     await eventually(async () => (await chargeJson('legacy#cli-dlq'))?.status === 'PAID');
     await eventually(async () => (await cli('dlq', 'list')).out.includes('is empty'));
   }, 60000);
+
+  test('register: a legacy payment the merchant created is followed by reconciliation; a bad signature is refused', async () => {
+    const id = `registered-${Date.now()}`;
+    expect(await cli('register', id, '--expires-at', '2030-01-01T12:00:00')).toMatchObject({ code: 0 });
+    const state = await eventually(() => chargeJson(`legacy#${id}`));
+    expect(state).toMatchObject({ status: 'CREATED', expiresAt: '2030-01-01T15:00:00.000Z' });
+    expect((state.history as Array<{ outcome: string }>).map((h) => h.outcome)).toEqual(['registered']);
+    // Its callbacks are all lost; PicPay has it paid; reconciliation finds it.
+    pipeline.sandbox.setPayment(id, { status: 'paid' });
+    await pipeline.reconcileNow({ minAgeSeconds: 0, maxPerRun: 1000 });
+    await eventually(async () => (await chargeJson(`legacy#${id}`))?.status === 'PAID');
+    // Signed with other credentials: API Gateway's 403, and the function never sees it.
+    const wrong = await runCli(['register', 'forged'], { out: () => undefined, err: () => undefined, interactive: false }, {
+      ...pipeline.target,
+      aws: { ...pipeline.target.aws, credentials: { accessKeyId: 'local', secretAccessKey: 'not-the-secret' } },
+    });
+    expect(wrong).toBe(1);
+    expect(await chargeJson('legacy#forged')).toBeUndefined();
+  });
 });

@@ -8,7 +8,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { signForExecuteApi } from '../../local/sigv4.js';
-import { paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
+import { THREE_DS_EVENT } from '../fixtures.js';
+import { tablePaymentBody, written } from '../spec/notifications.js';
 import { type Scenario, type ScenarioStep, scenarios } from '../spec/tables.js';
 
 const savedEnv = { ...process.env };
@@ -62,15 +63,8 @@ async function queuesIdle(): Promise<void> {
 /** Sends one step the way PicPay (or the merchant's backend, for REGISTER) would. */
 async function send(step: ScenarioStep, id: string): Promise<number> {
   const [kind, value] = step.send.split(' ') as [string, string | undefined];
-  const written = (v: string) => (v.startsWith('"') ? JSON.parse(v) : Number(v));
   if (kind === 'PAYMENT') {
-    const body = paymentEvent({ status: value, merchantChargeId: id }) as Record<string, unknown> & { data: Record<string, unknown> };
-    if (step.eventDate === null) delete body.eventDate;
-    else body.eventDate = step.eventDate;
-    if (step.amount === null) delete body.data.amount;
-    else body.data.amount = written(step.amount);
-    if (step.refunded === null) delete body.data.refundedAmount;
-    else body.data.refundedAmount = written(step.refunded);
+    const body = tablePaymentBody(value!, step.eventDate, step.amount, step.refunded, id);
     // The header in another letter case than PicPay's examples: it must not matter.
     return post(pipeline.urls.webhook, { authorization: pipeline.tokens.checkoutToken, 'event-type': 'transactionUpdateMessage' }, JSON.stringify(body));
   }
@@ -80,7 +74,7 @@ async function send(step: ScenarioStep, id: string): Promise<number> {
   }
   if (kind === 'legacy') {
     const summary = step.amount === null ? null : { authorized: written(step.amount), paid: written(step.amount), refunded: step.refunded === null ? 0 : written(step.refunded) };
-    pipeline.sandbox.setPayment(id, { status: value!, ...(summary ? { summary } : {}) });
+    pipeline.sandbox.setPayment(id, { status: value!, ...(summary ? { summary: summary as { authorized: number; paid: number; refunded: number } } : {}) });
     return post(pipeline.urls.callback, { 'x-seller-token': pipeline.tokens.sellerToken }, JSON.stringify({ referenceId: id }));
   }
   const body = JSON.stringify({ referenceId: id });

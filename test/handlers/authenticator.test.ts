@@ -150,3 +150,48 @@ describe('authenticator handler', () => {
     for (const secret of [CHECKOUT_TOKEN, 'pessoa.silva@email.com', 'Pessoa Da Silva']) expect(text).not.toContain(secret);
   });
 });
+
+describe('POST /charges: a legacy payment registered by the merchant', () => {
+  const caller = 'arn:aws:iam::123456789012:role/shop-backend';
+  const register = (body: string | null, userArn: string | null = caller, base64 = false) =>
+    apiEvent('/charges', { 'content-type': 'application/json' }, base64 && body !== null ? Buffer.from(body).toString('base64') : body, {
+      isBase64Encoded: base64,
+      requestContext: { requestId: 'apigw-req-9', identity: { sourceIp: '198.51.100.4', userArn } } as APIGatewayProxyEvent['requestContext'],
+    });
+
+  test('a valid registration is enqueued with only the referenceId and expiry, and answered 202', async () => {
+    const result = await handler(register('{"referenceId":"102030","expiresAt":"2024-07-02T10:00:00","buyer":{"document":"12345678909"}}', caller, true), context);
+    expect(result.statusCode).toBe(202);
+    expect(JSON.parse(result.body)).toEqual({ registered: true, referenceId: '102030', requestId: 'apigw-req-9' });
+    const [message] = sentBodies();
+    expect(message).toMatchObject({ flavour: 'legacy', eventType: 'Registration', requestId: 'apigw-req-9' });
+    // Sao Paulo 10:00 is 13:00 UTC; nothing else the caller sent is kept.
+    expect(JSON.parse(message.body)).toEqual({ referenceId: '102030', expiresAt: '2024-07-02T13:00:00.000Z' });
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0); // never the PicPay tokens
+  });
+
+  test.each([
+    ['not JSON', '{', 'body is not JSON'],
+    ['no referenceId', '{}', 'referenceId'],
+    ['an empty referenceId', '{"referenceId":"  "}', 'referenceId'],
+    ['a referenceId of 201 characters', JSON.stringify({ referenceId: 'r'.repeat(201) }), 'referenceId'],
+    ['an expiresAt that is no date', '{"referenceId":"1","expiresAt":"amanhã"}', 'expiresAt'],
+  ])('%s: 400 naming the problem, nothing enqueued', async (_name, body, problem) => {
+    const result = await handler(register(body), context);
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body).message).toContain(problem);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  test('without an IAM caller (a route deployed without AWS_IAM authorization) nothing is accepted', async () => {
+    const result = await handler(register('{"referenceId":"102030"}', null), context);
+    expect(result.statusCode).toBe(403);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(logs.entries().some((e) => e.level === 'ERROR' && String(e.message).includes('AWS_IAM'))).toBe(true);
+  });
+
+  test('a queue failure is a 503 the caller may retry', async () => {
+    sqs.on(SendMessageCommand).rejects(new Error('SQS down'));
+    expect((await handler(register('{"referenceId":"102030"}'), context)).statusCode).toBe(503);
+  });
+});

@@ -23,19 +23,24 @@ function env(flavour: Envelope['flavour'], body: unknown, receivedAt: string, ev
 }
 
 /** A value as the tables write it: `10000` a number, `"10000"` a JSON string. */
-function written(value: string): unknown {
+export function written(value: string): unknown {
   return value.startsWith('"') ? JSON.parse(value) : Number(value);
 }
 
-export function checkoutPayment(raw: string, eventDate: string | null, receivedAt: string, amount: string | null = '10000', refunded: string | null = '0'): Observation {
-  const body = paymentEvent({ status: raw }) as Record<string, unknown> & { data: Record<string, unknown> };
+/** A PAYMENT body as a table row writes it (`eventDate`, `amount`, `refunded` null: absent). */
+export function tablePaymentBody(raw: string, eventDate: string | null, amount: string | null, refunded: string | null, merchantChargeId = CHARGE_ID) {
+  const body = paymentEvent({ status: raw, merchantChargeId }) as Record<string, unknown> & { data: Record<string, unknown> };
   if (eventDate === null) delete body.eventDate;
   else body.eventDate = eventDate;
   if (amount === null) delete body.data.amount;
   else body.data.amount = written(amount);
   if (refunded === null) delete body.data.refundedAmount;
   else body.data.refundedAmount = written(refunded);
-  const e = env('checkout', body, receivedAt, 'TransactionUpdateMessage');
+  return body;
+}
+
+export function checkoutPayment(raw: string, eventDate: string | null, receivedAt: string, amount: string | null = '10000', refunded: string | null = '0'): Observation {
+  const e = env('checkout', tablePaymentBody(raw, eventDate, amount, refunded), receivedAt, 'TransactionUpdateMessage');
   return observeCheckout(e, parseCheckout(e), Date.parse(receivedAt));
 }
 
