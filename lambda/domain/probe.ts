@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Envelope } from './envelope.js';
 import { EVENT_SPEC_VERSION, PROBE_EVENT_TYPE, type ProbeEvent } from './events.js';
 
@@ -35,7 +36,10 @@ export interface ProbeDeps {
   readonly now: () => number;
 }
 
-const ID = /^[A-Za-z0-9-]{8,64}$/;
+/** The probe body: one member, an id of 8 to 64 letters, digits or hyphens, and a time. */
+const probeRequestSchema = z.object({
+  [PROBE_BODY_KEY]: z.object({ id: z.string().regex(/^[A-Za-z0-9-]{8,64}$/), sentAt: z.string() }),
+});
 
 export function probeBody(probe: Probe): string {
   return JSON.stringify({ [PROBE_BODY_KEY]: probe });
@@ -45,17 +49,14 @@ export function probeBody(probe: Probe): string {
 export function parseProbe(envelope: Envelope): Probe | null {
   // A probe is always UTF-8 JSON sent as is: a base64 or still-compressed body is not one.
   if (envelope.bodyEncoding === 'base64' || envelope.contentEncoding !== undefined) return null;
-  if (!envelope.body.includes(PROBE_BODY_KEY)) return null;
-  let body: unknown;
+  let json: unknown;
   try {
-    body = JSON.parse(envelope.body);
+    json = JSON.parse(envelope.body);
   } catch {
     return null;
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
-  const probe = (body as Record<string, unknown>)[PROBE_BODY_KEY] as Partial<Probe> | undefined;
-  if (!probe || typeof probe.id !== 'string' || !ID.test(probe.id) || typeof probe.sentAt !== 'string') return null;
-  return { id: probe.id, sentAt: probe.sentAt };
+  const parsed = probeRequestSchema.safeParse(json);
+  return parsed.success ? { id: parsed.data[PROBE_BODY_KEY].id, sentAt: parsed.data[PROBE_BODY_KEY].sentAt } : null;
 }
 
 /** Publishes the probe event, then records the probe with the message id SNS gave it. */

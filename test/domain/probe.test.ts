@@ -1,5 +1,5 @@
-import { handleProbe, parseProbe, type ProbeRecord } from '../../lambda/domain/probe.js';
-import type { ProbeEvent } from '../../lambda/domain/events.js';
+import { handleProbe, parseProbe, probeBody, type ProbeRecord } from '../../lambda/domain/probe.js';
+import { type ProbeEvent, probeEventAttributes, probeEventSchema } from '../../lambda/domain/events.js';
 import { envelope, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
 
 const PROBE_BODY = '{"picpayWebhooksProbe":{"id":"doctor-3f2a9c1e","sentAt":"2026-11-23T10:00:00.000Z"}}';
@@ -76,5 +76,50 @@ describe('probes (picpay-webhooks doctor)', () => {
       }),
     ).rejects.toThrow('SNS down');
     expect(recorded).toEqual([]);
+  });
+
+  test('what the doctor sends is what the processor recognizes', () => {
+    expect(probeBody({ id: 'doctor-3f2a9c1e', sentAt: '2026-11-23T10:00:00.000Z' })).toBe(PROBE_BODY);
+  });
+
+  test('ids: 8 to 64 letters, digits or hyphens', () => {
+    const probe = (id: string) => parseProbe(envelope({ flavour: 'checkout', body: JSON.stringify({ picpayWebhooksProbe: { id, sentAt: 't' } }) }));
+    expect(probe('abcdefgh')).toEqual({ id: 'abcdefgh', sentAt: 't' });
+    expect(probe('a'.repeat(64))).not.toBeNull();
+    expect(probe('abcdefg')).toBeNull();
+    expect(probe('a'.repeat(65))).toBeNull();
+    expect(probe('abcdefgh\n')).toBeNull();
+    expect(probe('xabcdefgh;')).toBeNull();
+    expect(parseProbe(envelope({ flavour: 'checkout', body: '{"picpayWebhooksProbe":{"id":"abcdefgh","sentAt":5}}' }))).toBeNull();
+    expect(parseProbe(envelope({ flavour: 'checkout', body: '{"picpayWebhooksProbe":null}' }))).toBeNull();
+    expect(parseProbe(envelope({ flavour: 'checkout', body: 'null' }))).toBeNull();
+  });
+
+  test('a body that is base64 or still compressed is never a probe', () => {
+    expect(parseProbe(envelope({ flavour: 'checkout', body: PROBE_BODY, bodyEncoding: 'base64' } as never))).toBeNull();
+    expect(parseProbe(envelope({ flavour: 'checkout', body: PROBE_BODY, contentEncoding: 'gzip' } as never))).toBeNull();
+    expect(parseProbe(envelope({ flavour: 'checkout', body: PROBE_BODY, bodyEncoding: 'utf8' } as never))).not.toBeNull();
+  });
+
+  test('probe events carry only the type and flavour attributes, and match their schema', () => {
+    const event: ProbeEvent = {
+      specVersion: '1.1',
+      type: 'picpay.webhooks.probe',
+      probeId: 'doctor-3f2a9c1e',
+      flavour: 'legacy',
+      sentAt: 't1',
+      recordedAt: 't2',
+      source: { requestId: 'r' },
+    };
+    expect(probeEventAttributes(event)).toEqual({ type: 'picpay.webhooks.probe', flavour: 'legacy' });
+    expect(probeEventSchema.parse(event)).toEqual(event);
+    expect(probeEventSchema.safeParse({ ...event, type: 'picpay.charge.status_changed' }).success).toBe(false);
+    expect(probeEventSchema.safeParse({ ...event, flavour: 'pix' }).success).toBe(false);
+    expect(probeEventSchema.safeParse({ ...event, specVersion: '0.9' }).success).toBe(false);
+    for (const key of ['probeId', 'sentAt', 'recordedAt', 'source'] as const) {
+      const { [key]: _gone, ...rest } = event;
+      expect([key, probeEventSchema.safeParse(rest).success]).toEqual([key, false]);
+    }
+    expect(probeEventSchema.safeParse({ ...event, source: {} }).success).toBe(false);
   });
 });
