@@ -52,6 +52,7 @@ export function stackPropsFromContext(ctx: ContextReader): PicPayWebhooksStackPr
   props.processorMaxConcurrency = number('processorMaxConcurrency', integer(2, 1000), 'a whole number from 2 to 1000');
   props.alarmEmail = string('alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address');
   props.enableWaf = boolean('enableWaf');
+  props.apiGatewayCloudWatchRole = boolean('apiGatewayCloudWatchRole');
   props.wafRateLimit = number('wafRateLimit', integer(10, 2_000_000_000), 'a whole number of at least 10');
   props.reconcileEveryMinutes = number('reconcileEveryMinutes', integer(1, 1440), 'a whole number of minutes from 1 to 1440');
   props.reconcileMinAgeMinutes = number('reconcileMinAgeMinutes', integer(1, 100_000), 'a whole number of minutes');

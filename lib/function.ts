@@ -72,6 +72,7 @@ export class PicPayFunction extends Construct {
         format: OutputFormat.ESM,
         target: BUNDLING.target,
         minify: BUNDLING.minify,
+        keepNames: BUNDLING.keepNames,
         sourceMap: BUNDLING.sourceMap,
         mainFields: [...BUNDLING.mainFields],
         externalModules: [...BUNDLING.externals],

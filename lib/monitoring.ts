@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -9,12 +9,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SWEEP } from './pipeline-spec.js';
+import { METRICS, metricsNamespaceFor, SERVICES, type Service } from '../lambda/metrics.js';
+import { SWEEP } from './pipeline-spec.js';
 
 export interface PipelineMonitoringProps {
   readonly api: apigateway.RestApi;
   readonly authenticator: lambda.IFunction;
   readonly processor: lambda.IFunction;
+  readonly reconciler: lambda.IFunction;
   /** The outbox sweep: alarms when an event stays unpublished for an hour. */
   readonly sweeper?: lambda.IFunction;
   readonly queue: sqs.IQueue;
@@ -31,6 +33,8 @@ export const ALARM_THRESHOLDS = {
   unauthorizedPer5Min: 50,
   processingFailuresPer5Min: 5,
   picpayApiErrorsPer5Min: 5,
+  /** SQS keeps a message 14 days from its first enqueue, in the DLQ too: warn 4 days before. */
+  deadLetterAgeSeconds: 10 * 86_400,
 } as const;
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -43,10 +47,32 @@ export class PipelineMonitoring extends Construct {
   readonly alarmTopic: sns.Topic;
   readonly alarms: Record<string, cloudwatch.Alarm> = {};
   readonly dashboard: cloudwatch.Dashboard;
+  /** `PicPayWebhooks/<stackName>`: where this stack's functions emit their metrics. */
+  readonly namespace: string;
+  readonly alarmNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
+    const stack = Stack.of(this);
+    /** Names carry the stack name: two stacks in one account never share a metric or an alarm. */
+    this.namespace = metricsNamespaceFor(stack.stackName);
+    this.alarmNamePrefix = `${stack.stackName}-`;
+
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: props.key, enforceSSL: true });
+    // enforceSSL replaces SNS's default topic policy with a TLS-only Deny, so CloudWatch (a
+    // service principal) needs its own Allow, limited to this account's alarms of this stack.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${this.alarmNamePrefix}*` },
+        },
+      }),
+    );
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToUseTheKey',
@@ -63,11 +89,14 @@ export class PipelineMonitoring extends Construct {
       });
     }
 
-    const custom = (service: 'authenticator' | 'processor' | 'sweeper', metricName: string) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service }, statistic: 'Sum', period: FIVE_MINUTES });
+    const custom = (service: Service, metricName: string) =>
+      new cloudwatch.Metric({ namespace: this.namespace, metricName, dimensionsMap: { service }, statistic: 'Sum', period: FIVE_MINUTES });
+    const auth = (name: string) => custom(SERVICES.authenticator, name);
+    const proc = (name: string) => custom(SERVICES.processor, name);
 
     const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
       const a = new cloudwatch.Alarm(this, name, {
+        alarmName: `${this.alarmNamePrefix}${name}`,
         metric,
         threshold,
         evaluationPeriods: 1,
@@ -100,7 +129,7 @@ export class PipelineMonitoring extends Construct {
     );
     alarm(
       'UnauthorizedBurst',
-      custom('authenticator', 'NotificationsRejected'),
+      auth(METRICS.authenticator.rejected),
       ALARM_THRESHOLDS.unauthorizedPer5Min,
       'Many requests with a missing or wrong token: a token changed in PicPay but not in the secret, or someone is probing the endpoint.',
     );
@@ -112,36 +141,54 @@ export class PipelineMonitoring extends Construct {
     );
     alarm(
       'ProcessingFailures',
-      custom('processor', 'ProcessingFailures'),
+      proc(METRICS.processor.processingFailures),
       ALARM_THRESHOLDS.processingFailuresPer5Min,
       'Notifications failed processing and will be retried (DynamoDB, SNS or PicPay failing).',
     );
     alarm(
       'PicPayApiErrors',
-      custom('processor', 'PicPayApiErrors'),
+      proc(METRICS.processor.picpayApiErrors),
       ALARM_THRESHOLDS.picpayApiErrorsPer5Min,
       'PicPay status API failing or rejecting our x-picpay-token (check picpayToken in the secret).',
     );
     alarm(
       'ParkedNotifications',
-      custom('processor', 'ParkedNotifications'),
+      proc(METRICS.processor.parked),
       1,
       'Authenticated notifications that cannot be processed were parked in the table (pk = PARKED). Inspect and replay.',
     );
     alarm(
       'UnrecognizedStatuses',
-      custom('processor', 'UnrecognizedStatuses'),
+      proc(METRICS.processor.unrecognizedStatuses),
       1,
       'PicPay sent a status value nobody has documented. The charge state is unchanged; look at the history.',
+    );
+    alarm(
+      'PayloadTooLarge',
+      auth(METRICS.authenticator.tooLarge),
+      1,
+      'An authenticated notification was over 200 KiB and answered 413: it is lost for good (PicPay retries in vain). Ask PicPay what it sent (authenticator logs: requestId, bytes).',
+    );
+    alarm(
+      'ReconcilerErrors',
+      props.reconciler.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+      1,
+      'The reconciler Lambda failed: legacy charges whose callback was lost are not being re-checked with PicPay.',
+    );
+    alarm(
+      'DeadLetterQueueMessagesExpiring',
+      props.deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(5) }),
+      ALARM_THRESHOLDS.deadLetterAgeSeconds,
+      'A dead-lettered notification was first received 10 days ago; SQS deletes it 14 days after that first receipt. Replay it now (picpay-webhooks dlq replay).',
     );
 
     if (props.sweeper) {
       alarm(
         'OutboxEventsStuck',
         new cloudwatch.Metric({
-          namespace: METRICS_NAMESPACE,
-          metricName: 'OutboxOldestPendingAge',
-          dimensionsMap: { service: 'sweeper' },
+          namespace: this.namespace,
+          metricName: METRICS.sweeper.oldestPendingAge,
+          dimensionsMap: { service: SERVICES.sweeper },
           statistic: 'Maximum',
           period: FIVE_MINUTES,
         }),
@@ -158,23 +205,28 @@ export class PipelineMonitoring extends Construct {
 
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) =>
       new cloudwatch.GraphWidget({ title, left, width, height: 6 });
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(24) });
+    // Dashboard names are global to the account: the stack name and the region make it unique.
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${stack.stackName}-${Aws.REGION}`,
+      defaultInterval: Duration.hours(24),
+    });
     this.dashboard.addWidgets(
       graph('Received / accepted / rejected', [
-        custom('authenticator', 'NotificationsReceived'),
-        custom('authenticator', 'NotificationsAccepted'),
-        custom('authenticator', 'NotificationsRejected'),
-        custom('authenticator', 'TokensNotConfigured'),
-        custom('authenticator', 'EnqueueFailures'),
+        auth(METRICS.authenticator.received),
+        auth(METRICS.authenticator.accepted),
+        auth(METRICS.authenticator.rejected),
+        auth(METRICS.authenticator.tooLarge),
+        auth(METRICS.authenticator.tokensNotConfigured),
+        auth(METRICS.authenticator.enqueueFailures),
       ]),
       graph('Processed', [
-        custom('processor', 'Transitions'),
-        custom('processor', 'Duplicates'),
-        custom('processor', 'IgnoredLateEvents'),
-        custom('processor', 'ParkedNotifications'),
-        custom('processor', 'ProcessingFailures'),
+        proc(METRICS.processor.transitions),
+        proc(METRICS.processor.duplicates),
+        proc(METRICS.processor.ignoredLateEvents),
+        proc(METRICS.processor.parked),
+        proc(METRICS.processor.processingFailures),
       ]),
-      graph('Transitions published', [custom('processor', 'EventsPublished'), custom('processor', 'UnrecognizedStatuses')]),
+      graph('Transitions published', [proc(METRICS.processor.eventsPublished), proc(METRICS.processor.unrecognizedStatuses)]),
     );
     this.dashboard.addWidgets(
       graph('API latency (ms)', [

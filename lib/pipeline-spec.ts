@@ -68,6 +68,8 @@ export const BUNDLING = {
   format: 'esm',
   target: 'node24',
   minify: true,
+  /** Minified, yet errors still log their real class name ("name":"DependencyError", not "P"). */
+  keepNames: true,
   sourceMap: true,
   mainFields: ['module', 'main'],
   /** Left to the nodejs24.x runtime, which ships the AWS SDK v3. */
@@ -163,5 +165,3 @@ export const DEFAULTS = {
   secretMaxAgeSeconds: 60,
 } as const;
 
-/** Metric namespace shared by both functions and the dashboard. */
-export const METRICS_NAMESPACE = 'PicPayWebhooks';

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnRule, Duration, Fn, RemovalPolicy, SecretValue, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -14,6 +14,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { PicPayFunction } from './function.js';
+import { METRICS_NAMESPACE_ENV, metricsNamespaceFor } from '../lambda/metrics.js';
 import { PipelineMonitoring } from './monitoring.js';
 import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, ROUTES, SWEEP, TABLE } from './pipeline-spec.js';
 
@@ -46,7 +47,17 @@ export interface PicPayWebhooksStackProps extends StackProps {
   readonly reconcileMinAgeMinutes?: number;
   /** Serve the API on your own domain (regional ACM certificate in the stack's region). */
   readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
+  /**
+   * Create the account-level API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`) that
+   * stage logging needs. Default on: a new account has none, and the first deploy would fail.
+   * Account-wide and regional; kept when the stack is deleted. Turn off when the account
+   * already has one (`aws apigateway get-account` shows a `cloudwatchRoleArn`).
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
 }
+
+/** Default cap on concurrent processor invocations: half of the smallest account quota (10). */
+export const DEFAULT_PROCESSOR_MAX_CONCURRENCY = 5;
 
 /** The placeholder secret value; the operator replaces it after deploy (see README). */
 export const TOKENS_PLACEHOLDER = {
@@ -73,6 +84,8 @@ export class PicPayWebhooksStack extends Stack {
   readonly sweeper: PicPayFunction;
   readonly monitoring: PipelineMonitoring;
   readonly webAcl?: wafv2.CfnWebACL;
+  /** The account-level API Gateway logging role, when this stack creates it. */
+  readonly apiGatewayAccount?: apigateway.CfnAccount;
 
   constructor(scope: Construct, id: string, props: PicPayWebhooksStackProps = {}) {
     super(scope, id, props);
@@ -80,7 +93,7 @@ export class PicPayWebhooksStack extends Stack {
     const rate = props.throttlingRateLimit ?? 50;
     const burst = props.throttlingBurstLimit ?? 100;
     const maxReceiveCount = props.dlqMaxReceiveCount ?? QUEUE.maxReceiveCount;
-    const maxConcurrency = props.processorMaxConcurrency ?? 10;
+    const maxConcurrency = props.processorMaxConcurrency ?? DEFAULT_PROCESSOR_MAX_CONCURRENCY;
     const wafRateLimit = props.wafRateLimit ?? 2000;
     check(/^[A-Za-z0-9_]{1,64}$/.test(stageName), 'stageName', 'must be letters, digits or underscores');
     check(rate > 0 && burst > 0, 'throttlingRateLimit/throttlingBurstLimit', 'must be positive');
@@ -99,6 +112,10 @@ export class PicPayWebhooksStack extends Stack {
     this.key = new kms.Key(this, 'TopicKey', {
       description: 'Encrypts the PicPay charge events and alarm topics',
       enableKeyRotation: true,
+      // It encrypts messages in flight on the topics only, nothing at rest: it goes with the
+      // stack (deletion scheduled after 7 days) instead of lingering at a monthly cost.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
 
     this.secret = new secretsmanager.Secret(this, 'Tokens', {
@@ -114,7 +131,11 @@ export class PicPayWebhooksStack extends Stack {
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      // SQS counts retention from a message's first enqueue, in the DLQ too: a message here
+      // expires 14 days after PicPay first delivered it (alarm DeadLetterQueueMessagesExpiring).
       retentionPeriod: Duration.days(QUEUE.dlqRetentionDays),
+      // Like the table: `cdk destroy` must not delete notifications that were never processed.
+      removalPolicy: dataRemovalPolicy,
     });
     Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue.' });
     Validations.of(this.deadLetterQueue).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is the dead-letter queue; messages are redriven from it by an operator.' });
@@ -124,6 +145,7 @@ export class PicPayWebhooksStack extends Stack {
       retentionPeriod: Duration.days(QUEUE.retentionDays),
       visibilityTimeout: Duration.seconds(QUEUE.visibilityTimeoutSeconds),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+      removalPolicy: dataRemovalPolicy,
     });
 
     this.table = new dynamodb.Table(this, 'Charges', {
@@ -151,6 +173,9 @@ export class PicPayWebhooksStack extends Stack {
 
     this.topic = new sns.Topic(this, 'ChargeEvents', { masterKey: this.key, enforceSSL: true });
 
+    // Every function emits to this stack's own namespace (lambda/metrics.ts).
+    const metricsEnv = { [METRICS_NAMESPACE_ENV]: metricsNamespaceFor(this.stackName) };
+
     this.authenticator = new PicPayFunction(this, 'Authenticator', {
       spec: HANDLERS.authenticator,
       logRetention,
@@ -158,6 +183,7 @@ export class PicPayWebhooksStack extends Stack {
         [ENV.queueUrl]: this.queue.queueUrl,
         [ENV.secretId]: this.secret.secretArn,
         [ENV.secretMaxAgeSeconds]: String(DEFAULTS.secretMaxAgeSeconds),
+        ...metricsEnv,
       },
       noDeadLetterQueueReason: 'Invoked synchronously by API Gateway; a failure is answered to PicPay (5xx), which retries. An async DLQ never applies.',
     });
@@ -177,6 +203,7 @@ export class PicPayWebhooksStack extends Stack {
         [ENV.secretMaxAgeSeconds]: String(DEFAULTS.secretMaxAgeSeconds),
         [ENV.maxReceiveCount]: String(maxReceiveCount),
         [ENV.maxBodyBytes]: String(DEFAULTS.maxBodyBytes),
+        ...metricsEnv,
       },
       noDeadLetterQueueReason: 'Invoked by the SQS event source mapping; failed messages return to the queue and move to its DLQ after the receive limit.',
     });
@@ -207,6 +234,7 @@ export class PicPayWebhooksStack extends Stack {
         [ENV.reconcileMinAgeMinutes]: String(reconcileMinAge),
         [ENV.reconcileMaxAgeDays]: String(RECONCILE.maxAgeDays),
         [ENV.reconcileMaxPerRun]: String(RECONCILE.maxPerRun),
+        ...metricsEnv,
       },
       noDeadLetterQueueReason: 'Invoked by an EventBridge schedule; a failed run changes nothing and the next run repeats it.',
     });
@@ -243,6 +271,7 @@ export class PicPayWebhooksStack extends Stack {
         [ENV.tableName]: this.table.tableName,
         [ENV.topicArn]: this.topic.topicArn,
         [ENV.sweepMaxPerRun]: String(SWEEP.maxPerRun),
+        ...metricsEnv,
       },
       noDeadLetterQueueReason: 'Invoked by an EventBridge schedule; a failed run publishes nothing and the next run repeats it.',
     });
@@ -262,6 +291,8 @@ export class PicPayWebhooksStack extends Stack {
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new apigateway.RestApi(this, 'Api', {
+      // The name is the ApiName dimension of its metrics: each stack's own.
+      restApiName: this.stackName,
       description: 'Receives PicPay payment notifications',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       cloudWatchRole: false,
@@ -286,7 +317,41 @@ export class PicPayWebhooksStack extends Stack {
     });
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG6',
-      reason: 'Access logs (JSON, standard fields) and the functions\' structured logs are on. Execution logging needs the account-wide API Gateway CloudWatch role, which one stack of several in an account should not own.',
+      reason: 'Access logs (JSON, standard fields) and the functions\' structured logs are on. Execution logs would add a log line per request stage at a cost, and at INFO level would log bodies.',
+    });
+    // Stage logging needs the account's API Gateway CloudWatch role; a new account has none,
+    // and creating the stage fails without it ("CloudWatch Logs role ARN must be set").
+    if (props.apiGatewayCloudWatchRole ?? true) {
+      const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {
+        assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+        description: 'Account-wide (this region): lets API Gateway write its logs to CloudWatch Logs',
+        inlinePolicies: {
+          PushLogs: new iam.PolicyDocument({
+            statements: [
+              new iam.PolicyStatement({
+                actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+                resources: [`arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`],
+              }),
+            ],
+          }),
+        },
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
+        reason: 'The account-level API Gateway logging role serves every API of the account in this region, whose log groups API Gateway names itself (API-Gateway-Execution-Logs_<api id>/<stage>).',
+      });
+      const account = new apigateway.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+      // Other APIs in the account may come to rely on it: deleting this stack must not break them.
+      role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      this.api.deploymentStage.node.addDependency(account);
+      this.apiGatewayAccount = account;
+    }
+    // A deployment is a snapshot: a change that only takes effect on redeploy (the execute-api
+    // endpoint switched off when a custom domain is added) must change its logical id.
+    this.api.latestDeployment?.addToLogicalId({
+      customDomain: props.customDomain?.domainName ?? null,
+      disableExecuteApiEndpoint: props.customDomain !== undefined,
     });
     const integration = new apigateway.LambdaIntegration(this.authenticator.function);
     for (const route of ROUTES) {
@@ -332,6 +397,23 @@ export class PicPayWebhooksStack extends Stack {
     }
 
     if (props.customDomain) {
+      // A regional API Gateway domain needs a certificate in the stack's own region.
+      const certificateRegion = props.customDomain.certificateArn.split(':')[3] ?? '';
+      if (!Token.isUnresolved(props.customDomain.certificateArn)) {
+        check(/^[a-z]{2}(-[a-z]+)+-\d+$/.test(certificateRegion), 'customDomain.certificateArn', 'must be an ACM certificate ARN');
+        if (!Token.isUnresolved(this.region)) {
+          check(certificateRegion === this.region, 'customDomain.certificateArn', `is in ${certificateRegion}, but the stack deploys to ${this.region}: a regional API needs a certificate in its own region`);
+        }
+        // Environment-agnostic synth: CloudFormation checks it before creating anything.
+        new CfnRule(this, 'CertificateInStackRegion', {
+          assertions: [
+            {
+              assert: Fn.conditionEquals(Aws.REGION, certificateRegion),
+              assertDescription: `The certificate (customDomain.certificateArn) is in ${certificateRegion}; deploy the stack to ${certificateRegion} or issue a certificate in this region.`,
+            },
+          ],
+        });
+      }
       const domain = this.api.addDomainName('CustomDomain', {
         domainName: props.customDomain.domainName,
         certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
@@ -348,6 +430,7 @@ export class PicPayWebhooksStack extends Stack {
       api: this.api,
       authenticator: this.authenticator.function,
       processor: this.processor.function,
+      reconciler: this.reconciler.function,
       sweeper: this.sweeper.function,
       queue: this.queue,
       deadLetterQueue: this.deadLetterQueue,
@@ -377,6 +460,9 @@ export class PicPayWebhooksStack extends Stack {
     new CfnOutput(this, 'SecretName', { value: this.secret.secretName, description: 'Put the PicPay tokens here' });
     new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueArn', { value: this.deadLetterQueue.queueArn, description: 'For aws sqs start-message-move-task --source-arn' });
+    new CfnOutput(this, 'MetricsNamespace', { value: this.monitoring.namespace });
+    new CfnOutput(this, 'PicPayBaseUrl', { value: props.picpayBaseUrl ?? DEFAULTS.picpayBaseUrl, description: 'PicPay API the processor calls (picpay-webhooks doctor checks the token against it)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }

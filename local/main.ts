@@ -13,12 +13,14 @@ import { EXAMPLE_PAYMENT } from './picpay-sandbox.js';
 import { startLocalPipeline, type TappedEvent } from './pipeline.js';
 import { EXAMPLE_CHARGE_ID, paymentBody, paymentLinkBody, threeDsBody } from './samples.js';
 import { isAlive, LOCAL_DATA_DIR, LOCAL_STATE_FILE, readTargetFile, removeLocalTarget, writeLocalTarget } from './cli/target.js';
+import { PROBE_EVENT_TYPE } from '../lambda/domain/events.js';
 
 const CHECKOUT_PAYMENT = paymentBody();
 const CHECKOUT_3DS = threeDsBody();
 
 function describe(event: TappedEvent): string {
   const b = event.body as Record<string, string | null>;
+  if (b.type === PROBE_EVENT_TYPE) return `[probe] ${b.flavour}  probeId=${b.probeId}  (picpay-webhooks doctor; not a charge)`;
   const what = b.type === 'picpay.charge.three_ds_updated' ? `3DS ${JSON.stringify((b.threeDs as unknown as { status: string })?.status)}` : `${b.previousStatus ?? '∅'} → ${b.status}`;
   return `[event] ${b.chargeKey}  ${what}  transitionId=${b.transitionId}`;
 }

@@ -6,6 +6,7 @@ import { serializeEnvelope } from '../domain/envelope.js';
 import { chargeKeyOf } from '../domain/observation.js';
 import { ConcurrentUpdateError, DependencyError } from '../domain/errors.js';
 import type { ChargeRepository, ParkedNotification, ParkingLot, StoredCharge } from '../domain/process.js';
+import type { ProbeRecord } from '../domain/probe.js';
 import { AWAITING_STATUSES, type ChargeRef, type ReconcileCandidate, type ReconcileFlavour } from '../domain/reconcile.js';
 
 export const dynamoClient = new DynamoDBClient({});
@@ -24,6 +25,8 @@ export const chargePk = (chargeKey: string) => `CHARGE#${chargeKey}`;
 export const CHARGE_SK = 'STATE';
 export const PARKED_PK = 'PARKED';
 export const DEAD_LETTER_PK = 'DEADLETTER';
+/** Probes from `picpay-webhooks doctor`: pk `PROBE`, sk the probe id (the doctor deletes it). */
+export const PROBE_PK = 'PROBE';
 
 type ConditionalUpdate = Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
 
@@ -191,6 +194,12 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
         TableName: this.tableName,
         Item: { [TABLE.partitionKey]: DEAD_LETTER_PK, [TABLE.sortKey]: note.messageId, ...note },
       }),
+    );
+  }
+
+  async recordProbe(record: ProbeRecord): Promise<void> {
+    await this.call(() =>
+      this.client.send(new PutCommand({ TableName: this.tableName, Item: { [TABLE.partitionKey]: PROBE_PK, [TABLE.sortKey]: record.probeId, ...record } })),
     );
   }
 

@@ -1,7 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { asciiJson } from '../domain/envelope.js';
 import { DependencyError } from '../domain/errors.js';
-import { type ChargeEvent, eventAttributes } from '../domain/events.js';
+import { type ChargeEvent, eventAttributes, type ProbeEvent, probeEventAttributes } from '../domain/events.js';
 import type { EventPublisher } from '../domain/process.js';
 
 export const snsClient = new SNSClient({});
@@ -21,6 +21,19 @@ export class SnsEventPublisher implements EventPublisher {
       await this.client.send(
         new PublishCommand({ TopicArn: this.topicArn, Message: asciiJson(event), MessageAttributes: attributes }),
       );
+    } catch (error) {
+      throw new DependencyError('SNS publish failed', { cause: error });
+    }
+  }
+
+  /** A probe event (picpay-webhooks doctor); resolves with SNS's message id. */
+  async publishProbe(event: ProbeEvent): Promise<string> {
+    const attributes = Object.fromEntries(
+      Object.entries(probeEventAttributes(event)).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+    );
+    try {
+      const out = await this.client.send(new PublishCommand({ TopicArn: this.topicArn, Message: JSON.stringify(event), MessageAttributes: attributes }));
+      return out.MessageId ?? 'unknown';
     } catch (error) {
       throw new DependencyError('SNS publish failed', { cause: error });
     }

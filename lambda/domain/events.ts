@@ -92,3 +92,27 @@ export function eventAttributes(event: ChargeEvent): Record<string, string> {
     eventType: event.source.eventType,
   };
 }
+
+/**
+ * A probe event: published by `picpay-webhooks doctor` through the whole pipeline, never a
+ * charge. Its own `type` (and no `status` attribute), so a subscription that filters on `type`
+ * or `status` never receives it; a consumer without a filter must ignore types it does not know.
+ */
+export const PROBE_EVENT_TYPE = 'picpay.webhooks.probe';
+
+export const probeEventSchema = z.object({
+  specVersion: z.literal(EVENT_SPEC_VERSION),
+  type: z.literal(PROBE_EVENT_TYPE),
+  probeId: z.string(),
+  flavour: z.enum(['legacy', 'checkout']),
+  /** When the doctor sent it, and when this pipeline recorded it. */
+  sentAt: z.string(),
+  recordedAt: z.string(),
+  source: z.object({ requestId: z.string() }),
+});
+
+export type ProbeEvent = z.infer<typeof probeEventSchema>;
+
+export function probeEventAttributes(event: ProbeEvent): Record<string, string> {
+  return { type: event.type, flavour: event.flavour };
+}

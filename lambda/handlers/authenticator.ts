@@ -4,7 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { MAX_ACCEPTED_BODY_BYTES, METRICS_NAMESPACE, REGISTRATION_ROUTE, ROUTES } from '../../lib/pipeline-spec.js';
+import { MAX_ACCEPTED_BODY_BYTES, REGISTRATION_ROUTE, ROUTES } from '../../lib/pipeline-spec.js';
 import { type NotificationQueue, SqsNotificationQueue, sqsClient } from '../adapters/sqs-queue.js';
 import { SecretTokenStore, secretsClient, type TokenStore, tokensFor } from '../adapters/token-store.js';
 import { loadAuthenticatorConfig } from '../config.js';
@@ -12,6 +12,7 @@ import { AppError, NotConfiguredError, publicMessage } from '../domain/errors.js
 import { normalizeHeaders } from '../domain/headers.js';
 import { decideIngest, decodeBody, presentedToken } from '../domain/ingest.js';
 import { decideRegistration } from '../domain/registration.js';
+import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
 
 export interface AuthenticatorDeps {
   readonly tokens: TokenStore;
@@ -52,11 +53,11 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       case 'accept':
         try {
           const messageId = await deps.queue.send(decision.envelope);
-          count('RegistrationsAccepted');
+          count(METRICS.authenticator.registrationsAccepted);
           logger.info('Registration accepted', { requestId, caller, referenceId: decision.request.referenceId, messageId });
           return json(202, { registered: true, referenceId: decision.request.referenceId, requestId }, requestId);
         } catch (error) {
-          count('EnqueueFailures');
+          count(METRICS.authenticator.enqueueFailures);
           logger.error('Registration not accepted; the caller may retry', { requestId, caller, error: error as Error });
           return json(503, { message: 'Service temporarily unavailable' }, requestId);
         }
@@ -77,11 +78,11 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     }
     const flavour = route.flavour;
     const context = { flavour, requestId, sourceIp };
-    count('NotificationsReceived');
+    count(METRICS.authenticator.received);
     try {
       const headers = normalizeHeaders(event.headers);
       if (presentedToken(flavour, headers) === undefined) {
-        count('NotificationsRejected');
+        count(METRICS.authenticator.rejected);
         logger.warn('Rejected notification: missing token', { ...context, reason: 'missing_token' });
         return json(401, { message: 'Unauthorized' }, requestId);
       }
@@ -102,11 +103,11 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       );
       switch (decision.kind) {
         case 'unauthorized':
-          count('NotificationsRejected');
+          count(METRICS.authenticator.rejected);
           logger.warn('Rejected notification: wrong token', { ...context, reason: decision.reason });
           return json(401, { message: 'Unauthorized' }, requestId);
         case 'too_large':
-          count('PayloadTooLarge');
+          count(METRICS.authenticator.tooLarge);
           logger.error('Authenticated notification too large to keep; PicPay will retry it in vain', {
             ...context,
             bytes: decision.bytes,
@@ -116,7 +117,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
           return json(413, { message: `Payload too large (limit ${deps.maxBodyBytes} bytes)` }, requestId);
         case 'accept': {
           const messageId = await deps.queue.send(decision.envelope);
-          count('NotificationsAccepted');
+          count(METRICS.authenticator.accepted);
           logger.info('Notification accepted', {
             ...context,
             eventType: decision.envelope.eventType,
@@ -129,8 +130,8 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         }
       }
     } catch (error) {
-      if (error instanceof NotConfiguredError) count('TokensNotConfigured');
-      else count('EnqueueFailures');
+      if (error instanceof NotConfiguredError) count(METRICS.authenticator.tokensNotConfigured);
+      else count(METRICS.authenticator.enqueueFailures);
       const appError = error instanceof AppError ? error : undefined;
       logger.error('Notification not accepted; PicPay will retry', {
         ...context,
@@ -145,7 +146,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
 
 const config = loadAuthenticatorConfig();
 const logger = new Logger({ serviceName: 'picpay-webhooks-authenticator' });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'authenticator' });
+const metrics = new Metrics({ namespace: metricsNamespace(), serviceName: SERVICES.authenticator });
 export const tokenStore = new SecretTokenStore(secretsClient, config.secretId, config.secretMaxAgeSeconds);
 
 export const handler = middy(

@@ -7,7 +7,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { METRICS_NAMESPACE, OUTBOX_LEASE_MS } from '../../lib/pipeline-spec.js';
+import { OUTBOX_LEASE_MS } from '../../lib/pipeline-spec.js';
 import { DynamoChargeStore, documentClient, dynamoClient } from '../adapters/charge-store.js';
 import { PicPayCheckoutClient, PicPayStatusClient } from '../adapters/picpay-client.js';
 import { SnsEventPublisher, snsClient } from '../adapters/sns-publisher.js';
@@ -16,11 +16,20 @@ import { loadProcessorConfig } from '../config.js';
 import { parseEnvelope } from '../domain/envelope-schema.js';
 import { AppError } from '../domain/errors.js';
 import { type ProcessDeps, processEnvelope } from '../domain/process.js';
+import { handleProbe, parseProbe, type ProbeDeps } from '../domain/probe.js';
+import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
 
 export interface ProcessorDeps extends ProcessDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly maxReceiveCount: number;
+  /** Probes from `picpay-webhooks doctor`: published and recorded, never processed as charges. */
+  readonly probes: ProbeDeps;
+  /**
+   * Runs one record in its own X-Ray subsegment. Records of a batch are processed in parallel,
+   * so without it their AWS and PicPay calls all hang off whichever segment is current.
+   */
+  readonly traceRecord?: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
   /** Records why a message is being dead-lettered (best effort). */
   readonly noteDeadLetter?: (note: { messageId: string; requestId?: string; code: string; message: string; receiveCount: number; at: string }) => Promise<void>;
 }
@@ -35,20 +44,31 @@ export function createProcessor(deps: ProcessorDeps) {
   const batch = new BatchProcessor(EventType.SQS);
 
   async function processRecord(record: SQSRecord): Promise<void> {
+    return deps.traceRecord ? deps.traceRecord(record.messageId, () => processOne(record)) : processOne(record);
+  }
+
+  async function processOne(record: SQSRecord): Promise<void> {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
     let requestId: string | undefined;
     try {
       const envelope = parseEnvelope(record.body);
       requestId = envelope.requestId;
+      const probe = parseProbe(envelope);
+      if (probe) {
+        const record = await handleProbe(probe, envelope, deps.probes);
+        count(METRICS.processor.probes);
+        logger.info('Probe recorded and published', { messageId: record.messageId, requestId, probeId: probe.id, flavour: envelope.flavour });
+        return;
+      }
       const outcome = await processEnvelope(envelope, deps);
       const context = { messageId: record.messageId, requestId, flavour: envelope.flavour, receiveCount };
       switch (outcome.kind) {
         case 'applied':
-          count('Transitions');
+          count(METRICS.processor.transitions);
           logger.info('Transition recorded', { ...context, chargeKey: outcome.chargeKey, published: outcome.published });
           break;
         case 'noted':
-          count('UnrecognizedStatuses');
+          count(METRICS.processor.unrecognizedStatuses);
           logger.warn('Unrecognized PicPay status recorded and published; charge status unchanged', {
             ...context,
             chargeKey: outcome.chargeKey,
@@ -56,30 +76,30 @@ export function createProcessor(deps: ProcessorDeps) {
           });
           break;
         case 'ignored':
-          count('IgnoredLateEvents');
+          count(METRICS.processor.ignoredLateEvents);
           logger.info('Late notification recorded as ignored', { ...context, chargeKey: outcome.chargeKey, reason: outcome.reason });
           break;
         case 'registered':
-          count('Registrations');
+          count(METRICS.processor.registrations);
           logger.info('Legacy payment registered by the merchant', { ...context, chargeKey: outcome.chargeKey });
           break;
         case 'duplicate':
-          count('Duplicates');
+          count(METRICS.processor.duplicates);
           logger.info('Duplicate notification', { ...context, chargeKey: outcome.chargeKey, republished: outcome.published });
           break;
         case 'skipped':
           logger.info('Reconciliation check skipped', { ...context, reason: outcome.reason });
           break;
         case 'parked':
-          count('ParkedNotifications');
+          count(METRICS.processor.parked);
           logger.warn('Notification parked for an operator', { ...context, reason: outcome.reason, detail: outcome.message });
           break;
       }
-      if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.published > 0) count('EventsPublished', outcome.published);
+      if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.published > 0) count(METRICS.processor.eventsPublished, outcome.published);
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'internal_error';
-      count('ProcessingFailures');
-      if (code === 'picpay_unauthorized' || code === 'dependency_unavailable') count('PicPayApiErrors');
+      count(METRICS.processor.processingFailures);
+      if (code === 'picpay_unauthorized' || code === 'dependency_unavailable') count(METRICS.processor.picpayApiErrors);
       const deadLetter = receiveCount >= deps.maxReceiveCount;
       logger.error(deadLetter ? 'Processing failed; the message goes to the DLQ' : 'Processing failed; the message will be retried', {
         messageId: record.messageId,
@@ -108,9 +128,31 @@ export function createProcessor(deps: ProcessorDeps) {
   };
 }
 
+/**
+ * One subsegment per record (`### record <messageId>`), each the parent of that record's calls:
+ * the X-Ray SDK runs the function in a context of its own, so parallel records cannot nest
+ * under each other.
+ */
+export function recordTracer(tracer: Pick<Tracer, 'isTracingEnabled' | 'provider'>) {
+  return async <T>(messageId: string, fn: () => Promise<T>): Promise<T> => {
+    if (!tracer.isTracingEnabled()) return fn();
+    return (await tracer.provider.captureAsyncFunc(`### record ${messageId}`, async (subsegment) => {
+      try {
+        const value = await fn();
+        subsegment?.close();
+        return value;
+      } catch (error) {
+        subsegment?.addError(error as Error);
+        subsegment?.close();
+        throw error;
+      }
+    })) as T;
+  };
+}
+
 const config = loadProcessorConfig();
 const logger = new Logger({ serviceName: 'picpay-webhooks-processor' });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'processor' });
+const metrics = new Metrics({ namespace: metricsNamespace(), serviceName: SERVICES.processor });
 const tracer = new Tracer({ serviceName: 'picpay-webhooks-processor' });
 tracer.captureAWSv3Client(dynamoClient);
 tracer.captureAWSv3Client(snsClient);
@@ -125,11 +167,13 @@ const store = new DynamoChargeStore(documentClient, config.tableName);
  * runs several pollers in one process, builds one handler per poller for the same reason.
  */
 export function buildHandler() {
+  const publisher = new SnsEventPublisher(snsClient, config.topicArn);
   return middy(
     createProcessor({
       charges: store,
       parking: store,
-      publisher: new SnsEventPublisher(snsClient, config.topicArn),
+      publisher,
+      probes: { publishProbe: (e) => publisher.publishProbe(e), recordProbe: (r) => store.recordProbe(r), now: Date.now },
       legacyStatus: new PicPayStatusClient({
         baseUrl: config.picpayBaseUrl,
         timeoutMs: config.picpayTimeoutMs,
@@ -148,6 +192,7 @@ export function buildHandler() {
       logger,
       metrics,
       maxReceiveCount: config.maxReceiveCount,
+      traceRecord: recordTracer(tracer),
       maxBodyBytes: config.maxBodyBytes,
       outboxLeaseMs: OUTBOX_LEASE_MS,
       noteDeadLetter: (note) => store.noteDeadLetter(note),

@@ -3,11 +3,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { METRICS_NAMESPACE } from '../../lib/pipeline-spec.js';
 import { DynamoChargeStore, documentClient } from '../adapters/charge-store.js';
 import { SqsNotificationQueue, sqsClient } from '../adapters/sqs-queue.js';
 import { loadReconcilerConfig, type ReconcilerConfig } from '../config.js';
 import { type ReconcileDeps, type ReconcileResult, reconcile } from '../domain/reconcile.js';
+import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
 
 /** One scheduled run: enqueue a status check for each legacy and checkout charge PicPay left waiting. */
 export function createReconciler(config: ReconcilerConfig, deps: ReconcileDeps, logger: Logger, metrics: Metrics) {
@@ -20,9 +20,9 @@ export function createReconciler(config: ReconcilerConfig, deps: ReconcileDeps, 
       },
       deps,
     );
-    metrics.addMetric('ReconcileCandidates', MetricUnit.Count, result.candidates);
-    metrics.addMetric('ReconcileEnqueued', MetricUnit.Count, result.enqueued);
-    metrics.addMetric('ReconcileRetired', MetricUnit.Count, result.retired);
+    metrics.addMetric(METRICS.reconciler.candidates, MetricUnit.Count, result.candidates);
+    metrics.addMetric(METRICS.reconciler.enqueued, MetricUnit.Count, result.enqueued);
+    metrics.addMetric(METRICS.reconciler.retired, MetricUnit.Count, result.retired);
     logger.info('Reconciliation run', { ...result, minAgeMinutes: config.minAgeMinutes, maxPerRun: config.maxPerRun });
     return result;
   };
@@ -30,7 +30,7 @@ export function createReconciler(config: ReconcilerConfig, deps: ReconcileDeps, 
 
 const config = loadReconcilerConfig();
 const logger = new Logger({ serviceName: 'picpay-webhooks-reconciler' });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'reconciler' });
+const metrics = new Metrics({ namespace: metricsNamespace(), serviceName: SERVICES.reconciler });
 const store = new DynamoChargeStore(documentClient, config.tableName);
 const queue = new SqsNotificationQueue(sqsClient, config.queueUrl);
 

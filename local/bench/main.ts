@@ -32,6 +32,7 @@ async function bundle(name: keyof typeof HANDLERS): Promise<{ file: string; byte
     format: BUNDLING.format,
     target: BUNDLING.target,
     minify: BUNDLING.minify,
+    keepNames: BUNDLING.keepNames,
     sourcemap: BUNDLING.sourceMap,
     mainFields: [...BUNDLING.mainFields],
     external: [...BUNDLING.externals],

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { showCharge } from './charge.js';
 import { dlqList, dlqReplay } from './dlq.js';
+import { doctor, stackAccountFacts } from './doctor.js';
 import { consoleIo, type Io } from './io.js';
 import { parkedList, parkedReplay } from './parked.js';
 import { register } from './register.js';
@@ -25,6 +26,7 @@ Commands:
   register <referenceId>      register a legacy payment you created, so reconciliation follows it
   parked list|replay          notifications that were authenticated but could not be processed
   dlq list|replay             notifications that failed processing too often
+  doctor                      check a running pipeline end to end, one line per check
   help [command]              help for a command
 
 ${TARGET_HELP}
@@ -97,6 +99,28 @@ queue, deleting each from the DLQ only after the queue accepted its copy.
   --max N    list at most N messages (default 100)
 
 ${TARGET_HELP}`,
+  doctor: `picpay-webhooks doctor [--probe-timeout SECONDS]
+
+Checks a running pipeline end to end and prints one line per check (PASS, FAIL with what to
+do, or SKIP when the check does not apply to the target):
+
+  api-gateway-logging-role  the account has the API Gateway CloudWatch Logs role (stack only)
+  tokens-secret             the tokens secret is JSON of the right shape, no REPLACE_ME left
+  picpay-token              PicPay's status API accepts picpayToken (401 = wrong x-picpay-token)
+  alarm-subscription        the alarm topic has a confirmed subscription (stack only)
+  wrong-token callback|webhook   a wrong token is answered 401 on each URL
+  probe legacy|checkout     a probe with the right token is accepted, processed as a probe
+                            (never a charge), and its event published to the topic
+  dead-letter-queue         the DLQ is empty
+  parked                    nothing is parked
+  lambda-concurrency        the account's Lambda concurrency leaves room for the authenticator (stack only)
+
+A probe event has type "picpay.webhooks.probe": subscriptions that filter on type never
+receive it. Exit status 0 only when no check failed.
+
+  --probe-timeout SECONDS   how long to wait for the probes to be processed (default 60)
+
+${TARGET_HELP}`,
 };
 
 export async function resolveTarget(values: { stack?: string; region?: string }): Promise<Target> {
@@ -120,6 +144,7 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
         id: { type: 'string' },
         count: { type: 'string' },
         max: { type: 'string' },
+        'probe-timeout': { type: 'string' },
         'expires-at': { type: 'string' },
       },
     });
@@ -173,6 +198,10 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
           if (rest[0] === 'list') return await dlqList(values.json === true, number(values.max, 100, 'max'), resolved, clients, io);
           if (rest[0] === 'replay') return await dlqReplay(rest.slice(1), values.all === true, resolved, clients, io);
           throw new CliError(HELP.dlq!);
+        case 'doctor': {
+          const facts = resolved.stackName ? stackAccountFacts(resolved.stackName, resolved.alarmTopicArn ?? '', resolved.aws.region) : undefined;
+          return await doctor(resolved, clients, io, { facts, probeTimeoutMs: number(values['probe-timeout'], 60, 'probe-timeout') * 1000 });
+        }
       }
     } finally {
       clients.destroy();

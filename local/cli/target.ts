@@ -25,6 +25,10 @@ export interface Target {
   readonly tokens?: { readonly sellerToken: string; readonly checkoutToken: string };
   /** Local only: the PicPay sandbox that serves legacy statuses. */
   readonly picpaySandboxUrl?: string;
+  /** A deployed stack: its name, alarm topic and the PicPay API its processor calls. */
+  readonly stackName?: string;
+  readonly alarmTopicArn?: string;
+  readonly picpayBaseUrl?: string;
   readonly aws: {
     readonly region?: string;
     readonly endpoints?: { readonly sqs: string; readonly dynamodb: string; readonly secretsManager: string };
@@ -99,6 +103,9 @@ export async function stackTarget(stackName: string, region?: string): Promise<T
       queueUrl: need('QueueUrl'),
       deadLetterQueueUrl: need('DeadLetterQueueUrl'),
       secretId: need('SecretName'),
+      stackName,
+      alarmTopicArn: outputs.AlarmTopicArn,
+      picpayBaseUrl: outputs.PicPayBaseUrl,
       aws: { region },
     };
   } catch (error) {

@@ -81,6 +81,20 @@ describe('processor handler', () => {
     });
   });
 
+  test('a doctor probe is published as a probe event and recorded under PROBE; no charge is read or written', async () => {
+    const probe = JSON.stringify(envelope({ flavour: 'checkout', eventType: 'PicPayWebhooksProbe', body: '{"picpayWebhooksProbe":{"id":"doctor-0a1b2c3d","sentAt":"2026-11-23T10:00:00.000Z"}}' }));
+    const result = await handler(sqsEvent([{ id: 'probe', body: probe }]), context);
+    expect(failures(result)).toEqual([]);
+    const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(published).toHaveLength(1);
+    expect(published[0]!.MessageAttributes).toEqual({ type: { DataType: 'String', StringValue: 'picpay.webhooks.probe' }, flavour: { DataType: 'String', StringValue: 'checkout' } });
+    expect(JSON.parse(published[0]!.Message!)).toMatchObject({ type: 'picpay.webhooks.probe', probeId: 'doctor-0a1b2c3d' });
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
+    expect(puts.map((i) => [i.pk, i.sk, i.messageId])).toEqual([['PROBE', 'doctor-0a1b2c3d', 'sns-1']]);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
   test('writes the charge with a condition, then clears the outbox after publishing', async () => {
     await handler(sqsEvent([{ id: 'a', body: checkoutMessage() }]), context);
     const put = ddb.commandCalls(PutCommand)[0]!.args[0].input;

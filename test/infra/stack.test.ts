@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -17,7 +19,9 @@ function synth(props: PicPayWebhooksStackProps = {}, id = 'Test') {
 }
 
 // The default stack, synthesized once (with real esbuild bundling) for most assertions.
-const { stack, template, resources, logicalId } = synth();
+const defaultSynth = synth();
+const { stack, template, resources, logicalId } = defaultSynth;
+const app = () => defaultSynth.app;
 const ofType = (type: string, from: Resources = resources) => Object.entries(from).filter(([, r]) => r.Type === type);
 
 describe('PicPayWebhooksStack: resources', () => {
@@ -98,7 +102,7 @@ describe('PicPayWebhooksStack: resources', () => {
       BatchSize: QUEUE.batchSize,
       MaximumBatchingWindowInSeconds: QUEUE.maxBatchingWindowSeconds,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 10 },
+      ScalingConfig: { MaximumConcurrency: 5 },
     });
   });
 
@@ -145,10 +149,15 @@ describe('PicPayWebhooksStack: resources', () => {
       TOKENS_SECRET_ID: { Ref: logicalId(stack.secret) },
       MAX_RECEIVE_COUNT: String(QUEUE.maxReceiveCount),
     });
+    // The only physical names are the ones that must be unique per stack and carry its name.
+    const named: Record<string, string> = { 'AWS::ApiGateway::RestApi': 'Name', 'AWS::CloudWatch::Alarm': 'AlarmName', 'AWS::CloudWatch::Dashboard': 'DashboardName' };
     const names = ['QueueName', 'TopicName', 'TableName', 'Name', 'FunctionName', 'RoleName', 'LogGroupName', 'DashboardName', 'AlarmName'];
     for (const [id, r] of Object.entries(resources)) {
-      if (r.Type.startsWith('AWS::ApiGateway::') || r.Type === 'AWS::Lambda::Permission' || r.Type === 'AWS::Lambda::EventSourceMapping') continue;
-      for (const name of names) expect([id, r.Properties?.[name]]).toEqual([id, undefined]);
+      if (r.Type === 'AWS::Lambda::Permission' || r.Type === 'AWS::Lambda::EventSourceMapping') continue;
+      for (const name of names) {
+        if (named[r.Type] === name) expect([id, JSON.stringify(r.Properties[name])]).toEqual([id, expect.stringContaining('Test')]);
+        else expect([id, r.Properties?.[name]]).toEqual([id, undefined]);
+      }
     }
   });
 
@@ -289,6 +298,9 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
         'SweeperErrors',
         'UnauthorizedBurst',
         'UnrecognizedStatuses',
+        'PayloadTooLarge',
+        'ReconcilerErrors',
+        'DeadLetterQueueMessagesExpiring',
       ].sort(),
     );
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
@@ -300,10 +312,18 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
       expect(typeof a.AlarmDescription).toBe('string');
     }
     const byMetric = (name: string) => alarms.find((a) => a.MetricName === name);
-    expect(byMetric('ApproximateNumberOfMessagesVisible')).toMatchObject({ Threshold: 1, Dimensions: [{ Value: { 'Fn::GetAtt': [logicalId(stack.deadLetterQueue), 'QueueName'] } }] });
-    expect(byMetric('5XXError')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1 });
-    expect(byMetric('NotificationsRejected')).toMatchObject({ Namespace: 'PicPayWebhooks', Dimensions: [{ Name: 'service', Value: 'authenticator' }] });
-    expect(byMetric('PicPayApiErrors')).toMatchObject({ Namespace: 'PicPayWebhooks', Dimensions: [{ Name: 'service', Value: 'processor' }] });
+    const dlq = [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.deadLetterQueue), 'QueueName'] } }];
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toMatchObject({ Threshold: 1, Dimensions: dlq });
+    expect(byMetric('5XXError')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1, Dimensions: [{ Name: 'ApiName', Value: 'Test' }] });
+    expect(byMetric('NotificationsRejected')).toMatchObject({ Namespace: 'PicPayWebhooks/Test', Dimensions: [{ Name: 'service', Value: 'authenticator' }] });
+    expect(byMetric('PicPayApiErrors')).toMatchObject({ Namespace: 'PicPayWebhooks/Test', Dimensions: [{ Name: 'service', Value: 'processor' }] });
+    // A 413 is a notification lost for good: one is enough.
+    expect(byMetric('PayloadTooLarge')).toMatchObject({ Namespace: 'PicPayWebhooks/Test', Threshold: 1, Dimensions: [{ Name: 'service', Value: 'authenticator' }] });
+    // SQS deletes a DLQ message 14 days after its first enqueue: the alarm leaves 4 days to replay it.
+    const expiring = alarms.filter((a) => a.MetricName === 'ApproximateAgeOfOldestMessage').find((a) => JSON.stringify(a.Dimensions) === JSON.stringify(dlq));
+    expect(expiring).toMatchObject({ Threshold: 10 * 24 * 3600, Statistic: 'Maximum' });
+    const errors = alarms.filter((a) => a.MetricName === 'Errors').map((a) => JSON.stringify(a.Dimensions));
+    expect(errors.sort()).toEqual([stack.processor, stack.reconciler, stack.sweeper].map((f) => JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId(f.function) } }])).sort());
   });
 
   test('CloudWatch may use the key to publish alarms to the encrypted alarm topic', () => {
@@ -442,5 +462,101 @@ describe('cdk-nag', () => {
     new sqs.Queue(s, 'Careless', { encryption: sqs.QueueEncryption.UNENCRYPTED });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS2[\s\S]*AwsSolutions-SQS4/);
+  });
+});
+
+describe('PicPayWebhooksStack: first deploy, identity and lifecycle', () => {
+  /** Synth without bundling the functions: these tests read the template only. */
+  function quick(props: PicPayWebhooksStackProps = {}, id = 'Quick') {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const s = new PicPayWebhooksStack(app, id, props);
+    const t = Template.fromStack(s);
+    return { stack: s, template: t, resources: t.toJSON().Resources as Resources, id: (c: { node: { defaultChild?: unknown } }) => s.getLogicalId(c.node.defaultChild as never) };
+  }
+
+  test('a fresh account gets the API Gateway logging role before the stage is created, and keeps it after a delete', () => {
+    const { resources: r } = quick();
+    const accounts = ofType('AWS::ApiGateway::Account', r);
+    expect(accounts).toHaveLength(1);
+    const [accountId, account] = accounts[0]!;
+    expect(account.DeletionPolicy).toBe('Retain');
+    const roleId = (account.Properties.CloudWatchRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const role = r[roleId] as Resources[string] & { UpdateReplacePolicy?: string };
+    expect(role.Type).toBe('AWS::IAM::Role');
+    expect(role.DeletionPolicy).toBe('Retain');
+    expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain('"Service":"apigateway.amazonaws.com"');
+    expect(JSON.stringify(role.Properties.Policies)).toContain('logs:PutLogEvents');
+    const [, stage] = ofType('AWS::ApiGateway::Stage', r)[0]! as [string, { DependsOn?: string[] }];
+    expect(stage.DependsOn).toContain(accountId);
+  });
+
+  test('apiGatewayCloudWatchRole=false: no account-level resource at all', () => {
+    const { resources: r } = quick({ apiGatewayCloudWatchRole: false });
+    expect(ofType('AWS::ApiGateway::Account', r)).toHaveLength(0);
+    expect(ofType('AWS::IAM::Role', r).filter(([, role]) => JSON.stringify(role.Properties.AssumeRolePolicyDocument).includes('apigateway'))).toHaveLength(0);
+  });
+
+  test('adding a custom domain redeploys the stage, so the execute-api endpoint really closes', () => {
+    const deploymentId = (props: PicPayWebhooksStackProps) => ofType('AWS::ApiGateway::Deployment', quick(props).resources).map(([id]) => id);
+    const without = deploymentId({});
+    const withDomain = deploymentId({ customDomain: { domainName: 'webhooks.loja.com.br', certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/abc' } });
+    expect(without).toHaveLength(1);
+    expect(withDomain).toHaveLength(1);
+    expect(withDomain[0]).not.toBe(without[0]);
+  });
+
+  test('a certificate from another region is refused at synth, and checked by CloudFormation when the region is unknown', () => {
+    const domain = { domainName: 'webhooks.loja.com.br', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' };
+    expect(() => quick({ customDomain: domain, env: { account: '123456789012', region: 'sa-east-1' } })).toThrow(/certificateArn.*us-east-1.*sa-east-1/);
+    expect(() => quick({ customDomain: domain, env: { account: '123456789012', region: 'us-east-1' } })).not.toThrow();
+    const rules = quick({ customDomain: domain }).template.toJSON().Rules as Record<string, { Assertions: Array<{ Assert: unknown }> }>;
+    delete rules.CheckBootstrapVersion; // CDK's own
+    expect(Object.values(rules).map((rule) => rule.Assertions[0]!.Assert)).toEqual([{ 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] }]);
+  });
+
+  test('cdk destroy keeps the queues (their notifications) with the data, and removes the key, which holds nothing at rest', () => {
+    const { resources: r } = quick();
+    expect(ofType('AWS::SQS::Queue', r).map(([, q]) => q.DeletionPolicy)).toEqual(['Retain', 'Retain']);
+    const [, key] = ofType('AWS::KMS::Key', r)[0]!;
+    expect(key.DeletionPolicy).toBe('Delete');
+    expect(key.Properties.PendingWindowInDays).toBe(7);
+    const destroy = quick({ dataRemovalPolicy: RemovalPolicy.DESTROY }).resources;
+    expect(ofType('AWS::SQS::Queue', destroy).map(([, q]) => q.DeletionPolicy)).toEqual(['Delete', 'Delete']);
+  });
+
+  test('two stacks in one account: API name, metric namespace, alarm names and dashboard name are each their own', () => {
+    const identity = (stackName: string) => {
+      const { resources: r } = quick({}, stackName);
+      const alarms = ofType('AWS::CloudWatch::Alarm', r).map(([, a]) => a.Properties);
+      const env = ofType('AWS::Lambda::Function', r).map(([, f]) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_METRICS_NAMESPACE);
+      return {
+        apiName: ofType('AWS::ApiGateway::RestApi', r)[0]![1].Properties.Name,
+        namespaces: [...new Set([...alarms.map((a) => a.Namespace).filter((n) => !String(n).startsWith('AWS/')), ...env])],
+        apiDimension: alarms.filter((a) => a.Namespace === 'AWS/ApiGateway').map((a) => a.Dimensions),
+        alarmNames: alarms.map((a) => a.AlarmName as string),
+        dashboard: JSON.stringify(ofType('AWS::CloudWatch::Dashboard', r)[0]![1].Properties.DashboardName),
+      };
+    };
+    const prod = identity('ShopProd');
+    const staging = identity('ShopStaging');
+    expect(prod.apiName).toBe('ShopProd');
+    expect(staging.apiName).toBe('ShopStaging');
+    expect(prod.namespaces).toEqual(['PicPayWebhooks/ShopProd']);
+    expect(staging.namespaces).toEqual(['PicPayWebhooks/ShopStaging']);
+    expect(staging.apiDimension).toEqual([[{ Name: 'ApiName', Value: 'ShopStaging' }]]);
+    expect(prod.alarmNames).toHaveLength(14);
+    for (const name of prod.alarmNames) expect(name).toMatch(/^ShopProd-[A-Za-z0-9]+$/);
+    for (const name of staging.alarmNames) expect(name).toMatch(/^ShopStaging-[A-Za-z0-9]+$/);
+    expect(prod.dashboard).toContain('ShopProd-');
+    expect(staging.dashboard).toContain('ShopStaging-');
+  });
+
+  test('bundles keep class names, so a minified error still logs as "DependencyError", not "P"', () => {
+    const assembly = app().synth();
+    const code = resources[logicalId(stack.processor.function)]!.Properties.Code as { S3Key: string };
+    const hash = code.S3Key.replace(/\.zip$/, '');
+    const bundle = readFileSync(join(assembly.directory, `asset.${hash}`, 'index.mjs'), 'utf8');
+    expect(bundle).toContain('"DependencyError"');
+    expect(bundle).toContain('"UnprocessableNotificationError"');
   });
 });

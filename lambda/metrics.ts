@@ -1,0 +1,67 @@
+/**
+ * The one definition of the custom metrics: the handlers emit them, `lib/monitoring.ts` alarms
+ * on them and graphs them. Runtime side (no CDK import), so the stack imports it, never the
+ * other way round.
+ *
+ * Each stack has its own namespace (`PicPayWebhooks/<stackName>`), passed to the functions in
+ * POWERTOOLS_METRICS_NAMESPACE, so two stacks in one account never mix their metrics. The
+ * `service` dimension says which function emitted a metric.
+ */
+export const METRICS_NAMESPACE_ENV = 'POWERTOOLS_METRICS_NAMESPACE';
+
+/** Namespace when no stack set one (local runtime, tests). */
+export const DEFAULT_METRICS_NAMESPACE = 'PicPayWebhooks';
+
+/** The namespace a stack's functions emit to and its alarms read. */
+export function metricsNamespaceFor(stackName: string): string {
+  return `${DEFAULT_METRICS_NAMESPACE}/${stackName}`;
+}
+
+export function metricsNamespace(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return env[METRICS_NAMESPACE_ENV]?.trim() || DEFAULT_METRICS_NAMESPACE;
+}
+
+/** Value of the `service` dimension for each function. */
+export const SERVICES = {
+  authenticator: 'authenticator',
+  processor: 'processor',
+  reconciler: 'reconciler',
+  sweeper: 'sweeper',
+} as const;
+
+export type Service = (typeof SERVICES)[keyof typeof SERVICES];
+
+export const METRICS = {
+  authenticator: {
+    received: 'NotificationsReceived',
+    accepted: 'NotificationsAccepted',
+    rejected: 'NotificationsRejected',
+    tooLarge: 'PayloadTooLarge',
+    tokensNotConfigured: 'TokensNotConfigured',
+    enqueueFailures: 'EnqueueFailures',
+    registrationsAccepted: 'RegistrationsAccepted',
+  },
+  processor: {
+    transitions: 'Transitions',
+    unrecognizedStatuses: 'UnrecognizedStatuses',
+    ignoredLateEvents: 'IgnoredLateEvents',
+    duplicates: 'Duplicates',
+    registrations: 'Registrations',
+    parked: 'ParkedNotifications',
+    eventsPublished: 'EventsPublished',
+    processingFailures: 'ProcessingFailures',
+    picpayApiErrors: 'PicPayApiErrors',
+    probes: 'ProbesRecorded',
+  },
+  reconciler: {
+    candidates: 'ReconcileCandidates',
+    enqueued: 'ReconcileEnqueued',
+    retired: 'ReconcileRetired',
+  },
+  sweeper: {
+    swept: 'OutboxSwept',
+    failures: 'OutboxSweepFailures',
+    /** Seconds (a Maximum, not a count). */
+    oldestPendingAge: 'OutboxOldestPendingAge',
+  },
+} as const satisfies Record<Service, Record<string, string>>;

@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { APIGatewayClient, GetAccountCommand } from '@aws-sdk/client-api-gateway';
+import { CloudFormationClient, ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
+import { GetAccountSettingsCommand, GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { CHARGE_SK, chargePk, PARKED_PK, PROBE_PK } from '../../lambda/adapters/charge-store.js';
+import { PLACEHOLDER, tokensSecretSchema } from '../../lambda/adapters/token-store.js';
+import { PROBE_EVENT_TYPE_HEADER, probeBody } from '../../lambda/domain/probe.js';
+import type { Io } from './io.js';
+import type { Clients, Target } from './target.js';
+
+/**
+ * `picpay-webhooks doctor`: checks a running pipeline end to end and prints one line per
+ * check, with what to do when it fails. Exit status 0 only when no check failed; a check that
+ * does not apply to the target (the local pipeline has no AWS account) says so and is skipped.
+ */
+
+/** Facts about the AWS account around a deployed stack; absent for the local pipeline. */
+export interface AccountFacts {
+  /** `aws apigateway get-account` → cloudwatchRoleArn, or null. */
+  apiGatewayLoggingRole(): Promise<string | null>;
+  /** Unreserved concurrency of the account and the processor's cap (null: uncapped). */
+  lambdaConcurrency(): Promise<{ unreserved: number; processorMax: number | null }>;
+  /** Subscriptions of the alarm topic. */
+  alarmSubscriptions(): Promise<Array<{ protocol: string; endpoint: string; confirmed: boolean }>>;
+}
+
+export interface DoctorOptions {
+  readonly facts?: AccountFacts;
+  /** How long to wait for each probe to be recorded (default 60 s). */
+  readonly probeTimeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+/** Concurrent executions the authenticator should always find free: PicPay's bursts at the
+ * stage's default 50 rps take ~3 (50 × ~50 ms), and a throttled authenticator answers 5xx. */
+export const AUTHENTICATOR_HEADROOM = 3;
+
+type Result = { status: 'PASS' | 'FAIL' | 'SKIP'; detail: string; fix?: string };
+const pass = (detail: string): Result => ({ status: 'PASS', detail });
+const fail = (detail: string, fix: string): Result => ({ status: 'FAIL', detail, fix });
+const skip = (detail: string): Result => ({ status: 'SKIP', detail });
+
+interface Secret {
+  readonly sellerToken: string | null;
+  readonly checkoutToken: string | null;
+  readonly picpayToken: string | null;
+}
+
+const TOKEN_KEYS = ['sellerToken', 'checkoutToken', 'picpayToken'] as const;
+
+export async function doctor(target: Target, clients: Clients, io: Io, options: DoctorOptions = {}): Promise<number> {
+  const http = options.fetch ?? fetch;
+  const probeTimeoutMs = options.probeTimeoutMs ?? 60_000;
+  const facts = options.facts;
+  const notHere = 'not applicable to the local pipeline (no AWS account)';
+  const secretCmd = `aws secretsmanager put-secret-value --secret-id '${target.secretId ?? '<SecretName output>'}' --secret-string '{"sellerToken":"…","checkoutToken":"…","picpayToken":"…"}'`;
+  let failures = 0;
+  const report = (name: string, r: Result) => {
+    if (r.status === 'FAIL') failures++;
+    io.out(`${r.status}  ${name.padEnd(26)} ${r.detail}${r.fix ? `  → ${r.fix}` : ''}`);
+  };
+  const check = async (name: string, run: () => Promise<Result>) => {
+    let r: Result;
+    try {
+      r = await run();
+    } catch (error) {
+      r = fail(`could not check: ${(error as Error).message}`, 'check your AWS credentials, region and permissions, then run doctor again');
+    }
+    report(name, r);
+    return r;
+  };
+
+  io.out(`Checking ${target.name}…`);
+
+  await check('api-gateway-logging-role', async () => {
+    if (!facts) return skip(notHere);
+    const arn = await facts.apiGatewayLoggingRole();
+    return arn
+      ? pass(`API Gateway writes logs with ${arn}`)
+      : fail('this account/region has no API Gateway CloudWatch Logs role: stage logging cannot work', 'deploy with -c apiGatewayCloudWatchRole=true (the default), or: aws apigateway update-account --patch-operations op=replace,path=/cloudwatchRoleArn,value=<role ARN>');
+  });
+
+  // The secret: readable, JSON of the right shape, no placeholder left, no unknown key.
+  let secret: Secret | null = null;
+  let checkoutClient = 'off';
+  await check('tokens-secret', async () => {
+    if (!target.secretId) return fail('the target names no tokens secret', 'pass --stack <name> of a picpay-webhooks stack');
+    const out = await clients.secrets.send(new GetSecretValueCommand({ SecretId: target.secretId }));
+    let json: unknown;
+    try {
+      json = JSON.parse(out.SecretString ?? '');
+    } catch {
+      return fail('the secret is not JSON', secretCmd);
+    }
+    const parsed = tokensSecretSchema.safeParse(json);
+    if (!parsed.success || json === null || typeof json !== 'object' || Array.isArray(json)) {
+      const where = parsed.success ? 'the value' : parsed.error.issues.map((i) => i.path.join('.') || 'the value').join(', ');
+      return fail(`the secret has the wrong shape (${where}): tokens are strings, or lists of strings while rotating`, secretCmd);
+    }
+    // The known keys are the secret schema's own (lambda/adapters/token-store.ts): one definition.
+    const known = Object.keys(tokensSecretSchema.shape);
+    const unknown = Object.keys(json).filter((k) => !known.includes(k));
+    if (unknown.length > 0) return fail(`unknown key(s) ${unknown.join(', ')} (a typo?); the keys are ${known.join(', ')}`, secretCmd);
+    const clientKeys = (['picpayClientId', 'picpayClientSecret'] as const).filter((k) => typeof parsed.data[k] === 'string' && parsed.data[k]!.trim() !== '');
+    checkoutClient = clientKeys.length === 2 ? 'on' : clientKeys.length === 0 ? 'off' : `only ${clientKeys[0]} is set`;
+    const values = (k: (typeof TOKEN_KEYS)[number]) => [parsed.data[k] ?? []].flat().map((t) => t.trim());
+    const placeholders = TOKEN_KEYS.filter((k) => values(k).includes(PLACEHOLDER));
+    if (placeholders.length > 0) return fail(`${placeholders.join(', ')} still ${PLACEHOLDER}: every notification is answered 503`, secretCmd);
+    const empty = TOKEN_KEYS.filter((k) => values(k).some((t) => t === ''));
+    if (empty.length > 0) return fail(`${empty.join(', ')} has an empty token`, secretCmd);
+    const last = (k: (typeof TOKEN_KEYS)[number]) => values(k).at(-1) ?? null;
+    secret = { sellerToken: last('sellerToken'), checkoutToken: last('checkoutToken'), picpayToken: last('picpayToken') };
+    if (!secret.sellerToken && !secret.checkoutToken) return fail('neither sellerToken nor checkoutToken is set: nothing can be accepted', secretCmd);
+    if (secret.sellerToken && !secret.picpayToken) return fail('sellerToken is set but picpayToken is not: legacy callbacks cannot be read from PicPay', secretCmd);
+    return pass(`set: ${TOKEN_KEYS.filter((k) => values(k).length > 0).map((k) => `${k}${values(k).length > 1 ? ` (${values(k).length}, rotating)` : ''}`).join(', ')}`);
+  });
+  const tokens = secret as Secret | null;
+
+  await check('checkout-reconciliation', async () => {
+    if (!tokens) return skip('the tokens secret is not usable');
+    if (checkoutClient === 'on') return pass('picpayClientId and picpayClientSecret are set: checkout charges are re-read with find-charge');
+    if (checkoutClient === 'off') return skip('off: no picpayClientId/picpayClientSecret in the tokens secret (checkout charges whose last webhook is lost are not recovered)');
+    return fail(`${checkoutClient}: checkout reconciliation needs both`, 'add picpayClientId and picpayClientSecret (Painel Lojista API credentials) to the tokens secret');
+  });
+
+  await check('picpay-token', async () => {
+    if (!tokens) return fail('the tokens secret is not usable (above)', 'fix tokens-secret first');
+    if (!tokens.picpayToken) return skip('no picpayToken: the legacy flavour is not configured');
+    const base = target.picpayBaseUrl ?? target.picpaySandboxUrl ?? 'https://appws.picpay.com';
+    const reference = `doctor-${randomUUID()}`;
+    let status: number;
+    try {
+      const res = await http(`${base}/ecommerce/public/payments/${reference}/status`, {
+        headers: { 'x-picpay-token': tokens.picpayToken },
+        signal: AbortSignal.timeout(10_000),
+      });
+      status = res.status;
+      await res.body?.cancel();
+    } catch (error) {
+      return fail(`PicPay's status API (${base}) did not answer: ${(error as Error).message}`, 'check the network path to PicPay; the processor retries, then dead-letters');
+    }
+    if (status === 401) return fail(`PicPay answered 401 to picpayToken: it is not a valid x-picpay-token`, `copy the integration token (x-picpay-token) from Painel Lojista into picpayToken: ${secretCmd}`);
+    if (status >= 500) return fail(`PicPay's status API answered ${status}`, 'PicPay is failing: try again later; the processor retries, then dead-letters');
+    return pass(`PicPay accepts picpayToken (HTTP ${status} for an unknown reference)`);
+  });
+
+  await check('alarm-subscription', async () => {
+    if (!facts) return skip(notHere);
+    const subscriptions = await facts.alarmSubscriptions();
+    const confirmed = subscriptions.filter((s) => s.confirmed);
+    if (confirmed.length > 0) return pass(`alarms reach ${confirmed.map((s) => `${s.protocol}:${s.endpoint}`).join(', ')}`);
+    if (subscriptions.length > 0) return fail(`${subscriptions.map((s) => s.endpoint).join(', ')} not confirmed yet: alarms reach nobody`, 'open the "AWS Notification - Subscription Confirmation" e-mail and confirm it');
+    return fail('the alarm topic has no subscription: alarms reach nobody', `deploy with -c alarmEmail=you@yourshop.com.br and confirm the e-mail, or: aws sns subscribe --topic-arn '${target.alarmTopicArn ?? '<AlarmTopicArn output>'}' --protocol email --notification-endpoint you@yourshop.com.br`);
+  });
+
+  const urls = [
+    { flavour: 'legacy' as const, url: target.callbackUrl, header: 'x-seller-token', token: tokens?.sellerToken ?? null },
+    { flavour: 'checkout' as const, url: target.webhookUrl, header: 'authorization', token: tokens?.checkoutToken ?? null },
+  ];
+  const post = async (url: string, headers: Record<string, string>, body: string) => {
+    const res = await http(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(15_000) });
+    const text = await res.text();
+    return { status: res.status, text };
+  };
+
+  for (const u of urls) {
+    await check(`wrong-token ${new URL(u.url).pathname.split('/').at(-1)}`, async () => {
+      const { status } = await post(u.url, { [u.header]: `doctor-wrong-${randomUUID()}` }, '{}');
+      if (status === 401) return pass(`${u.url} answers 401 to a wrong ${u.header}`);
+      if (status === 503) return fail(`${u.url} answered 503 to a wrong token: tokens not configured`, 'fix tokens-secret');
+      if (status === 403) return fail(`${u.url} answered 403: a firewall, WAF or a disabled execute-api endpoint stands in front`, 'use the CallbackUrl/WebhookUrl outputs; check the WAF rate rule');
+      return fail(`${u.url} answered ${status} to a wrong token, expected 401`, 'this URL is not served by the picpay-webhooks authenticator: check the outputs and the custom domain mapping');
+    });
+  }
+
+  // Probes: one per configured flavour, sent together, then read back from the table.
+  const probes = urls.filter((u) => u.token).map((u) => ({ ...u, id: `doctor-${randomUUID()}`, sent: null as null | { status: number; text: string } }));
+  for (const u of urls.filter((x) => !x.token)) report(`probe ${u.flavour}`, skip(tokens ? `no ${u.flavour === 'legacy' ? 'sellerToken' : 'checkoutToken'} configured` : 'the tokens secret is not usable'));
+  await Promise.all(
+    probes.map(async (p) => {
+      const headers: Record<string, string> = { [p.header]: p.token! };
+      if (p.flavour === 'checkout') headers['event-type'] = PROBE_EVENT_TYPE_HEADER;
+      p.sent = await post(p.url, headers, probeBody({ id: p.id, sentAt: new Date().toISOString() })).catch((error: Error) => ({ status: 0, text: error.message }));
+    }),
+  );
+  const deadline = Date.now() + probeTimeoutMs;
+  for (const p of probes) {
+    await check(`probe ${p.flavour}`, async () => {
+      const sent = p.sent!;
+      if (sent.status !== 200) return fail(`the authenticator answered ${sent.status || `nothing (${sent.text})`} to the right ${p.header}`, sent.status === 503 ? 'fix tokens-secret; if it is right, check the authenticator logs (SQS?)' : 'check the authenticator logs and the Authenticator5xx alarm');
+      const key = { pk: PROBE_PK, sk: p.id };
+      let record: Record<string, unknown> | undefined;
+      for (;;) {
+        record = (await clients.ddb.send(new GetCommand({ TableName: target.tableName, Key: key, ConsistentRead: true }))).Item;
+        if (record || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      if (!record) {
+        const parked = (await listParkedEnvelopes(target, clients)).find((e) => e.envelope.includes(p.id));
+        if (parked) return fail(`the processor parked the probe (${parked.reason}): it runs a version that does not know probes`, 'deploy this version (npx cdk deploy), then delete the parked probe (picpay-webhooks parked list)');
+        return fail(`accepted, but not processed within ${Math.round(probeTimeoutMs / 1000)} s`, 'the processor is failing or throttled: see its logs, the ProcessorErrors alarm and picpay-webhooks dlq list');
+      }
+      const charge = await clients.ddb.send(new GetCommand({ TableName: target.tableName, Key: { pk: chargePk(`${p.flavour}#${p.id}`), sk: CHARGE_SK } }));
+      await clients.ddb.send(new DeleteCommand({ TableName: target.tableName, Key: key }));
+      if (charge.Item) return fail('the probe created a charge', 'a bug: report it; delete the charge item for the probe id');
+      return pass(`accepted, recorded as a probe (not a charge), probe event on the topic (SNS message ${String(record.messageId)})`);
+    });
+  }
+
+  await check('dead-letter-queue', async () => {
+    const out = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: target.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    const n = Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    return n === 0 ? pass('empty') : fail(`${n} notification(s) failed processing and wait in the DLQ`, 'picpay-webhooks dlq list (shows the reason), fix the cause, then picpay-webhooks dlq replay --all');
+  });
+
+  await check('parked', async () => {
+    const n = (await listParkedEnvelopes(target, clients)).length;
+    return n === 0 ? pass('nothing parked') : fail(`${n} authenticated notification(s) could not be processed and are parked`, 'picpay-webhooks parked list (shows the reason), fix the cause, then picpay-webhooks parked replay --all');
+  });
+
+  await check('lambda-concurrency', async () => {
+    if (!facts) return skip(notHere);
+    const { unreserved, processorMax } = await facts.lambdaConcurrency();
+    const processor = processorMax ?? unreserved;
+    const room = unreserved - processor - 2; // the reconciler and the outbox sweep: one run each at a time
+    const what = `${unreserved} unreserved concurrent executions; the processor may take ${processor}, the reconciler and the sweep 1 each`;
+    if (room >= AUTHENTICATOR_HEADROOM) return pass(`${what}: ${room} left for the authenticator`);
+    return fail(
+      `${what}: only ${Math.max(room, 0)} left for the authenticator (needs ${AUTHENTICATOR_HEADROOM}); PicPay would see throttled 5xx`,
+      `ask for more Lambda concurrency (Service Quotas, "Concurrent executions", L-B99A9384), or deploy with a lower -c processorMaxConcurrency (at most ${Math.max(unreserved - 2 - AUTHENTICATOR_HEADROOM, 2)})`,
+    );
+  });
+
+  io.out(failures === 0 ? 'All checks passed.' : `${failures} check(s) failed.`);
+  return failures === 0 ? 0 : 1;
+}
+
+async function listParkedEnvelopes(target: Target, clients: Clients): Promise<Array<{ envelope: string; reason: string }>> {
+  const items: Array<{ envelope: string; reason: string }> = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await clients.ddb.send(
+      new QueryCommand({
+        TableName: target.tableName,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': PARKED_PK },
+        ProjectionExpression: 'envelope, reason',
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...((out.Items ?? []) as Array<{ envelope: string; reason: string }>));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** The account facts of a deployed stack, read with the operator's credentials. */
+export function stackAccountFacts(stackName: string, alarmTopicArn: string, region?: string): AccountFacts {
+  const config = region ? { region } : {};
+  const once = async <C extends { destroy(): void }, T>(client: C, fn: (c: C) => Promise<T>): Promise<T> => {
+    try {
+      return await fn(client);
+    } finally {
+      client.destroy();
+    }
+  };
+  return {
+    apiGatewayLoggingRole: () => once(new APIGatewayClient(config), async (c) => (await c.send(new GetAccountCommand({}))).cloudwatchRoleArn ?? null),
+    async lambdaConcurrency() {
+      const resources: StackResourceSummary[] = await once(new CloudFormationClient(config), async (c) => {
+        const all: StackResourceSummary[] = [];
+        let token: string | undefined;
+        do {
+          const out = await c.send(new ListStackResourcesCommand({ StackName: stackName, NextToken: token }));
+          all.push(...(out.StackResourceSummaries ?? []));
+          token = out.NextToken;
+        } while (token);
+        return all;
+      });
+      const mapping = resources.find((r) => r.ResourceType === 'AWS::Lambda::EventSourceMapping')?.PhysicalResourceId;
+      return once(new LambdaClient(config), async (c) => {
+        const settings = await c.send(new GetAccountSettingsCommand({}));
+        const esm = mapping ? await c.send(new GetEventSourceMappingCommand({ UUID: mapping })) : undefined;
+        return { unreserved: settings.AccountLimit?.UnreservedConcurrentExecutions ?? 0, processorMax: esm?.ScalingConfig?.MaximumConcurrency ?? null };
+      });
+    },
+    alarmSubscriptions: () =>
+      once(new SNSClient(config), async (c) => {
+        const subs: Array<{ protocol: string; endpoint: string; confirmed: boolean }> = [];
+        let token: string | undefined;
+        do {
+          const out = await c.send(new ListSubscriptionsByTopicCommand({ TopicArn: alarmTopicArn, NextToken: token }));
+          for (const s of out.Subscriptions ?? []) {
+            subs.push({ protocol: s.Protocol ?? '?', endpoint: s.Endpoint ?? '?', confirmed: !!s.SubscriptionArn && s.SubscriptionArn.startsWith('arn:') });
+          }
+          token = out.NextToken;
+        } while (token);
+        return subs;
+      }),
+  };
+}

@@ -1,0 +1,238 @@
+import type { PicPayWebhooksStack } from '../../lib/stack.js';
+import { ACCOUNT, type Decision, evaluate, type PolicyDocument, type Principal, REGION, resolver, type Statement } from './iam.js';
+import { variants } from './variants.js';
+
+/**
+ * Every resource policy and key policy in the template, read as IAM reads it (./iam.ts):
+ * what each principal the stack wires to a resource can do there, and that no policy lets
+ * in anyone else. Expected principals and outcomes are written by hand.
+ */
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Template = { Resources: Record<string, Resource> };
+
+function model(stack: PicPayWebhooksStack, raw: Record<string, unknown>) {
+  const template = raw as unknown as Template;
+  const { resolve, arnOf } = resolver(template);
+  const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
+  const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+  const refersTo = (value: unknown, logicalId: string) => JSON.stringify(value).includes(`"${logicalId}"`);
+
+  /** The policies that govern each resource, by logical id. */
+  const resourcePolicies = new Map<string, PolicyDocument[]>();
+  const add = (target: string, doc: PolicyDocument) => resourcePolicies.set(target, [...(resourcePolicies.get(target) ?? []), doc]);
+  for (const [, p] of ofType('AWS::SNS::TopicPolicy')) for (const t of p.Properties.Topics as unknown[]) add((t as { Ref: string }).Ref, resolve(p.Properties.PolicyDocument) as PolicyDocument);
+  for (const [, p] of ofType('AWS::SQS::QueuePolicy')) for (const q of p.Properties.Queues as unknown[]) add((q as { Ref: string }).Ref, resolve(p.Properties.PolicyDocument) as PolicyDocument);
+  for (const [keyId, k] of ofType('AWS::KMS::Key')) add(keyId, resolve(k.Properties.KeyPolicy) as PolicyDocument);
+  for (const [, perm] of ofType('AWS::Lambda::Permission')) {
+    const fn = (perm.Properties.FunctionName as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const condition: Statement['Condition'] = {};
+    if (perm.Properties.SourceArn) condition.ArnLike = { 'aws:SourceArn': resolve(perm.Properties.SourceArn) as string };
+    if (perm.Properties.SourceAccount) condition.StringEquals = { 'aws:SourceAccount': resolve(perm.Properties.SourceAccount) as string };
+    add(fn, {
+      Statement: [{ Effect: 'Allow', Principal: { Service: perm.Properties.Principal as string }, Action: perm.Properties.Action as string, Resource: arnOf(fn), Condition: condition }],
+    });
+  }
+  const identityOf = (roleId: string): PolicyDocument[] => [
+    ...ofType('AWS::IAM::Policy').filter(([, p]) => refersTo(p.Properties.Roles, roleId)).map(([, p]) => resolve(p.Properties.PolicyDocument) as PolicyDocument),
+    ...((template.Resources[roleId]!.Properties.Policies as Array<{ PolicyDocument: unknown }> | undefined) ?? []).map((p) => resolve(p.PolicyDocument) as PolicyDocument),
+  ];
+
+  const role = (fn: { role: { node: { defaultChild?: unknown } } }) => {
+    const roleId = id(fn.role);
+    return { principal: { arn: arnOf(roleId), account: ACCOUNT } as Principal, identity: identityOf(roleId) };
+  };
+  const cloudwatch: Principal = { service: 'cloudwatch.amazonaws.com' };
+  const roles = { authenticator: role(stack.authenticator), processor: role(stack.processor), reconciler: role(stack.reconciler) };
+  const alarmArns = ofType('AWS::CloudWatch::Alarm').map(([, a]) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${resolve(a.Properties.AlarmName) as string}`);
+
+  function can(
+    who: Principal | { principal: Principal; identity: PolicyDocument[] },
+    action: string,
+    resourceId: string,
+    context: Record<string, string> = {},
+  ): Decision {
+    const principal = 'principal' in who ? who.principal : who;
+    const identity = 'principal' in who ? who.identity : [];
+    const type = template.Resources[resourceId]!.Type;
+    return evaluate(
+      { principal, action, resource: arnOf(resourceId), context: { 'aws:SecureTransport': 'true', ...context } },
+      { resource: resourcePolicies.get(resourceId) ?? [], identity, isKeyPolicy: type === 'AWS::KMS::Key' },
+    );
+  }
+
+  return {
+    template,
+    resourcePolicies,
+    can,
+    cloudwatch,
+    roles,
+    alarmArns,
+    ids: {
+      alarmTopic: id(stack.monitoring.alarmTopic),
+      eventTopic: id(stack.topic),
+      key: id(stack.key),
+      queue: id(stack.queue),
+      dlq: id(stack.deadLetterQueue),
+      authenticator: id(stack.authenticator.function),
+      reconciler: id(stack.reconciler.function),
+      schedule: Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::Events::Rule')![0],
+      api: id(stack.api),
+    },
+  };
+}
+
+const all = variants().flatMap((v) => v.stacks.map(({ stack, template }) => ({ label: `${v.name}: ${stack.stackName}`, stack, template })));
+const cases = all.map((c) => [c.label, c] as const);
+
+/** Can CloudWatch deliver an alarm of this stack (each one) to its alarm topic? */
+function alarmsReachTheTopic(m: ReturnType<typeof model>): Decision[] {
+  return m.alarmArns.flatMap((alarm) => {
+    const context = { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': alarm };
+    return [m.can(m.cloudwatch, 'sns:Publish', m.ids.alarmTopic, context), m.can(m.cloudwatch, 'kms:GenerateDataKey', m.ids.key, context), m.can(m.cloudwatch, 'kms:Decrypt', m.ids.key, context)];
+  });
+}
+
+describe.each(cases)('resource and key policies, read as IAM would (%s)', (_label, { stack, template }) => {
+  const m = model(stack, template);
+
+  test('CloudWatch can publish every alarm of this stack to the encrypted alarm topic', () => {
+    expect(m.alarmArns).toHaveLength(14);
+    expect(new Set(alarmsReachTheTopic(m))).toEqual(new Set(['Allow']));
+  });
+
+  test("CloudWatch cannot publish another stack's or another account's alarms there, nor anything to the event topic", () => {
+    const foreign = { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:SomeOtherStack-DeadLetterQueueNotEmpty` };
+    expect(m.can(m.cloudwatch, 'sns:Publish', m.ids.alarmTopic, foreign)).toBe('ImplicitDeny');
+    const otherAccount = { 'aws:SourceAccount': '210987654321', 'aws:SourceArn': m.alarmArns[0]!.replace(ACCOUNT, '210987654321') };
+    expect(m.can(m.cloudwatch, 'sns:Publish', m.ids.alarmTopic, otherAccount)).toBe('ImplicitDeny');
+    expect(m.can(m.cloudwatch, 'sns:Publish', m.ids.eventTopic, { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': m.alarmArns[0]! })).toBe('ImplicitDeny');
+    expect(m.can(m.cloudwatch, 'sns:Subscribe', m.ids.alarmTopic, { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': m.alarmArns[0]! })).toBe('ImplicitDeny');
+  });
+
+  test('the processor can publish to the event topic with the key; the other functions cannot', () => {
+    expect(m.can(m.roles.processor, 'sns:Publish', m.ids.eventTopic)).toBe('Allow');
+    expect(m.can(m.roles.processor, 'kms:GenerateDataKey', m.ids.key)).toBe('Allow');
+    expect(m.can(m.roles.processor, 'kms:Decrypt', m.ids.key)).toBe('Allow');
+    expect(m.can(m.roles.processor, 'sns:Publish', m.ids.alarmTopic)).toBe('ImplicitDeny');
+    for (const other of [m.roles.authenticator, m.roles.reconciler]) {
+      expect(m.can(other, 'sns:Publish', m.ids.eventTopic)).toBe('ImplicitDeny');
+      expect(m.can(other, 'kms:GenerateDataKey', m.ids.key)).toBe('ImplicitDeny');
+    }
+  });
+
+  test('the authenticator and the reconciler can enqueue; the processor consumes; nobody else touches the queues', () => {
+    expect(m.can(m.roles.authenticator, 'sqs:SendMessage', m.ids.queue)).toBe('Allow');
+    expect(m.can(m.roles.reconciler, 'sqs:SendMessage', m.ids.queue)).toBe('Allow');
+    expect(m.can(m.roles.processor, 'sqs:ReceiveMessage', m.ids.queue)).toBe('Allow');
+    expect(m.can(m.roles.processor, 'sqs:DeleteMessage', m.ids.queue)).toBe('Allow');
+    expect(m.can(m.roles.processor, 'sqs:SendMessage', m.ids.queue)).toBe('ImplicitDeny');
+    expect(m.can({ anonymous: true }, 'sqs:SendMessage', m.ids.queue)).toBe('ImplicitDeny');
+    expect(m.can(m.cloudwatch, 'sqs:SendMessage', m.ids.dlq)).toBe('ImplicitDeny');
+  });
+
+  test('API Gateway may invoke the authenticator from this API only; the schedule, the reconciler', () => {
+    const stage = Object.values(m.template.Resources).find((r) => r.Type === 'AWS::ApiGateway::Stage')!.Properties.StageName as string;
+    const apiArn = (api: string) => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api}/${stage}/POST/webhook`;
+    const apigateway = { service: 'apigateway.amazonaws.com' };
+    expect(m.can(apigateway, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': apiArn(m.ids.api) })).toBe('Allow');
+    expect(m.can(apigateway, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': apiArn('someoneElsesApi') })).toBe('ImplicitDeny');
+    const events = { service: 'events.amazonaws.com' };
+    expect(m.can(events, 'lambda:InvokeFunction', m.ids.reconciler, { 'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${m.ids.schedule}` })).toBe('Allow');
+    expect(m.can(events, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${m.ids.schedule}` })).toBe('ImplicitDeny');
+  });
+
+  test('nobody can publish or enqueue without TLS: not CloudWatch, not the functions, not the account itself', () => {
+    const everyone: Array<Principal | { principal: Principal; identity: PolicyDocument[] }> = [
+      m.cloudwatch,
+      m.roles.authenticator,
+      m.roles.processor,
+      m.roles.reconciler,
+      { principal: { arn: `arn:aws:iam::${ACCOUNT}:root`, account: ACCOUNT }, identity: [{ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }] },
+      { anonymous: true },
+    ];
+    const plain = { 'aws:SecureTransport': 'false', 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': m.alarmArns[0]! };
+    for (const who of everyone) {
+      for (const topic of [m.ids.alarmTopic, m.ids.eventTopic]) expect(m.can(who, 'sns:Publish', topic, plain)).toBe('ExplicitDeny');
+      for (const queue of [m.ids.queue, m.ids.dlq]) expect(m.can(who, 'sqs:SendMessage', queue, plain)).toBe('ExplicitDeny');
+    }
+  });
+
+  test('no policy statement allows a principal the stack does not use', () => {
+    const granted = new Set<string>();
+    for (const [target, docs] of m.resourcePolicies) {
+      for (const doc of docs) {
+        for (const s of doc.Statement) {
+          if (s.Effect !== 'Allow') continue;
+          const principals = s.Principal === '*' ? ['*'] : Object.entries(s.Principal ?? {}).flatMap(([k, v]) => [v].flat().map((p) => `${k}:${p}`));
+          for (const p of principals) granted.add(`${m.template.Resources[target]!.Type} ${p}`);
+        }
+      }
+    }
+    expect([...granted].sort()).toEqual(
+      [
+        // the key's administrators: the account, through its IAM policies (CDK's default key policy)
+        `AWS::KMS::Key AWS:arn:aws:iam::${ACCOUNT}:root`,
+        'AWS::KMS::Key Service:cloudwatch.amazonaws.com',
+        'AWS::SNS::Topic Service:cloudwatch.amazonaws.com',
+        'AWS::Lambda::Function Service:apigateway.amazonaws.com',
+        'AWS::Lambda::Function Service:events.amazonaws.com',
+      ].sort(),
+    );
+  });
+});
+
+describe('the policy check can fail', () => {
+  test('planted bug: without the CloudWatch Allow on the alarm topic (what enforceSSL alone leaves), no alarm reaches anyone', () => {
+    const { stack, template } = all[0]!;
+    const broken = structuredClone(template) as unknown as Template;
+    const alarmTopic = stack.getLogicalId(stack.monitoring.alarmTopic.node.defaultChild as never);
+    for (const r of Object.values(broken.Resources)) {
+      if (r.Type !== 'AWS::SNS::TopicPolicy' || !JSON.stringify(r.Properties.Topics).includes(alarmTopic)) continue;
+      const doc = r.Properties.PolicyDocument as { Statement: Array<{ Principal?: unknown }> };
+      doc.Statement = doc.Statement.filter((s) => !JSON.stringify(s.Principal).includes('cloudwatch'));
+    }
+    const decisions = alarmsReachTheTopic(model(stack, broken as unknown as Record<string, unknown>));
+    expect(decisions.filter((_, i) => i % 3 === 0)).toEqual(Array(14).fill('ImplicitDeny'));
+    expect(new Set(alarmsReachTheTopic(model(stack, template)))).toEqual(new Set(['Allow']));
+  });
+});
+
+describe('the evaluator follows the IAM documentation on small cases', () => {
+  const role: Principal = { arn: `arn:aws:iam::${ACCOUNT}:role/r`, account: ACCOUNT };
+  const allowAll: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: 'sns:*', Resource: '*' }] };
+  const req = (principal: Principal, context: Record<string, string> = {}) => ({ principal, action: 'sns:Publish', resource: 'arn:aws:sns:sa-east-1:123456789012:t', context });
+
+  test('same account: the identity policy is enough when the resource policy is silent', () => {
+    expect(evaluate(req(role), { resource: [], identity: [allowAll] })).toBe('Allow');
+    expect(evaluate(req(role), { resource: [], identity: [] })).toBe('ImplicitDeny');
+  });
+
+  test('a service principal needs an Allow in the resource policy; conditions must hold', () => {
+    const cw: Principal = { service: 'cloudwatch.amazonaws.com' };
+    const policy: PolicyDocument = {
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: '*', Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:*:*:alarm:A-*' } } }],
+    };
+    expect(evaluate(req(cw, { 'aws:SourceArn': 'arn:aws:cloudwatch:sa-east-1:1:alarm:A-x' }), { resource: [policy], identity: [] })).toBe('Allow');
+    expect(evaluate(req(cw, { 'aws:SourceArn': 'arn:aws:cloudwatch:sa-east-1:1:alarm:B-x' }), { resource: [policy], identity: [] })).toBe('ImplicitDeny');
+    expect(evaluate(req(cw), { resource: [policy], identity: [] })).toBe('ImplicitDeny');
+  });
+
+  test('an explicit Deny wins over every Allow', () => {
+    const deny: PolicyDocument = { Statement: [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] };
+    expect(evaluate(req(role, { 'aws:SecureTransport': 'false' }), { resource: [deny], identity: [allowAll] })).toBe('ExplicitDeny');
+    expect(evaluate(req(role, { 'aws:SecureTransport': 'true' }), { resource: [deny], identity: [allowAll] })).toBe('Allow');
+  });
+
+  test('a key policy must delegate to the account before identity policies count', () => {
+    const kmsAllow: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] };
+    const kmsReq = { ...req(role), action: 'kms:Decrypt' };
+    const rootOnly: PolicyDocument = { Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
+    expect(evaluate(kmsReq, { resource: [rootOnly], identity: [kmsAllow], isKeyPolicy: true })).toBe('Allow');
+    expect(evaluate(kmsReq, { resource: [], identity: [kmsAllow], isKeyPolicy: true })).toBe('ImplicitDeny');
+  });
+
+  test('it refuses what it does not understand instead of guessing', () => {
+    const odd: PolicyDocument = { Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01' } } }] };
+    expect(() => evaluate(req(role), { resource: [odd], identity: [] })).toThrow('DateGreaterThan');
+  });
+});
