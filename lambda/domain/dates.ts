@@ -3,8 +3,10 @@ import { TZDate } from '@date-fns/tz';
 /** PicPay is in Brazil: a date-time it sends without an offset is Sao Paulo wall-clock time. */
 export const PICPAY_TIME_ZONE = 'America/Sao_Paulo';
 
-const ZONED = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})$/i;
-const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
+const ZONED = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/;
+
+const pad = (n: number) => String(n).padStart(2, '0');
 
 /**
  * Milliseconds since the epoch of an ISO 8601 date-time as PicPay writes it, or null when the
@@ -16,20 +18,17 @@ const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,
 export function picpayTime(value: unknown): number | null {
   if (typeof value !== 'string') return null;
   const s = value.trim();
-  const zoned = ZONED.exec(s);
-  if (zoned) {
-    const offset = zoned[3]!.toUpperCase() === 'Z' ? 'Z' : zoned[3]!.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
-    const ms = Date.parse(`${zoned[1]}T${zoned[2]}${offset}`);
+  if (ZONED.test(s)) {
+    const ms = Date.parse(s);
     return Number.isNaN(ms) ? null : ms;
   }
   const local = LOCAL.exec(s);
   if (!local) return null;
-  const [, y, mo, d, h, mi, sec, frac] = local;
-  const parts = [y, mo, d, h, mi, sec ?? '0'].map(Number) as [number, number, number, number, number, number];
-  const ms = Number(((frac ?? '') + '000').slice(0, 3));
-  const date = new TZDate(parts[0], parts[1] - 1, parts[2], parts[3], parts[4], parts[5], ms, PICPAY_TIME_ZONE);
-  // TZDate rolls impossible values over (month 13, 31 February); an impossible date is no date.
+  const [y, mo, d, h, mi, sec] = local.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const date = new TZDate(y, mo - 1, d, h, mi, sec, Number((local[7] ?? '').padEnd(3, '0')), PICPAY_TIME_ZONE);
+  // TZDate rolls impossible values over (31 February, 25:00) and skips the hour clocks jumped
+  // over: a wall-clock time that does not come back as written is no date.
   const back = new TZDate(date.getTime(), PICPAY_TIME_ZONE);
-  const same = back.getFullYear() === parts[0] && back.getMonth() === parts[1] - 1 && back.getDate() === parts[2] && back.getHours() === parts[3] && back.getMinutes() === parts[4];
-  return same ? date.getTime() : null;
+  const written = `${back.getFullYear()}-${pad(back.getMonth() + 1)}-${pad(back.getDate())} ${pad(back.getHours())}:${pad(back.getMinutes())}`;
+  return written === `${local[1]}-${local[2]}-${local[3]} ${local[4]}:${local[5]}` ? date.getTime() : null;
 }
