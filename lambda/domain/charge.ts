@@ -196,7 +196,8 @@ export function decide(current: ChargeState | null, incoming: Observation, now: 
   }
 
   if (observation.kind === 'three_ds') {
-    const order = { at: observation.atMs, tie: observation.dedupeKey };
+    // Received last wins; at the same receive time, the result whose JSON sorts last.
+    const order = { at: observation.atMs, tie: JSON.stringify(observation.threeDs) };
     if (base.threeDsOrder !== null && compareThreeDs(order, base.threeDsOrder) < 0) {
       return ignored('older than the 3DS result already recorded', base.status);
     }

@@ -151,7 +151,8 @@ export const TRANSITION_REASONS = ['retry_after_failure', 'chargeback_reversed',
 export type TransitionReason = (typeof TRANSITION_REASONS)[number];
 
 export function transitionReason(from: CanonicalStatus | null, to: CanonicalStatus): TransitionReason | null {
-  if ((from === 'DENIED' || from === 'ERROR') && (to === 'AUTHORIZED' || to === 'ANALYSIS')) return 'retry_after_failure';
+  // DENIED and ERROR are checkout statuses, whose authorization is AUTHORIZED (ANALYSIS is legacy only).
+  if ((from === 'DENIED' || from === 'ERROR') && to === 'AUTHORIZED') return 'retry_after_failure';
   if (from === 'CHARGEBACK' && (to === 'PAID' || to === 'COMPLETED' || to === 'PARTIALLY_REFUNDED')) {
     return 'chargeback_reversed';
   }

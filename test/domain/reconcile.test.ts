@@ -63,6 +63,38 @@ describe('reconcile', () => {
     expect(expiry.sent.map((e) => JSON.parse(e.body).referenceId)).toEqual(['not-yet']);
   });
 
+  test('the boundaries: created exactly 7 days ago is still checked; checked exactly an hour after its expiry is still checked', async () => {
+    const { deps, calls } = fakeIndex([
+      candidate('seven-days', { createdAt: '2024-06-25T12:00:00.000Z' }),
+      candidate('grace', { expiresAt: '2024-07-02T08:00:00.000Z', lastCheckedAt: '2024-07-02T09:00:00.000Z' }),
+    ]);
+    expect(await reconcile({ ...settings, maxPerRun: 10 }, deps)).toMatchObject({ enqueued: 2, retired: 0 });
+    expect(calls.filter((c) => c.startsWith('retire'))).toEqual([]);
+  });
+
+  test('an index that answers more than asked still gets at most maxPerRun checks', async () => {
+    const { deps, sent } = fakeIndex([]);
+    deps.findAwaiting = async (flavour) => (flavour === 'legacy' ? ['a', 'b', 'c', 'd'].map((id) => candidate(id)) : []);
+    expect(await reconcile(settings, deps)).toMatchObject({ candidates: 2, enqueued: 2 });
+    expect(sent).toHaveLength(2);
+  });
+
+  test('a check is a queue message named after the run time, the flavour and the charge', () => {
+    expect(reconciliationEnvelope({ flavour: 'legacy', chargeId: '102030' }, NOW)).toEqual({
+      v: 2,
+      flavour: 'legacy',
+      eventType: 'Reconciliation',
+      receivedAt: '2024-07-02T12:00:00.000Z',
+      requestId: 'reconcile-2024-07-02T12:00:00.000Z-legacy-102030',
+      body: '{"referenceId":"102030"}',
+    });
+    expect(reconciliationEnvelope({ flavour: 'checkout', chargeId: 'c-1' }, NOW)).toMatchObject({
+      flavour: 'checkout',
+      requestId: 'reconcile-2024-07-02T12:00:00.000Z-checkout-c-1',
+      body: '{"merchantChargeId":"c-1"}',
+    });
+  });
+
   test('nothing to do enqueues nothing', async () => {
     const { deps, calls, sent } = fakeIndex([]);
     expect(await reconcile(settings, deps)).toMatchObject({ candidates: 0, enqueued: 0, retired: 0 });

@@ -1,4 +1,4 @@
-import { compareOrder, orderKeyOf } from '../../lambda/domain/status.js';
+import { canonicalStatus, compareOrder, orderKeyOf, transitionReason } from '../../lambda/domain/status.js';
 
 /** Canonical mapping and cell-by-cell precedence are in test/spec/ (decision-tables.test.ts). */
 describe('compareOrder', () => {
@@ -20,5 +20,34 @@ describe('compareOrder', () => {
     expect(compareOrder(key('PAID', 5, 0, 'X', 'b'), key('PAID', 5, 0, 'X', 'a'))).toBeGreaterThan(0);
     expect(compareOrder(key('PAID', 5, 0, 'X', 'a'), key('PAID', 5, 0, 'X', 'b'))).toBeLessThan(0);
     expect(compareOrder(key('PAID', 5), key('PAID', 5))).toBe(0);
+  });
+});
+
+describe('canonicalStatus: spaces around the value carry no meaning', () => {
+  test.each([
+    ['checkout', ' PAID ', 'PAID'],
+    ['checkout', '\tpartial\n', 'PARTIALLY_REFUNDED'],
+    ['legacy', ' Paid ', 'PAID'],
+  ] as const)('%s %p is %s', (flavour, raw, expected) => {
+    expect(canonicalStatus(flavour, raw)).toBe(expected);
+  });
+});
+
+describe('transitionReason', () => {
+  test.each([
+    ['DENIED', 'AUTHORIZED', 'retry_after_failure'],
+    ['ERROR', 'AUTHORIZED', 'retry_after_failure'],
+    ['DENIED', 'PAID', null],
+    ['AUTHORIZED', 'AUTHORIZED', null],
+    ['CHARGEBACK', 'PAID', 'chargeback_reversed'],
+    ['CHARGEBACK', 'COMPLETED', 'chargeback_reversed'],
+    ['CHARGEBACK', 'PARTIALLY_REFUNDED', 'chargeback_reversed'],
+    ['CHARGEBACK', 'REFUNDED', null],
+    ['REFUNDED', 'PAID', 'refund_reversed'],
+    ['PARTIALLY_REFUNDED', 'COMPLETED', 'refund_reversed'],
+    ['REFUNDED', 'CHARGEBACK', null],
+    [null, 'PAID', null],
+  ] as const)('%s -> %s: %s', (from, to, reason) => {
+    expect(transitionReason(from, to)).toBe(reason);
   });
 });

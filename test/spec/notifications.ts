@@ -41,8 +41,15 @@ export function tablePaymentBody(raw: string, eventDate: string | null, amount: 
   return body;
 }
 
-export function checkoutPayment(raw: string, eventDate: string | null, receivedAt: string, amount: string | null = '10000', refunded: string | null = '0'): Observation {
-  const e = env('checkout', tablePaymentBody(raw, eventDate, amount, refunded), receivedAt, 'TransactionUpdateMessage');
+export function checkoutPayment(
+  raw: string,
+  eventDate: string | null,
+  receivedAt: string,
+  amount: string | null = '10000',
+  refunded: string | null = '0',
+  merchantChargeId = CHARGE_ID,
+): Observation {
+  const e = env('checkout', tablePaymentBody(raw, eventDate, amount, refunded, merchantChargeId), receivedAt, 'TransactionUpdateMessage');
   return observeCheckout(e, parseCheckout(e), Date.parse(receivedAt));
 }
 
