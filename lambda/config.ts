@@ -1,4 +1,4 @@
-import { DEFAULTS, ENV, QUEUE, RECONCILE, SWEEP } from '../lib/pipeline-spec.js';
+import { DEFAULTS, ENV, QUEUE, RECONCILE, SWEEP } from './contract.js';
 import { ConfigError } from './domain/errors.js';
 
 /** Read and validated once at cold start: a missing or bad value fails the init with its name. */

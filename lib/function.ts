@@ -6,12 +6,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { BUNDLING, type HandlerSpec } from './pipeline-spec.js';
+import { BUNDLING, type HandlerSpec } from '../lambda/contract.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface PicPayFunctionProps {
-  /** Entry point, memory and timeout: from lib/pipeline-spec.ts. */
+  /** Entry point, memory and timeout: from lambda/contract.ts. */
   readonly spec: HandlerSpec;
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;

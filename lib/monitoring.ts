@@ -10,7 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS, metricsNamespaceFor, SERVICES, type Service } from '../lambda/metrics.js';
-import { SWEEP } from './pipeline-spec.js';
+import { SWEEP } from '../lambda/contract.js';
 
 export interface PipelineMonitoringProps {
   readonly api: apigateway.RestApi;

@@ -16,7 +16,7 @@ import type { Construct } from 'constructs';
 import { PicPayFunction } from './function.js';
 import { METRICS_NAMESPACE_ENV, metricsNamespaceFor } from '../lambda/metrics.js';
 import { PipelineMonitoring } from './monitoring.js';
-import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, ROUTES, SWEEP, TABLE } from './pipeline-spec.js';
+import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, ROUTES, SWEEP, TABLE } from '../lambda/contract.js';
 
 export interface PicPayWebhooksStackProps extends StackProps {
   /** API stage name, the last path segment before the routes. Default `live`. */

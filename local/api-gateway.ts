@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { HANDLERS, REGISTRATION_ROUTE, ROUTES } from '../lib/pipeline-spec.js';
+import { HANDLERS, REGISTRATION_ROUTE, ROUTES } from '../lambda/contract.js';
 import { close, listen, readBody, sendJson } from './http.js';
 import { lambdaContext } from './lambda-context.js';
 import { type LocalIdentity, verifySigV4 } from './sigv4.js';
@@ -86,7 +86,7 @@ export interface LocalApiOptions {
 }
 
 /**
- * Serves the routes from lib/pipeline-spec.ts and hands each request, as an API Gateway REST
+ * Serves the routes from lambda/contract.ts and hands each request, as an API Gateway REST
  * proxy event, to the same handler Lambda runs. Unknown paths get what API Gateway answers
  * (403 "Missing Authentication Token").
  *

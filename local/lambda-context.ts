@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import type { HandlerSpec } from '../lib/pipeline-spec.js';
+import type { HandlerSpec } from '../lambda/contract.js';
 
 /** A Lambda context object shaped like the real one, with the spec's memory and timeout. */
 export function lambdaContext(name: string, spec: HandlerSpec): Context {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { ENV, HANDLERS, QUEUE, REGISTRATION_ROUTE, TABLE } from '../lib/pipeline-spec.js';
+import { ENV, HANDLERS, QUEUE, REGISTRATION_ROUTE, TABLE } from '../lambda/contract.js';
 import { close, listen } from './http.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
 import { type FaultSwitch, installFaults } from './faults.js';
@@ -138,7 +138,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       ddb.destroy();
     });
 
-    // Resources, with the settings the CDK stack uses (lib/pipeline-spec.ts).
+    // Resources, with the settings the CDK stack uses (lambda/contract.ts).
     const tableName = 'picpay-webhooks-charges';
     await createIfMissing(() => ddb.send(
       new CreateTableCommand({

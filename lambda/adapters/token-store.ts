@@ -2,7 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 // zod/mini: the same validation, tree-shakable, so the authenticator bundle stays small.
 import * as z from 'zod/mini';
-import type { Flavour } from '../../lib/pipeline-spec.js';
+import type { Flavour } from '../domain/flavour.js';
 import { NotConfiguredError } from '../domain/errors.js';
 
 export const secretsClient = new SecretsManagerClient({});

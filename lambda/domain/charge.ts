@@ -1,7 +1,8 @@
 import { RECONCILIATION_EVENT_TYPE } from './envelope.js';
 import { type ChargeEvent, EVENT_SPEC_VERSION, EVENT_TYPES } from './events.js';
 import { MAX_HISTORY, MAX_OUTBOX, MAX_SEEN } from './limits.js';
-import { type Amounts, type ChargeFlavour, hashOf, type Observation, type ThreeDsResult } from './observation.js';
+import type { ChargeFlavour } from './flavour.js';
+import { type Amounts, hashOf, type Observation, type ThreeDsResult } from './observation.js';
 import { type CanonicalStatus, compareOrder, type OrderKey, orderKeyOf, phaseOf, type TransitionReason, transitionReason } from './status.js';
 
 /** An event written with the state change and not yet confirmed published. */

@@ -1,4 +1,5 @@
 import { UnprocessableNotificationError } from './errors.js';
+import type { Flavour } from './flavour.js';
 
 /**
  * The message the authenticator puts on the queue for the processor: everything the
@@ -20,7 +21,7 @@ export const REGISTRATION_EVENT_TYPE = 'Registration';
 
 export interface Envelope {
   readonly v: 1 | 2;
-  readonly flavour: 'legacy' | 'checkout';
+  readonly flavour: Flavour;
   /** Checkout only: from the `event-type`/`event_type` header; null when absent. */
   readonly eventType: string | null;
   readonly receivedAt: string;

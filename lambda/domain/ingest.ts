@@ -1,5 +1,5 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, zstdDecompressSync } from 'node:zlib';
-import type { Flavour } from '../../lib/pipeline-spec.js';
+import type { Flavour } from './flavour.js';
 import { ENVELOPE_VERSION, type Envelope, serializeEnvelope, utf8Text } from './envelope.js';
 import type { HeaderMap } from './headers.js';
 import { redactPersonalData } from './redact.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Flavour } from '../../lib/pipeline-spec.js';
+import type { ChargeFlavour } from './flavour.js';
 import { picpayTime } from './dates.js';
 import { type Envelope, LEGACY_EVENT_TYPE, RECONCILIATION_EVENT_TYPE, REGISTRATION_EVENT_TYPE } from './envelope.js';
 import { UnprocessableNotificationError } from './errors.js';
@@ -38,11 +38,6 @@ export interface ThreeDsResult {
   readonly picpayChargeId: string | null;
 }
 
-/**
- * The product a charge belongs to. Routes know only `legacy` (/callback) and `checkout`
- * (/webhook); Payment Link notifications arrive on /webhook and are told apart by the processor.
- */
-export type ChargeFlavour = Flavour | 'paymentLink';
 
 /** One refund transaction of a Payment Link payment (its own id, its own amount in centavos). */
 export interface RefundTransaction {

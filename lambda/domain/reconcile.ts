@@ -1,4 +1,5 @@
 import { ENVELOPE_VERSION, type Envelope, RECONCILIATION_EVENT_TYPE } from './envelope.js';
+import type { Flavour } from './flavour.js';
 import type { CanonicalStatus } from './status.js';
 
 /**
@@ -29,7 +30,7 @@ export interface ReconcileSettings {
 }
 
 /** The flavours reconciliation can ask PicPay about (each one partition of the awaiting index). */
-export type ReconcileFlavour = 'legacy' | 'checkout';
+export type ReconcileFlavour = Flavour;
 export const RECONCILE_FLAVOURS: readonly ReconcileFlavour[] = ['legacy', 'checkout'];
 
 /** A charge reconciliation may ask about: the legacy status API, or checkout find-charge. */

@@ -1,3 +1,5 @@
+import type { ChargeFlavour } from './flavour.js';
+
 /**
  * One canonical status model for both PicPay flavours, and the precedence rule that decides
  * what a late, repeated or racing notification may change. The rules, with the reason for each
@@ -103,7 +105,7 @@ const PAYMENT_LINK: Readonly<Record<string, CanonicalStatus>> = {
   REFUNDED: 'REFUNDED',
 };
 
-export function canonicalStatus(flavour: 'legacy' | 'checkout' | 'paymentLink', raw: string): CanonicalStatus {
+export function canonicalStatus(flavour: ChargeFlavour, raw: string): CanonicalStatus {
   const table = flavour === 'legacy' ? LEGACY : flavour === 'paymentLink' ? PAYMENT_LINK : CHECKOUT;
   const key = flavour === 'legacy' ? raw.trim().toLowerCase() : raw.trim().toUpperCase();
   return Object.hasOwn(table, key) ? table[key]! : 'UNKNOWN';

@@ -4,7 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { MAX_ACCEPTED_BODY_BYTES, REGISTRATION_ROUTE, ROUTES } from '../../lib/pipeline-spec.js';
+import { MAX_ACCEPTED_BODY_BYTES, REGISTRATION_ROUTE, ROUTES } from '../contract.js';
 import { type NotificationQueue, SqsNotificationQueue, sqsClient } from '../adapters/sqs-queue.js';
 import { SecretTokenStore, secretsClient, type TokenStore, tokensFor } from '../adapters/token-store.js';
 import { loadAuthenticatorConfig } from '../config.js';

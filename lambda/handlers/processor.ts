@@ -7,7 +7,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { OUTBOX_LEASE_MS } from '../../lib/pipeline-spec.js';
+import { OUTBOX_LEASE_MS } from '../contract.js';
 import { DynamoChargeStore, documentClient, dynamoClient } from '../adapters/charge-store.js';
 import { PicPayCheckoutClient, PicPayStatusClient } from '../adapters/picpay-client.js';
 import { SnsEventPublisher, snsClient } from '../adapters/sns-publisher.js';

@@ -9,7 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { BUNDLING, HANDLERS } from '../../lib/pipeline-spec.js';
+import { BUNDLING, HANDLERS } from '../../lambda/contract.js';
 import { startLocalPipeline } from '../pipeline.js';
 import { paymentBody } from '../samples.js';
 import { countCommands, median, percentile, round } from './measure.js';

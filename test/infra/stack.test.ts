@@ -4,7 +4,7 @@ import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { HANDLERS, QUEUE } from '../../lib/pipeline-spec.js';
+import { HANDLERS, QUEUE } from '../../lambda/contract.js';
 import { PicPayWebhooksStack, type PicPayWebhooksStackProps } from '../../lib/stack.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;

@@ -1,12 +1,15 @@
 /**
- * The one definition of the pipeline that both the CDK stack (lib/) and the local runtime
- * (local/) read, so the two cannot drift: routes, handler entry points, timeouts, queue
- * settings, table keys and environment variable names.
+ * The runtime contract: the one definition of the pipeline that the handlers, the CDK stack
+ * (lib/), the local runtime (local/) and the operator CLI (cli/) all read, so they cannot drift:
+ * routes, handler entry points, timeouts, queue settings, table layout and environment variable
+ * names. It lives with the runtime; nothing here imports from lib/, local/ or cli/.
  *
- * Keep this file free of aws-cdk-lib imports: the local runtime loads it without CDK.
+ * Keep this file free of aws-cdk-lib and AWS SDK imports: the local runtime loads it without CDK.
  */
 
-export type Flavour = 'legacy' | 'checkout';
+import type { Flavour } from './domain/flavour.js';
+
+export type { Flavour } from './domain/flavour.js';
 
 export interface RouteSpec {
   readonly method: 'POST';
