@@ -92,23 +92,40 @@ export const QUEUE = {
   maxBatchingWindowSeconds: 1,
 } as const;
 
+/** A sparse global secondary index of the table: its keys and what it projects. */
+export interface IndexSpec {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  /** `KEYS_ONLY`, or `INCLUDE` with the non-key attributes its reader needs. */
+  readonly projection: { readonly type: 'KEYS_ONLY' } | { readonly type: 'INCLUDE'; readonly attributes: readonly string[] };
+}
+
+/**
+ * The table's layout: its keys and its indexes. The stack and the local runtime create the
+ * table from this; the item shapes are in lambda/adapters/charge-store.ts, the only code that
+ * reads or writes items (the CLI goes through it).
+ */
 export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   /**
    * Sparse index of legacy and checkout charges awaiting PicPay (partition `legacy` or
-   * `checkout`), least recently checked first (see
-   * lambda/domain/reconcile.ts). `projection`: the attributes reconciliation reads.
+   * `checkout`), least recently checked first (see lambda/domain/reconcile.ts); it projects the
+   * attributes reconciliation reads.
    */
   awaitingIndex: {
     name: 'awaiting',
     partitionKey: 'awaitingKey',
     sortKey: 'lastCheckedAt',
-    projection: ['chargeId', 'createdAt', 'expiresAt'],
+    projection: { type: 'INCLUDE', attributes: ['chargeId', 'createdAt', 'expiresAt'] },
   },
   /** Sparse index of charges with unpublished events, by when the oldest one's lease ends (keys only). */
-  outboxIndex: { name: 'outbox', partitionKey: 'outboxKey', sortKey: 'outboxLeaseEnds' },
-} as const;
+  outboxIndex: { name: 'outbox', partitionKey: 'outboxKey', sortKey: 'outboxLeaseEnds', projection: { type: 'KEYS_ONLY' } },
+} as const satisfies { partitionKey: string; sortKey: string; awaitingIndex: IndexSpec; outboxIndex: IndexSpec };
+
+/** Every index of the table, for code that creates it. */
+export const TABLE_INDEXES: readonly IndexSpec[] = [TABLE.awaitingIndex, TABLE.outboxIndex];
 
 /** Reconciliation defaults (context keys reconcileEveryMinutes, reconcileMinAgeMinutes). */
 export const RECONCILE = {

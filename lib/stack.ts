@@ -16,7 +16,8 @@ import type { Construct } from 'constructs';
 import { PicPayFunction } from './function.js';
 import { METRICS_NAMESPACE_ENV, metricsNamespaceFor } from '../lambda/metrics.js';
 import { PipelineMonitoring } from './monitoring.js';
-import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, ROUTES, SWEEP, TABLE } from '../lambda/contract.js';
+import { PLACEHOLDER_SECRET } from '../lambda/adapters/tokens-secret.js';
+import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, ROUTES, SWEEP, TABLE, TABLE_INDEXES } from '../lambda/contract.js';
 
 export interface PicPayWebhooksStackProps extends StackProps {
   /** API stage name, the last path segment before the routes. Default `live`. */
@@ -58,13 +59,6 @@ export interface PicPayWebhooksStackProps extends StackProps {
 
 /** Default cap on concurrent processor invocations: half of the smallest account quota (10). */
 export const DEFAULT_PROCESSOR_MAX_CONCURRENCY = 5;
-
-/** The placeholder secret value; the operator replaces it after deploy (see README). */
-export const TOKENS_PLACEHOLDER = {
-  sellerToken: 'REPLACE_ME',
-  checkoutToken: 'REPLACE_ME',
-  picpayToken: 'REPLACE_ME',
-};
 
 function check(ok: boolean, prop: string, message: string): void {
   if (!ok) throw new Error(`PicPayWebhooksStack: ${prop} ${message}`);
@@ -120,7 +114,7 @@ export class PicPayWebhooksStack extends Stack {
 
     this.secret = new secretsmanager.Secret(this, 'Tokens', {
       description: 'PicPay tokens: sellerToken (x-seller-token), checkoutToken (webhook authorization), picpayToken (x-picpay-token)',
-      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(TOKENS_PLACEHOLDER)),
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(PLACEHOLDER_SECRET)),
       removalPolicy: dataRemovalPolicy,
     });
     Validations.of(this.secret).acknowledge({
@@ -157,19 +151,16 @@ export class PicPayWebhooksStack extends Stack {
       deletionProtection: dataRemovalPolicy === RemovalPolicy.RETAIN,
       removalPolicy: dataRemovalPolicy,
     });
-    this.table.addGlobalSecondaryIndex({
-      indexName: TABLE.awaitingIndex.name,
-      partitionKey: { name: TABLE.awaitingIndex.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: TABLE.awaitingIndex.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...TABLE.awaitingIndex.projection],
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: TABLE.outboxIndex.name,
-      partitionKey: { name: TABLE.outboxIndex.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: TABLE.outboxIndex.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
+    for (const index of TABLE_INDEXES) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        ...(index.projection.type === 'INCLUDE'
+          ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection.attributes] }
+          : { projectionType: dynamodb.ProjectionType.KEYS_ONLY }),
+      });
+    }
 
     this.topic = new sns.Topic(this, 'ChargeEvents', { masterKey: this.key, enforceSSL: true });
 

@@ -7,7 +7,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { ENV, HANDLERS, QUEUE, REGISTRATION_ROUTE, TABLE } from '../lambda/contract.js';
+import { createTableInput } from '../lambda/adapters/charge-store.js';
+import type { TokensSecret } from '../lambda/adapters/tokens-secret.js';
+import { ENV, HANDLERS, QUEUE, REGISTRATION_ROUTE } from '../lambda/contract.js';
 import { close, listen } from './http.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
 import { type FaultSwitch, installFaults } from './faults.js';
@@ -25,7 +27,7 @@ export const LOCAL_TOKENS = {
   /** The checkout API's OAuth2 client (find-charge, for checkout reconciliation). */
   picpayClientId: 'local-checkout-client',
   picpayClientSecret: 'local-checkout-secret',
-} as const;
+} as const satisfies TokensSecret;
 
 export interface LocalPipelineOptions {
   /** Port for the webhook API; 0 picks a free one. */
@@ -140,42 +142,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     // Resources, with the settings the CDK stack uses (lambda/contract.ts).
     const tableName = 'picpay-webhooks-charges';
-    await createIfMissing(() => ddb.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE.sortKey, AttributeType: 'S' },
-          { AttributeName: TABLE.awaitingIndex.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE.awaitingIndex.sortKey, AttributeType: 'S' },
-          { AttributeName: TABLE.outboxIndex.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE.outboxIndex.sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
-          { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: TABLE.awaitingIndex.name,
-            KeySchema: [
-              { AttributeName: TABLE.awaitingIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: TABLE.awaitingIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.awaitingIndex.projection] },
-          },
-          {
-            IndexName: TABLE.outboxIndex.name,
-            KeySchema: [
-              { AttributeName: TABLE.outboxIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: TABLE.outboxIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          },
-        ],
-      }),
-    ));
+    await createIfMissing(() => ddb.send(new CreateTableCommand(createTableInput(tableName))));
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-dlq' }));
     const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
     const queue = await sqs.send(

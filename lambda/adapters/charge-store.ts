@@ -1,6 +1,15 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { TABLE } from '../contract.js';
+import { ConditionalCheckFailedException, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { TABLE, TABLE_INDEXES } from '../contract.js';
 import type { ChargeState, OutboxEntry } from '../domain/charge.js';
 import { serializeEnvelope } from '../domain/envelope.js';
 import { chargeKeyOf } from '../domain/observation.js';
@@ -15,11 +24,14 @@ export const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
 });
 
 /**
- * Item layout (one table, single-item writes only; see docs/architecture.md):
- * - charge:  pk `CHARGE#<flavour>#<chargeId>`, sk `STATE`; the outbox is a map keyed by
- *            transitionId so one published event can be removed without rewriting the item.
- * - parked:  pk `PARKED`, sk `<receivedAt>#<requestId>`; `envelope` is the queue message
- *            as a JSON string, ready to be sent again.
+ * Item layout (one table, single-item writes only; see docs/architecture.md). This module is
+ * the only code that reads or writes items: the handlers, the local runtime and the operator CLI
+ * all go through it.
+ * - charge:      pk `CHARGE#<flavour>#<chargeId>`, sk `STATE`; the outbox is a map keyed by
+ *                transitionId so one published event can be removed without rewriting the item.
+ * - parked:      pk `PARKED`, sk `<receivedAt>#<requestId>`; `envelope` is the queue message
+ *                as a JSON string, ready to be sent again.
+ * - dead letter: pk `DEADLETTER`, sk the SQS message id: why the processor gave up on it.
  */
 export const chargePk = (chargeKey: string) => `CHARGE#${chargeKey}`;
 export const CHARGE_SK = 'STATE';
@@ -27,6 +39,53 @@ export const PARKED_PK = 'PARKED';
 export const DEAD_LETTER_PK = 'DEADLETTER';
 /** Probes from `picpay-webhooks doctor`: pk `PROBE`, sk the probe id (the doctor deletes it). */
 export const PROBE_PK = 'PROBE';
+
+/** The table as the stack declares it (lambda/contract.ts), for code that creates it itself. */
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  const keyAttributes = [TABLE.partitionKey, TABLE.sortKey, ...TABLE_INDEXES.flatMap((i) => [i.partitionKey, i.sortKey])];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: keyAttributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: TABLE_INDEXES.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection:
+        index.projection.type === 'INCLUDE' ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.attributes] } : { ProjectionType: 'KEYS_ONLY' },
+    })),
+  };
+}
+
+/** A parked notification as the table holds it; `id` is its sort key, which replay and delete take. */
+export interface ParkedItem {
+  readonly id: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly flavour: string;
+  readonly eventType: string | null;
+  readonly requestId: string;
+  readonly receivedAt: string;
+  readonly parkedAt: string;
+  /** The queue message as it was first enqueued. */
+  readonly envelope: string;
+}
+
+/** Why the processor gave up on a message it let go to the dead-letter queue. */
+export interface DeadLetterNote {
+  readonly messageId: string;
+  readonly requestId?: string;
+  readonly code: string;
+  readonly message: string;
+  readonly receiveCount: number;
+  readonly at: string;
+}
 
 type ConditionalUpdate = Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
 
@@ -188,13 +247,51 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
    * listing the DLQ sees the reason (SQS itself keeps none). Best effort: the caller ignores
    * a failure here, since the message reaches the DLQ either way.
    */
-  async noteDeadLetter(note: { messageId: string; requestId?: string; code: string; message: string; receiveCount: number; at: string }): Promise<void> {
+  async noteDeadLetter(note: DeadLetterNote): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
         Item: { [TABLE.partitionKey]: DEAD_LETTER_PK, [TABLE.sortKey]: note.messageId, ...note },
       }),
     );
+  }
+
+  /** Every parked notification, oldest first. */
+  async listParked(): Promise<ParkedItem[]> {
+    const items = await this.queryAll(PARKED_PK);
+    return items.map((item) => {
+      const { [TABLE.partitionKey]: _pk, [TABLE.sortKey]: id, ...rest } = item;
+      return { id: String(id), ...(rest as Omit<ParkedItem, 'id'>) };
+    });
+  }
+
+  async deleteParked(id: string): Promise<void> {
+    await this.call(() => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.key(PARKED_PK, id) })));
+  }
+
+  /** The notes of those of `messageIds` that have one, by message id. */
+  async deadLetterNotes(messageIds: readonly string[]): Promise<Map<string, DeadLetterNote>> {
+    const notes = new Map<string, DeadLetterNote>();
+    for (let i = 0; i < messageIds.length; i += 100) {
+      const keys = messageIds.slice(i, i + 100).map((id) => this.key(DEAD_LETTER_PK, id));
+      const out = await this.call(() => this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } })));
+      for (const item of out.Responses?.[this.tableName] ?? []) notes.set(String(item[TABLE.sortKey]), item as DeadLetterNote);
+    }
+    return notes;
+  }
+
+  async deleteDeadLetterNote(messageId: string): Promise<void> {
+    await this.call(() => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.key(DEAD_LETTER_PK, messageId) })));
+  }
+
+  /** A probe's record, once the processor has handled it; null before. */
+  async findProbe(probeId: string): Promise<ProbeRecord | null> {
+    const out = await this.call(() => this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(PROBE_PK, probeId), ConsistentRead: true })));
+    return out.Item ? (out.Item as ProbeRecord) : null;
+  }
+
+  async deleteProbe(probeId: string): Promise<void> {
+    await this.call(() => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.key(PROBE_PK, probeId) })));
   }
 
   async recordProbe(record: ProbeRecord): Promise<void> {
@@ -232,6 +329,32 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
       ConditionExpression: 'attribute_exists(#k)',
       ExpressionAttributeNames: { '#s': AWAITING.sortKey, '#k': AWAITING.partitionKey },
     });
+  }
+
+  private key(partition: string, sort: string): Record<string, string> {
+    return { [TABLE.partitionKey]: partition, [TABLE.sortKey]: sort };
+  }
+
+  /** Every item of one partition of the table, page by page. */
+  private async queryAll(partition: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :p',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+            ExpressionAttributeValues: { ':p': partition },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   /** One sparse index's items under `partition` whose sort key is before `before`, in order. */

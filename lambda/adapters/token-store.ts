@@ -1,28 +1,11 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-// zod/mini: the same validation, tree-shakable, so the authenticator bundle stays small.
-import * as z from 'zod/mini';
 import type { Flavour } from '../domain/flavour.js';
 import { NotConfiguredError } from '../domain/errors.js';
+import { PLACEHOLDER, tokensSecretSchema } from './tokens-secret.js';
 
 export const secretsClient = new SecretsManagerClient({});
 
-/** Value the stack writes into the secret until the operator fills it in. */
-export const PLACEHOLDER = 'REPLACE_ME';
-
-/**
- * The secret's JSON. Each token may be one string or a list, so an operator can add the new
- * token next to the old one, switch PicPay over, then remove the old one: no window of 401s.
- */
-const tokenList = z.optional(z.union([z.string(), z.array(z.string())]));
-export const tokensSecretSchema = z.looseObject({
-  sellerToken: tokenList,
-  checkoutToken: tokenList,
-  picpayToken: z.optional(z.string()),
-  /** OAuth2 client of PicPay's checkout API (Painel Lojista credentials): optional; without both, checkout reconciliation is off. */
-  picpayClientId: z.optional(z.string()),
-  picpayClientSecret: z.optional(z.string()),
-});
 
 export interface Tokens {
   /** Valid `x-seller-token` values (legacy callback). */

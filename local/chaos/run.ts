@@ -6,7 +6,6 @@
  * here, from the generated stories alone, with its own status table (not the code under test).
  */
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dlqReplay } from '../cli/dlq.js';
 import type { Io } from '../cli/io.js';
 import { clientsFor } from '../cli/target.js';
@@ -561,18 +560,17 @@ interface StoredItem {
   amounts?: { refundedAmount: number | null };
   threeDs?: { status: string } | null;
   history: Array<{ outcome: string; kind: string; to: string | null; rawStatus: string | null; reason: string | null; occurredAt: string; transitionId: string; eventType: string }>;
-  outbox?: Record<string, unknown>;
+  outbox?: readonly unknown[];
 }
 
-async function stored(pipeline: LocalPipeline, clients: ReturnType<typeof clientsFor>, story: Story): Promise<StoredItem | undefined> {
-  const key = `${story.flavour}#${story.chargeId}`;
-  const out = await clients.ddb.send(new GetCommand({ TableName: pipeline.target.tableName, Key: { pk: `CHARGE#${key}`, sk: 'STATE' }, ConsistentRead: true }));
-  return out.Item as StoredItem | undefined;
+async function stored(_pipeline: LocalPipeline, clients: ReturnType<typeof clientsFor>, story: Story): Promise<StoredItem | undefined> {
+  const found = await clients.store.load(`${story.flavour}#${story.chargeId}`);
+  return found ? (found.state as unknown as StoredItem) : undefined;
 }
 
 async function outboxLeftovers(all: readonly Story[], pipeline: LocalPipeline, clients: ReturnType<typeof clientsFor>): Promise<number> {
   let left = 0;
-  for (const story of all) left += Object.keys((await stored(pipeline, clients, story))?.outbox ?? {}).length;
+  for (const story of all) left += ((await stored(pipeline, clients, story))?.outbox ?? []).length;
   return left;
 }
 

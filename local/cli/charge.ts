@@ -1,5 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { CHARGE_SK, chargePk, fromItem } from '../../lambda/adapters/charge-store.js';
 import type { ChargeState } from '../../lambda/domain/charge.js';
 import { type Io, table } from './io.js';
 import { CliError, type Clients, type Target } from './target.js';
@@ -12,12 +10,12 @@ export async function showCharge(key: string, json: boolean, target: Target, cli
   if (!/^(legacy|checkout|paymentLink)#.+/.test(key)) {
     throw new CliError(`A charge key looks like legacy#<referenceId>, checkout#<merchantChargeId> or paymentLink#<payment id>, got "${key}"`);
   }
-  const out = await clients.ddb.send(new GetCommand({ TableName: target.tableName, Key: { pk: chargePk(key), sk: CHARGE_SK }, ConsistentRead: true }));
-  if (!out.Item) {
+  const stored = await clients.store.load(key);
+  if (!stored) {
     io.err(`No charge ${key} in ${target.name}.`);
     return 1;
   }
-  const { state, version } = fromItem(out.Item);
+  const { state, version } = stored;
   if (json) {
     io.out(JSON.stringify({ ...state, version }, null, 2));
     return 0;

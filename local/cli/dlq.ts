@@ -1,6 +1,4 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { DEAD_LETTER_PK } from '../../lambda/adapters/charge-store.js';
 import { type Io, replayEach, table } from './io.js';
 import { CliError, type Clients, type Target } from './target.js';
 
@@ -36,12 +34,7 @@ async function peek(target: Target, clients: Clients, max: number, visibilitySec
     for (const m of fresh) seen.set(m.MessageId!, m);
   }
   const messages = [...seen.values()].slice(0, max);
-  const notes = new Map<string, { code: string; message: string }>();
-  for (let i = 0; i < messages.length; i += 100) {
-    const keys = messages.slice(i, i + 100).map((m) => ({ pk: DEAD_LETTER_PK, sk: m.MessageId! }));
-    const out = await clients.ddb.send(new BatchGetCommand({ RequestItems: { [target.tableName]: { Keys: keys } } }));
-    for (const n of out.Responses?.[target.tableName] ?? []) notes.set(n.sk as string, n as { code: string; message: string });
-  }
+  const notes = await clients.store.deadLetterNotes(messages.map((m) => m.MessageId!));
   return messages.map((m) => {
     let envelope: { requestId?: string; flavour?: string } = {};
     try {
@@ -105,7 +98,7 @@ export async function dlqReplay(ids: readonly string[], all: boolean, target: Ta
     remove: async (letter) => {
       await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: target.deadLetterQueueUrl, ReceiptHandle: letter.receiptHandle }));
       // The note is only an explanation; a failure to delete it loses nothing.
-      await clients.ddb.send(new DeleteCommand({ TableName: target.tableName, Key: { pk: DEAD_LETTER_PK, sk: letter.messageId } })).catch(() => undefined);
+      await clients.store.deleteDeadLetterNote(letter.messageId).catch(() => undefined);
     },
     staysIn: 'in the DLQ',
   });

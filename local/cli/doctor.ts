@@ -5,10 +5,8 @@ import { GetAccountSettingsCommand, GetEventSourceMappingCommand, LambdaClient }
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { CHARGE_SK, chargePk, PARKED_PK, PROBE_PK } from '../../lambda/adapters/charge-store.js';
-import { PLACEHOLDER, tokensSecretSchema } from '../../lambda/adapters/token-store.js';
-import { PROBE_EVENT_TYPE_HEADER, probeBody } from '../../lambda/domain/probe.js';
+import { PLACEHOLDER, tokensSecretSchema } from '../../lambda/adapters/tokens-secret.js';
+import { PROBE_EVENT_TYPE_HEADER, type ProbeRecord, probeBody } from '../../lambda/domain/probe.js';
 import type { Io } from './io.js';
 import type { Clients, Target } from './target.js';
 
@@ -192,21 +190,20 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
     await check(`probe ${p.flavour}`, async () => {
       const sent = p.sent!;
       if (sent.status !== 200) return fail(`the authenticator answered ${sent.status || `nothing (${sent.text})`} to the right ${p.header}`, sent.status === 503 ? 'fix tokens-secret; if it is right, check the authenticator logs (SQS?)' : 'check the authenticator logs and the Authenticator5xx alarm');
-      const key = { pk: PROBE_PK, sk: p.id };
-      let record: Record<string, unknown> | undefined;
+      let record: ProbeRecord | null;
       for (;;) {
-        record = (await clients.ddb.send(new GetCommand({ TableName: target.tableName, Key: key, ConsistentRead: true }))).Item;
+        record = await clients.store.findProbe(p.id);
         if (record || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 250));
       }
       if (!record) {
-        const parked = (await listParkedEnvelopes(target, clients)).find((e) => e.envelope.includes(p.id));
+        const parked = (await clients.store.listParked()).find((e) => e.envelope.includes(p.id));
         if (parked) return fail(`the processor parked the probe (${parked.reason}): it runs a version that does not know probes`, 'deploy this version (npx cdk deploy), then delete the parked probe (picpay-webhooks parked list)');
         return fail(`accepted, but not processed within ${Math.round(probeTimeoutMs / 1000)} s`, 'the processor is failing or throttled: see its logs, the ProcessorErrors alarm and picpay-webhooks dlq list');
       }
-      const charge = await clients.ddb.send(new GetCommand({ TableName: target.tableName, Key: { pk: chargePk(`${p.flavour}#${p.id}`), sk: CHARGE_SK } }));
-      await clients.ddb.send(new DeleteCommand({ TableName: target.tableName, Key: key }));
-      if (charge.Item) return fail('the probe created a charge', 'a bug: report it; delete the charge item for the probe id');
+      const charge = await clients.store.load(`${p.flavour}#${p.id}`);
+      await clients.store.deleteProbe(p.id);
+      if (charge) return fail('the probe created a charge', 'a bug: report it; delete the charge item for the probe id');
       return pass(`accepted, recorded as a probe (not a charge), probe event on the topic (SNS message ${String(record.messageId)})`);
     });
   }
@@ -220,7 +217,7 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
   });
 
   await check('parked', async () => {
-    const n = (await listParkedEnvelopes(target, clients)).length;
+    const n = (await clients.store.listParked()).length;
     return n === 0 ? pass('nothing parked') : fail(`${n} authenticated notification(s) could not be processed and are parked`, 'picpay-webhooks parked list (shows the reason), fix the cause, then picpay-webhooks parked replay --all');
   });
 
@@ -239,25 +236,6 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
 
   io.out(failures === 0 ? 'All checks passed.' : `${failures} check(s) failed.`);
   return failures === 0 ? 0 : 1;
-}
-
-async function listParkedEnvelopes(target: Target, clients: Clients): Promise<Array<{ envelope: string; reason: string }>> {
-  const items: Array<{ envelope: string; reason: string }> = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await clients.ddb.send(
-      new QueryCommand({
-        TableName: target.tableName,
-        KeyConditionExpression: 'pk = :p',
-        ExpressionAttributeValues: { ':p': PARKED_PK },
-        ProjectionExpression: 'envelope, reason',
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...((out.Items ?? []) as Array<{ envelope: string; reason: string }>));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
 
 /** The account facts of a deployed stack, read with the operator's credentials. */

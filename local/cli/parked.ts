@@ -1,40 +1,15 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { PARKED_PK } from '../../lambda/adapters/charge-store.js';
+import type { ParkedItem } from '../../lambda/adapters/charge-store.js';
 import { type Io, replayEach, table } from './io.js';
 import { CliError, type Clients, type Target } from './target.js';
 
-export interface ParkedItem {
-  readonly sk: string;
-  readonly reason: string;
-  readonly message: string;
-  readonly flavour: string;
-  readonly eventType: string | null;
-  readonly parkedAt: string;
-  readonly envelope: string;
-}
-
-export async function listParked(target: Target, clients: Clients): Promise<ParkedItem[]> {
-  const items: ParkedItem[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await clients.ddb.send(
-      new QueryCommand({
-        TableName: target.tableName,
-        KeyConditionExpression: 'pk = :p',
-        ExpressionAttributeValues: { ':p': PARKED_PK },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...((out.Items ?? []) as ParkedItem[]));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
+export async function listParked(clients: Clients): Promise<ParkedItem[]> {
+  return clients.store.listParked();
 }
 
 /** `parked list`: what was authenticated but could not be processed, with the reason. */
 export async function parkedList(json: boolean, target: Target, clients: Clients, io: Io): Promise<number> {
-  const items = await listParked(target, clients);
+  const items = await listParked(clients);
   if (json) {
     io.out(JSON.stringify(items.map(({ envelope, ...rest }) => ({ ...rest, envelope: JSON.parse(envelope) as unknown })), null, 2));
     return 0;
@@ -44,7 +19,7 @@ export async function parkedList(json: boolean, target: Target, clients: Clients
     return 0;
   }
   io.out(`${items.length} parked notification(s) in ${target.name}:`);
-  for (const line of table([['  id', 'reason', 'flavour', 'detail'], ...items.map((i) => [`  ${i.sk}`, i.reason, i.flavour, i.message])])) io.out(line);
+  for (const line of table([['  id', 'reason', 'flavour', 'detail'], ...items.map((i) => [`  ${i.id}`, i.reason, i.flavour, i.message])])) io.out(line);
   io.out("Replay one with: picpay-webhooks parked replay '<id>'   (or --all)");
   return 0;
 }
@@ -54,15 +29,15 @@ export async function parkedList(json: boolean, target: Target, clients: Clients
  * first enqueued, and deletes the parked item only after SQS accepted it.
  */
 export async function parkedReplay(ids: readonly string[], all: boolean, target: Target, clients: Clients, io: Io): Promise<number> {
-  const items = await listParked(target, clients);
-  const chosen = all ? items : items.filter((i) => ids.includes(i.sk));
-  const missing = all ? [] : ids.filter((id) => !items.some((i) => i.sk === id));
+  const items = await listParked(clients);
+  const chosen = all ? items : items.filter((i) => ids.includes(i.id));
+  const missing = all ? [] : ids.filter((id) => !items.some((i) => i.id === id));
   if (!all && ids.length === 0) throw new CliError('Name the parked notifications to replay, or pass --all.');
   for (const id of missing) io.err(`No parked notification ${id}.`);
   return replayEach(chosen, missing.length, io, {
-    id: (item) => item.sk,
+    id: (item) => item.id,
     send: (item) => clients.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: item.envelope })),
-    remove: (item) => clients.ddb.send(new DeleteCommand({ TableName: target.tableName, Key: { pk: PARKED_PK, sk: item.sk } })),
+    remove: (item) => clients.store.deleteParked(item.id),
     staysIn: 'parked',
   });
 }

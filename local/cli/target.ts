@@ -6,6 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoChargeStore } from '../../lambda/adapters/charge-store.js';
+import { newestToken, tokensSecretSchema } from '../../lambda/adapters/tokens-secret.js';
 
 /**
  * Where the CLI points: the local pipeline (`npm start` writes its endpoints to
@@ -121,6 +123,8 @@ export class CliError extends Error {}
 
 export interface Clients {
   readonly ddb: DynamoDBDocumentClient;
+  /** The table, read and written only through the store adapter (it owns the item layout). */
+  readonly store: DynamoChargeStore;
   readonly sqs: SQSClient;
   readonly secrets: SecretsManagerClient;
   destroy(): void;
@@ -135,8 +139,10 @@ export function clientsFor(target: Target): Clients {
   const dynamo = new DynamoDBClient({ ...base, ...(local ? { endpoint: local.dynamodb } : {}) });
   const sqs = new SQSClient({ ...base, useQueueUrlAsEndpoint: false, ...(local ? { endpoint: local.sqs } : {}) });
   const secrets = new SecretsManagerClient({ ...base, ...(local ? { endpoint: local.secretsManager } : {}) });
+  const ddb = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   return {
-    ddb: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+    ddb,
+    store: new DynamoChargeStore(ddb, target.tableName),
     sqs,
     secrets,
     destroy() {
@@ -152,7 +158,7 @@ export async function tokensFor(target: Target, clients: Clients): Promise<{ sel
   if (target.tokens) return target.tokens;
   if (!target.secretId) throw new CliError('No tokens known for this target; pass --seller-token and --checkout-token.');
   const out = await clients.secrets.send(new GetSecretValueCommand({ SecretId: target.secretId }));
-  const json = JSON.parse(out.SecretString ?? '{}') as Record<string, string | string[]>;
-  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v.at(-1) : v) ?? '';
-  return { sellerToken: first(json.sellerToken), checkoutToken: first(json.checkoutToken) };
+  const parsed = tokensSecretSchema.safeParse(JSON.parse(out.SecretString ?? '{}'));
+  if (!parsed.success) throw new CliError(`The tokens secret ${target.secretId} is not the expected JSON: ${parsed.error.message}`);
+  return { sellerToken: newestToken(parsed.data.sellerToken), checkoutToken: newestToken(parsed.data.checkoutToken) };
 }

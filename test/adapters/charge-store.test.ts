@@ -4,13 +4,43 @@
  * mocked client cannot do.
  */
 import type { Server } from 'node:http';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { DynamoChargeStore } from '../../lambda/adapters/charge-store.js';
+import { createTableInput, DynamoChargeStore } from '../../lambda/adapters/charge-store.js';
+import type { Envelope } from '../../lambda/domain/envelope.js';
 import { decide } from '../../lambda/domain/charge.js';
 import { close, listen } from '../../local/http.js';
 import { checkoutPayment, legacyRead, paymentLinkNotification } from '../spec/notifications.js';
+
+/** The table as the stack defines it (keys, indexes, projections), written out by hand here. */
+const TABLE_BY_HAND = {
+  TableName: 'charges',
+  BillingMode: 'PAY_PER_REQUEST',
+  AttributeDefinitions: ['pk', 'sk', 'awaitingKey', 'lastCheckedAt', 'outboxKey', 'outboxLeaseEnds'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: 'awaiting',
+      KeySchema: [
+        { AttributeName: 'awaitingKey', KeyType: 'HASH' },
+        { AttributeName: 'lastCheckedAt', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['chargeId', 'createdAt', 'expiresAt'] },
+    },
+    {
+      IndexName: 'outbox',
+      KeySchema: [
+        { AttributeName: 'outboxKey', KeyType: 'HASH' },
+        { AttributeName: 'outboxLeaseEnds', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
+    },
+  ],
+} satisfies CreateTableCommandInput;
 
 let server: Server;
 let client: DynamoDBClient;
@@ -22,36 +52,7 @@ beforeAll(async () => {
   server = dynalite({ createTableMs: 0 }) as Server;
   const port = await listen(server, 0, '127.0.0.1');
   client = new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  // The table as the stack defines it, written out by hand here.
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'charges',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'sk', 'awaitingKey', 'lastCheckedAt', 'outboxKey', 'outboxLeaseEnds'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'awaiting',
-          KeySchema: [
-            { AttributeName: 'awaitingKey', KeyType: 'HASH' },
-            { AttributeName: 'lastCheckedAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['chargeId', 'createdAt', 'expiresAt'] },
-        },
-        {
-          IndexName: 'outbox',
-          KeySchema: [
-            { AttributeName: 'outboxKey', KeyType: 'HASH' },
-            { AttributeName: 'outboxLeaseEnds', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
-    }),
-  );
+  await client.send(new CreateTableCommand(TABLE_BY_HAND));
   doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   store = new DynamoChargeStore(doc, 'charges');
 });
@@ -142,5 +143,49 @@ describe('DynamoChargeStore on dynalite', () => {
     expect((await store.findAwaiting('checkout', '2024-07-01T11:00:00Z', 10))).toEqual([]);
     await store.retire([{ flavour: 'checkout', chargeId: 'co-pending' }]);
     expect((await store.findAwaiting('checkout', '2024-07-02T00:00:00Z', 10))).toEqual([]);
+  });
+
+  test('the table the local runtime creates is the one written out by hand above', () => {
+    expect(createTableInput('charges')).toEqual(TABLE_BY_HAND);
+  });
+
+  test('operator reads: parked notifications are listed with their id and envelope, and deleted one by one', async () => {
+    const envelope = (requestId: string, receivedAt: string): Envelope => ({
+      v: 2,
+      flavour: 'legacy',
+      eventType: null,
+      receivedAt,
+      requestId,
+      body: '{"referenceId":"op-1"}',
+    });
+    await store.park({ parkedAt: NOW, reason: 'unknown_reference', message: 'PicPay does not know op-1', envelope: envelope('req-b', '2024-07-01T19:00:02.000Z') });
+    await store.park({ parkedAt: NOW, reason: 'body_too_large', message: 'too big', envelope: envelope('req-a', '2024-07-01T19:00:01.000Z') });
+    const listed = await store.listParked();
+    expect(listed.map((p) => [p.id, p.reason, p.requestId])).toEqual([
+      ['2024-07-01T19:00:01.000Z#req-a', 'body_too_large', 'req-a'],
+      ['2024-07-01T19:00:02.000Z#req-b', 'unknown_reference', 'req-b'],
+    ]);
+    expect(JSON.parse(listed[1]!.envelope)).toEqual(envelope('req-b', '2024-07-01T19:00:02.000Z'));
+    await store.deleteParked('2024-07-01T19:00:01.000Z#req-a');
+    expect((await store.listParked()).map((p) => p.id)).toEqual(['2024-07-01T19:00:02.000Z#req-b']);
+    await store.deleteParked('2024-07-01T19:00:02.000Z#req-b');
+    expect(await store.listParked()).toEqual([]);
+  });
+
+  test('operator reads: dead-letter notes by message id, only for the ids that have one; probes found and deleted', async () => {
+    await store.noteDeadLetter({ messageId: 'm-1', requestId: 'r-1', code: 'picpay_unavailable', message: 'PicPay 503', receiveCount: 5, at: NOW });
+    await store.noteDeadLetter({ messageId: 'm-3', code: 'dynamodb_unavailable', message: 'throttled', receiveCount: 5, at: NOW });
+    const notes = await store.deadLetterNotes(['m-1', 'm-2', 'm-3']);
+    expect([...notes.keys()].sort()).toEqual(['m-1', 'm-3']);
+    expect(notes.get('m-1')).toMatchObject({ code: 'picpay_unavailable', message: 'PicPay 503', receiveCount: 5 });
+    await store.deleteDeadLetterNote('m-1');
+    expect([...(await store.deadLetterNotes(['m-1', 'm-3'])).keys()]).toEqual(['m-3']);
+
+    expect(await store.findProbe('doctor-1')).toBeNull();
+    const probe = { probeId: 'doctor-1', flavour: 'checkout' as const, requestId: 'r-9', sentAt: NOW, receivedAt: NOW, recordedAt: NOW, messageId: 'sns-9' };
+    await store.recordProbe(probe);
+    expect(await store.findProbe('doctor-1')).toMatchObject(probe);
+    await store.deleteProbe('doctor-1');
+    expect(await store.findProbe('doctor-1')).toBeNull();
   });
 });

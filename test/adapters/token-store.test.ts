@@ -1,4 +1,7 @@
-import { PLACEHOLDER, tokensFromSecret } from '../../lambda/adapters/token-store.js';
+import { tokensFromSecret } from '../../lambda/adapters/token-store.js';
+
+/** The stack's placeholder, as the README tells the operator to replace it. */
+const PLACEHOLDER = 'REPLACE_ME';
 
 describe('tokens secret: the checkout API OAuth client is optional', () => {
   const base = { sellerToken: 's', checkoutToken: 'c', picpayToken: 'p' };

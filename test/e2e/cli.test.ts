@@ -153,19 +153,19 @@ describe('picpay-webhooks CLI against the local pipeline', () => {
     expect(res.status).toBe(200);
     const listed = await eventually(async () => {
       const r = await cli('parked', 'list', '--json');
-      const items = JSON.parse(r.out) as Array<{ sk: string; reason: string; envelope: { body: string } }>;
+      const items = JSON.parse(r.out) as Array<{ id: string; reason: string; envelope: { body: string } }>;
       return items.find((i) => i.envelope.body.includes('cli-parked'));
     });
     expect(listed.reason).toBe('unknown_reference');
     expect((await cli('parked', 'list')).out).toContain('unknown_reference');
 
     pipeline.sandbox.setPayment('cli-parked', { status: 'paid' }); // the cause is fixed
-    const replay = await cli('parked', 'replay', listed.sk);
+    const replay = await cli('parked', 'replay', listed.id);
     expect(replay.code).toBe(0);
     expect(replay.out).toContain('Replayed 1, failed 0, not found 0.');
     await eventually(async () => (await chargeJson('legacy#cli-parked'))?.status === 'PAID');
-    const after = JSON.parse((await cli('parked', 'list', '--json')).out) as Array<{ sk: string }>;
-    expect(after.some((i) => i.sk === listed.sk)).toBe(false);
+    const after = JSON.parse((await cli('parked', 'list', '--json')).out) as Array<{ id: string }>;
+    expect(after.some((i) => i.id === listed.id)).toBe(false);
     expect((await cli('parked', 'replay', 'no-such-id')).code).toBe(1);
   });
 
