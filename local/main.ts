@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXAMPLE_PAYMENT } from './picpay-sandbox.js';
 import { startLocalPipeline, type TappedEvent } from './pipeline.js';
-import { EXAMPLE_CHARGE_ID, paymentBody, paymentLinkBody, threeDsBody } from './samples.js';
-import { isAlive, LOCAL_DATA_DIR, LOCAL_STATE_FILE, readTargetFile, removeLocalTarget, writeLocalTarget } from './cli/target.js';
+import { EXAMPLE_CHARGE_ID, paymentBody, paymentLinkBody, threeDsBody } from '../cli/samples.js';
+import { isAlive, LOCAL_DATA_DIR, LOCAL_STATE_FILE, readTargetFile, removeLocalTarget, writeLocalTarget } from '../cli/target.js';
 import { PROBE_EVENT_TYPE } from '../lambda/domain/events.js';
 
 const CHECKOUT_PAYMENT = paymentBody();

@@ -17,7 +17,7 @@ import { lambdaContext } from './lambda-context.js';
 import { type PicPaySandbox, startPicPaySandbox } from './picpay-sandbox.js';
 import { startSecretsEmulator } from './secrets-emulator.js';
 import { type SqsHandler, startPoller } from './sqs-poller.js';
-import type { Target } from './cli/target.js';
+import type { Target } from '../cli/target.js';
 
 /** Development tokens: the ones in PicPay's own examples, so their curls work as printed. */
 export const LOCAL_TOKENS = {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { BUNDLING, HANDLERS } from '../../lambda/contract.js';
 import { startLocalPipeline } from '../pipeline.js';
-import { paymentBody } from '../samples.js';
+import { paymentBody } from '../../cli/samples.js';
 import { countCommands, median, percentile, round } from './measure.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

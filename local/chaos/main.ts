@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { consoleIo } from '../cli/io.js';
+import { consoleIo } from '../../cli/io.js';
 import { DEFAULT_CHAOS, formatReport, passed, runChaos, type ChaosOptions } from './run.js';
 
 const flags: Array<[keyof ChaosOptions, string]> = [

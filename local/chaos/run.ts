@@ -6,13 +6,13 @@
  * here, from the generated stories alone, with its own status table (not the code under test).
  */
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { dlqReplay } from '../cli/dlq.js';
-import type { Io } from '../cli/io.js';
-import { clientsFor } from '../cli/target.js';
+import { dlqReplay } from '../../cli/dlq.js';
+import type { Io } from '../../cli/io.js';
+import { clientsFor } from '../../cli/target.js';
 import { type LocalPipeline, startLocalPipeline } from '../pipeline.js';
 import { cellFor, statusSpec, tableWinner } from '../../test/spec/tables.js';
-import { paymentBody, paymentLinkBody, threeDsBody } from '../samples.js';
-import { signForExecuteApi } from '../sigv4.js';
+import { paymentBody, paymentLinkBody, threeDsBody } from '../../cli/samples.js';
+import { signForExecuteApi } from '../../cli/sigv4.js';
 
 export interface ChaosOptions {
   readonly charges: number;

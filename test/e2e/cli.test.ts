@@ -1,5 +1,5 @@
-import { runCli } from '../../local/cli/main.js';
-import type { Io } from '../../local/cli/io.js';
+import { runCli } from '../../cli/main.js';
+import type { Io } from '../../cli/io.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 
 const savedEnv = { ...process.env };

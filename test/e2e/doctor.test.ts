@@ -2,10 +2,10 @@ import { createServer } from 'node:http';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { type AccountFacts, doctor } from '../../local/cli/doctor.js';
-import type { Io } from '../../local/cli/io.js';
-import { runCli } from '../../local/cli/main.js';
-import { type Clients, clientsFor, type Target } from '../../local/cli/target.js';
+import { type AccountFacts, doctor } from '../../cli/doctor.js';
+import type { Io } from '../../cli/io.js';
+import { runCli } from '../../cli/main.js';
+import { type Clients, clientsFor, type Target } from '../../cli/target.js';
 import { close, listen } from '../../local/http.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 

@@ -19,7 +19,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const DATA = mkdtempSync(join(tmpdir(), 'picpay-local-'));
 const TARGET = join(DATA, 'local-pipeline.json');
 process.env.LOCAL_DATA_DIR = DATA;
-const { runCli } = await import('../../local/cli/main.js');
+const { runCli } = await import('../../cli/main.js');
 
 interface Running {
   child: ChildProcess;

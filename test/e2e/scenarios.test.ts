@@ -7,7 +7,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
-import { signForExecuteApi } from '../../local/sigv4.js';
+import { signForExecuteApi } from '../../cli/sigv4.js';
 import { THREE_DS_EVENT } from '../fixtures.js';
 import { tablePaymentBody, written } from '../spec/notifications.js';
 import { type Scenario, type ScenarioStep, scenarios } from '../spec/tables.js';

@@ -1,5 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { ParkedItem } from '../../lambda/adapters/charge-store.js';
+import type { ParkedItem } from '../lambda/adapters/charge-store.js';
 import { type Io, replayEach, table } from './io.js';
 import { CliError, type Clients, type Target } from './target.js';
 

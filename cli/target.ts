@@ -6,8 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoChargeStore } from '../../lambda/adapters/charge-store.js';
-import { newestToken, tokensSecretSchema } from '../../lambda/adapters/tokens-secret.js';
+import { DynamoChargeStore } from '../lambda/adapters/charge-store.js';
+import { newestToken, tokensSecretSchema } from '../lambda/adapters/tokens-secret.js';
 
 /**
  * Where the CLI points: the local pipeline (`npm start` writes its endpoints to

@@ -1,4 +1,4 @@
-import type { ChargeState } from '../../lambda/domain/charge.js';
+import type { ChargeState } from '../lambda/domain/charge.js';
 import { type Io, table } from './io.js';
 import { CliError, type Clients, type Target } from './target.js';
 

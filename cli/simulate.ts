@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { paymentBody, paymentLinkBody, threeDsBody } from '../samples.js';
+import { paymentBody, paymentLinkBody, threeDsBody } from './samples.js';
 import { CliError, type Clients, type Target, tokensFor } from './target.js';
 import type { Io } from './io.js';
 
