@@ -71,7 +71,7 @@ export const BUNDLING = {
   format: 'esm',
   target: 'node24',
   minify: true,
-  /** Minified, yet errors still log their real class name ("name":"DependencyError", not "P"). */
+  /** Minified, yet errors still log their real class name ("name":"AwsServiceError", not "P"). */
   keepNames: true,
   sourceMap: true,
   mainFields: ['module', 'main'],

@@ -50,7 +50,13 @@ export const METRICS = {
     parked: 'ParkedNotifications',
     eventsPublished: 'EventsPublished',
     processingFailures: 'ProcessingFailures',
+    // Failures a retry may fix, one metric per source (lambda/domain/errors.ts), each with its own alarm.
+    /** PicPay unavailable: 429, 5xx, timeouts, an open circuit. */
     picpayApiErrors: 'PicPayApiErrors',
+    /** DynamoDB, SNS or SQS failing or throttling. */
+    awsServiceErrors: 'AwsServiceErrors',
+    /** Our configuration: PicPay refused the x-picpay-token or OAuth client, or the tokens secret is unusable. */
+    configurationErrors: 'ConfigurationErrors',
     probes: 'ProbesRecorded',
   },
   reconciler: {

@@ -33,6 +33,7 @@ export const ALARM_THRESHOLDS = {
   unauthorizedPer5Min: 50,
   processingFailuresPer5Min: 5,
   picpayApiErrorsPer5Min: 5,
+  awsServiceErrorsPer5Min: 5,
   /** SQS keeps a message 14 days from its first enqueue, in the DLQ too: warn 4 days before. */
   deadLetterAgeSeconds: 10 * 86_400,
 } as const;
@@ -149,7 +150,19 @@ export class PipelineMonitoring extends Construct {
       'PicPayApiErrors',
       proc(METRICS.processor.picpayApiErrors),
       ALARM_THRESHOLDS.picpayApiErrorsPer5Min,
-      'PicPay status API failing or rejecting our x-picpay-token (check picpayToken in the secret).',
+      'PicPay APIs failing (429, 5xx, timeouts): nothing to fix on our side; notifications are retried and applied when PicPay is back.',
+    );
+    alarm(
+      'ConfigurationErrors',
+      proc(METRICS.processor.configurationErrors),
+      1,
+      'PicPay refused our x-picpay-token or OAuth client, or the tokens secret is unusable: fix the secret (picpay-webhooks doctor). Notifications are retried meanwhile.',
+    );
+    alarm(
+      'AwsServiceErrors',
+      proc(METRICS.processor.awsServiceErrors),
+      ALARM_THRESHOLDS.awsServiceErrorsPer5Min,
+      'DynamoDB, SNS or SQS failing or throttling (logs: code dynamodb_unavailable, sns_unavailable, sqs_unavailable): notifications are retried.',
     );
     alarm(
       'ParkedNotifications',

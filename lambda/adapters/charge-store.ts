@@ -13,7 +13,7 @@ import { TABLE, TABLE_INDEXES } from '../contract.js';
 import type { ChargeState, OutboxEntry } from '../domain/charge.js';
 import { serializeEnvelope } from '../domain/envelope.js';
 import { chargeKeyOf } from '../domain/observation.js';
-import { ConcurrentUpdateError, DependencyError } from '../domain/errors.js';
+import { AwsServiceError, ConcurrentUpdateError } from '../domain/errors.js';
 import type { ChargeRepository, ParkedNotification, ParkingLot, StoredCharge } from '../domain/process.js';
 import type { ProbeRecord } from '../domain/probe.js';
 import { AWAITING_STATUSES, type ChargeRef, type ReconcileCandidate, type ReconcileFlavour } from '../domain/reconcile.js';
@@ -164,7 +164,7 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
       if (error instanceof ConditionalCheckFailedException) {
         throw new ConcurrentUpdateError(`Charge ${state.chargeKey} changed concurrently`, { cause: error });
       }
-      throw new DependencyError('DynamoDB write failed', { cause: error });
+      throw new AwsServiceError('dynamodb', 'DynamoDB write failed', { cause: error });
     }
   }
 
@@ -191,7 +191,7 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
     try {
       await send(at.emptiesOutbox);
     } catch (error) {
-      if (!(at.emptiesOutbox && error instanceof ConditionalCheckFailedException)) throw new DependencyError('DynamoDB request failed', { cause: error });
+      if (!(at.emptiesOutbox && error instanceof ConditionalCheckFailedException)) throw new AwsServiceError('dynamodb', 'DynamoDB request failed', { cause: error });
       await this.call(() => send(false));
     }
   }
@@ -238,7 +238,7 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return;
-      throw new DependencyError('DynamoDB write failed', { cause: error });
+      throw new AwsServiceError('dynamodb', 'DynamoDB write failed', { cause: error });
     }
   }
 
@@ -389,7 +389,7 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return;
-      throw new DependencyError('DynamoDB write failed', { cause: error });
+      throw new AwsServiceError('dynamodb', 'DynamoDB write failed', { cause: error });
     }
   }
 
@@ -397,7 +397,7 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
     try {
       return await fn();
     } catch (error) {
-      throw new DependencyError('DynamoDB request failed', { cause: error });
+      throw new AwsServiceError('dynamodb', 'DynamoDB request failed', { cause: error });
     }
   }
 }

@@ -1,4 +1,4 @@
-import { DependencyError, NotConfiguredError, UnprocessableNotificationError, UpstreamAuthError } from '../domain/errors.js';
+import { NotConfiguredError, ParkError, PicPayAuthError, PicPayUnavailableError } from '../domain/errors.js';
 import { type FoundCharge, findChargeSchema, type LegacyStatus, legacyStatusSchema } from '../domain/payloads.js';
 import type { LegacyStatusSource } from '../domain/process.js';
 
@@ -21,7 +21,7 @@ export interface PicPayClientOptions {
 /**
  * Client for `GET /ecommerce/public/payments/{referenceId}/status`. Retries timeouts, network
  * errors, 429 and 5xx with exponential backoff and full jitter; 401/403 means our token is wrong
- * (UpstreamAuthError); 404 means PicPay does not know the reference (parked by the caller).
+ * (PicPayAuthError); 404 means PicPay does not know the reference (parked by the caller).
  */
 export class PicPayStatusClient implements LegacyStatusSource {
   private readonly attempts: number;
@@ -69,16 +69,16 @@ export class PicPayStatusClient implements LegacyStatusSource {
       await response.body?.cancel().catch(() => undefined);
       if (response.status === 401 || response.status === 403) {
         this.options.onAttemptFailed?.({ attempt, reason: 'unauthorized', httpStatus: response.status });
-        throw new UpstreamAuthError(`PicPay rejected the x-picpay-token (HTTP ${response.status})`);
+        throw new PicPayAuthError(`PicPay rejected the x-picpay-token (HTTP ${response.status})`);
       }
       if (response.status === 404) {
-        throw new UnprocessableNotificationError('unknown_reference', 'PicPay does not know this referenceId');
+        throw new ParkError('unknown_reference', 'PicPay does not know this referenceId');
       }
       lastReason = `http_${response.status}`;
       this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: response.status });
       if (response.status !== 429 && response.status < 500) break;
     }
-    throw new DependencyError(`PicPay status API failed after ${this.attempts} attempts (${lastReason})`);
+    throw new PicPayUnavailableError(`PicPay status API failed after ${this.attempts} attempts (${lastReason})`);
   }
 
   /** Full jitter: uniform in [0, min(max, base * 2^n)]. */
@@ -120,10 +120,10 @@ const DEFAULT_TOKEN_SECONDS = 300;
  * Client for checkout "find charge" (`GET /charge/{merchantChargeId}`), authenticated with an
  * OAuth2 `client_credentials` bearer token that is cached until shortly before it expires.
  * 401 from the token endpoint, or twice from find-charge (once more with a fresh token), is a
- * configuration error (UpstreamAuthError); 404 means PicPay does not know the charge
- * (UnprocessableNotificationError 'unknown_charge', parked: recorded for an operator); timeouts,
+ * configuration error (PicPayAuthError); 404 means PicPay does not know the charge
+ * (ParkError 'unknown_charge', parked: recorded for an operator); timeouts,
  * network errors, 429 and 5xx are retried with full-jitter backoff (a 429's `Retry-After` is
- * honoured up to the maximum delay), then DependencyError so the queue retries later.
+ * honoured up to the maximum delay), then PicPayUnavailableError so the queue retries later.
  */
 export class PicPayCheckoutClient {
   private cached: { token: string; renewAt: number; clientId: string } | null = null;
@@ -178,17 +178,17 @@ export class PicPayCheckoutClient {
           attempt--;
           continue;
         }
-        throw new UpstreamAuthError(`PicPay find-charge rejected the access token (HTTP ${response.status})`);
+        throw new PicPayAuthError(`PicPay find-charge rejected the access token (HTTP ${response.status})`);
       }
       if (response.status === 404) {
-        throw new UnprocessableNotificationError('unknown_charge', 'PicPay find-charge does not know this merchantChargeId');
+        throw new ParkError('unknown_charge', 'PicPay find-charge does not know this merchantChargeId');
       }
       lastReason = `http_${response.status}`;
       this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: response.status });
       if (response.status !== 429 && response.status < 500) break;
       if (response.status === 429 && attempt < this.attempts) await this.sleep(this.retryAfterMs(response));
     }
-    throw new DependencyError(`PicPay find-charge failed after ${this.attempts} attempts (${lastReason})`);
+    throw new PicPayUnavailableError(`PicPay find-charge failed after ${this.attempts} attempts (${lastReason})`);
   }
 
   private async accessToken(credentials: { clientId: string; clientSecret: string }): Promise<string> {
@@ -227,13 +227,13 @@ export class PicPayCheckoutClient {
       await response.body?.cancel().catch(() => undefined);
       if (response.status === 400 || response.status === 401 || response.status === 403) {
         this.options.onAttemptFailed?.({ attempt, reason: 'unauthorized', httpStatus: response.status });
-        throw new UpstreamAuthError(`PicPay refused the OAuth client credentials (HTTP ${response.status})`);
+        throw new PicPayAuthError(`PicPay refused the OAuth client credentials (HTTP ${response.status})`);
       }
       lastReason = `token_http_${response.status}`;
       this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: response.status });
       if (response.status !== 429 && response.status < 500) break;
     }
-    throw new DependencyError(`PicPay token endpoint failed after ${this.attempts} attempts (${lastReason})`);
+    throw new PicPayUnavailableError(`PicPay token endpoint failed after ${this.attempts} attempts (${lastReason})`);
   }
 
   /** One request, after the backoff for its attempt; a string is why it failed to get an answer. */

@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { asciiJson } from '../domain/envelope.js';
-import { DependencyError } from '../domain/errors.js';
+import { AwsServiceError } from '../domain/errors.js';
 import { type ChargeEvent, eventAttributes, type ProbeEvent, probeEventAttributes } from '../domain/events.js';
 import type { EventPublisher } from '../domain/process.js';
 
@@ -22,7 +22,7 @@ export class SnsEventPublisher implements EventPublisher {
         new PublishCommand({ TopicArn: this.topicArn, Message: asciiJson(event), MessageAttributes: attributes }),
       );
     } catch (error) {
-      throw new DependencyError('SNS publish failed', { cause: error });
+      throw new AwsServiceError('sns', 'SNS publish failed', { cause: error });
     }
   }
 
@@ -35,7 +35,7 @@ export class SnsEventPublisher implements EventPublisher {
       const out = await this.client.send(new PublishCommand({ TopicArn: this.topicArn, Message: JSON.stringify(event), MessageAttributes: attributes }));
       return out.MessageId ?? 'unknown';
     } catch (error) {
-      throw new DependencyError('SNS publish failed', { cause: error });
+      throw new AwsServiceError('sns', 'SNS publish failed', { cause: error });
     }
   }
 }

@@ -1,13 +1,13 @@
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Envelope, serializeEnvelope } from '../domain/envelope.js';
-import { DependencyError } from '../domain/errors.js';
+import { AwsServiceError } from '../domain/errors.js';
 
 /** Created once per execution environment. `useQueueUrlAsEndpoint: false` keeps the
  * configured (or AWS_ENDPOINT_URL_SQS) endpoint authoritative, which the local emulator needs. */
 export const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
 
 export interface NotificationQueue {
-  /** Resolves once SQS has durably accepted the message; throws DependencyError otherwise. */
+  /** Resolves once SQS has durably accepted the message; throws AwsServiceError otherwise. */
   send(envelope: Envelope): Promise<string>;
 }
 
@@ -32,7 +32,7 @@ export class SqsNotificationQueue implements NotificationQueue {
       if (!out.MessageId) throw new Error('SQS returned no MessageId');
       return out.MessageId;
     } catch (error) {
-      throw new DependencyError('Could not enqueue the notification', { cause: error });
+      throw new AwsServiceError('sqs', 'Could not enqueue the notification', { cause: error });
     }
   }
 
@@ -48,9 +48,9 @@ export class SqsNotificationQueue implements NotificationQueue {
           }),
         )
         .catch((error: unknown) => {
-          throw new DependencyError('Could not enqueue', { cause: error });
+          throw new AwsServiceError('sqs', 'Could not enqueue', { cause: error });
         });
-      if (out.Failed?.length) throw new DependencyError(`${out.Failed.length} of ${chunk.length} messages were not enqueued`);
+      if (out.Failed?.length) throw new AwsServiceError('sqs', `${out.Failed.length} of ${chunk.length} messages were not enqueued`);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { UnprocessableNotificationError } from './errors.js';
+import { ParkError } from './errors.js';
 import type { Flavour } from './flavour.js';
 
 /**
@@ -75,22 +75,22 @@ export function utf8Text(bytes: Uint8Array): string | null {
 }
 
 /**
- * The body as text for parsing; throws UnprocessableNotificationError (the processor parks)
+ * The body as text for parsing; throws ParkError (the processor parks)
  * when it is still compressed or is not UTF-8. Its byte length is checked against `maxBytes`.
  */
 export function bodyText(envelope: Envelope, maxBytes: number): string {
   if (envelope.contentEncoding !== undefined) {
-    throw new UnprocessableNotificationError(
+    throw new ParkError(
       'undecodable_body',
       `Body could not be decoded from content-encoding ${JSON.stringify(envelope.contentEncoding.slice(0, 64))}`,
     );
   }
   const bytes = bodyBytes(envelope);
   if (bytes.length > maxBytes) {
-    throw new UnprocessableNotificationError('body_too_large', `Body of ${bytes.length} bytes is over the ${maxBytes}-byte limit`);
+    throw new ParkError('body_too_large', `Body of ${bytes.length} bytes is over the ${maxBytes}-byte limit`);
   }
   if (envelope.bodyEncoding !== 'base64') return envelope.body;
   const text = utf8Text(bytes);
-  if (text === null) throw new UnprocessableNotificationError('invalid_utf8', 'Body is not valid UTF-8');
+  if (text === null) throw new ParkError('invalid_utf8', 'Body is not valid UTF-8');
   return text;
 }

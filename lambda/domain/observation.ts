@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ChargeFlavour } from './flavour.js';
 import { picpayTime } from './dates.js';
 import { type Envelope, LEGACY_EVENT_TYPE, RECONCILIATION_EVENT_TYPE, REGISTRATION_EVENT_TYPE } from './envelope.js';
-import { UnprocessableNotificationError } from './errors.js';
+import { ParkError } from './errors.js';
 import {
   CHECKOUT_EVENT_TYPES,
   type CheckoutEventType,
@@ -86,7 +86,7 @@ function parseJson(body: string): unknown {
   try {
     return JSON.parse(body);
   } catch (error) {
-    throw new UnprocessableNotificationError('invalid_json', 'Body is not valid JSON', {
+    throw new ParkError('invalid_json', 'Body is not valid JSON', {
       cause: error,
     });
   }
@@ -98,7 +98,7 @@ function shapeError(what: string, issues: readonly { path: PropertyKey[]; messag
     .slice(0, 5)
     .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
     .join('; ');
-  return new UnprocessableNotificationError('unexpected_shape', `${what}: ${detail}`);
+  return new ParkError('unexpected_shape', `${what}: ${detail}`);
 }
 
 export function parseLegacyCallback(envelope: Envelope): LegacyCallback {
@@ -137,7 +137,7 @@ export function parseCheckout(envelope: Envelope): ParsedCheckout {
   const eventType =
     EVENT_TYPE_NAMES.find((name) => CHECKOUT_EVENT_TYPES[name] === bodyType) ?? (bodyType === undefined ? knownEventType(envelope.eventType) : undefined);
   if (eventType === undefined) {
-    throw new UnprocessableNotificationError(
+    throw new ParkError(
       'unknown_event_type',
       envelope.eventType === null
         ? 'No event type header and no known body type'

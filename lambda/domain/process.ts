@@ -1,7 +1,7 @@
 import type { ChargeState } from './charge.js';
 import { decide } from './charge.js';
 import { bodyText, type Envelope, RECONCILIATION_EVENT_TYPE, REGISTRATION_EVENT_TYPE } from './envelope.js';
-import { ConcurrentUpdateError, DependencyError, UnprocessableNotificationError } from './errors.js';
+import { ConcurrentUpdateError, OutboxFullError, ParkError, type ParkReason } from './errors.js';
 import type { ChargeEvent } from './events.js';
 import {
   type Observation,
@@ -36,7 +36,7 @@ export interface ChargeRepository {
 
 export interface ParkedNotification {
   readonly parkedAt: string;
-  readonly reason: string;
+  readonly reason: ParkReason;
   readonly message: string;
   readonly envelope: Envelope;
 }
@@ -50,15 +50,15 @@ export interface EventPublisher {
 }
 
 export interface LegacyStatusSource {
-  /** Throws UnprocessableNotificationError('unknown_reference') when PicPay does not know it. */
+  /** Throws ParkError('unknown_reference') when PicPay does not know it. */
   fetchStatus(referenceId: string): Promise<LegacyStatus>;
 }
 
 export interface CheckoutChargeSource {
   /**
    * PicPay's find-charge answer; null when checkout reconciliation is off (no OAuth client in
-   * the tokens secret). Throws UnprocessableNotificationError('unknown_charge') on 404,
-   * UpstreamAuthError on 401, DependencyError when PicPay stays unavailable (429, 5xx).
+   * the tokens secret). Throws ParkError('unknown_charge') on 404,
+   * PicPayAuthError on 401, PicPayUnavailableError when PicPay stays unavailable (429, 5xx).
    */
   findCharge(merchantChargeId: string): Promise<FoundCharge | null>;
 }
@@ -95,7 +95,7 @@ export type ProcessOutcome =
     }
   /** A checkout reconciliation check while checkout reconciliation is off: nothing to do. */
   | { readonly kind: 'skipped'; readonly reason: string }
-  | { readonly kind: 'parked'; readonly reason: string; readonly message: string };
+  | { readonly kind: 'parked'; readonly reason: ParkReason; readonly message: string };
 
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -110,14 +110,14 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
     observation = await observe(envelope, deps);
   } catch (error) {
     if (error instanceof ReconciliationOffError) return { kind: 'skipped', reason: error.message };
-    if (!(error instanceof UnprocessableNotificationError)) throw error;
+    if (!(error instanceof ParkError)) throw error;
     await deps.parking.park({
       parkedAt: new Date(deps.now()).toISOString(),
-      reason: error.code,
+      reason: error.reason,
       message: error.message,
       envelope,
     });
-    return { kind: 'parked', reason: error.code, message: error.message };
+    return { kind: 'parked', reason: error.reason, message: error.message };
   }
 
   for (let attempt = 0; ; attempt++) {
@@ -128,7 +128,7 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
       const published = await flushOutbox({ state: stored!.state, version: stored!.version }, envelope.requestId, deps);
       if (decision.kind === 'duplicate') return { kind: 'duplicate', chargeKey: observation.chargeKey, published };
       // Retried later, when the outbox has drained (its owners or the sweep publish it).
-      throw new DependencyError(`Outbox full: ${decision.reason}`);
+      throw new OutboxFullError(`Outbox full: ${decision.reason}`);
     }
     const version = (stored?.version ?? 0) + 1;
     try {
@@ -174,7 +174,7 @@ function checkoutReconciliationId(body: string): string {
   } catch {
     id = undefined;
   }
-  if (typeof id !== 'string' || id === '') throw new UnprocessableNotificationError('unexpected_shape', 'Reconciliation check names no merchantChargeId');
+  if (typeof id !== 'string' || id === '') throw new ParkError('unexpected_shape', 'Reconciliation check names no merchantChargeId');
   return id;
 }
 

@@ -8,7 +8,7 @@ import { MAX_ACCEPTED_BODY_BYTES, REGISTRATION_ROUTE, ROUTES } from '../contract
 import { type NotificationQueue, SqsNotificationQueue, sqsClient } from '../adapters/sqs-queue.js';
 import { SecretTokenStore, secretsClient, type TokenStore, tokensFor } from '../adapters/token-store.js';
 import { loadAuthenticatorConfig } from '../config.js';
-import { AppError, NotConfiguredError, publicMessage } from '../domain/errors.js';
+import { errorCode, NotConfiguredError, RetryableError } from '../domain/errors.js';
 import { normalizeHeaders } from '../domain/headers.js';
 import { decideIngest, decodeBody, presentedToken } from '../domain/ingest.js';
 import { decideRegistration } from '../domain/registration.js';
@@ -132,14 +132,13 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     } catch (error) {
       if (error instanceof NotConfiguredError) count(METRICS.authenticator.tokensNotConfigured);
       else count(METRICS.authenticator.enqueueFailures);
-      const appError = error instanceof AppError ? error : undefined;
       logger.error('Notification not accepted; PicPay will retry', {
         ...context,
-        code: appError?.code ?? 'internal_error',
+        code: errorCode(error),
+        source: error instanceof RetryableError ? error.source : 'internal',
         error: error as Error,
       });
-      const status = appError ? appError.statusCode : 500;
-      return json(status, { message: appError ? publicMessage(appError) : 'Internal error' }, requestId);
+      return json(httpStatusOf(error), { message: 'Service temporarily unavailable' }, requestId);
     }
   };
 }
@@ -161,3 +160,13 @@ export const handler = middy(
 )
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));
+
+/**
+ * The one place an error becomes an HTTP status. Bad input never gets here (the ingest decision
+ * answers it with a 4xx); what does is our failure to make a genuine notification durable, and
+ * PicPay retries on any 5xx: 503 when a retry may help, 500 for a bug.
+ */
+export function httpStatusOf(error: unknown): 503 | 500 {
+  return error instanceof RetryableError ? 503 : 500;
+}
+

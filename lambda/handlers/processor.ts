@@ -14,10 +14,17 @@ import { SnsEventPublisher, snsClient } from '../adapters/sns-publisher.js';
 import { SecretTokenStore, secretsClient } from '../adapters/token-store.js';
 import { loadProcessorConfig } from '../config.js';
 import { parseEnvelope } from '../domain/envelope-schema.js';
-import { AppError } from '../domain/errors.js';
+import { type ErrorSource, errorCode, RetryableError } from '../domain/errors.js';
 import { type ProcessDeps, processEnvelope } from '../domain/process.js';
 import { handleProbe, parseProbe, type ProbeDeps } from '../domain/probe.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
+
+/** The metric each source of a retryable failure counts on (each has its own alarm). */
+const FAILURE_METRIC: Readonly<Record<ErrorSource, string>> = {
+  picpay: METRICS.processor.picpayApiErrors,
+  aws: METRICS.processor.awsServiceErrors,
+  configuration: METRICS.processor.configurationErrors,
+};
 
 export interface ProcessorDeps extends ProcessDeps {
   readonly logger: Logger;
@@ -97,9 +104,11 @@ export function createProcessor(deps: ProcessorDeps) {
       }
       if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.published > 0) count(METRICS.processor.eventsPublished, outcome.published);
     } catch (error) {
-      const code = error instanceof AppError ? error.code : 'internal_error';
+      const code = errorCode(error);
+      const source = error instanceof RetryableError ? error.source : 'internal';
       count(METRICS.processor.processingFailures);
-      if (code === 'picpay_unauthorized' || code === 'dependency_unavailable') count(METRICS.processor.picpayApiErrors);
+      // Each source its own metric and alarm: a DynamoDB outage must not page about PicPay.
+      if (source !== 'internal') count(FAILURE_METRIC[source]);
       const deadLetter = receiveCount >= deps.maxReceiveCount;
       logger.error(deadLetter ? 'Processing failed; the message goes to the DLQ' : 'Processing failed; the message will be retried', {
         messageId: record.messageId,
@@ -107,6 +116,7 @@ export function createProcessor(deps: ProcessorDeps) {
         receiveCount,
         maxReceiveCount: deps.maxReceiveCount,
         code,
+        source,
         error: error as Error,
       });
       if (deadLetter && deps.noteDeadLetter) {
@@ -114,7 +124,7 @@ export function createProcessor(deps: ProcessorDeps) {
           messageId: record.messageId,
           requestId,
           code,
-          message: error instanceof AppError ? error.message : 'internal error',
+          message: error instanceof RetryableError ? error.message : 'internal error',
           receiveCount,
           at: new Date(deps.now()).toISOString(),
         }).catch(() => undefined);

@@ -4,7 +4,7 @@
  * token, 401 without a valid one, 404 for an unknown charge.
  */
 import { PicPayCheckoutClient } from '../../lambda/adapters/picpay-client.js';
-import { DependencyError, UnprocessableNotificationError, UpstreamAuthError } from '../../lambda/domain/errors.js';
+import { ParkError, PicPayAuthError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { startPicPaySandbox } from '../../local/picpay-sandbox.js';
 import { PICPAY_TOKEN } from '../fixtures.js';
 
@@ -48,12 +48,12 @@ describe('PicPayCheckoutClient', () => {
   });
 
   test('a charge PicPay does not know (404) is an unprocessable check, not a retry', async () => {
-    await expect(client().findCharge('nobody-404')).rejects.toMatchObject({ code: 'unknown_charge' });
-    await expect(client().findCharge('nobody-404')).rejects.toBeInstanceOf(UnprocessableNotificationError);
+    await expect(client().findCharge('nobody-404')).rejects.toMatchObject({ reason: 'unknown_charge' });
+    await expect(client().findCharge('nobody-404')).rejects.toBeInstanceOf(ParkError);
   });
 
   test('wrong client credentials are a configuration error (401 from the token endpoint)', async () => {
-    await expect(client({ credentials: async () => ({ clientId: 'client-1', clientSecret: 'wrong' }) }).findCharge('order-1001')).rejects.toBeInstanceOf(UpstreamAuthError);
+    await expect(client({ credentials: async () => ({ clientId: 'client-1', clientSecret: 'wrong' }) }).findCharge('order-1001')).rejects.toBeInstanceOf(PicPayAuthError);
   });
 
   test('a token PicPay no longer accepts is renewed once; a second 401 is a configuration error', async () => {
@@ -70,7 +70,7 @@ describe('PicPayCheckoutClient', () => {
     await expect(client({ fetch: fetchImpl }).findCharge('x-123456')).resolves.toMatchObject({ chargeStatus: 'PAID' });
     expect(fake.tokens).toBe(2);
     fake.answers = [401, 401];
-    await expect(client({ fetch: fetchImpl }).findCharge('x-123456')).rejects.toBeInstanceOf(UpstreamAuthError);
+    await expect(client({ fetch: fetchImpl }).findCharge('x-123456')).rejects.toBeInstanceOf(PicPayAuthError);
   });
 
   test('429 and 5xx back off and retry, then succeed; if PicPay stays down, a retryable error', async () => {
@@ -80,7 +80,7 @@ describe('PicPayCheckoutClient', () => {
     await expect(client().findCharge('order-1003')).resolves.toMatchObject({ chargeStatus: 'PAID' });
     expect(sleeps.length).toBeGreaterThanOrEqual(2);
     sandbox.injectFaults(429, 3);
-    await expect(client().findCharge('order-1003')).rejects.toBeInstanceOf(DependencyError);
+    await expect(client().findCharge('order-1003')).rejects.toBeInstanceOf(PicPayUnavailableError);
   });
 
   test("a 429's Retry-After is honoured, up to the maximum delay", async () => {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PicPayStatusClient } from '../../lambda/adapters/picpay-client.js';
-import { DependencyError, NotConfiguredError, UnprocessableNotificationError, UpstreamAuthError } from '../../lambda/domain/errors.js';
+import { NotConfiguredError, ParkError, PicPayAuthError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { startPicPaySandbox } from '../../local/picpay-sandbox.js';
 import { PICPAY_TOKEN } from '../fixtures.js';
 
@@ -44,21 +44,21 @@ describe('PicPayStatusClient', () => {
     sandbox.injectFaults(500, 5);
     const failed: string[] = [];
     const error = await client({ attempts: 4, onAttemptFailed: (i) => void failed.push(i.reason) }).fetchStatus('102030').catch((e) => e);
-    expect(error).toBeInstanceOf(DependencyError);
-    expect(error.retryable).toBe(true);
+    expect(error).toBeInstanceOf(PicPayUnavailableError);
+    expect(error.source).toBe('picpay');
     expect(failed).toEqual(['http_500', 'http_500', 'http_500', 'http_500']);
   });
 
   test('401 is a configuration error, not retried', async () => {
     const before = sandbox.lookups;
-    await expect(client({ token: async () => 'wrong' }).fetchStatus('102030')).rejects.toBeInstanceOf(UpstreamAuthError);
+    await expect(client({ token: async () => 'wrong' }).fetchStatus('102030')).rejects.toBeInstanceOf(PicPayAuthError);
     expect(sandbox.lookups - before).toBe(1);
   });
 
   test('404 means PicPay does not know the reference', async () => {
     const error = await client().fetchStatus('nope').catch((e) => e);
-    expect(error).toBeInstanceOf(UnprocessableNotificationError);
-    expect(error.code).toBe('unknown_reference');
+    expect(error).toBeInstanceOf(ParkError);
+    expect(error.reason).toBe('unknown_reference');
   });
 
   test('no token configured is NotConfigured, without calling PicPay', async () => {
@@ -78,7 +78,7 @@ describe('PicPayStatusClient', () => {
       onAttemptFailed: (i) => void reasons.push(i.reason),
     });
     try {
-      await expect(c.fetchStatus('1')).rejects.toBeInstanceOf(DependencyError);
+      await expect(c.fetchStatus('1')).rejects.toBeInstanceOf(PicPayUnavailableError);
       expect(reasons).toEqual(['timeout', 'timeout']);
     } finally {
       hanging.closeAllConnections();

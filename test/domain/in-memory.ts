@@ -13,7 +13,7 @@ import type {
   ProcessDeps,
   StoredCharge,
 } from '../../lambda/domain/process.js';
-import { UnprocessableNotificationError } from '../../lambda/domain/errors.js';
+import { AwsServiceError, ParkError } from '../../lambda/domain/errors.js';
 
 /** Legacy and checkout statuses PicPay may still move on from (docs/state-model.md), written out here. */
 const WAITING = new Set(['CREATED', 'ANALYSIS', 'AUTHORIZED', 'UNKNOWN']);
@@ -89,7 +89,7 @@ export class MemoryPublisher implements EventPublisher {
   async publish(event: ChargeEvent) {
     if (this.failNext > 0) {
       this.failNext--;
-      throw new Error('SNS is down');
+      throw new AwsServiceError('sns', 'SNS is down');
     }
     this.published.push(event);
   }
@@ -102,7 +102,7 @@ export class MemoryPicPay implements LegacyStatusSource {
   async fetchStatus(referenceId: string) {
     this.calls++;
     const status = this.statuses.get(referenceId);
-    if (!status) throw new UnprocessableNotificationError('unknown_reference', 'unknown');
+    if (!status) throw new ParkError('unknown_reference', 'unknown');
     return status;
   }
 }
@@ -117,7 +117,7 @@ export class MemoryFindCharge implements CheckoutChargeSource {
     if (!this.enabled) return null;
     this.calls++;
     const found = this.charges.get(merchantChargeId);
-    if (!found) throw new UnprocessableNotificationError('unknown_charge', 'unknown');
+    if (!found) throw new ParkError('unknown_charge', 'unknown');
     return found;
   }
 }

@@ -1,4 +1,4 @@
-import { UnprocessableNotificationError } from '../../lambda/domain/errors.js';
+import { ParkError } from '../../lambda/domain/errors.js';
 import { observeCheckout, observeLegacy, observeWebhook, parseCheckout, parseLegacyCallback, parseWebhook } from '../../lambda/domain/observation.js';
 import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
 
@@ -10,7 +10,7 @@ function codeOf(fn: () => unknown): string | undefined {
     fn();
     return undefined;
   } catch (error) {
-    return error instanceof UnprocessableNotificationError ? error.code : `unexpected ${String(error)}`;
+    return error instanceof ParkError ? error.reason : `unexpected ${String(error)}`;
   }
 }
 

@@ -1,4 +1,4 @@
-import { ConcurrentUpdateError, DependencyError } from '../../lambda/domain/errors.js';
+import { ConcurrentUpdateError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
 import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent } from '../fixtures.js';
 import { memoryDeps } from './in-memory.js';
@@ -108,9 +108,9 @@ describe('processEnvelope', () => {
   test('a PicPay outage is not parked: it is thrown so the message is retried', async () => {
     const { deps, charges } = memoryDeps();
     deps.legacyStatus.fetchStatus = async () => {
-      throw new DependencyError('PicPay down');
+      throw new PicPayUnavailableError('PicPay down');
     };
-    await expect(processEnvelope(legacy(), deps)).rejects.toBeInstanceOf(DependencyError);
+    await expect(processEnvelope(legacy(), deps)).rejects.toBeInstanceOf(PicPayUnavailableError);
     expect(charges.parked).toHaveLength(0);
   });
 

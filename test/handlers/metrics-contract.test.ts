@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { DependencyError, NotConfiguredError } from '../../lambda/domain/errors.js';
+import { AwsServiceError, NotConfiguredError, PicPayAuthError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { metricsNamespace } from '../../lambda/metrics.js';
 import { memoryDeps } from '../domain/in-memory.js';
 import { CHECKOUT_TOKEN, envelope, paymentEvent, SELLER_TOKEN } from '../fixtures.js';
@@ -45,7 +45,7 @@ beforeAll(async () => {
     },
     queue: {
       send: async () => {
-        if (queueDown) throw new DependencyError('SQS down');
+        if (queueDown) throw new AwsServiceError('sqs', 'SQS down');
         return 'm-1';
       },
     },
@@ -79,7 +79,11 @@ beforeAll(async () => {
   publisher.failNext = 1;
   await run([{ id: 'sns-down', body: checkout('REFUNDED') }]); // processing failure
   picpay.fetchStatus = async () => {
-    throw new DependencyError('PicPay status API failed');
+    throw new PicPayAuthError('PicPay rejected the x-picpay-token (HTTP 401)');
+  };
+  await run([{ id: 'picpay-401', body: JSON.stringify(envelope({ flavour: 'legacy', body: JSON.stringify({ referenceId: 'r-0' }) })) }]); // configuration error
+  picpay.fetchStatus = async () => {
+    throw new PicPayUnavailableError('PicPay status API failed');
   };
   // The outbox sweep, on an empty outbox: it still reports its run.
   const sweep = createSweeper({ tableName: 'charges', topicArn: 'arn:aws:sns:us-east-1:000000000000:events', maxPerRun: 10 }, { findPending: async () => [], forgetEmpty: async () => undefined, charges: deps.charges, publisher, now: Date.now }, logger, recorder(emitted.sweeper));
@@ -123,7 +127,19 @@ describe('alarms read only metrics the code emits', () => {
       ['EnqueueFailures', 'NotificationsAccepted', 'NotificationsReceived', 'NotificationsRejected', 'PayloadTooLarge', 'TokensNotConfigured'].sort(),
     );
     expect([...emitted.processor].sort()).toEqual(
-      ['Duplicates', 'EventsPublished', 'IgnoredLateEvents', 'ParkedNotifications', 'PicPayApiErrors', 'ProbesRecorded', 'ProcessingFailures', 'Transitions', 'UnrecognizedStatuses'].sort(),
+      [
+        'AwsServiceErrors',
+        'ConfigurationErrors',
+        'Duplicates',
+        'EventsPublished',
+        'IgnoredLateEvents',
+        'ParkedNotifications',
+        'PicPayApiErrors',
+        'ProbesRecorded',
+        'ProcessingFailures',
+        'Transitions',
+        'UnrecognizedStatuses',
+      ].sort(),
     );
     expect([...emitted.sweeper].sort()).toEqual(['OutboxOldestPendingAge', 'OutboxSweepFailures', 'OutboxSwept']);
   });

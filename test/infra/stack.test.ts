@@ -284,10 +284,12 @@ describe('PicPayWebhooksStack: least privilege', () => {
 describe('PicPayWebhooksStack: alarms and dashboard', () => {
   const alarmIds = Object.keys(stack.monitoring.alarms).sort();
 
-  test('alarms on the DLQ, queue age, 5xx, 401 bursts, processor errors, PicPay API errors and parked notifications', () => {
+  test('alarms on the DLQ, queue age, 5xx, 401 bursts, processor errors, PicPay, AWS and configuration errors apart, and parked notifications', () => {
     expect(alarmIds).toEqual(
       [
         'Authenticator5xx',
+        'AwsServiceErrors',
+        'ConfigurationErrors',
         'DeadLetterQueueNotEmpty',
         'OldestMessageAge',
         'OutboxEventsStuck',
@@ -544,19 +546,19 @@ describe('PicPayWebhooksStack: first deploy, identity and lifecycle', () => {
     expect(prod.namespaces).toEqual(['PicPayWebhooks/ShopProd']);
     expect(staging.namespaces).toEqual(['PicPayWebhooks/ShopStaging']);
     expect(staging.apiDimension).toEqual([[{ Name: 'ApiName', Value: 'ShopStaging' }]]);
-    expect(prod.alarmNames).toHaveLength(14);
+    expect(prod.alarmNames).toHaveLength(16);
     for (const name of prod.alarmNames) expect(name).toMatch(/^ShopProd-[A-Za-z0-9]+$/);
     for (const name of staging.alarmNames) expect(name).toMatch(/^ShopStaging-[A-Za-z0-9]+$/);
     expect(prod.dashboard).toContain('ShopProd-');
     expect(staging.dashboard).toContain('ShopStaging-');
   });
 
-  test('bundles keep class names, so a minified error still logs as "DependencyError", not "P"', () => {
+  test('bundles keep class names, so a minified error still logs as "AwsServiceError", not "P"', () => {
     const assembly = app().synth();
     const code = resources[logicalId(stack.processor.function)]!.Properties.Code as { S3Key: string };
     const hash = code.S3Key.replace(/\.zip$/, '');
     const bundle = readFileSync(join(assembly.directory, `asset.${hash}`, 'index.mjs'), 'utf8');
-    expect(bundle).toContain('"DependencyError"');
-    expect(bundle).toContain('"UnprocessableNotificationError"');
+    expect(bundle).toContain('"AwsServiceError"');
+    expect(bundle).toContain('"ParkError"');
   });
 });
