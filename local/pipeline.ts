@@ -1,4 +1,7 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
@@ -9,11 +12,17 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { createTableInput } from '../lambda/adapters/charge-store.js';
 import type { TokensSecret } from '../lambda/adapters/tokens-secret.js';
-import { ENV, HANDLERS, QUEUE, REGISTRATION_ROUTE } from '../lambda/contract.js';
+import type { ProcessorConfig } from '../lambda/config.js';
+import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, SWEEP } from '../lambda/contract.js';
+import { makeAuthenticatorHandler } from '../lambda/handlers/authenticator.js';
+import { makeProcessorHandler } from '../lambda/handlers/processor.js';
+import { makeReconciler } from '../lambda/handlers/reconciler.js';
+import { makeSweeper } from '../lambda/handlers/sweeper.js';
 import { close, listen } from './http.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
 import { type FaultSwitch, installFaults } from './faults.js';
 import { lambdaContext } from './lambda-context.js';
+import { LocalMetrics } from './metrics.js';
 import { type PicPaySandbox, startPicPaySandbox } from './picpay-sandbox.js';
 import { startSecretsEmulator } from './secrets-emulator.js';
 import { type SqsHandler, startPoller } from './sqs-poller.js';
@@ -74,6 +83,14 @@ export interface LocalPipeline {
     readonly secretId: string;
     readonly tapQueueUrl: string;
   };
+  /**
+   * The environment the stack gives its functions, pointed at these emulators: for running a
+   * bundled handler in a child process (the benchmark's cold starts). This process's own
+   * environment is never changed.
+   */
+  readonly lambdaEnvironment: Readonly<Record<string, string>>;
+  /** The functions' AWS clients (for tests and the benchmark: count or fail their calls). */
+  readonly clients: LocalClients;
   readonly tokens: typeof LOCAL_TOKENS;
   /** What the CLI needs to work against this pipeline (npm start writes it to .local-data/). */
   readonly target: Target;
@@ -99,193 +116,256 @@ export interface LocalPipeline {
 }
 
 const REGION = 'us-east-1';
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
-  const host = options.host ?? '127.0.0.1';
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+/** The local emulators of the AWS services and of PicPay, each on a free loopback port. */
+interface Emulators {
+  readonly endpoints: LocalPipeline['endpoints'];
+  readonly secrets: Awaited<ReturnType<typeof startSecretsEmulator>>;
+  readonly sandbox: PicPaySandbox;
+}
+
+async function startEmulators(host: string, dataDir: string | undefined, stops: Stops): Promise<Emulators> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const ddbServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}) }) as Server;
+  const ddbPort = await listen(ddbServer, 0, host);
+  stops.push(() => close(ddbServer));
+  if (dataDir) releaseHeldMessages(join(dataDir, 'queues'));
+  const fauxqs = await startFauxqs({ port: 0, host, logger: false, ...(dataDir ? { dataDir: join(dataDir, 'queues') } : {}) });
+  stops.push(() => fauxqs.stop());
+  const secrets = await startSecretsEmulator(host);
+  stops.push(() => secrets.stop());
+  const sandbox = await startPicPaySandbox(LOCAL_TOKENS.picpayToken, host, 0, {
+    clientId: LOCAL_TOKENS.picpayClientId,
+    clientSecret: LOCAL_TOKENS.picpayClientSecret,
+  });
+  stops.push(() => sandbox.stop());
+  return {
+    endpoints: { sqs: fauxqs.address, sns: fauxqs.address, dynamodb: `http://${host}:${ddbPort}`, secretsManager: secrets.endpoint },
+    secrets,
+    sandbox,
   };
-  try {
-    // Emulators, each on a free loopback port.
-    const dataDir = options.dataDir;
-    if (dataDir) mkdirSync(dataDir, { recursive: true });
-    const ddbServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}) }) as Server;
-    const ddbPort = await listen(ddbServer, 0, host);
-    stops.push(() => close(ddbServer));
-    if (dataDir) releaseHeldMessages(join(dataDir, 'queues'));
-    const fauxqs = await startFauxqs({ port: 0, host, logger: false, ...(dataDir ? { dataDir: join(dataDir, 'queues') } : {}) });
-    stops.push(() => fauxqs.stop());
-    const secrets = await startSecretsEmulator(host);
-    stops.push(() => secrets.stop());
-    const sandbox = await startPicPaySandbox(LOCAL_TOKENS.picpayToken, host, 0, {
-      clientId: LOCAL_TOKENS.picpayClientId,
-      clientSecret: LOCAL_TOKENS.picpayClientSecret,
+}
+
+/** AWS SDK clients pointed at the emulators, with the local credentials (nothing read from the environment). */
+export interface LocalClients {
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly secrets: SecretsManagerClient;
+}
+
+function localClients(endpoints: LocalPipeline['endpoints'], stops: Stops): LocalClients {
+  const base = { region: REGION, credentials: CREDENTIALS };
+  const clients = {
+    sqs: new SQSClient({ ...base, endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false }),
+    sns: new SNSClient({ ...base, endpoint: endpoints.sns }),
+    dynamodb: new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb }),
+    secrets: new SecretsManagerClient({ ...base, endpoint: endpoints.secretsManager }),
+  };
+  stops.push(async () => {
+    for (const client of Object.values(clients)) client.destroy();
+  });
+  return clients;
+}
+
+/** The stack's resources, created in the emulators with the settings the stack uses (lambda/contract.ts). */
+interface Resources extends Omit<LocalPipeline['resources'], never> {
+  readonly queueArn: string;
+  readonly tapQueueArn: string;
+}
+
+async function createResources(clients: LocalClients, emulators: Emulators): Promise<Resources> {
+  const { sqs, sns, dynamodb } = clients;
+  const tableName = 'picpay-webhooks-charges';
+  await createIfMissing(() => dynamodb.send(new CreateTableCommand(createTableInput(tableName))));
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-dlq' }));
+  const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: 'picpay-webhooks-notifications',
+      Attributes: {
+        VisibilityTimeout: String(QUEUE.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(QUEUE.retentionDays * 86400),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: QUEUE.maxReceiveCount }),
+      },
+    }),
+  );
+  const topic = await sns.send(new CreateTopicCommand({ Name: 'picpay-webhooks-charge-events' }));
+  const tap = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-events-tap' }));
+  const tapArn = await queueArn(sqs, tap.QueueUrl!);
+  const subscribed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic.TopicArn! }));
+  if (!subscribed.Subscriptions?.some((sub) => sub.Endpoint === tapArn)) {
+    await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn!, Protocol: 'sqs', Endpoint: tapArn, Attributes: { RawMessageDelivery: 'true' } }));
+  }
+  const secretId = 'picpay-webhooks/tokens';
+  emulators.secrets.put(secretId, JSON.stringify(LOCAL_TOKENS));
+  return {
+    queueUrl: queue.QueueUrl!,
+    queueArn: await queueArn(sqs, queue.QueueUrl!),
+    deadLetterQueueUrl: dlq.QueueUrl!,
+    tableName,
+    topicArn: topic.TopicArn!,
+    secretId,
+    tapQueueUrl: tap.QueueUrl!,
+    tapQueueArn: tapArn,
+  };
+}
+
+/**
+ * The four functions, made by the same factories the Lambda entries use, with this pipeline's
+ * configuration and clients: the API in front of the authenticator, processor pollers on the
+ * queue, the reconciler and the sweep on their schedules, and a subscriber on the topic.
+ */
+async function startFunctions(options: LocalPipelineOptions, host: string, emulators: Emulators, resources: Resources, stops: Stops) {
+  // The functions' own clients, apart from the ones that set up the resources, so faults
+  // injected into them touch only what the functions do.
+  const clients = localClients(emulators.endpoints, stops);
+  const logLevel = (options.logLevel ?? process.env.LOG_LEVEL ?? 'WARN') as 'WARN';
+  const observability = (name: string) => ({
+    logger: new Logger({ serviceName: `picpay-webhooks-${name}`, logLevel }),
+    metrics: new LocalMetrics({ serviceName: name }),
+  });
+  const faults = {
+    publish: installFaults(clients.sns, 'PublishCommand'),
+    enqueue: installFaults(clients.sqs, 'SendMessageCommand'),
+  };
+
+  const authenticator = makeAuthenticatorHandler(
+    { queueUrl: resources.queueUrl, secretId: resources.secretId, secretMaxAgeSeconds: 2 },
+    { sqs: clients.sqs, secrets: clients.secrets, ...observability('authenticator') },
+  ) as unknown as ProxyHandler;
+  const api: LocalApi = await startLocalApi(authenticator, options.port ?? 3000, host, {
+    ...CREDENTIALS,
+    region: REGION,
+    userArn: 'arn:aws:iam::000000000000:user/local-merchant-backend',
+  });
+  stops.push(() => api.stop());
+
+  const processorConfig: ProcessorConfig = {
+    tableName: resources.tableName,
+    topicArn: resources.topicArn,
+    secretId: resources.secretId,
+    picpayBaseUrl: emulators.sandbox.baseUrl,
+    picpayCheckoutBaseUrl: `${emulators.sandbox.baseUrl}/api/v1`,
+    picpayTimeoutMs: options.picpayTimeoutMs ?? 5000,
+    secretMaxAgeSeconds: 2,
+    maxReceiveCount: QUEUE.maxReceiveCount,
+    maxBodyBytes: DEFAULTS.maxBodyBytes,
+  };
+  let crashRate = 0;
+  let crashes = 0;
+  const shouldCrash = () => crashRate > 0 && Math.random() < crashRate && ++crashes > 0;
+  const processorObservability = observability('processor');
+  for (let i = 0; i < (options.processorConcurrency ?? 2); i++) {
+    const poller = startPoller({
+      client: clients.sqs,
+      queueUrl: resources.queueUrl,
+      queueArn: resources.queueArn,
+      batchSize: QUEUE.batchSize,
+      visibilityTimeoutSeconds: QUEUE.visibilityTimeoutSeconds,
+      retryDelaySeconds: options.retryDelaySeconds ?? 1,
+      // One handler per poller: each poller is an execution environment of its own.
+      handler: makeProcessorHandler(processorConfig, {
+        dynamodb: clients.dynamodb,
+        sns: clients.sns,
+        secrets: clients.secrets,
+        ...processorObservability,
+        tracer: new Tracer({ enabled: false }),
+        now: Date.now,
+      }) as unknown as SqsHandler,
+      context: () => lambdaContext('processor', HANDLERS.processor),
+      onError: options.onError,
+      shouldCrash,
     });
-    stops.push(() => sandbox.stop());
+    stops.push(() => poller.stop());
+  }
 
-    const endpoints = {
-      sqs: fauxqs.address,
-      sns: fauxqs.address,
-      dynamodb: `http://${host}:${ddbPort}`,
-      secretsManager: secrets.endpoint,
-    };
-    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const sqs = new SQSClient({ region: REGION, endpoint: endpoints.sqs, credentials, useQueueUrlAsEndpoint: false });
-    const sns = new SNSClient({ region: REGION, endpoint: endpoints.sns, credentials });
-    const ddb = new DynamoDBClient({ region: REGION, endpoint: endpoints.dynamodb, credentials });
-    stops.push(async () => {
-      sqs.destroy();
-      sns.destroy();
-      ddb.destroy();
-    });
+  // The same reconciliation job as the scheduled Lambda, with a local minimum age in seconds.
+  const reconcilerRuntime = { dynamodb: clients.dynamodb, sqs: clients.sqs, ...observability('reconciler'), now: Date.now };
+  const reconcilerConfig = (run: { minAgeSeconds?: number; maxPerRun?: number } = {}) => ({
+    tableName: resources.tableName,
+    queueUrl: resources.queueUrl,
+    minAgeMinutes: (run.minAgeSeconds ?? options.reconcileMinAgeSeconds ?? 60) / 60,
+    maxAgeDays: RECONCILE.maxAgeDays,
+    maxPerRun: run.maxPerRun ?? RECONCILE.maxPerRun,
+  });
+  const reconcileNow = (run: { minAgeSeconds?: number; maxPerRun?: number } = {}) => makeReconciler(reconcilerConfig(run), reconcilerRuntime)();
+  const reconcileEvery = options.reconcileEverySeconds ?? 60;
+  if (reconcileEvery > 0) {
+    const timer = setInterval(() => void reconcileNow().catch((error: unknown) => options.onError?.(error)), reconcileEvery * 1000);
+    stops.push(async () => clearInterval(timer));
+  }
 
-    // Resources, with the settings the CDK stack uses (lambda/contract.ts).
-    const tableName = 'picpay-webhooks-charges';
-    await createIfMissing(() => ddb.send(new CreateTableCommand(createTableInput(tableName))));
-    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-dlq' }));
-    const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
-    const queue = await sqs.send(
-      new CreateQueueCommand({
-        QueueName: 'picpay-webhooks-notifications',
-        Attributes: {
-          VisibilityTimeout: String(QUEUE.visibilityTimeoutSeconds),
-          MessageRetentionPeriod: String(QUEUE.retentionDays * 86400),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: QUEUE.maxReceiveCount }),
-        },
-      }),
-    );
-    const mainArn = await queueArn(sqs, queue.QueueUrl!);
-    const topic = await sns.send(new CreateTopicCommand({ Name: 'picpay-webhooks-charge-events' }));
-    const tap = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-events-tap' }));
-    const tapArn = await queueArn(sqs, tap.QueueUrl!);
-    const subscribed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic.TopicArn! }));
-    if (!subscribed.Subscriptions?.some((sub) => sub.Endpoint === tapArn)) await sns.send(
-      new SubscribeCommand({
-        TopicArn: topic.TopicArn!,
-        Protocol: 'sqs',
-        Endpoint: tapArn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    );
-    const secretId = 'picpay-webhooks/tokens';
-    secrets.put(secretId, JSON.stringify(LOCAL_TOKENS));
+  // The same outbox sweep as the scheduled Lambda.
+  const sweeperConfig = { tableName: resources.tableName, topicArn: resources.topicArn, maxPerRun: SWEEP.maxPerRun };
+  const sweeperObservability = observability('sweeper');
+  const sweepNow = (asOfMs?: number) =>
+    makeSweeper(sweeperConfig, { dynamodb: clients.dynamodb, sns: clients.sns, ...sweeperObservability, now: asOfMs === undefined ? Date.now : () => asOfMs })();
+  const sweepEvery = options.sweepEverySeconds ?? 60;
+  if (sweepEvery > 0) {
+    const timer = setInterval(() => void sweepNow().catch((error: unknown) => options.onError?.(error)), sweepEvery * 1000);
+    stops.push(async () => clearInterval(timer));
+  }
 
+  // A subscriber on the topic: collects (and reports) every published event.
+  const events: TappedEvent[] = [];
+  const tapPoller = startPoller({
+    client: clients.sqs,
+    queueUrl: resources.tapQueueUrl,
+    queueArn: resources.tapQueueArn,
+    batchSize: 10,
+    visibilityTimeoutSeconds: 30,
+    retryDelaySeconds: 0,
+    handler: async ({ Records }) => {
+      for (const record of Records) {
+        const event: TappedEvent = {
+          body: JSON.parse(record.body) as Record<string, unknown>,
+          attributes: Object.fromEntries(Object.entries(record.messageAttributes).map(([k, v]) => [k, v.stringValue ?? ''])),
+        };
+        events.push(event);
+        options.onEvent?.(event);
+      }
+      return { batchItemFailures: [] };
+    },
+    context: () => lambdaContext('events-tap', HANDLERS.processor),
+    onError: options.onError,
+  });
+  stops.push(() => tapPoller.stop());
 
-    // The handlers read this at cold start, exactly as in Lambda (see lambda/config.ts).
-    Object.assign(process.env, {
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-      AWS_ENDPOINT_URL_SNS: endpoints.sns,
-      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
-      [ENV.queueUrl]: queue.QueueUrl!,
-      [ENV.tableName]: tableName,
-      [ENV.topicArn]: topic.TopicArn!,
-      [ENV.secretId]: secretId,
-      [ENV.picpayBaseUrl]: sandbox.baseUrl,
-      [ENV.picpayCheckoutBaseUrl]: `${sandbox.baseUrl}/api/v1`,
-      [ENV.picpayTimeoutMs]: String(options.picpayTimeoutMs ?? 5000),
-      [ENV.secretMaxAgeSeconds]: '2',
-      [ENV.maxReceiveCount]: String(QUEUE.maxReceiveCount),
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? 'WARN',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_TRACE_ENABLED: 'false',
-    });
-    delete process.env.AWS_PROFILE;
-    const { handler: authenticator } = (await import('../lambda/handlers/authenticator.js')) as { handler: ProxyHandler };
-    const { buildHandler: buildProcessor } = (await import('../lambda/handlers/processor.js')) as { buildHandler: () => SqsHandler };
-    // The same reconciliation job as the scheduled Lambda, with a local minimum age in seconds.
-    const { buildReconciler } = await import('../lambda/handlers/reconciler.js');
-    const scheduledReconcile = buildReconciler({ minAgeMinutes: (options.reconcileMinAgeSeconds ?? 60) / 60 });
-    const reconcileNow = (run: { minAgeSeconds?: number; maxPerRun?: number } = {}) =>
-      run.minAgeSeconds === undefined && run.maxPerRun === undefined
-        ? scheduledReconcile()
-        : buildReconciler({
-            minAgeMinutes: (run.minAgeSeconds ?? options.reconcileMinAgeSeconds ?? 60) / 60,
-            ...(run.maxPerRun === undefined ? {} : { maxPerRun: run.maxPerRun }),
-          })();
-    const reconcileEvery = options.reconcileEverySeconds ?? 60;
-    if (reconcileEvery > 0) {
-      const timer = setInterval(() => void reconcileNow().catch((error: unknown) => options.onError?.(error)), reconcileEvery * 1000);
-      stops.push(async () => clearInterval(timer));
-    }
-    // The same outbox sweep as the scheduled Lambda.
-    const { buildSweeper } = await import('../lambda/handlers/sweeper.js');
-    const scheduledSweep = buildSweeper();
-    const sweepNow = (asOfMs?: number) => (asOfMs === undefined ? scheduledSweep() : buildSweeper({}, () => asOfMs)());
-    const sweepEvery = options.sweepEverySeconds ?? 60;
-    if (sweepEvery > 0) {
-      const timer = setInterval(() => void scheduledSweep().catch((error: unknown) => options.onError?.(error)), sweepEvery * 1000);
-      stops.push(async () => clearInterval(timer));
-    }
-
-    let crashRate = 0;
-    let crashes = 0;
-    const shouldCrash = () => crashRate > 0 && Math.random() < crashRate && ++crashes > 0;
-    const faults = {
+  return {
+    api,
+    clients,
+    events,
+    reconcileNow,
+    sweepNow,
+    faults: {
+      ...faults,
       processorCrash: {
         setRate: (rate: number) => void (crashRate = rate),
         get injected() {
           return crashes;
         },
       },
-      publish: installFaults((await import('../lambda/adapters/sns-publisher.js')).snsClient, 'PublishCommand'),
-      enqueue: installFaults((await import('../lambda/adapters/sqs-queue.js')).sqsClient, 'SendMessageCommand'),
-    };
+    },
+  };
+}
 
-    const api: LocalApi = await startLocalApi(authenticator, options.port ?? 3000, host, {
-      ...credentials,
-      region: REGION,
-      userArn: 'arn:aws:iam::000000000000:user/local-merchant-backend',
-    });
-    stops.push(() => api.stop());
+type Stops = Array<() => Promise<void>>;
 
-    const concurrency = options.processorConcurrency ?? 2;
-    for (let i = 0; i < concurrency; i++) {
-      const poller = startPoller({
-        client: sqs,
-        queueUrl: queue.QueueUrl!,
-        queueArn: mainArn,
-        batchSize: QUEUE.batchSize,
-        visibilityTimeoutSeconds: QUEUE.visibilityTimeoutSeconds,
-        retryDelaySeconds: options.retryDelaySeconds ?? 1,
-        // One handler per poller: each poller is an execution environment of its own.
-        handler: buildProcessor(),
-        context: () => lambdaContext('processor', HANDLERS.processor),
-        onError: options.onError,
-        shouldCrash,
-      });
-      stops.push(() => poller.stop());
-    }
-
-    // A subscriber on the topic: collects (and reports) every published event.
-    const events: TappedEvent[] = [];
-    const tapPoller = startPoller({
-      client: sqs,
-      queueUrl: tap.QueueUrl!,
-      queueArn: tapArn,
-      batchSize: 10,
-      visibilityTimeoutSeconds: 30,
-      retryDelaySeconds: 0,
-      handler: async ({ Records }) => {
-        for (const record of Records) {
-          const event: TappedEvent = {
-            body: JSON.parse(record.body) as Record<string, unknown>,
-            attributes: Object.fromEntries(Object.entries(record.messageAttributes).map(([k, v]) => [k, v.stringValue ?? ''])),
-          };
-          events.push(event);
-          options.onEvent?.(event);
-        }
-        return { batchItemFailures: [] };
-      },
-      context: () => lambdaContext('events-tap', HANDLERS.processor),
-      onError: options.onError,
-    });
-    stops.push(() => tapPoller.stop());
-
+export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
+  const host = options.host ?? '127.0.0.1';
+  const stops: Stops = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const emulators = await startEmulators(host, options.dataDir, stops);
+    const resources = await createResources(localClients(emulators.endpoints, stops), emulators);
+    const functions = await startFunctions(options, host, emulators, resources, stops);
+    const { api, events } = functions;
+    const { endpoints, sandbox, secrets } = emulators;
+    const { queueArn: _q, tapQueueArn: _t, ...names } = resources;
     return {
       urls: {
         api: api.baseUrl,
@@ -295,34 +375,46 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         picpay: sandbox.baseUrl,
       },
       endpoints,
-      resources: {
-        queueUrl: queue.QueueUrl!,
-        deadLetterQueueUrl: dlq.QueueUrl!,
-        tableName,
-        topicArn: topic.TopicArn!,
-        secretId,
-        tapQueueUrl: tap.QueueUrl!,
+      resources: names,
+      lambdaEnvironment: {
+        AWS_REGION: REGION,
+        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+        AWS_ENDPOINT_URL_SNS: endpoints.sns,
+        AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+        [ENV.queueUrl]: resources.queueUrl,
+        [ENV.tableName]: resources.tableName,
+        [ENV.topicArn]: resources.topicArn,
+        [ENV.secretId]: resources.secretId,
+        [ENV.picpayBaseUrl]: sandbox.baseUrl,
+        [ENV.picpayCheckoutBaseUrl]: `${sandbox.baseUrl}/api/v1`,
+        [ENV.secretMaxAgeSeconds]: '2',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        POWERTOOLS_TRACE_ENABLED: 'false',
       },
+      clients: functions.clients,
       tokens: LOCAL_TOKENS,
       target: {
         name: 'the local pipeline',
         callbackUrl: `${api.baseUrl}/callback`,
         webhookUrl: `${api.baseUrl}/webhook`,
         registrationUrl: `${api.baseUrl}${REGISTRATION_ROUTE.path}`,
-        tableName,
-        queueUrl: queue.QueueUrl!,
-        deadLetterQueueUrl: dlq.QueueUrl!,
-        secretId,
+        tableName: resources.tableName,
+        queueUrl: resources.queueUrl,
+        deadLetterQueueUrl: resources.deadLetterQueueUrl,
+        secretId: resources.secretId,
         tokens: { sellerToken: LOCAL_TOKENS.sellerToken, checkoutToken: LOCAL_TOKENS.checkoutToken },
         picpaySandboxUrl: sandbox.baseUrl,
         aws: {
           region: REGION,
           endpoints: { sqs: endpoints.sqs, dynamodb: endpoints.dynamodb, secretsManager: endpoints.secretsManager },
-          credentials,
+          credentials: CREDENTIALS,
         },
       },
       sandbox,
-      faults,
+      faults: functions.faults,
       events,
       async waitForEvents(predicate, timeoutMs = 15000) {
         const deadline = Date.now() + timeoutMs;
@@ -331,9 +423,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
           await new Promise((r) => setTimeout(r, 50));
         }
       },
-      reconcileNow,
-      sweepNow,
-      setSecret: (value) => secrets.put(secretId, typeof value === 'string' ? value : JSON.stringify(value)),
+      reconcileNow: functions.reconcileNow,
+      sweepNow: functions.sweepNow,
+      setSecret: (value) => secrets.put(resources.secretId, typeof value === 'string' ? value : JSON.stringify(value)),
       stop: stopAll,
     };
   } catch (error) {

@@ -18,10 +18,10 @@ import type { ChargeRepository, ParkedNotification, ParkingLot, StoredCharge } f
 import type { ProbeRecord } from '../domain/probe.js';
 import { AWAITING_STATUSES, type ChargeRef, type ReconcileCandidate, type ReconcileFlavour } from '../domain/reconcile.js';
 
-export const dynamoClient = new DynamoDBClient({});
-export const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
-  marshallOptions: { removeUndefinedValues: true },
-});
+/** The document client the store expects: items keep no `undefined` members. */
+export function documentClientFor(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
 
 /**
  * Item layout (one table, single-item writes only; see docs/architecture.md). This module is

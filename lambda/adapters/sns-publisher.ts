@@ -4,8 +4,6 @@ import { AwsServiceError } from '../domain/errors.js';
 import { type ChargeEvent, eventAttributes, type ProbeEvent, probeEventAttributes } from '../domain/events.js';
 import type { EventPublisher } from '../domain/process.js';
 
-export const snsClient = new SNSClient({});
-
 export class SnsEventPublisher implements EventPublisher {
   constructor(
     private readonly client: SNSClient,

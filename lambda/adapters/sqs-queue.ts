@@ -2,10 +2,6 @@ import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk
 import { type Envelope, serializeEnvelope } from '../domain/envelope.js';
 import { AwsServiceError } from '../domain/errors.js';
 
-/** Created once per execution environment. `useQueueUrlAsEndpoint: false` keeps the
- * configured (or AWS_ENDPOINT_URL_SQS) endpoint authoritative, which the local emulator needs. */
-export const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
-
 export interface NotificationQueue {
   /** Resolves once SQS has durably accepted the message; throws AwsServiceError otherwise. */
   send(envelope: Envelope): Promise<string>;

@@ -4,8 +4,6 @@ import type { Flavour } from '../domain/flavour.js';
 import { NotConfiguredError } from '../domain/errors.js';
 import { PLACEHOLDER, tokensSecretSchema } from './tokens-secret.js';
 
-export const secretsClient = new SecretsManagerClient({});
-
 
 export interface Tokens {
   /** Valid `x-seller-token` values (legacy callback). */

@@ -5,14 +5,17 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { MAX_ACCEPTED_BODY_BYTES, REGISTRATION_ROUTE, ROUTES } from '../contract.js';
-import { type NotificationQueue, SqsNotificationQueue, sqsClient } from '../adapters/sqs-queue.js';
-import { SecretTokenStore, secretsClient, type TokenStore, tokensFor } from '../adapters/token-store.js';
-import { loadAuthenticatorConfig } from '../config.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type NotificationQueue, SqsNotificationQueue } from '../adapters/sqs-queue.js';
+import { SecretTokenStore, type TokenStore, tokensFor } from '../adapters/token-store.js';
+import { type AuthenticatorConfig, loadAuthenticatorConfig } from '../config.js';
 import { errorCode, NotConfiguredError, RetryableError } from '../domain/errors.js';
 import { normalizeHeaders } from '../domain/headers.js';
 import { decideIngest, decodeBody, presentedToken } from '../domain/ingest.js';
 import { decideRegistration } from '../domain/registration.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
+import { lambdaEntry } from './entry.js';
 
 export interface AuthenticatorDeps {
   readonly tokens: TokenStore;
@@ -143,23 +146,40 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   };
 }
 
-const config = loadAuthenticatorConfig();
-const logger = new Logger({ serviceName: 'picpay-webhooks-authenticator' });
-const metrics = new Metrics({ namespace: metricsNamespace(), serviceName: SERVICES.authenticator });
-export const tokenStore = new SecretTokenStore(secretsClient, config.secretId, config.secretMaxAgeSeconds);
+/** What the authenticator needs from its environment: its AWS clients and its observability. */
+export interface AuthenticatorRuntime {
+  readonly sqs: SQSClient;
+  readonly secrets: SecretsManagerClient;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
 
-export const handler = middy(
-  createAuthenticator({
-    tokens: tokenStore,
-    queue: new SqsNotificationQueue(sqsClient, config.queueUrl),
-    logger,
-    metrics,
-    maxBodyBytes: MAX_ACCEPTED_BODY_BYTES,
-    now: Date.now,
+/** The Lambda handler, from its configuration and runtime; the local runtime calls it too. */
+export function makeAuthenticatorHandler(config: AuthenticatorConfig, runtime: AuthenticatorRuntime) {
+  const { logger, metrics } = runtime;
+  return middy(
+    createAuthenticator({
+      tokens: new SecretTokenStore(runtime.secrets, config.secretId, config.secretMaxAgeSeconds),
+      queue: new SqsNotificationQueue(runtime.sqs, config.queueUrl),
+      logger,
+      metrics,
+      maxBodyBytes: MAX_ACCEPTED_BODY_BYTES,
+      now: Date.now,
+    }),
+  )
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+export const handler = lambdaEntry(() =>
+  makeAuthenticatorHandler(loadAuthenticatorConfig(process.env), {
+    // `useQueueUrlAsEndpoint: false`: the configured endpoint stays authoritative.
+    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
+    secrets: new SecretsManagerClient({}),
+    logger: new Logger({ serviceName: 'picpay-webhooks-authenticator' }),
+    metrics: new Metrics({ namespace: metricsNamespace(process.env), serviceName: SERVICES.authenticator }),
   }),
-)
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+);
 
 /**
  * The one place an error becomes an HTTP status. Bad input never gets here (the ingest decision

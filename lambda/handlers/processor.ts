@@ -8,16 +8,20 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { OUTBOX_LEASE_MS } from '../contract.js';
-import { DynamoChargeStore, documentClient, dynamoClient } from '../adapters/charge-store.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoChargeStore, documentClientFor } from '../adapters/charge-store.js';
 import { PicPayCheckoutClient, PicPayStatusClient } from '../adapters/picpay-client.js';
-import { SnsEventPublisher, snsClient } from '../adapters/sns-publisher.js';
-import { SecretTokenStore, secretsClient } from '../adapters/token-store.js';
-import { loadProcessorConfig } from '../config.js';
+import { SnsEventPublisher } from '../adapters/sns-publisher.js';
+import { SecretTokenStore } from '../adapters/token-store.js';
+import { loadProcessorConfig, type ProcessorConfig } from '../config.js';
 import { parseEnvelope } from '../domain/envelope-schema.js';
 import { type ErrorSource, errorCode, RetryableError } from '../domain/errors.js';
 import { type ProcessDeps, processEnvelope } from '../domain/process.js';
 import { handleProbe, parseProbe, type ProbeDeps } from '../domain/probe.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
+import { lambdaEntry } from './entry.js';
 
 /** The metric each source of a retryable failure counts on (each has its own alarm). */
 const FAILURE_METRIC: Readonly<Record<ErrorSource, string>> = {
@@ -160,30 +164,35 @@ export function recordTracer(tracer: Pick<Tracer, 'isTracingEnabled' | 'provider
   };
 }
 
-const config = loadProcessorConfig();
-const logger = new Logger({ serviceName: 'picpay-webhooks-processor' });
-const metrics = new Metrics({ namespace: metricsNamespace(), serviceName: SERVICES.processor });
-const tracer = new Tracer({ serviceName: 'picpay-webhooks-processor' });
-tracer.captureAWSv3Client(dynamoClient);
-tracer.captureAWSv3Client(snsClient);
-tracer.captureAWSv3Client(secretsClient);
-
-export const tokenStore = new SecretTokenStore(secretsClient, config.secretId, config.secretMaxAgeSeconds);
-const store = new DynamoChargeStore(documentClient, config.tableName);
+/** What the processor needs from its environment: its AWS clients, PicPay's fetch and its observability. */
+export interface ProcessorRuntime {
+  readonly dynamodb: DynamoDBClient;
+  readonly sns: SNSClient;
+  readonly secrets: SecretsManagerClient;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** X-Ray; the local runtime passes one that is switched off. */
+  readonly tracer: Tracer;
+  readonly now: () => number;
+}
 
 /**
- * Builds the Lambda handler. Lambda runs one invocation at a time per execution environment,
- * and Powertools' BatchProcessor keeps per-batch state on its instance; the local runtime, which
- * runs several pollers in one process, builds one handler per poller for the same reason.
+ * The Lambda handler, from its configuration and runtime. Lambda runs one invocation at a time
+ * per execution environment, and Powertools' BatchProcessor keeps per-batch state on its
+ * instance; the local runtime, which runs several pollers in one process, makes one handler per
+ * poller for the same reason.
  */
-export function buildHandler() {
-  const publisher = new SnsEventPublisher(snsClient, config.topicArn);
+export function makeProcessorHandler(config: ProcessorConfig, runtime: ProcessorRuntime) {
+  const { logger, metrics, tracer } = runtime;
+  const store = new DynamoChargeStore(documentClientFor(runtime.dynamodb), config.tableName);
+  const tokenStore = new SecretTokenStore(runtime.secrets, config.secretId, config.secretMaxAgeSeconds);
+  const publisher = new SnsEventPublisher(runtime.sns, config.topicArn);
   return middy(
     createProcessor({
       charges: store,
       parking: store,
       publisher,
-      probes: { publishProbe: (e) => publisher.publishProbe(e), recordProbe: (r) => store.recordProbe(r), now: Date.now },
+      probes: { publishProbe: (e) => publisher.publishProbe(e), recordProbe: (r) => store.recordProbe(r), now: runtime.now },
       legacyStatus: new PicPayStatusClient({
         baseUrl: config.picpayBaseUrl,
         timeoutMs: config.picpayTimeoutMs,
@@ -198,7 +207,7 @@ export function buildHandler() {
         credentials: async () => (await tokenStore.get()).checkoutClient,
         onAttemptFailed: ({ attempt, reason, httpStatus }) => logger.warn('PicPay find-charge attempt failed', { attempt, reason, httpStatus }),
       }),
-      now: Date.now,
+      now: runtime.now,
       logger,
       metrics,
       maxReceiveCount: config.maxReceiveCount,
@@ -213,4 +222,18 @@ export function buildHandler() {
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
 
-export const handler = buildHandler();
+export const handler = lambdaEntry(() => {
+  const tracer = new Tracer({ serviceName: 'picpay-webhooks-processor' });
+  const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+  const sns = tracer.captureAWSv3Client(new SNSClient({}));
+  const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
+  return makeProcessorHandler(loadProcessorConfig(process.env), {
+    dynamodb,
+    sns,
+    secrets,
+    logger: new Logger({ serviceName: 'picpay-webhooks-processor' }),
+    metrics: new Metrics({ namespace: metricsNamespace(process.env), serviceName: SERVICES.processor }),
+    tracer,
+    now: Date.now,
+  });
+});

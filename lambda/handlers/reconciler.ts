@@ -3,11 +3,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { DynamoChargeStore, documentClient } from '../adapters/charge-store.js';
-import { SqsNotificationQueue, sqsClient } from '../adapters/sqs-queue.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoChargeStore, documentClientFor } from '../adapters/charge-store.js';
+import { SqsNotificationQueue } from '../adapters/sqs-queue.js';
 import { loadReconcilerConfig, type ReconcilerConfig } from '../config.js';
 import { type ReconcileDeps, type ReconcileResult, reconcile } from '../domain/reconcile.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
+import { lambdaEntry } from './entry.js';
 
 /** One scheduled run: enqueue a status check for each legacy and checkout charge PicPay left waiting. */
 export function createReconciler(config: ReconcilerConfig, deps: ReconcileDeps, logger: Logger, metrics: Metrics) {
@@ -28,31 +31,45 @@ export function createReconciler(config: ReconcilerConfig, deps: ReconcileDeps, 
   };
 }
 
-const config = loadReconcilerConfig();
-const logger = new Logger({ serviceName: 'picpay-webhooks-reconciler' });
-const metrics = new Metrics({ namespace: metricsNamespace(), serviceName: SERVICES.reconciler });
-const store = new DynamoChargeStore(documentClient, config.tableName);
-const queue = new SqsNotificationQueue(sqsClient, config.queueUrl);
+/** What the reconciler needs from its environment. */
+export interface ReconcilerRuntime {
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly now: () => number;
+}
 
 /**
- * The reconciliation job wired to this module's clients and configuration. The local runtime
- * runs the same job on an interval, overriding only what it must (a minimum age in seconds).
+ * The reconciliation job from its configuration and runtime. The local runtime runs the same
+ * job on an interval, with its own configuration (a minimum age in seconds).
  */
-export function buildReconciler(overrides: Partial<ReconcilerConfig> = {}) {
+export function makeReconciler(config: ReconcilerConfig, runtime: ReconcilerRuntime) {
+  const store = new DynamoChargeStore(documentClientFor(runtime.dynamodb), config.tableName);
+  const queue = new SqsNotificationQueue(runtime.sqs, config.queueUrl);
   return createReconciler(
-    { ...config, ...overrides },
+    config,
     {
       findAwaiting: (flavour, before, limit) => store.findAwaiting(flavour, before, limit),
       enqueue: (envelopes) => queue.sendAll(envelopes),
       markChecked: (ids, at) => store.markChecked(ids, at),
       retire: (ids) => store.retire(ids),
-      now: Date.now,
+      now: runtime.now,
     },
-    logger,
-    metrics,
+    runtime.logger,
+    runtime.metrics,
   );
 }
 
-export const handler = middy(buildReconciler())
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+export const handler = lambdaEntry(() => {
+  const logger = new Logger({ serviceName: 'picpay-webhooks-reconciler' });
+  const metrics = new Metrics({ namespace: metricsNamespace(process.env), serviceName: SERVICES.reconciler });
+  const run = makeReconciler(loadReconcilerConfig(process.env), {
+    dynamodb: new DynamoDBClient({}),
+    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
+    logger,
+    metrics,
+    now: Date.now,
+  });
+  return middy(run).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+});

@@ -3,11 +3,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { DynamoChargeStore, documentClient } from '../adapters/charge-store.js';
-import { SnsEventPublisher, snsClient } from '../adapters/sns-publisher.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoChargeStore, documentClientFor } from '../adapters/charge-store.js';
+import { SnsEventPublisher } from '../adapters/sns-publisher.js';
 import { loadSweeperConfig, type SweeperConfig } from '../config.js';
 import { type SweepDeps, type SweepResult, sweepOutbox } from '../domain/outbox.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
+import { lambdaEntry } from './entry.js';
 
 /** One scheduled run: publish the events whose writer could not, and clear them from the outbox. */
 export function createSweeper(config: SweeperConfig, deps: SweepDeps, logger: Logger, metrics: Metrics) {
@@ -22,30 +25,38 @@ export function createSweeper(config: SweeperConfig, deps: SweepDeps, logger: Lo
   };
 }
 
-const config = loadSweeperConfig();
-const logger = new Logger({ serviceName: 'picpay-webhooks-sweeper' });
-const metrics = new Metrics({ namespace: metricsNamespace(), serviceName: SERVICES.sweeper });
-const store = new DynamoChargeStore(documentClient, config.tableName);
+/** What the sweep needs from its environment. */
+export interface SweeperRuntime {
+  readonly dynamodb: DynamoDBClient;
+  readonly sns: SNSClient;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly now: () => number;
+}
 
 /**
- * The sweep wired to this module's clients; the local runtime runs the same job on an interval
- * (and its chaos suite with a clock set ahead, to play the schedule after the leases end).
+ * The sweep from its configuration and runtime; the local runtime runs the same job on an
+ * interval (and its chaos suite with a clock set ahead, to play the schedule after the leases end).
  */
-export function buildSweeper(overrides: Partial<SweeperConfig> = {}, now: () => number = Date.now) {
+export function makeSweeper(config: SweeperConfig, runtime: SweeperRuntime) {
+  const store = new DynamoChargeStore(documentClientFor(runtime.dynamodb), config.tableName);
   return createSweeper(
-    { ...config, ...overrides },
+    config,
     {
       findPending: (before, limit) => store.findPendingOutbox(before, limit),
       forgetEmpty: (chargeKey, version) => store.forgetEmptyOutbox(chargeKey, version),
       charges: store,
-      publisher: new SnsEventPublisher(snsClient, config.topicArn),
-      now,
+      publisher: new SnsEventPublisher(runtime.sns, config.topicArn),
+      now: runtime.now,
     },
-    logger,
-    metrics,
+    runtime.logger,
+    runtime.metrics,
   );
 }
 
-export const handler = middy(buildSweeper())
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+export const handler = lambdaEntry(() => {
+  const logger = new Logger({ serviceName: 'picpay-webhooks-sweeper' });
+  const metrics = new Metrics({ namespace: metricsNamespace(process.env), serviceName: SERVICES.sweeper });
+  const run = makeSweeper(loadSweeperConfig(process.env), { dynamodb: new DynamoDBClient({}), sns: new SNSClient({}), logger, metrics, now: Date.now });
+  return middy(run).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+});

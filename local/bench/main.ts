@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { BUNDLING, HANDLERS } from '../../lambda/contract.js';
 import { startLocalPipeline } from '../pipeline.js';
 import { paymentBody } from '../../cli/samples.js';
@@ -61,11 +62,11 @@ function naiveBuild(): string {
 //    local emulators), bundled vs naive.
 
 /** Runs the child asynchronously: the emulators it talks to live in this process's event loop. */
-function runChild(file: string, event: unknown): Promise<{ stdout: string; ms: number }> {
+function runChild(file: string, event: unknown, lambdaEnvironment: Readonly<Record<string, string>>): Promise<{ stdout: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [join(ROOT, 'local/bench/cold-start-child.mjs'), file], {
-      env: { ...process.env, BENCH_EVENT: JSON.stringify(event), POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      env: { PATH: process.env.PATH ?? '', ...lambdaEnvironment, BENCH_EVENT: JSON.stringify(event), POWERTOOLS_LOG_LEVEL: 'ERROR' },
     });
     let stdout = '';
     let stderr = '';
@@ -77,10 +78,10 @@ function runChild(file: string, event: unknown): Promise<{ stdout: string; ms: n
   });
 }
 
-async function coldStart(file: string, event: unknown, runs: number): Promise<{ loadMs: number; firstEventMs: number; processMs: number; rssMB: number; outcome: string }> {
+async function coldStart(file: string, event: unknown, runs: number, env: Readonly<Record<string, string>>): Promise<{ loadMs: number; firstEventMs: number; processMs: number; rssMB: number; outcome: string }> {
   const samples: Array<{ loadMs: number; firstEventMs: number; processMs: number; rssMB: number; outcome: string }> = [];
   for (let i = 0; i < runs; i++) {
-    const { stdout, ms } = await runChild(file, event);
+    const { stdout, ms } = await runChild(file, event, env);
     samples.push({ ...(JSON.parse(stdout) as { loadMs: number; firstEventMs: number; rssMB: number; outcome: string }), processMs: ms });
   }
   return {
@@ -174,22 +175,26 @@ async function main() {
     };
     const naiveFile = (name: keyof typeof HANDLERS) => join(naiveDir, HANDLERS[name].entry.replace(/\.ts$/, '.js'));
     const cold = {
-      authenticator: { bundled: await coldStart(bundles.authenticator.file, authEvent, runs), naive: await coldStart(naiveFile('authenticator'), authEvent, runs) },
-      processor: { bundled: await coldStart(bundles.processor.file, procEvent, runs), naive: await coldStart(naiveFile('processor'), procEvent, runs) },
+      authenticator: { bundled: await coldStart(bundles.authenticator.file, authEvent, runs, pipeline.lambdaEnvironment), naive: await coldStart(naiveFile('authenticator'), authEvent, runs, pipeline.lambdaEnvironment) },
+      processor: { bundled: await coldStart(bundles.processor.file, procEvent, runs, pipeline.lambdaEnvironment), naive: await coldStart(naiveFile('processor'), procEvent, runs, pipeline.lambdaEnvironment) },
     };
 
     // ---- authenticator handler time, SQS call short-circuited -------------------------------
     log('authenticator handler time…');
-    const { sqsClient } = await import('../../lambda/adapters/sqs-queue.js');
-    let shortCircuit = true;
-    (sqsClient as unknown as { middlewareStack: { add: (mw: unknown, o: unknown) => void } }).middlewareStack.add(
-      (next: (a: unknown) => Promise<unknown>, ctx: { commandName?: string }) => async (args: unknown) =>
-        shortCircuit && ctx.commandName === 'SendMessageCommand' ? { output: { MessageId: 'bench', $metadata: {} } } : next(args),
+    // The authenticator as the Lambda entry makes it, with the pipeline's configuration and a
+    // client of its own whose SendMessage is answered at once (no SQS in the measured time).
+    const { makeAuthenticatorHandler } = await import('../../lambda/handlers/authenticator.js');
+    const { Logger } = await import('@aws-lambda-powertools/logger');
+    const { LocalMetrics } = await import('../metrics.js');
+    const benchSqs = new SQSClient({ region: 'us-east-1', endpoint: pipeline.endpoints.sqs, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });
+    benchSqs.middlewareStack.add(
+      () => async () => ({ output: { MessageId: 'bench', $metadata: {} }, response: {} }),
       { step: 'initialize', name: 'bench-short-circuit' },
     );
-    const { handler: authenticate } = (await import('../../lambda/handlers/authenticator.js')) as unknown as {
-      handler: (e: unknown, c: unknown) => Promise<{ statusCode: number }>;
-    };
+    const authenticate = makeAuthenticatorHandler(
+      { queueUrl: pipeline.resources.queueUrl, secretId: pipeline.resources.secretId, secretMaxAgeSeconds: 60 },
+      { sqs: benchSqs, secrets: pipeline.clients.secrets, logger: new Logger({ logLevel: 'SILENT' }), metrics: new LocalMetrics({ serviceName: 'authenticator' }) },
+    ) as unknown as (e: unknown, c: unknown) => Promise<{ statusCode: number }>;
     const ctx = { functionName: 'a', awsRequestId: 'a', invokedFunctionArn: 'arn:aws:lambda:us-east-1:0:function:a', memoryLimitInMB: '256', getRemainingTimeInMillis: () => 10000 };
     const webhookEvent = {
       ...authEvent,
@@ -206,7 +211,7 @@ async function main() {
       times.push(performance.now() - t);
       if (res.statusCode !== 200) throw new Error(`unexpected ${res.statusCode}`);
     }
-    shortCircuit = false;
+    benchSqs.destroy();
     const handlerTime = { p50: percentile(times, 50), p99: percentile(times, 99), max: Math.max(...times), iterations };
 
     // ---- ack latency and throughput ----------------------------------------------------------
@@ -243,11 +248,9 @@ async function main() {
     // ---- AWS requests per notification ------------------------------------------------------
     log('requests per notification…');
     await drain(pipeline);
-    const { documentClient } = await import('../../lambda/adapters/charge-store.js');
-    const { snsClient } = await import('../../lambda/adapters/sns-publisher.js');
-    const ddb = countCommands(documentClient, { consumedCapacity: true });
-    const sns = countCommands(snsClient);
-    const sqs = countCommands(sqsClient);
+    const ddb = countCommands(pipeline.clients.dynamodb, { consumedCapacity: true });
+    const sns = countCommands(pipeline.clients.sns);
+    const sqs = countCommands(pipeline.clients.sqs);
     const send = (id: string, status: string, minute: number) =>
       fetch(urls.webhook, {
         method: 'POST',

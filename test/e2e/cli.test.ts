@@ -183,7 +183,7 @@ describe('picpay-webhooks CLI against the local pipeline', () => {
         const items = JSON.parse((await cli('dlq', 'list', '--json')).out) as Array<{ messageId: string; reason?: string; body: string }>;
         return items.find((i) => i.body.includes('cli-dlq') && i.reason);
       }, 30000);
-      expect(letter.reason).toMatch(/^dependency_unavailable: PicPay status API failed/);
+      expect(letter.reason).toMatch(/^picpay_unavailable: PicPay status API failed/);
       expect((await cli('dlq', 'list')).out).toContain(letter.messageId);
     } finally {
       pipeline.sandbox.injectFaults(0, 0); // the cause is fixed

@@ -26,8 +26,7 @@ beforeAll(async () => {
   logs = captureOutput();
   pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'DEBUG', reconcileEverySeconds: 0 });
   // Every queue message exactly as the authenticator sends it.
-  const { sqsClient } = await import('../../lambda/adapters/sqs-queue.js');
-  sqsClient.middlewareStack.add(
+  pipeline.clients.sqs.middlewareStack.add(
     (next) => async (args) => {
       const input = (args as { input: { MessageBody?: string } }).input;
       if (input.MessageBody !== undefined) sentMessages.push(input.MessageBody);

@@ -2,6 +2,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { loadAuthenticatorConfig } from '../../lambda/config.js';
 import { CHECKOUT_TOKEN, LEGACY_CALLBACK, paymentEvent, SELLER_TOKEN, THREE_DS_EVENT } from '../fixtures.js';
 import { apiEvent, context } from './events.js';
 import { captureOutput } from './log-capture.js';
@@ -18,10 +21,18 @@ Object.assign(process.env, {
   AWS_SECRET_ACCESS_KEY: 'test',
   POWERTOOLS_METRICS_DISABLED: 'true',
 });
-const { handler, tokenStore } = (await import('../../lambda/handlers/authenticator.js')) as {
-  handler: (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>;
-  tokenStore: { clearCache(): void };
-};
+const entry = await import('../../lambda/handlers/authenticator.js');
+type Handler = (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>;
+
+/** A fresh handler (an empty secret cache), made by the factory from this environment, as the Lambda entry makes it. */
+const build = (): Handler =>
+  entry.makeAuthenticatorHandler(loadAuthenticatorConfig(process.env), {
+    sqs: new SQSClient({}),
+    secrets: new SecretsManagerClient({}),
+    logger: new Logger({ serviceName: 'picpay-webhooks-authenticator' }),
+    metrics: new Metrics({ namespace: 'PicPayWebhooks', serviceName: 'authenticator' }),
+  }) as unknown as Handler;
+let handler: Handler;
 
 const secretValue = (value: unknown) =>
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(value), Name: 'tokens-secret' });
@@ -35,7 +46,7 @@ beforeEach(() => {
   secretValue(TOKENS);
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
   logs = captureOutput();
-  tokenStore.clearCache();
+  handler = build();
 });
 afterEach(() => logs.restore());
 
@@ -108,7 +119,7 @@ describe('authenticator handler', () => {
   ])('fails closed with 503 on a %s, whatever token is sent', async (_name, value) => {
     secrets.reset();
     secrets.on(GetSecretValueCommand).resolves({ SecretString: typeof value === 'string' ? value : JSON.stringify(value) });
-    tokenStore.clearCache();
+    handler = build();
     const result = await handler(legacy({ 'x-seller-token': 'REPLACE_ME' }), context);
     expect(result.statusCode).toBe(503);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
@@ -118,7 +129,7 @@ describe('authenticator handler', () => {
   test('fails closed with 503 when the secret cannot be read', async () => {
     secrets.reset();
     secrets.on(GetSecretValueCommand).rejects(new Error('AccessDenied'));
-    tokenStore.clearCache();
+    handler = build();
     const result = await handler(legacy({ 'x-seller-token': SELLER_TOKEN }), context);
     expect(result.statusCode).toBe(503);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
@@ -194,4 +205,14 @@ describe('POST /charges: a legacy payment registered by the merchant', () => {
     sqs.on(SendMessageCommand).rejects(new Error('SQS down'));
     expect((await handler(register('{"referenceId":"102030"}'), context)).statusCode).toBe(503);
   });
+});
+
+test('the Lambda entry is the factory applied to process.env and the real clients, built once on the first event', async () => {
+  const lambda = entry.handler as unknown as Handler;
+  const first = await lambda(legacy({ 'x-seller-token': SELLER_TOKEN }), context);
+  expect(first.statusCode).toBe(200);
+  expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.QueueUrl).toBe('https://sqs.us-east-1.amazonaws.com/000000000000/notifications');
+  // Built once: the secret it read on the first event is cached for the second.
+  await lambda(legacy({ 'x-seller-token': SELLER_TOKEN }), context);
+  expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
 });

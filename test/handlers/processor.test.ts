@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadProcessorConfig } from '../../lambda/config.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -28,9 +32,21 @@ Object.assign(process.env, {
   POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_TRACE_ENABLED: 'false',
 });
-const { handler } = (await import('../../lambda/handlers/processor.js')) as {
-  handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
-};
+const { makeProcessorHandler } = await import('../../lambda/handlers/processor.js');
+type Handler = (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
+
+/** A fresh handler (an empty secret cache), made by the factory from this environment, as the Lambda entry makes it. */
+const build = (): Handler =>
+  makeProcessorHandler(loadProcessorConfig(process.env), {
+    dynamodb: new DynamoDBClient({}),
+    sns: new SNSClient({}),
+    secrets: new SecretsManagerClient({}),
+    logger: new Logger({ serviceName: 'picpay-webhooks-processor' }),
+    metrics: new Metrics({ namespace: 'PicPayWebhooks', serviceName: 'processor' }),
+    tracer: new Tracer({ enabled: false }),
+    now: Date.now,
+  }) as unknown as Handler;
+let handler: Handler;
 
 let logs: ReturnType<typeof captureOutput>;
 beforeEach(() => {
@@ -44,6 +60,7 @@ beforeEach(() => {
   sns.on(PublishCommand).resolves({ MessageId: 'sns-1' });
   sandbox.injectFaults(0, 0);
   logs = captureOutput();
+  handler = build();
 });
 afterEach(() => logs.restore());
 
@@ -165,8 +182,7 @@ describe('processor handler', () => {
   test('a wrong x-picpay-token is a configuration error: failed, logged, not parked', async () => {
     secrets.reset();
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ picpayToken: 'wrong' }) });
-    const { tokenStore } = (await import('../../lambda/handlers/processor.js')) as unknown as { tokenStore: { clearCache(): void } };
-    tokenStore.clearCache();
+    handler = build(); // a cold start: the wrong token is read afresh
     const result = await handler(sqsEvent([{ id: 'l', body: legacyMessage(), receiveCount: 3 }]), context);
     expect(failures(result)).toEqual(['l']);
     // Nothing parked, no charge written: only the note saying why it goes to the DLQ.
@@ -177,6 +193,5 @@ describe('processor handler', () => {
     const entry = logs.entries().find((e) => e.code === 'picpay_unauthorized');
     expect(entry).toMatchObject({ message: 'Processing failed; the message goes to the DLQ', receiveCount: 3, maxReceiveCount: 3 });
     expect(logs.text()).not.toContain('wrong"');
-    tokenStore.clearCache();
   });
 });
