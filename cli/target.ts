@@ -44,7 +44,7 @@ export interface Target {
 /** Where `npm start` keeps its data (table, queues) and its target file; LOCAL_DATA_DIR moves it. */
 export const LOCAL_DATA_DIR = process.env.LOCAL_DATA_DIR
   ? resolve(process.env.LOCAL_DATA_DIR)
-  : fileURLToPath(new URL('../../.local-data/', import.meta.url));
+  : fileURLToPath(new URL('../.local-data/', import.meta.url));
 export const LOCAL_STATE_FILE = join(LOCAL_DATA_DIR, 'local-pipeline.json');
 
 export const NO_LOCAL_PIPELINE =

@@ -1,5 +1,7 @@
 import { runCli } from '../../cli/main.js';
+import { resolve } from 'node:path';
 import type { Io } from '../../cli/io.js';
+import { LOCAL_DATA_DIR } from '../../cli/target.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 
 const savedEnv = { ...process.env };
@@ -37,6 +39,10 @@ const chargeJson = async (key: string) => {
   return r.code === 0 ? (JSON.parse(r.out) as Record<string, unknown>) : undefined;
 };
 const statusEvents = (key: string) => pipeline.events.filter((e) => e.body.chargeKey === key && e.body.type === 'picpay.charge.status_changed');
+
+test('npm start and the CLI agree on where the local data lives: .local-data/ at the repository root', () => {
+  expect(resolve(LOCAL_DATA_DIR)).toBe(process.env.LOCAL_DATA_DIR ? resolve(process.env.LOCAL_DATA_DIR) : resolve('.local-data'));
+});
 
 describe('picpay-webhooks CLI against the local pipeline', () => {
   test.each([['simulate'], ['charge'], ['parked'], ['dlq']])('%s --help documents the command', async (command) => {
