@@ -127,27 +127,26 @@ export async function resolveTarget(values: { stack?: string; region?: string })
   return values.stack ? stackTarget(values.stack, values.region) : readLocalTarget();
 }
 
+/** The options every command shares. */
+const CLI_OPTIONS = {
+    help: { type: 'boolean', short: 'h' },
+    json: { type: 'boolean' },
+    all: { type: 'boolean' },
+    stack: { type: 'string' },
+    region: { type: 'string' },
+    flavour: { type: 'string' },
+    id: { type: 'string' },
+    count: { type: 'string' },
+    max: { type: 'string' },
+    'probe-timeout': { type: 'string' },
+    'expires-at': { type: 'string' },
+  } as const;
+
 /** Runs one CLI invocation; returns the exit status. `target` overrides --stack (tests). */
 export async function runCli(argv: readonly string[], io: Io = consoleIo, target?: Target): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof CLI_OPTIONS }>>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        json: { type: 'boolean' },
-        all: { type: 'boolean' },
-        stack: { type: 'string' },
-        region: { type: 'string' },
-        flavour: { type: 'string' },
-        id: { type: 'string' },
-        count: { type: 'string' },
-        max: { type: 'string' },
-        'probe-timeout': { type: 'string' },
-        'expires-at': { type: 'string' },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: CLI_OPTIONS });
   } catch (error) {
     io.err(`${(error as Error).message}\n\n${HELP.main}`);
     return 2;

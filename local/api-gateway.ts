@@ -30,7 +30,10 @@ export function toProxyEvent(req: IncomingMessage, route: { readonly path: strin
     multiValueHeaders,
     queryStringParameters: query.length ? Object.fromEntries(query) : null,
     multiValueQueryStringParameters: query.length
-      ? query.reduce<Record<string, string[]>>((acc, [k, v]) => ((acc[k] ??= []).push(v), acc), {})
+      ? query.reduce<Record<string, string[]>>((acc, [k, v]) => {
+          (acc[k] ??= []).push(v);
+          return acc;
+        }, {})
       : null,
     pathParameters: null,
     stageVariables: null,

@@ -171,7 +171,7 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
   async markPublished(chargeKey: string, transitionIds: readonly string[], at: { version: number; emptiesOutbox: boolean }): Promise<void> {
     if (transitionIds.length === 0) return;
     const names: Record<string, string> = { '#o': 'outbox', '#v': 'version' };
-    transitionIds.forEach((id, i) => (names[`#t${i}`] = id));
+    for (const [i, id] of transitionIds.entries()) names[`#t${i}`] = id;
     const removeEvents = transitionIds.map((_, i) => `#o.#t${i}`);
     const send = (leaveIndex: boolean) =>
       this.client.send(

@@ -84,7 +84,7 @@ const end = (n: Node) => n.offset + n.length;
 
 function collect(node: Node, path: string, cuts: Array<[number, number]>, removed: string[]): void {
   if (node.type === 'array') {
-    (node.children ?? []).forEach((child, i) => collect(child, `${path}[${i}]`, cuts, removed));
+    for (const [i, child] of (node.children ?? []).entries()) collect(child, `${path}[${i}]`, cuts, removed);
     return;
   }
   if (node.type !== 'object') return;

@@ -119,11 +119,11 @@ describe('picpay-webhooks doctor', () => {
   });
 
   test.each([
-    ['placeholders left', { ...TOKENS, sellerToken: 'REPLACE_ME' }, /^FAIL  tokens-secret .*sellerToken still REPLACE_ME.*→ aws secretsmanager put-secret-value/],
-    ['not JSON', 'sellerToken=abc', /^FAIL  tokens-secret .*not JSON/],
-    ['a number where a token goes', { ...TOKENS, checkoutToken: 42 }, /^FAIL  tokens-secret .*wrong shape \(checkoutToken\)/],
-    ['a misspelt key', { ...TOKENS, sellertoken: 'x' }, /^FAIL  tokens-secret .*unknown key\(s\) sellertoken/],
-    ['legacy without picpayToken', { sellerToken: TOKENS.sellerToken, checkoutToken: TOKENS.checkoutToken }, /^FAIL  tokens-secret .*picpayToken is not/],
+    ['placeholders left', { ...TOKENS, sellerToken: 'REPLACE_ME' }, /^FAIL {2}tokens-secret .*sellerToken still REPLACE_ME.*→ aws secretsmanager put-secret-value/],
+    ['not JSON', 'sellerToken=abc', /^FAIL {2}tokens-secret .*not JSON/],
+    ['a number where a token goes', { ...TOKENS, checkoutToken: 42 }, /^FAIL {2}tokens-secret .*wrong shape \(checkoutToken\)/],
+    ['a misspelt key', { ...TOKENS, sellertoken: 'x' }, /^FAIL {2}tokens-secret .*unknown key\(s\) sellertoken/],
+    ['legacy without picpayToken', { sellerToken: TOKENS.sellerToken, checkoutToken: TOKENS.checkoutToken }, /^FAIL {2}tokens-secret .*picpayToken is not/],
   ])('planted: tokens secret with %s', async (_name, secret, expected) => {
     const r = await withSecret(secret, () => run({ probeTimeoutMs: 2000 }));
     expect(r.code).toBe(1);
@@ -131,13 +131,13 @@ describe('picpay-webhooks doctor', () => {
   });
 
   test('checkout reconciliation: off without the OAuth client, on with both keys, a failure with one', async () => {
-    expect((await run()).line('checkout-reconciliation')).toMatch(/^SKIP  checkout-reconciliation +off: no picpayClientId/);
+    expect((await run()).line('checkout-reconciliation')).toMatch(/^SKIP {2}checkout-reconciliation +off: no picpayClientId/);
     const on = await withSecret({ ...TOKENS, picpayClientId: 'client', picpayClientSecret: 'secret' }, () => run());
     expect(on.line('tokens-secret')).toMatch(/^PASS /);
     expect(on.line('checkout-reconciliation')).toMatch(/^PASS /);
     const half = await withSecret({ ...TOKENS, picpayClientId: 'client' }, () => run());
     expect(half.code).toBe(1);
-    expect(half.line('checkout-reconciliation')).toMatch(/^FAIL  checkout-reconciliation +only picpayClientId is set.*→ add picpayClientId and picpayClientSecret/);
+    expect(half.line('checkout-reconciliation')).toMatch(/^FAIL {2}checkout-reconciliation +only picpayClientId is set.*→ add picpayClientId and picpayClientSecret/);
   });
 
   test('planted: a picpayToken PicPay rejects (401)', async () => {

@@ -107,7 +107,7 @@ function unfold(text: string, out: string[] = []): string[] {
         out.push(bytes.toString('utf8'), bytes.toString('latin1'));
       }
       if (/^[[{]/.test(v)) unfold(v, out);
-    } else if (Array.isArray(v)) v.forEach((x) => walk(x));
+    } else if (Array.isArray(v)) for (const x of v) walk(x);
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
   };
   walk(value);
