@@ -44,6 +44,12 @@ export class DependencyError extends AppError {
   override readonly retryable = true;
 }
 
+/**
+ * PicPay failed on a run of recent requests, so the processor has stopped calling it for a
+ * short while (its circuit is open): the notification waits in the queue and is retried later.
+ */
+export class PicPayCircuitOpenError extends DependencyError {}
+
 /** The notification can never be processed as it is: park it for an operator. */
 export class UnprocessableNotificationError extends AppError {
   readonly statusCode = 422;
