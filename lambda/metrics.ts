@@ -51,7 +51,17 @@ export const METRICS = {
     eventsPublished: 'EventsPublished',
     processingFailures: 'ProcessingFailures',
     picpayApiErrors: 'PicPayApiErrors',
+    /** PicPay refused our token or OAuth client (401/403): a configuration error, alarmed at once. */
+    picpayUnauthorized: 'PicPayUnauthorized',
     probes: 'ProbesRecorded',
+    /** Seconds a failed record waits before its next receive (one value per retried record). */
+    retryDelay: 'RetryDelay',
+    /** The retry delay could not be set: the record returns after the queue's visibility timeout. */
+    retryDelayFailures: 'RetryDelayFailures',
+    /** A PicPay circuit opened (a run of failed requests). */
+    circuitOpened: 'PicPayCircuitOpened',
+    /** Records failed at once because a PicPay circuit was open (they back off like any failure). */
+    shortCircuited: 'PicPayShortCircuited',
   },
   reconciler: {
     candidates: 'ReconcileCandidates',

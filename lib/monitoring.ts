@@ -113,7 +113,7 @@ export class PipelineMonitoring extends Construct {
       'DeadLetterQueueNotEmpty',
       props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) }),
       1,
-      'Notifications failed processing 5 times and wait in the DLQ. Fix the cause (logs: "goes to the DLQ"), then redrive.',
+      'Notifications failed on every receive, retried with growing delays for a day or more (36 receives by default), and wait in the DLQ. Fix the cause (logs: "goes to the DLQ"), then redrive.',
     );
     alarm(
       'OldestMessageAge',
@@ -143,13 +143,19 @@ export class PipelineMonitoring extends Construct {
       'ProcessingFailures',
       proc(METRICS.processor.processingFailures),
       ALARM_THRESHOLDS.processingFailuresPer5Min,
-      'Notifications failed processing and will be retried (DynamoDB, SNS or PicPay failing).',
+      'Notifications failed processing and will be retried, 1 min, 2, 4 … then every hour, for a day or more (DynamoDB, SNS or PicPay failing). Nothing to do while the cause is outside; they are applied once it passes.',
     );
     alarm(
       'PicPayApiErrors',
       proc(METRICS.processor.picpayApiErrors),
       ALARM_THRESHOLDS.picpayApiErrorsPer5Min,
-      'PicPay status API failing or rejecting our x-picpay-token (check picpayToken in the secret).',
+      'PicPay status or checkout API failing (5xx, 429, timeouts; its circuit opens and records back off) or rejecting our credentials (see PicPayTokenRejected).',
+    );
+    alarm(
+      'PicPayTokenRejected',
+      proc(METRICS.processor.picpayUnauthorized),
+      1,
+      'PicPay refused our x-picpay-token or checkout OAuth client (401/403): fix picpayToken or picpayClientId/picpayClientSecret in the tokens secret. The notifications keep being retried meanwhile and are applied once it is fixed.',
     );
     alarm(
       'ParkedNotifications',
@@ -227,6 +233,32 @@ export class PipelineMonitoring extends Construct {
         proc(METRICS.processor.processingFailures),
       ]),
       graph('Transitions published', [proc(METRICS.processor.eventsPublished), proc(METRICS.processor.unrecognizedStatuses)]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Retries: delay set (s, max)',
+        [
+          new cloudwatch.Metric({
+            namespace: this.namespace,
+            metricName: METRICS.processor.retryDelay,
+            dimensionsMap: { service: SERVICES.processor },
+            statistic: 'Maximum',
+            period: FIVE_MINUTES,
+          }),
+        ],
+        12,
+      ),
+      graph(
+        'PicPay circuits and retries',
+        [
+          proc(METRICS.processor.circuitOpened),
+          proc(METRICS.processor.shortCircuited),
+          proc(METRICS.processor.picpayApiErrors),
+          proc(METRICS.processor.picpayUnauthorized),
+          proc(METRICS.processor.retryDelayFailures),
+        ],
+        12,
+      ),
     );
     this.dashboard.addWidgets(
       graph('API latency (ms)', [

@@ -7,14 +7,18 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { OUTBOX_LEASE_MS } from '../../lib/pipeline-spec.js';
+import { DEFAULTS, OUTBOX_LEASE_MS, RETRY } from '../../lib/pipeline-spec.js';
 import { DynamoChargeStore, documentClient, dynamoClient } from '../adapters/charge-store.js';
 import { PicPayCheckoutClient, PicPayStatusClient } from '../adapters/picpay-client.js';
+import { PicPayCircuit } from '../adapters/picpay-circuit.js';
 import { SnsEventPublisher, snsClient } from '../adapters/sns-publisher.js';
+import { type MessageVisibility, SqsMessageVisibility, sqsClient } from '../adapters/sqs-queue.js';
 import { SecretTokenStore, secretsClient } from '../adapters/token-store.js';
-import { loadProcessorConfig } from '../config.js';
+import { loadProcessorConfig, type ProcessorConfig } from '../config.js';
+import { type BackoffPolicy, retryDelaySeconds } from '../domain/backoff.js';
 import { parseEnvelope } from '../domain/envelope-schema.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, PicPayCircuitOpenError, UnprocessableNotificationError } from '../domain/errors.js';
+import type { Envelope } from '../domain/envelope.js';
 import { type ProcessDeps, processEnvelope } from '../domain/process.js';
 import { handleProbe, parseProbe, type ProbeDeps } from '../domain/probe.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
@@ -32,16 +36,57 @@ export interface ProcessorDeps extends ProcessDeps {
   readonly traceRecord?: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
   /** Records why a message is being dead-lettered (best effort). */
   readonly noteDeadLetter?: (note: { messageId: string; requestId?: string; code: string; message: string; receiveCount: number; at: string }) => Promise<void>;
+  /** Holds a failed message back in the queue for its retry delay. */
+  readonly visibility: MessageVisibility;
+  /** The retry delays (lambda/domain/backoff.ts). */
+  readonly retry: BackoffPolicy;
+  /** In [0, 1), like Math.random: the jitter of the retry delays. */
+  readonly random: () => number;
+  /** The PicPay circuits: their opening is logged and counted. */
+  readonly circuits?: ReadonlyArray<Pick<PicPayCircuit, 'name' | 'onChange'>>;
 }
 
 /**
  * SQS batch handler: each record is processed on its own and reported back as a partial
  * batch failure when a retry may help, so one bad message never holds up the others.
+ *
+ * A record that failed in a way a retry may fix is held back in the queue before it is reported:
+ * its visibility is set to a delay that grows with its receive count (1 min, 2, 4 … 1 h), so a
+ * long PicPay, DynamoDB or SNS outage is ridden out for a day or more before the DLQ. If that
+ * call fails, the record still fails: it returns after the queue's visibility timeout.
  */
 export function createProcessor(deps: ProcessorDeps) {
   const { logger, metrics } = deps;
   const count = (name: string, n = 1) => metrics.addMetric(name, MetricUnit.Count, n);
   const batch = new BatchProcessor(EventType.SQS);
+  for (const circuit of deps.circuits ?? []) {
+    circuit.onChange((event) => {
+      if (event === 'opened') {
+        count(METRICS.processor.circuitOpened);
+        logger.warn('PicPay circuit opened: requests to it fail at once until a probe after the cool-down; records back off', { circuit: circuit.name });
+      } else if (event === 'half_open') logger.info('PicPay circuit half-open: one probe request goes through', { circuit: circuit.name });
+      else logger.info('PicPay circuit closed: PicPay answers again', { circuit: circuit.name });
+    });
+  }
+
+  /** Sets the record's retry delay; the seconds set, or undefined if SQS refused. */
+  async function holdBack(record: SQSRecord, receiveCount: number): Promise<number | undefined> {
+    const seconds = retryDelaySeconds(receiveCount, deps.retry, deps.random);
+    try {
+      await deps.visibility.delay(record.receiptHandle, seconds);
+    } catch (error) {
+      count(METRICS.processor.retryDelayFailures);
+      logger.warn("Could not set the retry delay; the message returns after the queue's visibility timeout", {
+        messageId: record.messageId,
+        receiveCount,
+        retryInSeconds: seconds,
+        error: error as Error,
+      });
+      return undefined;
+    }
+    metrics.addMetric(METRICS.processor.retryDelay, MetricUnit.Seconds, seconds);
+    return seconds;
+  }
 
   async function processRecord(record: SQSRecord): Promise<void> {
     return deps.traceRecord ? deps.traceRecord(record.messageId, () => processOne(record)) : processOne(record);
@@ -51,7 +96,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
     let requestId: string | undefined;
     try {
-      const envelope = parseEnvelope(record.body);
+      const envelope = envelopeOf(record.body);
       requestId = envelope.requestId;
       const probe = parseProbe(envelope);
       if (probe) {
@@ -98,15 +143,23 @@ export function createProcessor(deps: ProcessorDeps) {
       if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.published > 0) count(METRICS.processor.eventsPublished, outcome.published);
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'internal_error';
+      // A bug may be fixed by a deploy within the retry window: only our own verdict stops retries.
+      const retryable = error instanceof AppError ? error.retryable : true;
       count(METRICS.processor.processingFailures);
       if (code === 'picpay_unauthorized' || code === 'dependency_unavailable') count(METRICS.processor.picpayApiErrors);
+      if (code === 'picpay_unauthorized') count(METRICS.processor.picpayUnauthorized);
+      if (error instanceof PicPayCircuitOpenError) count(METRICS.processor.shortCircuited);
       const deadLetter = receiveCount >= deps.maxReceiveCount;
+      // The last receive sets no delay: the message goes to the DLQ after the visibility timeout.
+      const retryInSeconds = !deadLetter && retryable ? await holdBack(record, receiveCount) : undefined;
       logger.error(deadLetter ? 'Processing failed; the message goes to the DLQ' : 'Processing failed; the message will be retried', {
         messageId: record.messageId,
         requestId,
         receiveCount,
         maxReceiveCount: deps.maxReceiveCount,
         code,
+        retryable,
+        ...(retryInSeconds === undefined ? {} : { retryInSeconds }),
         error: error as Error,
       });
       if (deadLetter && deps.noteDeadLetter) {
@@ -126,6 +179,18 @@ export function createProcessor(deps: ProcessorDeps) {
   return async function processBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     return processPartialResponse(event, processRecord, batch, { context, throwOnFullBatchFailure: false });
   };
+}
+
+/**
+ * A queue message that is not an envelope was not written by the authenticator or the
+ * reconciler: no retry can make it one. It still fails (no delay set), so it reaches the DLQ.
+ */
+function envelopeOf(body: string): Envelope {
+  try {
+    return parseEnvelope(body);
+  } catch (error) {
+    throw new UnprocessableNotificationError('not_an_envelope', 'The queue message is not a notification envelope', { cause: error });
+  }
 }
 
 /**
@@ -164,10 +229,16 @@ const store = new DynamoChargeStore(documentClient, config.tableName);
 /**
  * Builds the Lambda handler. Lambda runs one invocation at a time per execution environment,
  * and Powertools' BatchProcessor keeps per-batch state on its instance; the local runtime, which
- * runs several pollers in one process, builds one handler per poller for the same reason.
+ * runs several pollers in one process, builds one handler per poller for the same reason. Each
+ * handler has its own PicPay circuits, shared by every record it processes while warm.
+ * `overrides`: the local runtime's scaled time (a shorter circuit cool-down).
  */
-export function buildHandler() {
+export function buildHandler(overrides: Partial<Pick<ProcessorConfig, 'picpayCircuitCoolDownMs'>> = {}) {
+  const settings = { ...config, ...overrides };
   const publisher = new SnsEventPublisher(snsClient, config.topicArn);
+  const circuit = (name: string) => new PicPayCircuit({ name, failuresToOpen: DEFAULTS.picpayCircuitFailures, coolDownMs: settings.picpayCircuitCoolDownMs });
+  const statusCircuit = circuit('PicPay status API');
+  const checkoutCircuit = circuit('PicPay checkout API');
   return middy(
     createProcessor({
       charges: store,
@@ -180,6 +251,7 @@ export function buildHandler() {
         token: async () => (await tokenStore.get()).picpay,
         onAttemptFailed: ({ attempt, reason, httpStatus }) =>
           logger.warn('PicPay status API attempt failed', { attempt, reason, httpStatus }),
+        circuit: statusCircuit,
       }),
       checkoutCharges: new PicPayCheckoutClient({
         baseUrl: config.picpayCheckoutBaseUrl,
@@ -187,6 +259,7 @@ export function buildHandler() {
         timeoutMs: config.picpayTimeoutMs,
         credentials: async () => (await tokenStore.get()).checkoutClient,
         onAttemptFailed: ({ attempt, reason, httpStatus }) => logger.warn('PicPay find-charge attempt failed', { attempt, reason, httpStatus }),
+        circuit: checkoutCircuit,
       }),
       now: Date.now,
       logger,
@@ -196,6 +269,10 @@ export function buildHandler() {
       maxBodyBytes: config.maxBodyBytes,
       outboxLeaseMs: OUTBOX_LEASE_MS,
       noteDeadLetter: (note) => store.noteDeadLetter(note),
+      visibility: new SqsMessageVisibility(sqsClient, config.queueUrl),
+      retry: RETRY,
+      random: Math.random,
+      circuits: [statusCircuit, checkoutCircuit],
     }),
   )
     .use(captureLambdaHandler(tracer))
