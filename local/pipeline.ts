@@ -1,13 +1,13 @@
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { ENV, HANDLERS, QUEUE, REGISTRATION_ROUTE, TABLE } from '../lib/pipeline-spec.js';
+import { DEFAULTS, ENV, HANDLERS, QUEUE, REGISTRATION_ROUTE, TABLE } from '../lib/pipeline-spec.js';
 import { close, listen } from './http.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
 import { type FaultSwitch, installFaults } from './faults.js';
@@ -15,6 +15,7 @@ import { lambdaContext } from './lambda-context.js';
 import { type PicPaySandbox, startPicPaySandbox } from './picpay-sandbox.js';
 import { startSecretsEmulator } from './secrets-emulator.js';
 import { type SqsHandler, startPoller } from './sqs-poller.js';
+import { installRetryClock, type RetryClock } from './visibility.js';
 import type { Target } from './cli/target.js';
 
 /** Development tokens: the ones in PicPay's own examples, so their curls work as printed. */
@@ -31,8 +32,19 @@ export interface LocalPipelineOptions {
   /** Port for the webhook API; 0 picks a free one. */
   readonly port?: number;
   readonly host?: string;
-  /** Seconds before a failed message is retried locally (Lambda waits the visibility timeout). */
+  /**
+   * Seconds before a failed message is retried locally when the processor set no retry delay of
+   * its own (a crashed invocation, the last receive); Lambda waits the visibility timeout.
+   */
   readonly retryDelaySeconds?: number;
+  /**
+   * How much faster time runs for retries than in AWS: the processor's retry delays (1 min … 1 h)
+   * and its PicPay circuits' cool-down (30 s) are divided by it. Default 60: a minute of retry
+   * delay is a second here. 3600 plays a six-hour outage's retries in six seconds.
+   */
+  readonly timeScale?: number;
+  /** Receives before the DLQ (default 36, as deployed; the stack's dlqMaxReceiveCount). */
+  readonly maxReceiveCount?: number;
   /** Concurrent processor pollers (Lambda would scale out). */
   readonly processorConcurrency?: number;
   /** How long the processor waits for the PicPay status API (default 5000 ms). */
@@ -85,6 +97,8 @@ export interface LocalPipeline {
   };
   /** Every event published to the topic so far, as a subscriber received it. */
   readonly events: readonly TappedEvent[];
+  /** The processor's retry delays, in queue seconds, and the time scale they run at here. */
+  readonly retries: Pick<RetryClock, 'timeScale' | 'delays'>;
   /** Resolves when `predicate` holds for the received events, or rejects after `timeoutMs`. */
   waitForEvents(predicate: (events: readonly TappedEvent[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Runs the reconciler once, as its schedule would (optionally with another minimum age or cap). */
@@ -104,6 +118,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
+  const timeScale = options.timeScale ?? 60;
+  const maxReceiveCount = options.maxReceiveCount ?? QUEUE.maxReceiveCount;
+  if (!(Number.isFinite(timeScale) && timeScale > 0)) throw new Error(`timeScale must be a positive number, got ${timeScale}`);
   try {
     // Emulators, each on a free loopback port.
     const dataDir = options.dataDir;
@@ -178,16 +195,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     ));
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-dlq' }));
     const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
-    const queue = await sqs.send(
-      new CreateQueueCommand({
-        QueueName: 'picpay-webhooks-notifications',
-        Attributes: {
-          VisibilityTimeout: String(QUEUE.visibilityTimeoutSeconds),
-          MessageRetentionPeriod: String(QUEUE.retentionDays * 86400),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: QUEUE.maxReceiveCount }),
-        },
-      }),
-    );
+    const queue = await createOrUpdateQueue(sqs, 'picpay-webhooks-notifications', {
+      VisibilityTimeout: String(QUEUE.visibilityTimeoutSeconds),
+      MessageRetentionPeriod: String(QUEUE.retentionDays * 86400),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
+    });
     const mainArn = await queueArn(sqs, queue.QueueUrl!);
     const topic = await sns.send(new CreateTopicCommand({ Name: 'picpay-webhooks-charge-events' }));
     const tap = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-events-tap' }));
@@ -222,14 +234,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       [ENV.picpayCheckoutBaseUrl]: `${sandbox.baseUrl}/api/v1`,
       [ENV.picpayTimeoutMs]: String(options.picpayTimeoutMs ?? 5000),
       [ENV.secretMaxAgeSeconds]: '2',
-      [ENV.maxReceiveCount]: String(QUEUE.maxReceiveCount),
+      [ENV.maxReceiveCount]: String(maxReceiveCount),
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
     });
     delete process.env.AWS_PROFILE;
     const { handler: authenticator } = (await import('../lambda/handlers/authenticator.js')) as { handler: ProxyHandler };
-    const { buildHandler: buildProcessor } = (await import('../lambda/handlers/processor.js')) as { buildHandler: () => SqsHandler };
+    const { buildHandler: buildProcessor } = (await import('../lambda/handlers/processor.js')) as {
+      buildHandler: (overrides?: { picpayCircuitCoolDownMs?: number }) => SqsHandler;
+    };
     // The same reconciliation job as the scheduled Lambda, with a local minimum age in seconds.
     const { buildReconciler } = await import('../lambda/handlers/reconciler.js');
     const scheduledReconcile = buildReconciler({ minAgeMinutes: (options.reconcileMinAgeSeconds ?? 60) / 60 });
@@ -268,6 +282,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       publish: installFaults((await import('../lambda/adapters/sns-publisher.js')).snsClient, 'PublishCommand'),
       enqueue: installFaults((await import('../lambda/adapters/sqs-queue.js')).sqsClient, 'SendMessageCommand'),
     };
+    stops.push(async () => {
+      faults.publish.uninstall();
+      faults.enqueue.uninstall();
+    });
+    // The processor's own SQS client (the retry delays it sets), on the local clock.
+    const retryClock = installRetryClock((await import('../lambda/adapters/sqs-queue.js')).sqsClient, timeScale);
+    stops.push(async () => retryClock.uninstall());
 
     const api: LocalApi = await startLocalApi(authenticator, options.port ?? 3000, host, {
       ...credentials,
@@ -285,8 +306,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         batchSize: QUEUE.batchSize,
         visibilityTimeoutSeconds: QUEUE.visibilityTimeoutSeconds,
         retryDelaySeconds: options.retryDelaySeconds ?? 1,
-        // One handler per poller: each poller is an execution environment of its own.
-        handler: buildProcessor(),
+        heldBack: retryClock.heldBack,
+        // One handler per poller: each poller is an execution environment of its own, with its
+        // own PicPay circuits, cooling down on the local clock.
+        handler: buildProcessor({ picpayCircuitCoolDownMs: DEFAULTS.picpayCircuitCoolDownMs / timeScale }),
         context: () => lambdaContext('processor', HANDLERS.processor),
         onError: options.onError,
         shouldCrash,
@@ -357,6 +380,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       sandbox,
       faults,
       events,
+      retries: retryClock,
       async waitForEvents(predicate, timeoutMs = 15000) {
         const deadline = Date.now() + timeoutMs;
         while (!predicate(events)) {
@@ -399,6 +423,21 @@ async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
     await create();
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+/**
+ * Creates the queue, or, when a kept one (.local-data) has other settings (an older receive
+ * limit), brings it to these settings, as a deploy would, keeping the messages it holds.
+ */
+async function createOrUpdateQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<{ QueueUrl?: string }> {
+  try {
+    return await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  } catch (error) {
+    if (!String((error as { name?: string }).name).endsWith('QueueNameExists')) throw error;
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }));
+    return { QueueUrl };
   }
 }
 

@@ -1,12 +1,13 @@
 import { runCli } from '../../local/cli/main.js';
 import type { Io } from '../../local/cli/io.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { DLQ_PATH } from './dlq-path.js';
 
 const savedEnv = { ...process.env };
 let pipeline: LocalPipeline;
 
 beforeAll(async () => {
-  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0 });
+  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, ...DLQ_PATH, logLevel: 'SILENT', reconcileEverySeconds: 0 });
 }, 60000);
 
 afterAll(async () => {
