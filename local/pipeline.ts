@@ -38,9 +38,10 @@ export interface LocalPipelineOptions {
    */
   readonly retryDelaySeconds?: number;
   /**
-   * How much faster time runs for retries than in AWS: the processor's retry delays (1 min … 1 h)
-   * and its PicPay circuits' cool-down (30 s) are divided by it. Default 60: a minute of retry
-   * delay is a second here. 3600 plays a six-hour outage's retries in six seconds.
+   * How much faster time runs for retries than in AWS: the processor's retry delays (1 min … 1 h),
+   * its PicPay circuits' cool-down (30 s) and its pauses between PicPay attempts are divided by
+   * it; requests and their timeouts take the time they take. Default 60: a minute of retry delay
+   * is a second here. 3600 plays a six-hour outage's retries in six seconds.
    */
   readonly timeScale?: number;
   /** Receives before the DLQ (default 36, as deployed; the stack's dlqMaxReceiveCount). */
@@ -242,7 +243,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     delete process.env.AWS_PROFILE;
     const { handler: authenticator } = (await import('../lambda/handlers/authenticator.js')) as { handler: ProxyHandler };
     const { buildHandler: buildProcessor } = (await import('../lambda/handlers/processor.js')) as {
-      buildHandler: (overrides?: { picpayCircuitCoolDownMs?: number }) => SqsHandler;
+      buildHandler: (clock?: { picpayCircuitCoolDownMs?: number; sleep?: (ms: number) => Promise<void> }) => SqsHandler;
     };
     // The same reconciliation job as the scheduled Lambda, with a local minimum age in seconds.
     const { buildReconciler } = await import('../lambda/handlers/reconciler.js');
@@ -308,8 +309,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         retryDelaySeconds: options.retryDelaySeconds ?? 1,
         heldBack: retryClock.heldBack,
         // One handler per poller: each poller is an execution environment of its own, with its
-        // own PicPay circuits, cooling down on the local clock.
-        handler: buildProcessor({ picpayCircuitCoolDownMs: DEFAULTS.picpayCircuitCoolDownMs / timeScale }),
+        // own PicPay circuits. Every wait the processor chooses runs on the local clock: the
+        // circuits' cool-down and the pauses between PicPay attempts within an invocation.
+        handler: buildProcessor({
+          picpayCircuitCoolDownMs: DEFAULTS.picpayCircuitCoolDownMs / timeScale,
+          sleep: (ms) => new Promise((r) => setTimeout(r, ms / timeScale)),
+        }),
         context: () => lambdaContext('processor', HANDLERS.processor),
         onError: options.onError,
         shouldCrash,

@@ -231,9 +231,11 @@ const store = new DynamoChargeStore(documentClient, config.tableName);
  * and Powertools' BatchProcessor keeps per-batch state on its instance; the local runtime, which
  * runs several pollers in one process, builds one handler per poller for the same reason. Each
  * handler has its own PicPay circuits, shared by every record it processes while warm.
- * `overrides`: the local runtime's scaled time (a shorter circuit cool-down).
+ * `clock`: the local runtime's scaled time (a shorter circuit cool-down, shorter waits between
+ * PicPay attempts within an invocation).
  */
-export function buildHandler(overrides: Partial<Pick<ProcessorConfig, 'picpayCircuitCoolDownMs'>> = {}) {
+export function buildHandler(clock: Partial<Pick<ProcessorConfig, 'picpayCircuitCoolDownMs'>> & { sleep?: (ms: number) => Promise<void> } = {}) {
+  const { sleep, ...overrides } = clock;
   const settings = { ...config, ...overrides };
   const publisher = new SnsEventPublisher(snsClient, config.topicArn);
   const circuit = (name: string) => new PicPayCircuit({ name, failuresToOpen: DEFAULTS.picpayCircuitFailures, coolDownMs: settings.picpayCircuitCoolDownMs });
@@ -252,6 +254,7 @@ export function buildHandler(overrides: Partial<Pick<ProcessorConfig, 'picpayCir
         onAttemptFailed: ({ attempt, reason, httpStatus }) =>
           logger.warn('PicPay status API attempt failed', { attempt, reason, httpStatus }),
         circuit: statusCircuit,
+        ...(sleep ? { sleep } : {}),
       }),
       checkoutCharges: new PicPayCheckoutClient({
         baseUrl: config.picpayCheckoutBaseUrl,
@@ -260,6 +263,7 @@ export function buildHandler(overrides: Partial<Pick<ProcessorConfig, 'picpayCir
         credentials: async () => (await tokenStore.get()).checkoutClient,
         onAttemptFailed: ({ attempt, reason, httpStatus }) => logger.warn('PicPay find-charge attempt failed', { attempt, reason, httpStatus }),
         circuit: checkoutCircuit,
+        ...(sleep ? { sleep } : {}),
       }),
       now: Date.now,
       logger,

@@ -5,7 +5,7 @@ afterAll(() => {
   process.env = savedEnv;
 });
 
-test('chaos (small): nothing lost, no wrong final state, no regression, nothing left unpublished, every lost callback reconciled', async () => {
+test('chaos (small), with PicPay down for 6 hours halfway through: nothing lost or dead-lettered, no wrong final state, no regression, nothing left unpublished, every lost callback reconciled', async () => {
   const report = await runChaos(
     // More abandoned legacy payments (40) than one reconciliation run checks (8).
     { ...DEFAULT_CHAOS, charges: 60, notifications: 600, abandoned: 40, reconcileMaxPerRun: 8, seed: Number(process.env.CHAOS_SEED ?? 2026) },
@@ -15,6 +15,12 @@ test('chaos (small): nothing lost, no wrong final state, no regression, nothing 
   // The faults really happened, or the zeros below prove nothing.
   expect(report.injected.enqueue).toBeGreaterThan(0);
   expect(report.attempts).toBeGreaterThan(report.sent);
+  expect(report.outage.hours).toBe(6);
+  expect(report.outage.refused).toBeGreaterThan(0);
+  // Retried past the old limit of 5 receives: a delay of 16 min or more (at least 80% of the
+  // 6th receive's 32 min) is only set from the 6th failed receive on.
+  expect(report.outage.longestRetryDelaySeconds).toBeGreaterThanOrEqual(1536);
+  expect(report.deadLettered).toBe(0);
   expect(report.lostAtSender).toBe(0);
   expect(report.lostInPipeline).toBe(0);
   expect(report.wrongFinalState).toBe(0);
