@@ -351,7 +351,7 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
   test('the dashboard shows received, rejected, processed, transitions, latency, queue depth, retry delays and PicPay circuits', () => {
     const body = JSON.stringify(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
     expect(body).toMatch(/RetryDelay\\",\\"service\\",\\"processor\\",\{\\"stat\\":\\"Maximum\\"/);
-    for (const metric of ['NotificationsReceived', 'NotificationsRejected', 'Transitions', 'EventsPublished', 'Latency', 'Duration', 'ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'PicPayCircuitOpened', 'PicPayShortCircuited']) {
+    for (const metric of ['NotificationsReceived', 'NotificationsRejected', 'Transitions', 'EventsPublished', 'Latency', 'Duration', 'ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateAgeOfOldestMessage', 'PicPayCircuitOpened', 'PicPayShortCircuited']) {
       expect(body).toContain(metric);
     }
   });
