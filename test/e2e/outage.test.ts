@@ -1,5 +1,5 @@
 /**
- * Issue 16's promise, on the local pipeline that `npm start` runs: PicPay is down for six hours
+ * The promise that an outage of hours needs nobody, on the local pipeline that `npm start` runs: PicPay is down for six hours
  * while legacy callbacks and checkout webhooks keep arriving; when it is back, every notification
  * is applied, nothing is in the DLQ, and nobody did anything. Time runs 1800 times faster for the
  * queue's retry delays and the PicPay circuits (an hour is two seconds here), so the retry
