@@ -222,6 +222,7 @@ const tracer = new Tracer({ serviceName: 'picpay-webhooks-processor' });
 tracer.captureAWSv3Client(dynamoClient);
 tracer.captureAWSv3Client(snsClient);
 tracer.captureAWSv3Client(secretsClient);
+tracer.captureAWSv3Client(sqsClient);
 
 export const tokenStore = new SecretTokenStore(secretsClient, config.secretId, config.secretMaxAgeSeconds);
 const store = new DynamoChargeStore(documentClient, config.tableName);

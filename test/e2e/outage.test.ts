@@ -1,9 +1,10 @@
 /**
- * The promise that an outage of hours needs nobody, on the local pipeline that `npm start` runs: PicPay is down for six hours
- * while legacy callbacks and checkout webhooks keep arriving; when it is back, every notification
- * is applied, nothing is in the DLQ, and nobody did anything. Time runs 1800 times faster for the
- * queue's retry delays and the PicPay circuits (an hour is two seconds here), so the retry
- * schedule is the deployed one: 1 min doubling to 1 h, 36 receives before the DLQ.
+ * The promise that an outage of hours needs nobody, on the local pipeline that `npm start`
+ * runs: PicPay is down for six hours while legacy callbacks and checkout webhooks keep
+ * arriving; when it is back, every notification is applied, nothing is in the DLQ, and nobody
+ * did anything. Time runs 1800 times faster for the queue's retry delays and the PicPay circuits
+ * (an hour is two seconds here), so the retry schedule is the deployed one: 1 min doubling to
+ * 1 h, 36 receives before the DLQ.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
