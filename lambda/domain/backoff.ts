@@ -17,7 +17,7 @@ export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
 
 /** The delay before jitter: base × 2^(receive − 1), capped. A receive count below 1 (or not a number) counts as 1. */
 export function nominalDelaySeconds(receiveCount: number, policy: Pick<BackoffPolicy, 'baseSeconds' | 'capSeconds'>): number {
-  const n = Number.isFinite(receiveCount) && receiveCount > 1 ? Math.floor(receiveCount) : 1;
+  const n = Number.isFinite(receiveCount) ? Math.max(1, Math.floor(receiveCount)) : 1;
   return Math.min(policy.capSeconds, SQS_MAX_VISIBILITY_SECONDS, policy.baseSeconds * 2 ** (n - 1));
 }
 
