@@ -46,6 +46,8 @@ export function loadAuthenticatorConfig(env: Env = process.env): AuthenticatorCo
 }
 
 export interface ProcessorConfig {
+  /** The processing queue: the processor sets a failed message's visibility on it (backoff). */
+  readonly queueUrl: string;
   readonly tableName: string;
   readonly topicArn: string;
   readonly secretId: string;
@@ -56,10 +58,12 @@ export interface ProcessorConfig {
   readonly secretMaxAgeSeconds: number;
   readonly maxReceiveCount: number;
   readonly maxBodyBytes: number;
+  readonly picpayCircuitCoolDownMs: number;
 }
 
 export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
   return {
+    queueUrl: required(env, ENV.queueUrl),
     tableName: required(env, ENV.tableName),
     topicArn: required(env, ENV.topicArn),
     secretId: required(env, ENV.secretId),
@@ -69,6 +73,7 @@ export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
     secretMaxAgeSeconds: positiveInt(env, ENV.secretMaxAgeSeconds, DEFAULTS.secretMaxAgeSeconds),
     maxReceiveCount: positiveInt(env, ENV.maxReceiveCount, QUEUE.maxReceiveCount),
     maxBodyBytes: positiveInt(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
+    picpayCircuitCoolDownMs: positiveInt(env, ENV.picpayCircuitCoolDownMs, DEFAULTS.picpayCircuitCoolDownMs),
   };
 }
 

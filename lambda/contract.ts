@@ -82,14 +82,30 @@ export const BUNDLING = {
 } as const;
 
 export const QUEUE = {
-  /** Receives before a message moves to the dead-letter queue. */
-  maxReceiveCount: 5,
+  /**
+   * Receives before a message moves to the dead-letter queue: with RETRY's delays, a message
+   * that fails on every receive is retried for at least 24 hours first (docs/architecture.md,
+   * "Retries": 35 delays, 24 h 2 min with the most jitter, 30 h 3 min with none).
+   */
+  maxReceiveCount: 36,
   /** AWS guidance: at least six times the consumer's timeout. */
   visibilityTimeoutSeconds: 6 * HANDLERS.processor.timeoutSeconds,
+  /** SQS's maximum: far beyond the retry window, so no message expires while it is retried. */
   retentionDays: 14,
   dlqRetentionDays: 14,
   batchSize: 10,
   maxBatchingWindowSeconds: 1,
+} as const;
+
+/**
+ * How long a failed notification waits before its next receive (lambda/domain/backoff.ts): the
+ * processor sets the message's visibility to base × 2^(receive − 1), at most the cap, less up to
+ * `jitter` of it at random. 1, 2, 4, 8, 16, 32 minutes, then every hour.
+ */
+export const RETRY = {
+  baseSeconds: 60,
+  capSeconds: 3600,
+  jitter: 0.2,
 } as const;
 
 /** A sparse global secondary index of the table: its keys and what it projects. */
@@ -163,6 +179,8 @@ export const ENV = {
   maxBodyBytes: 'MAX_BODY_BYTES',
   secretMaxAgeSeconds: 'SECRET_MAX_AGE_SECONDS',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  /** How long an open PicPay circuit refuses requests before one probe (milliseconds). */
+  picpayCircuitCoolDownMs: 'PICPAY_CIRCUIT_COOLDOWN_MS',
   reconcileMinAgeMinutes: 'RECONCILE_MIN_AGE_MINUTES',
   reconcileMaxAgeDays: 'RECONCILE_MAX_AGE_DAYS',
   reconcileMaxPerRun: 'RECONCILE_MAX_PER_RUN',
@@ -183,5 +201,9 @@ export const DEFAULTS = {
   /** Bodies over this are not processed: parked for an operator. */
   maxBodyBytes: 64 * 1024,
   secretMaxAgeSeconds: 60,
+  /** Failed PicPay requests in a row (429, 5xx, timeouts, network errors) that open its circuit. */
+  picpayCircuitFailures: 5,
+  /** An open circuit refuses requests this long, then lets one probe through. */
+  picpayCircuitCoolDownMs: 30_000,
 } as const;
 

@@ -58,6 +58,14 @@ export const METRICS = {
     /** Our configuration: PicPay refused the x-picpay-token or OAuth client, or the tokens secret is unusable. */
     configurationErrors: 'ConfigurationErrors',
     probes: 'ProbesRecorded',
+    /** Seconds a failed record waits before its next receive (one value per retried record). */
+    retryDelay: 'RetryDelay',
+    /** The retry delay could not be set: the record returns after the queue's visibility timeout. */
+    retryDelayFailures: 'RetryDelayFailures',
+    /** A PicPay circuit opened (a run of failed requests). */
+    circuitOpened: 'PicPayCircuitOpened',
+    /** Records failed at once because a PicPay circuit was open (they back off like any failure). */
+    shortCircuited: 'PicPayShortCircuited',
   },
   reconciler: {
     candidates: 'ReconcileCandidates',

@@ -114,7 +114,7 @@ export class PipelineMonitoring extends Construct {
       'DeadLetterQueueNotEmpty',
       props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) }),
       1,
-      'Notifications failed processing 5 times and wait in the DLQ. Fix the cause (logs: "goes to the DLQ"), then redrive.',
+      'Notifications failed on every receive, retried with growing delays for a day or more (36 receives by default), and wait in the DLQ. Fix the cause (logs: "goes to the DLQ"), then redrive.',
     );
     alarm(
       'OldestMessageAge',
@@ -144,7 +144,7 @@ export class PipelineMonitoring extends Construct {
       'ProcessingFailures',
       proc(METRICS.processor.processingFailures),
       ALARM_THRESHOLDS.processingFailuresPer5Min,
-      'Notifications failed processing and will be retried (DynamoDB, SNS or PicPay failing).',
+      'Notifications failed processing and will be retried, 1 min, 2, 4 … then every hour, for a day or more (DynamoDB, SNS or PicPay failing). Nothing to do while the cause is outside; they are applied once it passes.',
     );
     alarm(
       'PicPayApiErrors',
@@ -242,6 +242,33 @@ export class PipelineMonitoring extends Construct {
       graph('Transitions published', [proc(METRICS.processor.eventsPublished), proc(METRICS.processor.unrecognizedStatuses)]),
     );
     this.dashboard.addWidgets(
+      graph(
+        'Retries: delay set (s, max)',
+        [
+          new cloudwatch.Metric({
+            namespace: this.namespace,
+            metricName: METRICS.processor.retryDelay,
+            dimensionsMap: { service: SERVICES.processor },
+            statistic: 'Maximum',
+            period: FIVE_MINUTES,
+          }),
+        ],
+        12,
+      ),
+      graph(
+        'PicPay circuits and retries',
+        [
+          proc(METRICS.processor.circuitOpened),
+          proc(METRICS.processor.shortCircuited),
+          proc(METRICS.processor.picpayApiErrors),
+          proc(METRICS.processor.configurationErrors),
+          proc(METRICS.processor.awsServiceErrors),
+          proc(METRICS.processor.retryDelayFailures),
+        ],
+        12,
+      ),
+    );
+    this.dashboard.addWidgets(
       graph('API latency (ms)', [
         props.api.metricLatency({ statistic: 'p50', period: FIVE_MINUTES }),
         props.api.metricLatency({ statistic: 'p99', period: FIVE_MINUTES }),
@@ -252,6 +279,8 @@ export class PipelineMonitoring extends Construct {
       ]),
       graph('Queue depth', [
         props.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) }),
+        // In flight: being processed, or held back for their retry delay (an outage shows here).
+        props.queue.metricApproximateNumberOfMessagesNotVisible({ statistic: 'Maximum', period: Duration.minutes(1) }),
         props.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(1) }),
         props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) }),
       ]),

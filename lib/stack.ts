@@ -28,7 +28,10 @@ export interface PicPayWebhooksStackProps extends StackProps {
   readonly throttlingBurstLimit?: number;
   /** Retention of the function and access logs. Default one month. */
   readonly logRetention?: logs.RetentionDays;
-  /** Receives before a notification moves to the DLQ. Default 5. */
+  /**
+   * Receives before a notification moves to the DLQ. Default 36: with the retry delays (1 min
+   * doubling to 1 h) a notification is retried for at least 24 h first (docs/architecture.md).
+   */
   readonly dlqMaxReceiveCount?: number;
   /** E-mail address subscribed to the alarm topic. */
   readonly alarmEmail?: string;
@@ -186,6 +189,7 @@ export class PicPayWebhooksStack extends Stack {
       spec: HANDLERS.processor,
       logRetention,
       environment: {
+        [ENV.queueUrl]: this.queue.queueUrl,
         [ENV.tableName]: this.table.tableName,
         [ENV.topicArn]: this.topic.topicArn,
         [ENV.secretId]: this.secret.secretArn,
@@ -210,7 +214,9 @@ export class PicPayWebhooksStack extends Stack {
       reason: 'SQS event source mappings do not support on-failure destinations; the queue redrive policy sends failed messages to the DLQ.',
     });
     // The event source mapping grants the queue consumption it needs (receive, delete, change
-    // visibility, attributes) on this queue only. The rest is written out:
+    // visibility, attributes) on this queue only. sqs:ChangeMessageVisibility is also what the
+    // processor itself calls to hold a failed message back for its retry delay: no other grant
+    // is needed, and none on the DLQ. The rest is written out:
     this.processor.allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [this.table.tableArn]);
     this.processor.allow(['sns:Publish'], [this.topic.topicArn]);
     this.processor.allow(['kms:GenerateDataKey', 'kms:Decrypt'], [this.key.keyArn]);

@@ -18,6 +18,7 @@ interface MiddlewareClient {
       middleware: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
       options: { step: 'initialize'; name: string },
     ): void;
+    remove(name: string): boolean;
   };
 }
 
@@ -25,10 +26,14 @@ export class InjectedFault extends Error {
   override readonly name = 'InjectedFault';
 }
 
-export function installFaults(client: unknown, commandName: string, random: () => number = Math.random): FaultSwitch {
+let installed = 0;
+
+/** `uninstall` takes the middleware off the client again (a later pipeline in the same process adds its own). */
+export function installFaults(client: unknown, commandName: string, random: () => number = Math.random): FaultSwitch & { uninstall(): void } {
   let remaining = 0;
   let rate = 0;
   let injected = 0;
+  const name = `local-faults-${commandName}-${++installed}`;
   (client as MiddlewareClient).middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === commandName && (remaining > 0 || (rate > 0 && random() < rate))) {
@@ -38,9 +43,10 @@ export function installFaults(client: unknown, commandName: string, random: () =
       }
       return next(args);
     },
-    { step: 'initialize', name: `local-faults-${commandName}` },
+    { step: 'initialize', name },
   );
   return {
+    uninstall: () => void (client as MiddlewareClient).middlewareStack.remove(name),
     failNext: (count) => void (remaining = count),
     setRate: (value) => void (rate = value),
     get injected() {

@@ -1,6 +1,8 @@
 /**
  * `npm start`: the whole pipeline on this machine, no AWS account, no Docker.
- * PORT sets the webhook API's port (default 3000); LOG_LEVEL=INFO shows the handlers' logs.
+ * PORT sets the webhook API's port (default 3000); LOG_LEVEL=INFO shows the handlers' logs;
+ * LOCAL_TIME_SCALE how much faster retry delays and PicPay circuit cool-downs run than in AWS
+ * (default 60: the first retry after 1 s instead of 1 min, then 2 s, 4 s … at most 1 min).
  *
  * State (the table and the queues) is kept on disk in .local-data/ (LOCAL_DATA_DIR moves it),
  * so a restart, even after a crash, finds every charge and every queued notification;
@@ -29,6 +31,8 @@ async function main() {
   const { values } = parseArgs({ options: { fresh: { type: 'boolean' } } });
   const port = process.env.PORT === undefined ? 3000 : Number(process.env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+  const timeScale = process.env.LOCAL_TIME_SCALE === undefined ? undefined : Number(process.env.LOCAL_TIME_SCALE);
+  if (timeScale !== undefined && !(Number.isFinite(timeScale) && timeScale > 0)) throw new Error(`LOCAL_TIME_SCALE must be a positive number, got ${process.env.LOCAL_TIME_SCALE}`);
   const running = readTargetFile();
   if (running && running.pid !== process.pid && isAlive(running.pid)) {
     throw new Error(`A local pipeline is already running (pid ${running.pid}, ${running.callbackUrl}); stop it first.`);
@@ -43,6 +47,7 @@ async function main() {
     port,
     dataDir: LOCAL_DATA_DIR,
     processorConcurrency: process.env.LOCAL_PROCESSORS === undefined ? undefined : Number(process.env.LOCAL_PROCESSORS),
+    timeScale,
     onEvent: (event) => console.log(describe(event)),
     onError: (error) => console.error('[local] poller error:', error),
   });
@@ -73,6 +78,10 @@ Try these (PicPay's own examples):
 
   Change the legacy payment's status in the sandbox, then send the callback again:
   curl -X PUT ${urls.picpay}/_sandbox/payments/${EXAMPLE_PAYMENT.referenceId} -d '{"status":"refunded"}'
+
+  Take PicPay down (callbacks back off: 1 s, 2 s, 4 s … at this ${timeScale ?? 60}× clock), then bring it back:
+  curl -X PUT ${urls.picpay}/_sandbox/outage -d '{"statusCode":503}'
+  curl -X DELETE ${urls.picpay}/_sandbox/outage
 
   A Payment Link sale (same URL and token; more in docs/ingest.md):
   curl -i -X POST ${urls.webhook} \

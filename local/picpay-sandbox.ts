@@ -10,6 +10,8 @@ import { close, listen, readBody, sendJson } from './http.js';
  *   PUT  /_sandbox/payments/{referenceId}   {"status":"paid","authorizationId":"…","summary":{…}}
  *   GET  /_sandbox/payments                  list all
  *   POST /_sandbox/faults                    {"statusCode":503,"count":2} fail the next N lookups
+ *   PUT  /_sandbox/outage                    {"statusCode":503} PicPay down: every API request fails (0 = connection dropped)
+ *   DELETE /_sandbox/outage                  PicPay back
  *
  * It also stands in for PicPay's checkout API, for checkout reconciliation: the OAuth2 token
  * endpoint `POST /oauth2/token` (`client_credentials`, tokens valid 5 minutes as PicPay documents)
@@ -45,6 +47,13 @@ export interface PicPaySandbox {
   injectFaults(statusCode: number, count: number): void;
   /** Fail this fraction of lookups at random: half with HTTP 500, half hanging for `hangMs`. */
   setFaultRate(rate: number, hangMs: number, random?: () => number): void;
+  /**
+   * PicPay down (or back with null): every request to its APIs (status, OAuth2 token,
+   * find-charge) is answered `statusCode`, or its connection dropped with 0, until it is back.
+   */
+  setOutage(statusCode: number | null): void;
+  /** Requests the outage refused so far. */
+  readonly refusedInOutage: number;
   readonly lookups: number;
   setCharge(merchantChargeId: string, charge: SandboxCharge): void;
   getCharge(merchantChargeId: string): SandboxCharge | undefined;
@@ -78,9 +87,16 @@ export async function startPicPaySandbox(
   const faults = { statusCode: 0, remaining: 0 };
   const randomFaults = { rate: 0, hangMs: 0, random: Math.random };
   let lookups = 0;
+  let outage: number | null = null;
+  let refusedInOutage = 0;
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
+    if (outage !== null && !url.pathname.startsWith('/_sandbox/')) {
+      refusedInOutage++;
+      if (outage === 0) return req.socket.destroy();
+      return sendJson(res, outage, { message: 'Serviço indisponível (sandbox outage)' });
+    }
     const status = /^\/ecommerce\/public\/payments\/([^/]+)\/status$/.exec(url.pathname);
     if (status && req.method === 'GET') {
       lookups++;
@@ -165,6 +181,21 @@ export async function startPicPaySandbox(
     if (url.pathname === '/_sandbox/payments' && req.method === 'GET') {
       return sendJson(res, 200, Object.fromEntries(payments));
     }
+    if (url.pathname === '/_sandbox/outage' && req.method === 'DELETE') {
+      outage = null;
+      return sendJson(res, 200, { outage: null });
+    }
+    if (url.pathname === '/_sandbox/outage' && req.method === 'PUT') {
+      const raw = await readBody(req, 4096);
+      try {
+        const statusCode = Number((JSON.parse(raw === 'too_large' ? '' : raw.toString('utf8')) as { statusCode?: unknown }).statusCode);
+        if (!Number.isInteger(statusCode) || (statusCode !== 0 && (statusCode < 400 || statusCode > 599))) throw new Error('statusCode');
+        outage = statusCode;
+        return sendJson(res, 200, { outage });
+      } catch {
+        return sendJson(res, 400, { message: 'Body must be {"statusCode": 0 or 400-599}' });
+      }
+    }
     if (url.pathname === '/_sandbox/faults' && req.method === 'POST') {
       const raw = await readBody(req, 4096);
       try {
@@ -189,6 +220,12 @@ export async function startPicPaySandbox(
     },
     setFaultRate(rate, hangMs, random = Math.random) {
       Object.assign(randomFaults, { rate, hangMs, random });
+    },
+    setOutage(statusCode) {
+      outage = statusCode;
+    },
+    get refusedInOutage() {
+      return refusedInOutage;
     },
     get lookups() {
       return lookups;

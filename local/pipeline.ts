@@ -3,7 +3,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -26,6 +26,7 @@ import { LocalMetrics } from './metrics.js';
 import { type PicPaySandbox, startPicPaySandbox } from './picpay-sandbox.js';
 import { startSecretsEmulator } from './secrets-emulator.js';
 import { type SqsHandler, startPoller } from './sqs-poller.js';
+import { installRetryClock, type RetryClock } from './visibility.js';
 import type { Target } from '../cli/target.js';
 
 /** Development tokens: the ones in PicPay's own examples, so their curls work as printed. */
@@ -42,8 +43,20 @@ export interface LocalPipelineOptions {
   /** Port for the webhook API; 0 picks a free one. */
   readonly port?: number;
   readonly host?: string;
-  /** Seconds before a failed message is retried locally (Lambda waits the visibility timeout). */
+  /**
+   * Seconds before a failed message is retried locally when the processor set no retry delay of
+   * its own (a crashed invocation, the last receive); Lambda waits the visibility timeout.
+   */
   readonly retryDelaySeconds?: number;
+  /**
+   * How much faster time runs for retries than in AWS: the processor's retry delays (1 min … 1 h),
+   * its PicPay circuits' cool-down (30 s) and its pauses between PicPay attempts are divided by
+   * it; requests and their timeouts take the time they take. Default 60: a minute of retry delay
+   * is a second here. 3600 plays a six-hour outage's retries in six seconds.
+   */
+  readonly timeScale?: number;
+  /** Receives before the DLQ (default 36, as deployed; the stack's dlqMaxReceiveCount). */
+  readonly maxReceiveCount?: number;
   /** Concurrent processor pollers (Lambda would scale out). */
   readonly processorConcurrency?: number;
   /** How long the processor waits for the PicPay status API (default 5000 ms). */
@@ -104,6 +117,8 @@ export interface LocalPipeline {
   };
   /** Every event published to the topic so far, as a subscriber received it. */
   readonly events: readonly TappedEvent[];
+  /** The processor's retry delays, in queue seconds, and the time scale they run at here. */
+  readonly retries: Pick<RetryClock, 'timeScale' | 'delays'>;
   /** Resolves when `predicate` holds for the received events, or rejects after `timeoutMs`. */
   waitForEvents(predicate: (events: readonly TappedEvent[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Runs the reconciler once, as its schedule would (optionally with another minimum age or cap). */
@@ -175,22 +190,17 @@ interface Resources extends Omit<LocalPipeline['resources'], never> {
   readonly tapQueueArn: string;
 }
 
-async function createResources(clients: LocalClients, emulators: Emulators): Promise<Resources> {
+async function createResources(clients: LocalClients, emulators: Emulators, maxReceiveCount: number): Promise<Resources> {
   const { sqs, sns, dynamodb } = clients;
   const tableName = 'picpay-webhooks-charges';
   await createIfMissing(() => dynamodb.send(new CreateTableCommand(createTableInput(tableName))));
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-dlq' }));
   const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
-  const queue = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: 'picpay-webhooks-notifications',
-      Attributes: {
-        VisibilityTimeout: String(QUEUE.visibilityTimeoutSeconds),
-        MessageRetentionPeriod: String(QUEUE.retentionDays * 86400),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: QUEUE.maxReceiveCount }),
-      },
-    }),
-  );
+  const queue = await createOrUpdateQueue(sqs, 'picpay-webhooks-notifications', {
+    VisibilityTimeout: String(QUEUE.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(QUEUE.retentionDays * 86400),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
+  });
   const topic = await sns.send(new CreateTopicCommand({ Name: 'picpay-webhooks-charge-events' }));
   const tap = await sqs.send(new CreateQueueCommand({ QueueName: 'picpay-webhooks-events-tap' }));
   const tapArn = await queueArn(sqs, tap.QueueUrl!);
@@ -218,6 +228,8 @@ async function createResources(clients: LocalClients, emulators: Emulators): Pro
  * queue, the reconciler and the sweep on their schedules, and a subscriber on the topic.
  */
 async function startFunctions(options: LocalPipelineOptions, host: string, emulators: Emulators, resources: Resources, stops: Stops) {
+  const timeScale = options.timeScale ?? 60;
+  const maxReceiveCount = options.maxReceiveCount ?? QUEUE.maxReceiveCount;
   // The functions' own clients, apart from the ones that set up the resources, so faults
   // injected into them touch only what the functions do.
   const clients = localClients(emulators.endpoints, stops);
@@ -230,6 +242,8 @@ async function startFunctions(options: LocalPipelineOptions, host: string, emula
     publish: installFaults(clients.sns, 'PublishCommand'),
     enqueue: installFaults(clients.sqs, 'SendMessageCommand'),
   };
+  // The processor's retry delays (ChangeMessageVisibility on its SQS client), on the local clock.
+  const retryClock = installRetryClock(clients.sqs, timeScale);
 
   const authenticator = makeAuthenticatorHandler(
     { queueUrl: resources.queueUrl, secretId: resources.secretId, secretMaxAgeSeconds: 2 },
@@ -243,6 +257,7 @@ async function startFunctions(options: LocalPipelineOptions, host: string, emula
   stops.push(() => api.stop());
 
   const processorConfig: ProcessorConfig = {
+    queueUrl: resources.queueUrl,
     tableName: resources.tableName,
     topicArn: resources.topicArn,
     secretId: resources.secretId,
@@ -250,8 +265,10 @@ async function startFunctions(options: LocalPipelineOptions, host: string, emula
     picpayCheckoutBaseUrl: `${emulators.sandbox.baseUrl}/api/v1`,
     picpayTimeoutMs: options.picpayTimeoutMs ?? 5000,
     secretMaxAgeSeconds: 2,
-    maxReceiveCount: QUEUE.maxReceiveCount,
+    maxReceiveCount,
     maxBodyBytes: DEFAULTS.maxBodyBytes,
+    // Every wait the processor chooses runs on the local clock.
+    picpayCircuitCoolDownMs: DEFAULTS.picpayCircuitCoolDownMs / timeScale,
   };
   let crashRate = 0;
   let crashes = 0;
@@ -265,14 +282,19 @@ async function startFunctions(options: LocalPipelineOptions, host: string, emula
       batchSize: QUEUE.batchSize,
       visibilityTimeoutSeconds: QUEUE.visibilityTimeoutSeconds,
       retryDelaySeconds: options.retryDelaySeconds ?? 1,
-      // One handler per poller: each poller is an execution environment of its own.
+      heldBack: retryClock.heldBack,
+      // One handler per poller: each poller is an execution environment of its own, with its
+      // own PicPay circuits. Its pauses between PicPay attempts run on the local clock too.
       handler: makeProcessorHandler(processorConfig, {
         dynamodb: clients.dynamodb,
         sns: clients.sns,
+        sqs: clients.sqs,
         secrets: clients.secrets,
         ...processorObservability,
         tracer: new Tracer({ enabled: false }),
         now: Date.now,
+        random: Math.random,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms / timeScale)),
       }) as unknown as SqsHandler,
       context: () => lambdaContext('processor', HANDLERS.processor),
       onError: options.onError,
@@ -337,6 +359,7 @@ async function startFunctions(options: LocalPipelineOptions, host: string, emula
     api,
     clients,
     events,
+    retries: retryClock,
     reconcileNow,
     sweepNow,
     faults: {
@@ -361,7 +384,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   };
   try {
     const emulators = await startEmulators(host, options.dataDir, stops);
-    const resources = await createResources(localClients(emulators.endpoints, stops), emulators);
+    const timeScale = options.timeScale ?? 60;
+    if (!(Number.isFinite(timeScale) && timeScale > 0)) throw new Error(`timeScale must be a positive number, got ${timeScale}`);
+    const maxReceiveCount = options.maxReceiveCount ?? QUEUE.maxReceiveCount;
+    const resources = await createResources(localClients(emulators.endpoints, stops), emulators, maxReceiveCount);
     const functions = await startFunctions(options, host, emulators, resources, stops);
     const { api, events } = functions;
     const { endpoints, sandbox, secrets } = emulators;
@@ -391,6 +417,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         [ENV.picpayBaseUrl]: sandbox.baseUrl,
         [ENV.picpayCheckoutBaseUrl]: `${sandbox.baseUrl}/api/v1`,
         [ENV.secretMaxAgeSeconds]: '2',
+        [ENV.maxReceiveCount]: String(maxReceiveCount),
         POWERTOOLS_METRICS_DISABLED: 'true',
         POWERTOOLS_TRACE_ENABLED: 'false',
       },
@@ -416,6 +443,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       sandbox,
       faults: functions.faults,
       events,
+      retries: functions.retries,
       async waitForEvents(predicate, timeoutMs = 15000) {
         const deadline = Date.now() + timeoutMs;
         while (!predicate(events)) {
@@ -458,6 +486,21 @@ async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
     await create();
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+/**
+ * Creates the queue, or, when a kept one (.local-data) has other settings (an older receive
+ * limit), brings it to these settings, as a deploy would, keeping the messages it holds.
+ */
+async function createOrUpdateQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<{ QueueUrl?: string }> {
+  try {
+    return await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  } catch (error) {
+    if (!String((error as { name?: string }).name).endsWith('QueueNameExists')) throw error;
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }));
+    return { QueueUrl };
   }
 }
 

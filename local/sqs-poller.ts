@@ -18,6 +18,9 @@ export interface PollerOptions {
   /** Locally, a failed message becomes visible again after this delay instead of the full
    * visibility timeout, so retries and dead-lettering happen in seconds. */
   readonly retryDelaySeconds: number;
+  /** Whether the handler itself held this message back (its own retry delay): then, as with
+   * Lambda, its visibility is left as the handler set it. */
+  readonly heldBack?: (receiptHandle: string) => boolean;
   readonly handler: SqsHandler;
   readonly context: () => Context;
   readonly onError?: (error: unknown) => void;
@@ -53,7 +56,8 @@ export function toSqsRecord(message: Message, queueArn: string): SQSRecord {
 /**
  * Plays the part of Lambda's SQS event source mapping: receive a batch, invoke the handler,
  * delete what succeeded, return `batchItemFailures` (or everything, if the handler threw) to
- * the queue. The queue's redrive policy moves a message to the DLQ after its receive limit.
+ * the queue: after `retryDelaySeconds`, unless the handler set the message's visibility itself.
+ * The queue's redrive policy moves a message to the DLQ after its receive limit.
  */
 export function startPoller(options: PollerOptions): { stop(): Promise<void> } {
   const abort = new AbortController();
@@ -89,7 +93,7 @@ export function startPoller(options: PollerOptions): { stop(): Promise<void> } {
           failed = new Set(records.map((r) => r.messageId));
         }
         const done = messages.filter((m) => !failed.has(m.MessageId!));
-        const retry = messages.filter((m) => failed.has(m.MessageId!));
+        const retry = messages.filter((m) => failed.has(m.MessageId!) && !options.heldBack?.(m.ReceiptHandle!));
         if (done.length) {
           await options.client.send(
             new DeleteMessageBatchCommand({

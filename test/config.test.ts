@@ -1,7 +1,7 @@
 import { loadAuthenticatorConfig, loadProcessorConfig } from '../lambda/config.js';
 import { ConfigError } from '../lambda/domain/errors.js';
 
-const processorEnv = { TABLE_NAME: 't', TOPIC_ARN: 'arn', TOKENS_SECRET_ID: 's' };
+const processorEnv = { QUEUE_URL: 'https://sqs.sa-east-1.amazonaws.com/123456789012/q', TABLE_NAME: 't', TOPIC_ARN: 'arn', TOKENS_SECRET_ID: 's' };
 
 describe('config', () => {
   test.each([
@@ -21,7 +21,7 @@ describe('config', () => {
     expect(loadProcessorConfig(processorEnv).maxBodyBytes).toBe(65536);
   });
 
-  test.each([['TABLE_NAME'], ['TOPIC_ARN'], ['TOKENS_SECRET_ID']])('processor fails fast without %s', (name) => {
+  test.each([['QUEUE_URL'], ['TABLE_NAME'], ['TOPIC_ARN'], ['TOKENS_SECRET_ID']])('processor fails fast without %s', (name) => {
     expect(() => loadProcessorConfig({ ...processorEnv, [name]: undefined })).toThrow(name);
   });
 
@@ -30,8 +30,15 @@ describe('config', () => {
     ['MAX_BODY_BYTES', '-1'],
     ['SECRET_MAX_AGE_SECONDS', '1.5'],
     ['PICPAY_TIMEOUT_MS', '0'],
+    ['PICPAY_CIRCUIT_COOLDOWN_MS', '0'],
+    ['PICPAY_CIRCUIT_COOLDOWN_MS', 'soon'],
   ])('rejects %s=%p with its name', (name, value) => {
     expect(() => loadProcessorConfig({ ...processorEnv, [name]: value })).toThrow(name);
+  });
+
+  test('the processor knows its queue (for retry delays) and the PicPay circuit cool-down: 30 s unless set', () => {
+    expect(loadProcessorConfig(processorEnv)).toMatchObject({ queueUrl: 'https://sqs.sa-east-1.amazonaws.com/123456789012/q', picpayCircuitCoolDownMs: 30_000 });
+    expect(loadProcessorConfig({ ...processorEnv, PICPAY_CIRCUIT_COOLDOWN_MS: '500' }).picpayCircuitCoolDownMs).toBe(500);
   });
 
   test('processor validates the PicPay URL', () => {

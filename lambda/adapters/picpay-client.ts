@@ -1,6 +1,7 @@
-import { NotConfiguredError, ParkError, PicPayAuthError, PicPayUnavailableError } from '../domain/errors.js';
+import { NotConfiguredError, ParkError, PicPayAuthError, PicPayCircuitOpenError, PicPayUnavailableError } from '../domain/errors.js';
 import { type FoundCharge, findChargeSchema, type LegacyStatus, legacyStatusSchema } from '../domain/payloads.js';
 import type { LegacyStatusSource } from '../domain/process.js';
+import type { PicPayCircuit } from './picpay-circuit.js';
 
 export interface PicPayClientOptions {
   readonly baseUrl: string;
@@ -16,12 +17,15 @@ export interface PicPayClientOptions {
   readonly random?: () => number;
   /** Called for every failed attempt, for logs and metrics. */
   readonly onAttemptFailed?: (info: { attempt: number; reason: string; httpStatus?: number }) => void;
+  /** Every request goes through it; while it is open, PicPayCircuitOpenError at once. */
+  readonly circuit?: PicPayCircuit;
 }
 
 /**
  * Client for `GET /ecommerce/public/payments/{referenceId}/status`. Retries timeouts, network
  * errors, 429 and 5xx with exponential backoff and full jitter; 401/403 means our token is wrong
  * (PicPayAuthError); 404 means PicPay does not know the reference (parked by the caller).
+ * With a circuit, an open circuit ends the attempts at once (PicPayCircuitOpenError).
  */
 export class PicPayStatusClient implements LegacyStatusSource {
   private readonly attempts: number;
@@ -48,13 +52,16 @@ export class PicPayStatusClient implements LegacyStatusSource {
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
       if (attempt > 1) await this.sleep(this.backoff(attempt - 1));
       let response: Response;
-      try {
-        response = await this.fetchImpl(url, {
+      const send = () =>
+        this.fetchImpl(url, {
           method: 'GET',
           headers: { 'x-picpay-token': token, accept: 'application/json' },
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });
+      try {
+        response = await (this.options.circuit ? this.options.circuit.request(send) : send());
       } catch (error) {
+        if (error instanceof PicPayCircuitOpenError) throw error;
         lastReason = isTimeout(error) ? 'timeout' : 'network_error';
         this.options.onAttemptFailed?.({ attempt, reason: lastReason });
         continue;
@@ -111,6 +118,8 @@ export interface CheckoutClientOptions {
   readonly random?: () => number;
   readonly now?: () => number;
   readonly onAttemptFailed?: (info: { attempt: number; reason: string; httpStatus?: number }) => void;
+  /** The token endpoint and find-charge requests go through it (one API, one host). */
+  readonly circuit?: PicPayCircuit;
 }
 
 /** PicPay documents 5-minute tokens; used when the answer carries no readable `expires_in`. */
@@ -123,7 +132,8 @@ const DEFAULT_TOKEN_SECONDS = 300;
  * configuration error (PicPayAuthError); 404 means PicPay does not know the charge
  * (ParkError 'unknown_charge', parked: recorded for an operator); timeouts,
  * network errors, 429 and 5xx are retried with full-jitter backoff (a 429's `Retry-After` is
- * honoured up to the maximum delay), then PicPayUnavailableError so the queue retries later.
+ * honoured up to the maximum delay), then PicPayUnavailableError so the queue retries later; an open
+ * circuit ends the attempts at once (PicPayCircuitOpenError, retried later too).
  */
 export class PicPayCheckoutClient {
   private cached: { token: string; renewAt: number; clientId: string } | null = null;
@@ -239,9 +249,11 @@ export class PicPayCheckoutClient {
   /** One request, after the backoff for its attempt; a string is why it failed to get an answer. */
   private async call(url: string, init: RequestInit, attempt: number): Promise<Response | string> {
     if (attempt > 1) await this.sleep(Math.floor(this.random() * Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1))));
+    const send = () => this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs) });
     try {
-      return await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      return await (this.options.circuit ? this.options.circuit.request(send) : send());
     } catch (error) {
+      if (error instanceof PicPayCircuitOpenError) throw error;
       const reason = isTimeout(error) ? 'timeout' : 'network_error';
       this.options.onAttemptFailed?.({ attempt, reason });
       return reason;

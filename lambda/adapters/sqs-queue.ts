@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Envelope, serializeEnvelope } from '../domain/envelope.js';
 import { AwsServiceError } from '../domain/errors.js';
 
@@ -47,6 +47,27 @@ export class SqsNotificationQueue implements NotificationQueue {
           throw new AwsServiceError('sqs', 'Could not enqueue', { cause: error });
         });
       if (out.Failed?.length) throw new AwsServiceError('sqs', `${out.Failed.length} of ${chunk.length} messages were not enqueued`);
+    }
+  }
+}
+
+/** Holds a received message back: it becomes visible again after `seconds` (the retry delay). */
+export interface MessageVisibility {
+  delay(receiptHandle: string, seconds: number): Promise<void>;
+}
+
+/** SQS ChangeMessageVisibility on the processing queue (the processor's backoff). */
+export class SqsMessageVisibility implements MessageVisibility {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async delay(receiptHandle: string, seconds: number): Promise<void> {
+    try {
+      await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+    } catch (error) {
+      throw new AwsServiceError('sqs', 'SQS did not change the message visibility', { cause: error });
     }
   }
 }

@@ -95,7 +95,9 @@ export type ParkReason =
   | 'invalid_utf8'
   | 'invalid_json'
   | 'unexpected_shape'
-  | 'unknown_event_type';
+  | 'unknown_event_type'
+  /** A queue message that is not an envelope at all: nothing to park, it goes to the DLQ. */
+  | 'not_an_envelope';
 
 /** The notification can never be processed as it is: park it for an operator. */
 export class ParkError extends Error {

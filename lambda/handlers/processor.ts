@@ -7,17 +7,22 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { OUTBOX_LEASE_MS } from '../contract.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoChargeStore, documentClientFor } from '../adapters/charge-store.js';
 import { PicPayCheckoutClient, PicPayStatusClient } from '../adapters/picpay-client.js';
+import { PicPayCircuit } from '../adapters/picpay-circuit.js';
 import { SnsEventPublisher } from '../adapters/sns-publisher.js';
+import { type MessageVisibility, SqsMessageVisibility } from '../adapters/sqs-queue.js';
 import { SecretTokenStore } from '../adapters/token-store.js';
 import { loadProcessorConfig, type ProcessorConfig } from '../config.js';
+import { DEFAULTS, OUTBOX_LEASE_MS, RETRY } from '../contract.js';
+import { type BackoffPolicy, retryDelaySeconds } from '../domain/backoff.js';
 import { parseEnvelope } from '../domain/envelope-schema.js';
-import { type ErrorSource, errorCode, RetryableError } from '../domain/errors.js';
+import { type ErrorSource, errorCode, ParkError, PicPayCircuitOpenError, RetryableError } from '../domain/errors.js';
+import type { Envelope } from '../domain/envelope.js';
 import { type ProcessDeps, processEnvelope } from '../domain/process.js';
 import { handleProbe, parseProbe, type ProbeDeps } from '../domain/probe.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
@@ -43,16 +48,57 @@ export interface ProcessorDeps extends ProcessDeps {
   readonly traceRecord?: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
   /** Records why a message is being dead-lettered (best effort). */
   readonly noteDeadLetter?: (note: { messageId: string; requestId?: string; code: string; message: string; receiveCount: number; at: string }) => Promise<void>;
+  /** Holds a failed message back in the queue for its retry delay. */
+  readonly visibility: MessageVisibility;
+  /** The retry delays (lambda/domain/backoff.ts). */
+  readonly retry: BackoffPolicy;
+  /** In [0, 1), like Math.random: the jitter of the retry delays. */
+  readonly random: () => number;
+  /** The PicPay circuits: their opening is logged and counted. */
+  readonly circuits?: ReadonlyArray<Pick<PicPayCircuit, 'name' | 'onChange'>>;
 }
 
 /**
  * SQS batch handler: each record is processed on its own and reported back as a partial
  * batch failure when a retry may help, so one bad message never holds up the others.
+ *
+ * A record that failed in a way a retry may fix is held back in the queue before it is reported:
+ * its visibility is set to a delay that grows with its receive count (1 min, 2, 4 … 1 h), so a
+ * long PicPay, DynamoDB or SNS outage is ridden out for a day or more before the DLQ. If that
+ * call fails, the record still fails: it returns after the queue's visibility timeout.
  */
 export function createProcessor(deps: ProcessorDeps) {
   const { logger, metrics } = deps;
   const count = (name: string, n = 1) => metrics.addMetric(name, MetricUnit.Count, n);
   const batch = new BatchProcessor(EventType.SQS);
+  for (const circuit of deps.circuits ?? []) {
+    circuit.onChange((event) => {
+      if (event === 'opened') {
+        count(METRICS.processor.circuitOpened);
+        logger.warn('PicPay circuit opened: requests to it fail at once until a probe after the cool-down; records back off', { circuit: circuit.name });
+      } else if (event === 'half_open') logger.info('PicPay circuit half-open: one probe request goes through', { circuit: circuit.name });
+      else logger.info('PicPay circuit closed: PicPay answers again', { circuit: circuit.name });
+    });
+  }
+
+  /** Sets the record's retry delay; the seconds set, or undefined if SQS refused. */
+  async function holdBack(record: SQSRecord, receiveCount: number): Promise<number | undefined> {
+    const seconds = retryDelaySeconds(receiveCount, deps.retry, deps.random);
+    try {
+      await deps.visibility.delay(record.receiptHandle, seconds);
+    } catch (error) {
+      count(METRICS.processor.retryDelayFailures);
+      logger.warn("Could not set the retry delay; the message returns after the queue's visibility timeout", {
+        messageId: record.messageId,
+        receiveCount,
+        retryInSeconds: seconds,
+        error: error as Error,
+      });
+      return undefined;
+    }
+    metrics.addMetric(METRICS.processor.retryDelay, MetricUnit.Seconds, seconds);
+    return seconds;
+  }
 
   async function processRecord(record: SQSRecord): Promise<void> {
     return deps.traceRecord ? deps.traceRecord(record.messageId, () => processOne(record)) : processOne(record);
@@ -62,7 +108,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
     let requestId: string | undefined;
     try {
-      const envelope = parseEnvelope(record.body);
+      const envelope = envelopeOf(record.body);
       requestId = envelope.requestId;
       const probe = parseProbe(envelope);
       if (probe) {
@@ -110,10 +156,15 @@ export function createProcessor(deps: ProcessorDeps) {
     } catch (error) {
       const code = errorCode(error);
       const source = error instanceof RetryableError ? error.source : 'internal';
+      // A bug may be fixed by a deploy within the retry window: only a ParkError stops retries.
+      const retryable = !(error instanceof ParkError);
       count(METRICS.processor.processingFailures);
       // Each source its own metric and alarm: a DynamoDB outage must not page about PicPay.
       if (source !== 'internal') count(FAILURE_METRIC[source]);
+      if (error instanceof PicPayCircuitOpenError) count(METRICS.processor.shortCircuited);
       const deadLetter = receiveCount >= deps.maxReceiveCount;
+      // The last receive sets no delay: the message goes to the DLQ after the visibility timeout.
+      const retryInSeconds = !deadLetter && retryable ? await holdBack(record, receiveCount) : undefined;
       logger.error(deadLetter ? 'Processing failed; the message goes to the DLQ' : 'Processing failed; the message will be retried', {
         messageId: record.messageId,
         requestId,
@@ -121,6 +172,8 @@ export function createProcessor(deps: ProcessorDeps) {
         maxReceiveCount: deps.maxReceiveCount,
         code,
         source,
+        retryable,
+        ...(retryInSeconds === undefined ? {} : { retryInSeconds }),
         error: error as Error,
       });
       if (deadLetter && deps.noteDeadLetter) {
@@ -128,7 +181,7 @@ export function createProcessor(deps: ProcessorDeps) {
           messageId: record.messageId,
           requestId,
           code,
-          message: error instanceof RetryableError ? error.message : 'internal error',
+          message: error instanceof RetryableError || error instanceof ParkError ? error.message : 'internal error',
           receiveCount,
           at: new Date(deps.now()).toISOString(),
         }).catch(() => undefined);
@@ -140,6 +193,18 @@ export function createProcessor(deps: ProcessorDeps) {
   return async function processBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     return processPartialResponse(event, processRecord, batch, { context, throwOnFullBatchFailure: false });
   };
+}
+
+/**
+ * A queue message that is not an envelope was not written by the authenticator or the
+ * reconciler: no retry can make it one. It still fails (no delay set), so it reaches the DLQ.
+ */
+function envelopeOf(body: string): Envelope {
+  try {
+    return parseEnvelope(body);
+  } catch (error) {
+    throw new ParkError('not_an_envelope', 'The queue message is not a notification envelope', { cause: error });
+  }
 }
 
 /**
@@ -164,29 +229,39 @@ export function recordTracer(tracer: Pick<Tracer, 'isTracingEnabled' | 'provider
   };
 }
 
-/** What the processor needs from its environment: its AWS clients, PicPay's fetch and its observability. */
+/** What the processor needs from its environment: its AWS clients and its observability. */
 export interface ProcessorRuntime {
   readonly dynamodb: DynamoDBClient;
   readonly sns: SNSClient;
+  /** For the retry delays: ChangeMessageVisibility on the processing queue. */
+  readonly sqs: SQSClient;
   readonly secrets: SecretsManagerClient;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** X-Ray; the local runtime passes one that is switched off. */
   readonly tracer: Tracer;
   readonly now: () => number;
+  /** In [0, 1), like Math.random: the jitter of the retry delays. */
+  readonly random: () => number;
+  /** The waits between PicPay attempts within an invocation (the local runtime scales time). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /**
  * The Lambda handler, from its configuration and runtime. Lambda runs one invocation at a time
  * per execution environment, and Powertools' BatchProcessor keeps per-batch state on its
  * instance; the local runtime, which runs several pollers in one process, makes one handler per
- * poller for the same reason.
+ * poller for the same reason. Each handler has its own PicPay circuits, shared by every record
+ * it processes while warm.
  */
 export function makeProcessorHandler(config: ProcessorConfig, runtime: ProcessorRuntime) {
-  const { logger, metrics, tracer } = runtime;
+  const { logger, metrics, tracer, sleep } = runtime;
   const store = new DynamoChargeStore(documentClientFor(runtime.dynamodb), config.tableName);
   const tokenStore = new SecretTokenStore(runtime.secrets, config.secretId, config.secretMaxAgeSeconds);
   const publisher = new SnsEventPublisher(runtime.sns, config.topicArn);
+  const circuit = (name: string) => new PicPayCircuit({ name, failuresToOpen: DEFAULTS.picpayCircuitFailures, coolDownMs: config.picpayCircuitCoolDownMs });
+  const statusCircuit = circuit('PicPay status API');
+  const checkoutCircuit = circuit('PicPay checkout API');
   return middy(
     createProcessor({
       charges: store,
@@ -199,6 +274,8 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
         token: async () => (await tokenStore.get()).picpay,
         onAttemptFailed: ({ attempt, reason, httpStatus }) =>
           logger.warn('PicPay status API attempt failed', { attempt, reason, httpStatus }),
+        circuit: statusCircuit,
+        ...(sleep ? { sleep } : {}),
       }),
       checkoutCharges: new PicPayCheckoutClient({
         baseUrl: config.picpayCheckoutBaseUrl,
@@ -206,6 +283,8 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
         timeoutMs: config.picpayTimeoutMs,
         credentials: async () => (await tokenStore.get()).checkoutClient,
         onAttemptFailed: ({ attempt, reason, httpStatus }) => logger.warn('PicPay find-charge attempt failed', { attempt, reason, httpStatus }),
+        circuit: checkoutCircuit,
+        ...(sleep ? { sleep } : {}),
       }),
       now: runtime.now,
       logger,
@@ -215,6 +294,10 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
       maxBodyBytes: config.maxBodyBytes,
       outboxLeaseMs: OUTBOX_LEASE_MS,
       noteDeadLetter: (note) => store.noteDeadLetter(note),
+      visibility: new SqsMessageVisibility(runtime.sqs, config.queueUrl),
+      retry: RETRY,
+      random: runtime.random,
+      circuits: [statusCircuit, checkoutCircuit],
     }),
   )
     .use(captureLambdaHandler(tracer))
@@ -224,16 +307,15 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
 
 export const handler = lambdaEntry(() => {
   const tracer = new Tracer({ serviceName: 'picpay-webhooks-processor' });
-  const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
-  const sns = tracer.captureAWSv3Client(new SNSClient({}));
-  const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
   return makeProcessorHandler(loadProcessorConfig(process.env), {
-    dynamodb,
-    sns,
-    secrets,
+    dynamodb: tracer.captureAWSv3Client(new DynamoDBClient({})),
+    sns: tracer.captureAWSv3Client(new SNSClient({})),
+    sqs: tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false })),
+    secrets: tracer.captureAWSv3Client(new SecretsManagerClient({})),
     logger: new Logger({ serviceName: 'picpay-webhooks-processor' }),
     metrics: new Metrics({ namespace: metricsNamespace(process.env), serviceName: SERVICES.processor }),
     tracer,
     now: Date.now,
+    random: Math.random,
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `npm run chaos [-- --charges N --notifications N --duplicates 0.3 --enqueue-failures 0.05
  *  --picpay-failures 0.1 --publish-failures 0.02 --crash-rate 0.02 --seed N --concurrency N
- *  --processor-concurrency N --abandoned N --reconcile-max-per-run N --sns-outage-ms N]`
+ *  --processor-concurrency N --abandoned N --reconcile-max-per-run N --sns-outage-ms N
+ *  --picpay-outage-hours N --time-scale N]`
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -24,6 +25,8 @@ const flags: Array<[keyof ChaosOptions, string]> = [
   ['abandoned', 'abandoned'],
   ['reconcileMaxPerRun', 'reconcile-max-per-run'],
   ['snsOutageMs', 'sns-outage-ms'],
+  ['picpayOutageHours', 'picpay-outage-hours'],
+  ['timeScale', 'time-scale'],
 ];
 const { values } = parseArgs({ options: Object.fromEntries(flags.map(([, flag]) => [flag, { type: 'string' as const }])) });
 const options = { ...DEFAULT_CHAOS } as Record<keyof ChaosOptions, number>;
@@ -42,7 +45,7 @@ if (flags.every(([, flag]) => (values as Record<string, unknown>)[flag] === unde
   const m = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString().slice(0, 10) };
   writeFileSync(
     fileURLToPath(new URL('../../docs/chaos.md', import.meta.url)),
-    `# Chaos suite: latest run\n\n\`npm run chaos\` on ${m.date}: ${m.cores} × ${m.cpu}, Node ${m.node}. What it does: README, "Proof".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n\nReproduce with \`npm run chaos\` (flags: \`--charges --notifications --duplicates --enqueue-failures --picpay-failures --publish-failures --crash-rate --seed --concurrency --processor-concurrency --abandoned --reconcile-max-per-run --sns-outage-ms\`).\n`,
+    `# Chaos suite: latest run\n\n\`npm run chaos\` on ${m.date}: ${m.cores} × ${m.cpu}, Node ${m.node}. What it does: README, "Proof".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n\nReproduce with \`npm run chaos\` (flags: \`--charges --notifications --duplicates --enqueue-failures --picpay-failures --publish-failures --crash-rate --seed --concurrency --processor-concurrency --abandoned --reconcile-max-per-run --sns-outage-ms --picpay-outage-hours --time-scale\`).\n`,
   );
 }
 process.exit(passed(report) ? 0 : 1);

@@ -2,8 +2,10 @@
  * The chaos suite: many notifications over many charges of every flavour (legacy, checkout with
  * Pix, Payment Link), duplicated and shuffled, sent by a PicPay-like sender (retries a non-2xx up to 21 times), while the pipeline
  * is broken on purpose: enqueue failures, PicPay API failures (5xx and timeouts), SNS publish
- * failures and processor crashes in the middle of a batch. The expected outcome is computed
- * here, from the generated stories alone, with its own status table (not the code under test).
+ * failures and processor crashes in the middle of a batch, and a PicPay outage of hours in the
+ * middle of it all (on the local clock, `timeScale` times faster than AWS's). The expected
+ * outcome is computed here, from the generated stories alone, with its own status table (not the
+ * code under test); nothing may reach the DLQ.
  */
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { dlqReplay } from '../../cli/dlq.js';
@@ -32,8 +34,12 @@ export interface ChaosOptions {
   readonly abandoned: number;
   /** Charges one reconciliation run may check: fewer than wait, so it takes several runs. */
   readonly reconcileMaxPerRun: number;
-  /** An SNS outage in the middle of the run, longer than all five receives of a message. */
+  /** An SNS outage in the middle of the run (wall-clock ms): events wait in their outbox, messages back off. */
   readonly snsOutageMs: number;
+  /** PicPay down (every API answers 503) for this many hours of queue time, from halfway through the sending. */
+  readonly picpayOutageHours: number;
+  /** Queue seconds per wall-clock second, for retry delays and PicPay circuit cool-downs. */
+  readonly timeScale: number;
 }
 
 export const DEFAULT_CHAOS: ChaosOptions = {
@@ -50,6 +56,8 @@ export const DEFAULT_CHAOS: ChaosOptions = {
   abandoned: 300,
   reconcileMaxPerRun: 50,
   snsOutageMs: 1500,
+  picpayOutageHours: 6,
+  timeScale: 3600,
 };
 
 export interface ChaosReport {
@@ -58,7 +66,10 @@ export interface ChaosReport {
   readonly distinct: number;
   readonly attempts: number;
   readonly injected: { enqueue: number; publish: number; crashes: number; picpayRate: number };
-  readonly deadLetteredThenReplayed: number;
+  /** Messages found in the DLQ once the run settled (target 0: the retries outlast every fault). */
+  readonly deadLettered: number;
+  /** The PicPay outage: how long it lasted on both clocks, the requests it refused, the retry delays set. */
+  readonly outage: { readonly hours: number; readonly wallSeconds: number; readonly refused: number; readonly retryDelays: number; readonly longestRetryDelaySeconds: number };
   readonly lostAtSender: number;
   readonly lostInPipeline: number;
   readonly wrongFinalState: number;
@@ -344,6 +355,7 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
   const pipeline = await startLocalPipeline({
     port: 0,
     retryDelaySeconds: 0,
+    timeScale: options.timeScale,
     logLevel: 'SILENT',
     reconcileEverySeconds: 0,
     sweepEverySeconds: 0,
@@ -374,6 +386,8 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     let next = 0;
     let done = 0;
     let outage: Promise<void> | undefined;
+    let picpayOutage: Promise<void> | undefined;
+    let outageWallMs = 0;
     const callbacksSent = new Map<string, number>();
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
@@ -387,9 +401,20 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
             pipeline.sandbox.setPayment(n.chargeId, { status: story.timeline[Math.min(k, story.timeline.length - 1)]!, authorizationId: `auth-${n.chargeId}` });
           }
           if (outage === undefined && next > deliveries.length * 0.4 && options.snsOutageMs > 0) {
-            // SNS down for longer than every receive of a message: its events stay in the outbox.
+            // SNS down for a while: the events stay in their outbox, their messages back off.
             pipeline.faults.publish.setRate(1);
             outage = new Promise((r) => setTimeout(r, options.snsOutageMs)).then(() => pipeline.faults.publish.setRate(options.publishFailures));
+          }
+          if (picpayOutage === undefined && next > deliveries.length * 0.5 && options.picpayOutageHours > 0) {
+            // PicPay down for hours while notifications keep coming: no legacy status can be read,
+            // no find-charge answers. Every message that needs PicPay backs off until it is back.
+            outageWallMs = (options.picpayOutageHours * 3600 * 1000) / options.timeScale;
+            pipeline.sandbox.setOutage(503);
+            io.err(`  PicPay down for ${options.picpayOutageHours} h (${(outageWallMs / 1000).toFixed(1)} s at ${options.timeScale}x)…`);
+            picpayOutage = new Promise((r) => setTimeout(r, outageWallMs)).then(() => {
+              pipeline.sandbox.setOutage(null);
+              io.err('  PicPay is back');
+            });
           }
           const r = await sendLikePicPay(pipeline, n);
           attempts += r.attempts;
@@ -399,6 +424,7 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
       }),
     );
     await outage;
+    await picpayOutage;
     io.err('  all sent; waiting for the pipeline to settle…');
     await settle(pipeline, clients, 600_000);
     pipeline.faults.enqueue.setRate(0);
@@ -413,12 +439,13 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     if (leftAfterSweep > 0) note(`${leftAfterSweep} event(s) still in an outbox after the sweep`);
     io.err(`  outbox sweep: ${swept.published} event(s) published for ${swept.charges} charge(s)`);
 
-    // An operator's move: whatever reached the DLQ is replayed once the faults are gone.
+    // Nothing may have reached the DLQ. If something did, the run has failed; it is replayed
+    // (an operator's move) only so that the rest of the verdict still says what else went wrong.
     const quiet: Io = { out: () => undefined, err: () => undefined, interactive: false };
-    let replayed = 0;
     const dlqBefore = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: pipeline.target.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
-    if (Number(dlqBefore.Attributes?.ApproximateNumberOfMessages ?? 0) > 0) {
-      replayed = Number(dlqBefore.Attributes?.ApproximateNumberOfMessages);
+    const deadLettered = Number(dlqBefore.Attributes?.ApproximateNumberOfMessages ?? 0);
+    if (deadLettered > 0) {
+      note(`${deadLettered} message(s) reached the DLQ`);
       await dlqReplay([], true, pipeline.target, clients, quiet);
       await settle(pipeline, clients, 600_000);
     }
@@ -536,7 +563,14 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
       distinct: distinct.length,
       attempts,
       injected: { enqueue: pipeline.faults.enqueue.injected, publish: pipeline.faults.publish.injected, crashes: pipeline.faults.processorCrash.injected, picpayRate: options.picpayFailures },
-      deadLetteredThenReplayed: replayed,
+      deadLettered,
+      outage: {
+        hours: options.picpayOutageHours,
+        wallSeconds: Math.round(outageWallMs / 100) / 10,
+        refused: pipeline.sandbox.refusedInOutage,
+        retryDelays: pipeline.retries.delays.length,
+        longestRetryDelaySeconds: pipeline.retries.delays.reduce((a, b) => Math.max(a, b), 0),
+      },
       lostAtSender,
       lostInPipeline,
       wrongFinalState,
@@ -582,7 +616,9 @@ export function formatReport(r: ChaosReport): string[] {
     `Shapes: checkout lifecycles, retries after DENIED, equal-date partial refunds, chargebacks reversed, expired Pix QR codes; Payment Link payments and refunds; legacy timelines read live (with reversals); ${o.abandoned} abandoned payments (a quarter checkout, recovered by find-charge)`,
     `Faults: enqueue ${o.enqueueFailures * 100}% (${r.injected.enqueue} injected), PicPay API ${o.picpayFailures * 100}% (5xx and timeouts),`,
     `        SNS publish ${o.publishFailures * 100}% plus a ${o.snsOutageMs} ms outage (${r.injected.publish} injected), processor crashes ${o.crashRate * 100}% of batches (${r.injected.crashes} injected)`,
-    `Sender attempts: ${r.attempts} for ${r.sent} notifications; dead-lettered then replayed: ${r.deadLetteredThenReplayed}`,
+    `        PicPay down for ${r.outage.hours} h halfway through (${r.outage.wallSeconds} s at ${o.timeScale}x): ${r.outage.refused} requests refused; ${r.outage.retryDelays} retry delays set in the run, the longest ${r.outage.longestRetryDelaySeconds} s`,
+    `Sender attempts: ${r.attempts} for ${r.sent} notifications`,
+    `  notifications in the DLQ                 ${zero(r.deadLettered)}`,
     `  notifications lost (sender gave up)      ${zero(r.lostAtSender)}`,
     `  notifications lost (not in any history)  ${zero(r.lostInPipeline)}`,
     `  charges in the wrong final state         ${zero(r.wrongFinalState)}`,
@@ -597,6 +633,7 @@ export function formatReport(r: ChaosReport): string[] {
 
 export function passed(r: ChaosReport): boolean {
   return (
+    r.deadLettered === 0 &&
     r.lostAtSender === 0 &&
     r.lostInPipeline === 0 &&
     r.wrongFinalState === 0 &&

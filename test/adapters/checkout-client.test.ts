@@ -4,7 +4,8 @@
  * token, 401 without a valid one, 404 for an unknown charge.
  */
 import { PicPayCheckoutClient } from '../../lambda/adapters/picpay-client.js';
-import { ParkError, PicPayAuthError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
+import { PicPayCircuit } from '../../lambda/adapters/picpay-circuit.js';
+import { ParkError, PicPayAuthError, PicPayCircuitOpenError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { startPicPaySandbox } from '../../local/picpay-sandbox.js';
 import { PICPAY_TOKEN } from '../fixtures.js';
 
@@ -94,5 +95,20 @@ describe('PicPayCheckoutClient', () => {
           : new Response(JSON.stringify({ chargeStatus: 'PAID' }), { status: 200 });
     await expect(client({ fetch: fetchImpl }).findCharge('x-123456')).resolves.toMatchObject({ chargeStatus: 'PAID' });
     expect(sleeps).toContain(1000);
+  });
+
+  test('with a circuit: find-charge failing on a run of requests opens it, and the token endpoint is refused too while it is open', async () => {
+    sandbox.setCharge('order-1004', { chargeStatus: 'PAID' });
+    const circuit = new PicPayCircuit({ name: 'PicPay checkout API', failuresToOpen: 2, coolDownMs: 60_000 });
+    sandbox.injectFaults(503, 100);
+    const lookups = sandbox.chargeLookups;
+    // A token (an answer), then two failed lookups: open; the third attempt is not sent.
+    await expect(client({ circuit }).findCharge('order-1004')).rejects.toBeInstanceOf(PicPayCircuitOpenError);
+    expect(sandbox.chargeLookups - lookups).toBe(2);
+    // A fresh client needs a token first: refused without a request.
+    const tokens = sandbox.tokensIssued;
+    await expect(client({ circuit }).findCharge('order-1004')).rejects.toThrow('PicPay checkout API failed on recent requests: circuit open');
+    expect(sandbox.tokensIssued).toBe(tokens);
+    expect(sandbox.chargeLookups - lookups).toBe(2);
   });
 });

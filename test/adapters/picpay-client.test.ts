@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PicPayStatusClient } from '../../lambda/adapters/picpay-client.js';
-import { NotConfiguredError, ParkError, PicPayAuthError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
+import { PicPayCircuit } from '../../lambda/adapters/picpay-circuit.js';
+import { NotConfiguredError, ParkError, PicPayAuthError, PicPayCircuitOpenError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { startPicPaySandbox } from '../../local/picpay-sandbox.js';
 import { PICPAY_TOKEN } from '../fixtures.js';
 
@@ -96,5 +97,29 @@ describe('PicPayStatusClient', () => {
       odd.closeAllConnections();
       odd.close();
     }
+  });
+
+  test('with a circuit: a run of five failed requests opens it; the attempt after that fails at once and asks PicPay nothing', async () => {
+    const circuit = new PicPayCircuit({ name: 'PicPay status API', failuresToOpen: 5, coolDownMs: 60_000 });
+    const c = client({ circuit });
+    sandbox.injectFaults(503, 100);
+    const before = sandbox.lookups;
+    // Three attempts, three failures: an ordinary retryable failure, the circuit still closed.
+    const first = await c.fetchStatus('102030').catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(PicPayUnavailableError);
+    expect(first).not.toBeInstanceOf(PicPayCircuitOpenError);
+    expect(sandbox.lookups - before).toBe(3);
+    // Two more failures open it: the third attempt is refused without a request.
+    await expect(c.fetchStatus('102030')).rejects.toBeInstanceOf(PicPayCircuitOpenError);
+    expect(sandbox.lookups - before).toBe(5);
+    // Another record, shortly after: refused at once, nothing sent.
+    await expect(client({ circuit }).fetchStatus('102030')).rejects.toThrow('PicPay status API failed on recent requests: circuit open');
+    expect(sandbox.lookups - before).toBe(5);
+  });
+
+  test('with a circuit: a wrong token (401) is an answer, and never opens it', async () => {
+    const circuit = new PicPayCircuit({ name: 'PicPay status API', failuresToOpen: 2, coolDownMs: 60_000 });
+    for (let i = 0; i < 3; i++) await expect(client({ circuit, token: async () => 'wrong' }).fetchStatus('102030')).rejects.toBeInstanceOf(PicPayAuthError);
+    expect(circuit.state).toBe('closed');
   });
 });

@@ -5,7 +5,7 @@ afterAll(() => {
   process.env = savedEnv;
 });
 
-test('chaos (small): nothing lost, no wrong final state, no regression, nothing left unpublished, every lost callback reconciled', async () => {
+test('chaos (small), with PicPay down for 6 hours halfway through: nothing lost or dead-lettered, no wrong final state, no regression, nothing left unpublished, every lost callback reconciled', async () => {
   const report = await runChaos(
     // More abandoned legacy payments (40) than one reconciliation run checks (8).
     { ...DEFAULT_CHAOS, charges: 60, notifications: 600, abandoned: 40, reconcileMaxPerRun: 8, seed: Number(process.env.CHAOS_SEED ?? 2026) },
@@ -15,6 +15,14 @@ test('chaos (small): nothing lost, no wrong final state, no regression, nothing 
   // The faults really happened, or the zeros below prove nothing.
   expect(report.injected.enqueue).toBeGreaterThan(0);
   expect(report.attempts).toBeGreaterThan(report.sent);
+  expect(report.outage.hours).toBe(6);
+  expect(report.outage.refused).toBeGreaterThan(0);
+  // Records failed during the outage were held back with retry delays. How many receives fit in
+  // its 6 s of wall time depends on how busy the machine is, so retrying past the old limit of 5
+  // receives is proven by test/e2e/outage.test.ts, whose outage lasts longer on the wall clock.
+  expect(report.outage.retryDelays).toBeGreaterThan(0);
+  expect(report.outage.longestRetryDelaySeconds).toBeGreaterThanOrEqual(48); // at least 80% of the first, 60 s
+  expect(report.deadLettered).toBe(0);
   expect(report.lostAtSender).toBe(0);
   expect(report.lostInPipeline).toBe(0);
   expect(report.wrongFinalState).toBe(0);

@@ -3,12 +3,13 @@ import { resolve } from 'node:path';
 import type { Io } from '../../cli/io.js';
 import { LOCAL_DATA_DIR } from '../../cli/target.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { DLQ_PATH } from './dlq-path.js';
 
 const savedEnv = { ...process.env };
 let pipeline: LocalPipeline;
 
 beforeAll(async () => {
-  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0 });
+  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, ...DLQ_PATH, logLevel: 'SILENT', reconcileEverySeconds: 0 });
 }, 60000);
 
 afterAll(async () => {
@@ -189,7 +190,7 @@ describe('picpay-webhooks CLI against the local pipeline', () => {
         const items = JSON.parse((await cli('dlq', 'list', '--json')).out) as Array<{ messageId: string; reason?: string; body: string }>;
         return items.find((i) => i.body.includes('cli-dlq') && i.reason);
       }, 30000);
-      expect(letter.reason).toMatch(/^picpay_unavailable: PicPay status API failed/);
+      expect(letter.reason).toMatch(/^picpay_(unavailable|circuit_open): PicPay status API failed/);
       expect((await cli('dlq', 'list')).out).toContain(letter.messageId);
     } finally {
       pipeline.sandbox.injectFaults(0, 0); // the cause is fixed

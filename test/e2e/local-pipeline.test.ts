@@ -2,6 +2,7 @@ import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { DLQ_PATH } from './dlq-path.js';
 import { CHARGE_ID, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
 
 const savedEnv = { ...process.env };
@@ -11,7 +12,7 @@ let sqs: SQSClient;
 const errors: unknown[] = [];
 
 beforeAll(async () => {
-  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0, reconcileMinAgeSeconds: 1, onError: (e) => errors.push(e) });
+  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, ...DLQ_PATH, logLevel: 'SILENT', reconcileEverySeconds: 0, reconcileMinAgeSeconds: 1, onError: (e) => errors.push(e) });
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: pipeline.endpoints.dynamodb, credentials }));
   sqs = new SQSClient({ region: 'us-east-1', endpoint: pipeline.endpoints.sqs, credentials, useQueueUrlAsEndpoint: false });

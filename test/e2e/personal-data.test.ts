@@ -12,6 +12,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { DLQ_PATH } from './dlq-path.js';
 import { captureOutput } from '../handlers/log-capture.js';
 import { LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
 
@@ -24,7 +25,7 @@ const sentMessages: string[] = [];
 
 beforeAll(async () => {
   logs = captureOutput();
-  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'DEBUG', reconcileEverySeconds: 0 });
+  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, ...DLQ_PATH, logLevel: 'DEBUG', reconcileEverySeconds: 0 });
   // Every queue message exactly as the authenticator sends it.
   pipeline.clients.sqs.middlewareStack.add(
     (next) => async (args) => {

@@ -7,6 +7,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { DLQ_PATH } from './dlq-path.js';
 import { signForExecuteApi } from '../../cli/sigv4.js';
 import { THREE_DS_EVENT } from '../fixtures.js';
 import { tablePaymentBody, written } from '../spec/notifications.js';
@@ -23,7 +24,7 @@ const EVENT_TYPE: Record<string, string> = {
 };
 
 beforeAll(async () => {
-  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0, sweepEverySeconds: 0 });
+  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, ...DLQ_PATH, logLevel: 'SILENT', reconcileEverySeconds: 0, sweepEverySeconds: 0 });
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: pipeline.endpoints.dynamodb, credentials }));
   sqs = new SQSClient({ region: 'us-east-1', endpoint: pipeline.endpoints.sqs, credentials, useQueueUrlAsEndpoint: false });

@@ -23,20 +23,29 @@ async function metricsWhenLookupThrows(error: Error): Promise<string[]> {
     throw error;
   };
   const probes = { publishProbe: async () => 'sns-1', recordProbe: async () => undefined, now: Date.now };
-  const process = createProcessor({ ...deps, probes, logger: new Logger({ logLevel: 'SILENT' }), metrics, maxReceiveCount: 5 });
+  const process = createProcessor({
+    ...deps,
+    probes,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics,
+    maxReceiveCount: 36,
+    visibility: { delay: async () => undefined },
+    retry: { baseSeconds: 60, capSeconds: 3600, jitter: 0 },
+    random: () => 0,
+  });
   const result = await process(sqsEvent([{ id: 'm-1', body: legacy }]) as SQSEvent, context as Context);
   expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]); // retried, never dropped
   return counted.sort();
 }
 
 test.each([
-  ['DynamoDB throttling', new AwsServiceError('dynamodb', 'throttled'), ['AwsServiceErrors', 'ProcessingFailures']],
-  ['SNS down', new AwsServiceError('sns', 'down'), ['AwsServiceErrors', 'ProcessingFailures']],
-  ['a write conflict that outlived its retries', new ConcurrentUpdateError('conflict'), ['AwsServiceErrors', 'ProcessingFailures']],
-  ['PicPay 503 on every attempt', new PicPayUnavailableError('503'), ['PicPayApiErrors', 'ProcessingFailures']],
-  ['PicPay 401: our token is wrong', new PicPayAuthError('401'), ['ConfigurationErrors', 'ProcessingFailures']],
-  ['the tokens secret unusable', new NotConfiguredError('no token'), ['ConfigurationErrors', 'ProcessingFailures']],
-  ['a bug', new TypeError('x is undefined'), ['ProcessingFailures']],
+  ['DynamoDB throttling', new AwsServiceError('dynamodb', 'throttled'), ['AwsServiceErrors', 'ProcessingFailures', 'RetryDelay']],
+  ['SNS down', new AwsServiceError('sns', 'down'), ['AwsServiceErrors', 'ProcessingFailures', 'RetryDelay']],
+  ['a write conflict that outlived its retries', new ConcurrentUpdateError('conflict'), ['AwsServiceErrors', 'ProcessingFailures', 'RetryDelay']],
+  ['PicPay 503 on every attempt', new PicPayUnavailableError('503'), ['PicPayApiErrors', 'ProcessingFailures', 'RetryDelay']],
+  ['PicPay 401: our token is wrong', new PicPayAuthError('401'), ['ConfigurationErrors', 'ProcessingFailures', 'RetryDelay']],
+  ['the tokens secret unusable', new NotConfiguredError('no token'), ['ConfigurationErrors', 'ProcessingFailures', 'RetryDelay']],
+  ['a bug', new TypeError('x is undefined'), ['ProcessingFailures', 'RetryDelay']],
 ])('%s counts on its own metric', async (_what, error, expected) => {
   expect(await metricsWhenLookupThrows(error)).toEqual(expected);
 });

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent } from 'aws-lambda';
+import { PicPayCircuit } from '../../lambda/adapters/picpay-circuit.js';
 import { AwsServiceError, NotConfiguredError, PicPayAuthError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { metricsNamespace } from '../../lambda/metrics.js';
 import { memoryDeps } from '../domain/in-memory.js';
@@ -66,7 +67,16 @@ beforeAll(async () => {
 
   const { deps, publisher, picpay } = memoryDeps();
   const probes = { publishProbe: async () => 'sns-1', recordProbe: async () => undefined, now: Date.now };
-  const process = createProcessor({ ...deps, probes, logger, metrics: recorder(emitted.processor), maxReceiveCount: 3 });
+  let sqsDown = false;
+  const visibility = {
+    delay: async () => {
+      if (sqsDown) throw new AwsServiceError('sqs', 'SQS did not change the message visibility');
+    },
+  };
+  // A circuit that opens on the first failed request.
+  const circuit = new PicPayCircuit({ name: 'PicPay status API', failuresToOpen: 1, coolDownMs: 60_000 });
+  const retry = { baseSeconds: 60, capSeconds: 3600, jitter: 0.2 };
+  const process = createProcessor({ ...deps, probes, logger, metrics: recorder(emitted.processor), maxReceiveCount: 3, visibility, retry, random: () => 0, circuits: [circuit] });
   const run = (records: Array<{ id: string; body: string; receiveCount?: number }>) => process(sqsEvent(records) as SQSEvent, context as Context);
   const checkout = (status: string) => JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status })) }));
   await run([{ id: 'paid', body: checkout('PAID') }]); // transition, published
@@ -77,7 +87,24 @@ beforeAll(async () => {
   await run([{ id: 'new', body: checkout('SOMETHING_NEW') }]); // unrecognized status
   await run([{ id: 'park', body: JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: 'not json' })) }]); // parked
   publisher.failNext = 1;
-  await run([{ id: 'sns-down', body: checkout('REFUNDED') }]); // processing failure
+  await run([{ id: 'sns-down', body: checkout('REFUNDED') }]); // processing failure, held back (retry delay)
+  const legacy = (id: string) => JSON.stringify(envelope({ flavour: 'legacy', body: JSON.stringify({ referenceId: id }) }));
+  picpay.fetchStatus = async () => {
+    throw new PicPayUnavailableError('PicPay status API failed after 3 attempts (http_503)');
+  };
+  sqsDown = true;
+  await run([{ id: 'sqs-down-too', body: legacy('r-1') }]); // the retry delay could not be set
+  sqsDown = false;
+  picpay.fetchStatus = async () => {
+    throw new PicPayAuthError('PicPay rejected the x-picpay-token (HTTP 401)');
+  };
+  await run([{ id: 'token-rejected', body: legacy('r-0') }]); // PicPay 401
+  picpay.fetchStatus = async (referenceId) => {
+    await circuit.request(async () => new Response(null, { status: 503 }));
+    return { referenceId, status: 'paid' } as never;
+  };
+  await run([{ id: 'circuit-opens', body: legacy('r-2') }]); // a 503 opens the circuit
+  await run([{ id: 'short-circuited', body: legacy('r-3') }]); // refused while it is open
   picpay.fetchStatus = async () => {
     throw new PicPayAuthError('PicPay rejected the x-picpay-token (HTTP 401)');
   };
@@ -135,8 +162,12 @@ describe('alarms read only metrics the code emits', () => {
         'IgnoredLateEvents',
         'ParkedNotifications',
         'PicPayApiErrors',
+        'PicPayCircuitOpened',
+        'PicPayShortCircuited',
         'ProbesRecorded',
         'ProcessingFailures',
+        'RetryDelay',
+        'RetryDelayFailures',
         'Transitions',
         'UnrecognizedStatuses',
       ].sort(),

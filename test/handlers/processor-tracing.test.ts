@@ -13,6 +13,7 @@ import { context, sqsEvent } from './events.js';
  * record's or the handler's.
  */
 Object.assign(process.env, {
+  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/notifications',
   TABLE_NAME: 'charges',
   TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
   TOKENS_SECRET_ID: 'tokens',
@@ -45,6 +46,9 @@ async function runTraced(traceRecord: ReturnType<typeof recordTracer> | undefine
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics: { addMetric: () => undefined } as unknown as Metrics,
     maxReceiveCount: 3,
+    visibility: { delay: async () => undefined },
+    retry: { baseSeconds: 60, capSeconds: 3600, jitter: 0.2 },
+    random: () => 0,
     traceRecord,
   });
   const record = (id: string) => ({

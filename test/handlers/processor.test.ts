@@ -5,6 +5,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { loadProcessorConfig } from '../../lambda/config.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -16,10 +17,13 @@ import { captureOutput } from './log-capture.js';
 const ddb = mockClient(DynamoDBDocumentClient);
 const sns = mockClient(SNSClient);
 const secrets = mockClient(SecretsManagerClient);
+const sqs = mockClient(SQSClient);
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/notifications';
 const sandbox = await startPicPaySandbox(PICPAY_TOKEN);
 afterAll(() => sandbox.stop());
 
 Object.assign(process.env, {
+  QUEUE_URL,
   TABLE_NAME: 'charges',
   TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
   TOKENS_SECRET_ID: 'tokens',
@@ -35,16 +39,18 @@ Object.assign(process.env, {
 const { makeProcessorHandler } = await import('../../lambda/handlers/processor.js');
 type Handler = (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
 
-/** A fresh handler (an empty secret cache), made by the factory from this environment, as the Lambda entry makes it. */
+/** A fresh handler (an empty secret cache, its PicPay circuits closed), made by the factory from this environment, as the Lambda entry makes it. */
 const build = (): Handler =>
   makeProcessorHandler(loadProcessorConfig(process.env), {
     dynamodb: new DynamoDBClient({}),
     sns: new SNSClient({}),
+    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
     secrets: new SecretsManagerClient({}),
     logger: new Logger({ serviceName: 'picpay-webhooks-processor' }),
     metrics: new Metrics({ namespace: 'PicPayWebhooks', serviceName: 'processor' }),
     tracer: new Tracer({ enabled: false }),
     now: Date.now,
+    random: Math.random,
   }) as unknown as Handler;
 let handler: Handler;
 
@@ -53,6 +59,9 @@ beforeEach(() => {
   ddb.reset();
   sns.reset();
   secrets.reset();
+  sqs.reset();
+  sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  handler = build();
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ sellerToken: 's', checkoutToken: 'c', picpayToken: PICPAY_TOKEN }) });
   ddb.on(GetCommand).resolves({});
   ddb.on(PutCommand).resolves({});
@@ -69,6 +78,7 @@ const checkoutMessage = (status = 'PAID') =>
 const legacyMessage = (referenceId = LEGACY_CALLBACK.referenceId) =>
   JSON.stringify(envelope({ flavour: 'legacy', body: JSON.stringify({ ...LEGACY_CALLBACK, referenceId }) }));
 const failures = (r: SQSBatchResponse) => r.batchItemFailures.map((f) => f.itemIdentifier);
+const visibilityChanges = () => sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input);
 
 describe('processor handler', () => {
   test('processes a batch and reports only the broken record as failed', async () => {
@@ -81,6 +91,8 @@ describe('processor handler', () => {
       context,
     );
     expect(failures(result)).toEqual(['broken']);
+    // Not an envelope: no retry can fix it, so no delay is set.
+    expect(visibilityChanges()).toEqual([]);
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
     expect(puts.map((i) => [i.pk, i.status])).toEqual(
       expect.arrayContaining([
@@ -165,11 +177,53 @@ describe('processor handler', () => {
     expect(sandbox.lookups - before).toBe(3);
   });
 
-  test('PicPay down for longer fails the record for a later retry', async () => {
+  test('PicPay down for longer fails the record for a later retry, held back in the queue for 48 to 60 s', async () => {
     sandbox.injectFaults(500, 10);
     const result = await handler(sqsEvent([{ id: 'l', body: legacyMessage() }]), context);
     expect(failures(result)).toEqual(['l']);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0); // not the last attempt: no dead-letter note
+    const [change, ...more] = visibilityChanges();
+    expect(more).toEqual([]);
+    expect(change).toMatchObject({ QueueUrl: QUEUE_URL, ReceiptHandle: 'rh-l' });
+    expect(change!.VisibilityTimeout).toBeGreaterThanOrEqual(48);
+    expect(change!.VisibilityTimeout).toBeLessThanOrEqual(60);
+  });
+
+  test('on the second receive, 96 to 120 s; on the last, none (the DLQ is next)', async () => {
+    sandbox.injectFaults(500, 20);
+    await handler(sqsEvent([{ id: 'third', body: legacyMessage(), receiveCount: 2 }]), context);
+    const seconds = visibilityChanges()[0]!.VisibilityTimeout!;
+    expect(seconds).toBeGreaterThanOrEqual(96);
+    expect(seconds).toBeLessThanOrEqual(120);
+    sqs.resetHistory();
+    await handler(sqsEvent([{ id: 'last', body: legacyMessage(), receiveCount: 3 }]), context);
+    expect(visibilityChanges()).toEqual([]);
+  });
+
+  test('SQS refusing the delay does not lose the record: it is still reported failed', async () => {
+    sqs.on(ChangeMessageVisibilityCommand).rejects(new Error('SQS throttled'));
+    sandbox.injectFaults(500, 10);
+    const result = await handler(sqsEvent([{ id: 'l', body: legacyMessage() }]), context);
+    expect(failures(result)).toEqual(['l']);
+    expect(logs.entries().some((e) => e.message === "Could not set the retry delay; the message returns after the queue's visibility timeout")).toBe(true);
+  });
+
+  test('PicPay failing on a run of requests opens the circuit: the records after it fail at once, asking PicPay nothing', async () => {
+    sandbox.injectFaults(503, 100);
+    const before = sandbox.lookups;
+    expect(failures(await handler(sqsEvent([{ id: 'a', body: legacyMessage() }]), context))).toEqual(['a']);
+    expect(sandbox.lookups - before).toBe(3);
+    // Two more failed requests make five in a row: the third attempt is refused.
+    expect(failures(await handler(sqsEvent([{ id: 'b', body: legacyMessage() }]), context))).toEqual(['b']);
+    expect(sandbox.lookups - before).toBe(5);
+    // A whole batch while it is open: every record fails at once, and is held back.
+    const result = await handler(sqsEvent([{ id: 'c', body: legacyMessage() }, { id: 'd', body: legacyMessage('other') }, { id: 'e', body: checkoutMessage() }]), context);
+    expect(failures(result).sort()).toEqual(['c', 'd']);
+    expect(sandbox.lookups - before).toBe(5);
+    expect(visibilityChanges().map((v) => v.ReceiptHandle).sort()).toEqual(['rh-a', 'rh-b', 'rh-c', 'rh-d']);
+    expect(logs.entries().filter((e) => e.message === 'PicPay circuit opened: requests to it fail at once until a probe after the cool-down; records back off')).toHaveLength(1);
+    const refused = logs.entries().find((e) => e.messageId === 'c')!;
+    expect(refused).toMatchObject({ code: 'picpay_circuit_open', source: 'picpay', error: expect.objectContaining({ name: 'PicPayCircuitOpenError' }) });
   });
 
   test('a failing dead-letter note does not change the outcome', async () => {

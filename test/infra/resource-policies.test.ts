@@ -96,7 +96,7 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
   const m = model(stack, template);
 
   test('CloudWatch can publish every alarm of this stack to the encrypted alarm topic', () => {
-    expect(m.alarmArns).toHaveLength(14);
+    expect(m.alarmArns).toHaveLength(16);
     expect(new Set(alarmsReachTheTopic(m))).toEqual(new Set(['Allow']));
   });
 
@@ -128,6 +128,17 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
     expect(m.can(m.roles.processor, 'sqs:SendMessage', m.ids.queue)).toBe('ImplicitDeny');
     expect(m.can({ anonymous: true }, 'sqs:SendMessage', m.ids.queue)).toBe('ImplicitDeny');
     expect(m.can(m.cloudwatch, 'sqs:SendMessage', m.ids.dlq)).toBe('ImplicitDeny');
+  });
+
+  test('the processor can hold a message back on the processing queue (its retry delay); not on the DLQ, and nobody else can', () => {
+    expect(m.can(m.roles.processor, 'sqs:ChangeMessageVisibility', m.ids.queue)).toBe('Allow');
+    expect(m.can(m.roles.processor, 'sqs:ChangeMessageVisibility', m.ids.dlq)).toBe('ImplicitDeny');
+    expect(m.can(m.roles.processor, 'sqs:ChangeMessageVisibilityBatch', m.ids.dlq)).toBe('ImplicitDeny');
+    expect(m.can(m.roles.processor, 'sqs:ReceiveMessage', m.ids.dlq)).toBe('ImplicitDeny');
+    for (const other of [m.roles.authenticator, m.roles.reconciler]) {
+      for (const queue of [m.ids.queue, m.ids.dlq]) expect(m.can(other, 'sqs:ChangeMessageVisibility', queue)).toBe('ImplicitDeny');
+    }
+    expect(m.can({ anonymous: true }, 'sqs:ChangeMessageVisibility', m.ids.queue)).toBe('ImplicitDeny');
   });
 
   test('API Gateway may invoke the authenticator from this API only; the schedule, the reconciler', () => {
@@ -192,7 +203,7 @@ describe('the policy check can fail', () => {
       doc.Statement = doc.Statement.filter((s) => !JSON.stringify(s.Principal).includes('cloudwatch'));
     }
     const decisions = alarmsReachTheTopic(model(stack, broken as unknown as Record<string, unknown>));
-    expect(decisions.filter((_, i) => i % 3 === 0)).toEqual(Array(14).fill('ImplicitDeny'));
+    expect(decisions.filter((_, i) => i % 3 === 0)).toEqual(Array(16).fill('ImplicitDeny'));
     expect(new Set(alarmsReachTheTopic(model(stack, template)))).toEqual(new Set(['Allow']));
   });
 });

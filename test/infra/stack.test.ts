@@ -84,17 +84,25 @@ describe('PicPayWebhooksStack: resources', () => {
     }
   });
 
-  test('queue: encrypted, TLS-only, dead-letters after the receive count, visibility at least 6x the processor timeout', () => {
+  test('queue: encrypted, TLS-only, dead-letters after 36 receives, visibility at least 6x the processor timeout', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       VisibilityTimeout: QUEUE.visibilityTimeoutSeconds,
-      RedrivePolicy: { maxReceiveCount: QUEUE.maxReceiveCount, deadLetterTargetArn: Match.anyValue() },
+      RedrivePolicy: { maxReceiveCount: 36, deadLetterTargetArn: Match.anyValue() },
     });
     expect(QUEUE.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * HANDLERS.processor.timeoutSeconds);
     for (const [, queue] of ofType('AWS::SQS::Queue')) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     const policies = ofType('AWS::SQS::QueuePolicy');
     expect(policies).toHaveLength(2);
     for (const [, p] of policies) expect(JSON.stringify(p.Properties)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  test('the queue keeps a message 14 days, far longer than it is retried before the DLQ', () => {
+    // 36 receives: 35 retry delays of at most 1+2+4+8+16+32 min and 29 h (108180 s, docs/architecture.md),
+    // plus the last receive's 180 s visibility timeout, plus processing: about 30 h.
+    const [, queue] = ofType('AWS::SQS::Queue').find(([id]) => id === logicalId(stack.queue))!;
+    expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 86_400);
+    expect(queue.Properties.MessageRetentionPeriod as number).toBeGreaterThan(108_180 + 180 + 36 * 30);
   });
 
   test('the processor reads the queue in batches, reports partial failures, and is capped in concurrency', () => {
@@ -144,10 +152,11 @@ describe('PicPayWebhooksStack: resources', () => {
       (resources[logicalId(fn.function)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env(stack.authenticator)).toMatchObject({ QUEUE_URL: { Ref: logicalId(stack.queue) }, TOKENS_SECRET_ID: { Ref: logicalId(stack.secret) } });
     expect(env(stack.processor)).toMatchObject({
+      QUEUE_URL: { Ref: logicalId(stack.queue) },
       TABLE_NAME: { Ref: logicalId(stack.table) },
       TOPIC_ARN: { Ref: logicalId(stack.topic) },
       TOKENS_SECRET_ID: { Ref: logicalId(stack.secret) },
-      MAX_RECEIVE_COUNT: String(QUEUE.maxReceiveCount),
+      MAX_RECEIVE_COUNT: '36',
     });
     // The only physical names are the ones that must be unique per stack and carry its name.
     const named: Record<string, string> = { 'AWS::ApiGateway::RestApi': 'Name', 'AWS::CloudWatch::Alarm': 'AlarmName', 'AWS::CloudWatch::Dashboard': 'DashboardName' };
@@ -319,6 +328,8 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
     expect(byMetric('5XXError')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1, Dimensions: [{ Name: 'ApiName', Value: 'Test' }] });
     expect(byMetric('NotificationsRejected')).toMatchObject({ Namespace: 'PicPayWebhooks/Test', Dimensions: [{ Name: 'service', Value: 'authenticator' }] });
     expect(byMetric('PicPayApiErrors')).toMatchObject({ Namespace: 'PicPayWebhooks/Test', Dimensions: [{ Name: 'service', Value: 'processor' }] });
+    // A rejected PicPay token is a configuration error: the first one in 5 minutes alarms, however slowly records retry.
+    expect(byMetric('ConfigurationErrors')).toMatchObject({ Namespace: 'PicPayWebhooks/Test', Threshold: 1, Period: 300, Statistic: 'Sum', Dimensions: [{ Name: 'service', Value: 'processor' }] });
     // A 413 is a notification lost for good: one is enough.
     expect(byMetric('PayloadTooLarge')).toMatchObject({ Namespace: 'PicPayWebhooks/Test', Threshold: 1, Dimensions: [{ Name: 'service', Value: 'authenticator' }] });
     // SQS deletes a DLQ message 14 days after its first enqueue: the alarm leaves 4 days to replay it.
@@ -338,9 +349,10 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
     synth({ alarmEmail: 'ops@loja.com.br' }).template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@loja.com.br' });
   });
 
-  test('the dashboard shows received, rejected, processed, transitions, latency and queue depth', () => {
+  test('the dashboard shows received, rejected, processed, transitions, latency, queue depth, retry delays and PicPay circuits', () => {
     const body = JSON.stringify(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
-    for (const metric of ['NotificationsReceived', 'NotificationsRejected', 'Transitions', 'EventsPublished', 'Latency', 'Duration', 'ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']) {
+    expect(body).toMatch(/RetryDelay\\",\\"service\\",\\"processor\\",\{\\"stat\\":\\"Maximum\\"/);
+    for (const metric of ['NotificationsReceived', 'NotificationsRejected', 'Transitions', 'EventsPublished', 'Latency', 'Duration', 'ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateAgeOfOldestMessage', 'PicPayCircuitOpened', 'PicPayShortCircuited']) {
       expect(body).toContain(metric);
     }
   });
