@@ -22,7 +22,10 @@ module.exports = {
       comment: 'lambda/domain is pure TypeScript: nothing outside itself from the project (not the contract, not adapters).',
       severity: 'error',
       from: { path: '^lambda/domain/' },
-      to: { path: '^(?!lambda/domain/)', dependencyTypesNot: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-bundled', 'npm-no-pkg', 'npm-unknown', 'core'] },
+      to: {
+        path: '^(?!lambda/domain/)',
+        dependencyTypesNot: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-bundled', 'npm-no-pkg', 'npm-unknown', 'core'],
+      },
     },
     {
       name: 'domain-has-no-aws',
@@ -82,7 +85,11 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.mjs', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.mjs', '.json'],
+    },
     exclude: { path: '^(cdk\\.out|\\.stryker-tmp|reports|node_modules)/' },
   },
 };

@@ -58,7 +58,9 @@ async function peek(target: Target, clients: Clients, max: number, visibilitySec
 /** Makes messages visible again at once: reading the DLQ must not hide it from the next reader. */
 async function release(letters: readonly DeadLetter[], target: Target, clients: Clients): Promise<void> {
   for (const letter of letters) {
-    await clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: target.deadLetterQueueUrl, ReceiptHandle: letter.receiptHandle, VisibilityTimeout: 0 }));
+    await clients.sqs.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: target.deadLetterQueueUrl, ReceiptHandle: letter.receiptHandle, VisibilityTimeout: 0 }),
+    );
   }
 }
 
@@ -67,7 +69,13 @@ export async function dlqList(json: boolean, max: number, target: Target, client
   const letters = await peek(target, clients, max, 30);
   await release(letters, target, clients);
   if (json) {
-    io.out(JSON.stringify(letters.map(({ receiptHandle: _r, ...rest }) => rest), null, 2));
+    io.out(
+      JSON.stringify(
+        letters.map(({ receiptHandle: _r, ...rest }) => rest),
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   if (letters.length === 0) {
@@ -89,7 +97,11 @@ export async function dlqReplay(ids: readonly string[], all: boolean, target: Ta
   if (!all && ids.length === 0) throw new CliError('Name the message ids to replay, or pass --all.');
   const read = await peek(target, clients, 10_000, 60);
   const letters = read.filter((l) => all || ids.includes(l.messageId));
-  await release(read.filter((l) => !letters.includes(l)), target, clients);
+  await release(
+    read.filter((l) => !letters.includes(l)),
+    target,
+    clients,
+  );
   const missing = all ? [] : ids.filter((id) => !letters.some((l) => l.messageId === id));
   for (const id of missing) io.err(`No dead-lettered message ${id} (or it is being read by someone else).`);
   return replayEach(letters, missing.length, io, {

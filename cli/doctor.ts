@@ -79,7 +79,10 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
     const arn = await facts.apiGatewayLoggingRole();
     return arn
       ? pass(`API Gateway writes logs with ${arn}`)
-      : fail('this account/region has no API Gateway CloudWatch Logs role: stage logging cannot work', 'deploy with -c apiGatewayCloudWatchRole=true (the default), or: aws apigateway update-account --patch-operations op=replace,path=/cloudwatchRoleArn,value=<role ARN>');
+      : fail(
+          'this account/region has no API Gateway CloudWatch Logs role: stage logging cannot work',
+          'deploy with -c apiGatewayCloudWatchRole=true (the default), or: aws apigateway update-account --patch-operations op=replace,path=/cloudwatchRoleArn,value=<role ARN>',
+        );
   });
 
   // The secret: readable, JSON of the right shape, no placeholder left, no unknown key.
@@ -113,16 +116,25 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
     const last = (k: (typeof TOKEN_KEYS)[number]) => values(k).at(-1) ?? null;
     secret = { sellerToken: last('sellerToken'), checkoutToken: last('checkoutToken'), picpayToken: last('picpayToken') };
     if (!secret.sellerToken && !secret.checkoutToken) return fail('neither sellerToken nor checkoutToken is set: nothing can be accepted', secretCmd);
-    if (secret.sellerToken && !secret.picpayToken) return fail('sellerToken is set but picpayToken is not: legacy callbacks cannot be read from PicPay', secretCmd);
-    return pass(`set: ${TOKEN_KEYS.filter((k) => values(k).length > 0).map((k) => `${k}${values(k).length > 1 ? ` (${values(k).length}, rotating)` : ''}`).join(', ')}`);
+    if (secret.sellerToken && !secret.picpayToken)
+      return fail('sellerToken is set but picpayToken is not: legacy callbacks cannot be read from PicPay', secretCmd);
+    return pass(
+      `set: ${TOKEN_KEYS.filter((k) => values(k).length > 0)
+        .map((k) => `${k}${values(k).length > 1 ? ` (${values(k).length}, rotating)` : ''}`)
+        .join(', ')}`,
+    );
   });
   const tokens = secret as Secret | null;
 
   await check('checkout-reconciliation', async () => {
     if (!tokens) return skip('the tokens secret is not usable');
     if (checkoutClient === 'on') return pass('picpayClientId and picpayClientSecret are set: checkout charges are re-read with find-charge');
-    if (checkoutClient === 'off') return skip('off: no picpayClientId/picpayClientSecret in the tokens secret (checkout charges whose last webhook is lost are not recovered)');
-    return fail(`${checkoutClient}: checkout reconciliation needs both`, 'add picpayClientId and picpayClientSecret (Painel Lojista API credentials) to the tokens secret');
+    if (checkoutClient === 'off')
+      return skip('off: no picpayClientId/picpayClientSecret in the tokens secret (checkout charges whose last webhook is lost are not recovered)');
+    return fail(
+      `${checkoutClient}: checkout reconciliation needs both`,
+      'add picpayClientId and picpayClientSecret (Painel Lojista API credentials) to the tokens secret',
+    );
   });
 
   await check('picpay-token', async () => {
@@ -139,9 +151,16 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
       status = res.status;
       await res.body?.cancel();
     } catch (error) {
-      return fail(`PicPay's status API (${base}) did not answer: ${(error as Error).message}`, 'check the network path to PicPay; the processor retries, then dead-letters');
+      return fail(
+        `PicPay's status API (${base}) did not answer: ${(error as Error).message}`,
+        'check the network path to PicPay; the processor retries, then dead-letters',
+      );
     }
-    if (status === 401) return fail(`PicPay answered 401 to picpayToken: it is not a valid x-picpay-token`, `copy the integration token (x-picpay-token) from Painel Lojista into picpayToken: ${secretCmd}`);
+    if (status === 401)
+      return fail(
+        `PicPay answered 401 to picpayToken: it is not a valid x-picpay-token`,
+        `copy the integration token (x-picpay-token) from Painel Lojista into picpayToken: ${secretCmd}`,
+      );
     if (status >= 500) return fail(`PicPay's status API answered ${status}`, 'PicPay is failing: try again later; the processor retries, then dead-letters');
     return pass(`PicPay accepts picpayToken (HTTP ${status} for an unknown reference)`);
   });
@@ -151,8 +170,15 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
     const subscriptions = await facts.alarmSubscriptions();
     const confirmed = subscriptions.filter((s) => s.confirmed);
     if (confirmed.length > 0) return pass(`alarms reach ${confirmed.map((s) => `${s.protocol}:${s.endpoint}`).join(', ')}`);
-    if (subscriptions.length > 0) return fail(`${subscriptions.map((s) => s.endpoint).join(', ')} not confirmed yet: alarms reach nobody`, 'open the "AWS Notification - Subscription Confirmation" e-mail and confirm it');
-    return fail('the alarm topic has no subscription: alarms reach nobody', `deploy with -c alarmEmail=you@yourshop.com.br and confirm the e-mail, or: aws sns subscribe --topic-arn '${target.alarmTopicArn ?? '<AlarmTopicArn output>'}' --protocol email --notification-endpoint you@yourshop.com.br`);
+    if (subscriptions.length > 0)
+      return fail(
+        `${subscriptions.map((s) => s.endpoint).join(', ')} not confirmed yet: alarms reach nobody`,
+        'open the "AWS Notification - Subscription Confirmation" e-mail and confirm it',
+      );
+    return fail(
+      'the alarm topic has no subscription: alarms reach nobody',
+      `deploy with -c alarmEmail=you@yourshop.com.br and confirm the e-mail, or: aws sns subscribe --topic-arn '${target.alarmTopicArn ?? '<AlarmTopicArn output>'}' --protocol email --notification-endpoint you@yourshop.com.br`,
+    );
   });
 
   const urls = [
@@ -170,26 +196,46 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
       const { status } = await post(u.url, { [u.header]: `doctor-wrong-${randomUUID()}` }, '{}');
       if (status === 401) return pass(`${u.url} answers 401 to a wrong ${u.header}`);
       if (status === 503) return fail(`${u.url} answered 503 to a wrong token: tokens not configured`, 'fix tokens-secret');
-      if (status === 403) return fail(`${u.url} answered 403: a firewall, WAF or a disabled execute-api endpoint stands in front`, 'use the CallbackUrl/WebhookUrl outputs; check the WAF rate rule');
-      return fail(`${u.url} answered ${status} to a wrong token, expected 401`, 'this URL is not served by the picpay-webhooks authenticator: check the outputs and the custom domain mapping');
+      if (status === 403)
+        return fail(
+          `${u.url} answered 403: a firewall, WAF or a disabled execute-api endpoint stands in front`,
+          'use the CallbackUrl/WebhookUrl outputs; check the WAF rate rule',
+        );
+      return fail(
+        `${u.url} answered ${status} to a wrong token, expected 401`,
+        'this URL is not served by the picpay-webhooks authenticator: check the outputs and the custom domain mapping',
+      );
     });
   }
 
   // Probes: one per configured flavour, sent together, then read back from the table.
   const probes = urls.filter((u) => u.token).map((u) => ({ ...u, id: `doctor-${randomUUID()}`, sent: null as null | { status: number; text: string } }));
-  for (const u of urls.filter((x) => !x.token)) report(`probe ${u.flavour}`, skip(tokens ? `no ${u.flavour === 'legacy' ? 'sellerToken' : 'checkoutToken'} configured` : 'the tokens secret is not usable'));
+  for (const u of urls.filter((x) => !x.token))
+    report(
+      `probe ${u.flavour}`,
+      skip(tokens ? `no ${u.flavour === 'legacy' ? 'sellerToken' : 'checkoutToken'} configured` : 'the tokens secret is not usable'),
+    );
   await Promise.all(
     probes.map(async (p) => {
       const headers: Record<string, string> = { [p.header]: p.token! };
       if (p.flavour === 'checkout') headers['event-type'] = PROBE_EVENT_TYPE_HEADER;
-      p.sent = await post(p.url, headers, probeBody({ id: p.id, sentAt: new Date().toISOString() })).catch((error: Error) => ({ status: 0, text: error.message }));
+      p.sent = await post(p.url, headers, probeBody({ id: p.id, sentAt: new Date().toISOString() })).catch((error: Error) => ({
+        status: 0,
+        text: error.message,
+      }));
     }),
   );
   const deadline = Date.now() + probeTimeoutMs;
   for (const p of probes) {
     await check(`probe ${p.flavour}`, async () => {
       const sent = p.sent!;
-      if (sent.status !== 200) return fail(`the authenticator answered ${sent.status || `nothing (${sent.text})`} to the right ${p.header}`, sent.status === 503 ? 'fix tokens-secret; if it is right, check the authenticator logs (SQS?)' : 'check the authenticator logs and the Authenticator5xx alarm');
+      if (sent.status !== 200)
+        return fail(
+          `the authenticator answered ${sent.status || `nothing (${sent.text})`} to the right ${p.header}`,
+          sent.status === 503
+            ? 'fix tokens-secret; if it is right, check the authenticator logs (SQS?)'
+            : 'check the authenticator logs and the Authenticator5xx alarm',
+        );
       let record: ProbeRecord | null;
       for (;;) {
         record = await clients.store.findProbe(p.id);
@@ -198,8 +244,15 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
       }
       if (!record) {
         const parked = (await clients.store.listParked()).find((e) => e.envelope.includes(p.id));
-        if (parked) return fail(`the processor parked the probe (${parked.reason}): it runs a version that does not know probes`, 'deploy this version (npx cdk deploy), then delete the parked probe (picpay-webhooks parked list)');
-        return fail(`accepted, but not processed within ${Math.round(probeTimeoutMs / 1000)} s`, 'the processor is failing or throttled: see its logs, the ProcessorErrors alarm and picpay-webhooks dlq list');
+        if (parked)
+          return fail(
+            `the processor parked the probe (${parked.reason}): it runs a version that does not know probes`,
+            'deploy this version (npx cdk deploy), then delete the parked probe (picpay-webhooks parked list)',
+          );
+        return fail(
+          `accepted, but not processed within ${Math.round(probeTimeoutMs / 1000)} s`,
+          'the processor is failing or throttled: see its logs, the ProcessorErrors alarm and picpay-webhooks dlq list',
+        );
       }
       const charge = await clients.store.load(`${p.flavour}#${p.id}`);
       await clients.store.deleteProbe(p.id);
@@ -210,15 +263,28 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
 
   await check('dead-letter-queue', async () => {
     const out = await clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: target.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: target.deadLetterQueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
     const n = Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
-    return n === 0 ? pass('empty') : fail(`${n} notification(s) failed processing and wait in the DLQ`, 'picpay-webhooks dlq list (shows the reason), fix the cause, then picpay-webhooks dlq replay --all');
+    return n === 0
+      ? pass('empty')
+      : fail(
+          `${n} notification(s) failed processing and wait in the DLQ`,
+          'picpay-webhooks dlq list (shows the reason), fix the cause, then picpay-webhooks dlq replay --all',
+        );
   });
 
   await check('parked', async () => {
     const n = (await clients.store.listParked()).length;
-    return n === 0 ? pass('nothing parked') : fail(`${n} authenticated notification(s) could not be processed and are parked`, 'picpay-webhooks parked list (shows the reason), fix the cause, then picpay-webhooks parked replay --all');
+    return n === 0
+      ? pass('nothing parked')
+      : fail(
+          `${n} authenticated notification(s) could not be processed and are parked`,
+          'picpay-webhooks parked list (shows the reason), fix the cause, then picpay-webhooks parked replay --all',
+        );
   });
 
   await check('lambda-concurrency', async () => {

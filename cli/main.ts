@@ -129,18 +129,18 @@ export async function resolveTarget(values: { stack?: string; region?: string })
 
 /** The options every command shares. */
 const CLI_OPTIONS = {
-    help: { type: 'boolean', short: 'h' },
-    json: { type: 'boolean' },
-    all: { type: 'boolean' },
-    stack: { type: 'string' },
-    region: { type: 'string' },
-    flavour: { type: 'string' },
-    id: { type: 'string' },
-    count: { type: 'string' },
-    max: { type: 'string' },
-    'probe-timeout': { type: 'string' },
-    'expires-at': { type: 'string' },
-  } as const;
+  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+  all: { type: 'boolean' },
+  stack: { type: 'string' },
+  region: { type: 'string' },
+  flavour: { type: 'string' },
+  id: { type: 'string' },
+  count: { type: 'string' },
+  max: { type: 'string' },
+  'probe-timeout': { type: 'string' },
+  'expires-at': { type: 'string' },
+} as const;
 
 /** Runs one CLI invocation; returns the exit status. `target` overrides --stack (tests). */
 export async function runCli(argv: readonly string[], io: Io = consoleIo, target?: Target): Promise<number> {

@@ -11,7 +11,13 @@ export async function listParked(clients: Clients): Promise<ParkedItem[]> {
 export async function parkedList(json: boolean, target: Target, clients: Clients, io: Io): Promise<number> {
   const items = await listParked(clients);
   if (json) {
-    io.out(JSON.stringify(items.map(({ envelope, ...rest }) => ({ ...rest, envelope: JSON.parse(envelope) as unknown })), null, 2));
+    io.out(
+      JSON.stringify(
+        items.map(({ envelope, ...rest }) => ({ ...rest, envelope: JSON.parse(envelope) as unknown })),
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   if (items.length === 0) {

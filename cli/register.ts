@@ -11,7 +11,7 @@ import { CliError, type Target } from './target.js';
 export async function register(referenceId: string, expiresAt: string | undefined, target: Target, io: Io): Promise<number> {
   if (!target.registrationUrl) throw new CliError(`${target.name} has no registration route (RegistrationUrl output): deploy the current version.`);
   const region = target.aws.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region) throw new CliError('Pass --region: the request is signed for the stack\'s region.');
+  if (!region) throw new CliError("Pass --region: the request is signed for the stack's region.");
   const credentials = target.aws.credentials ?? (await defaultProvider()());
   const body = JSON.stringify({ referenceId, ...(expiresAt ? { expiresAt } : {}) });
   const headers = await signForExecuteApi(target.registrationUrl, 'POST', body, credentials, region);

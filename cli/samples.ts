@@ -2,15 +2,17 @@
 
 export const EXAMPLE_CHARGE_ID = '61e35ec2-caa8-4598-bed5-d43e25e14151';
 
-export function paymentBody(options: {
-  chargeId?: string;
-  status?: string;
-  eventDate?: string;
-  amount?: number;
-  refundedAmount?: number;
-  /** Adds one transaction of this type (`PIX`: a Pix QR code charge). */
-  paymentType?: 'PIX' | 'WALLET' | 'CREDIT';
-} = {}) {
+export function paymentBody(
+  options: {
+    chargeId?: string;
+    status?: string;
+    eventDate?: string;
+    amount?: number;
+    refundedAmount?: number;
+    /** Adds one transaction of this type (`PIX`: a Pix QR code charge). */
+    paymentType?: 'PIX' | 'WALLET' | 'CREDIT';
+  } = {},
+) {
   const amount = options.amount ?? 10000;
   const eventDate = options.eventDate ?? '2024-07-01T16:00:00-03:00';
   // A Pix transaction mirrors the webhook example's wallet one (QR code, copy-and-paste, expiry).

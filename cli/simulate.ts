@@ -3,8 +3,7 @@ import { paymentBody, paymentLinkBody, threeDsBody } from './samples.js';
 import { CliError, type Clients, type Target, tokensFor } from './target.js';
 import type { Io } from './io.js';
 
-const LEGACY_CALLBACK_STATUS_HINT =
-  'Note: against a deployed stack the legacy status comes from PicPay itself; only the callbacks are sent.';
+const LEGACY_CALLBACK_STATUS_HINT = 'Note: against a deployed stack the legacy status comes from PicPay itself; only the callbacks are sent.';
 
 export const EVENTS = [
   'paid',
@@ -54,7 +53,10 @@ export async function simulate(name: string, options: SimulateOptions, target: T
     throw new CliError(`Unknown simulation "${name}". Events: ${EVENTS.join(', ')}. Scenarios: ${SCENARIOS.join(', ')}.`);
   }
   const paymentLink = name.startsWith('paymentlink-');
-  const flavour = name.startsWith('3ds-') || name.startsWith('pix-') || name === 'out-of-order' || name === 'checkout-lost-final' || paymentLink ? 'checkout' : options.flavour;
+  const flavour =
+    name.startsWith('3ds-') || name.startsWith('pix-') || name === 'out-of-order' || name === 'checkout-lost-final' || paymentLink
+      ? 'checkout'
+      : options.flavour;
   // A Payment Link charge is its payment transaction, a UUID.
   const id = options.id ?? (paymentLink ? randomUUID() : `sim-${randomUUID().slice(0, 8)}`);
   const start = options.now?.() ?? Date.now();
@@ -89,7 +91,9 @@ export async function simulate(name: string, options: SimulateOptions, target: T
     case '3ds-approved':
     case '3ds-rejected': {
       const status = name === '3ds-approved' ? 'Approved' : 'Rejected';
-      steps = [{ label: `3DS ${status}`, flavour: 'checkout', eventType: 'Challenge3dsUpdateMessage', body: threeDsBody({ chargeId: id, status }), expect: 200 }];
+      steps = [
+        { label: `3DS ${status}`, flavour: 'checkout', eventType: 'Challenge3dsUpdateMessage', body: threeDsBody({ chargeId: id, status }), expect: 200 },
+      ];
       break;
     }
     case 'lifecycle':
@@ -123,13 +127,22 @@ export async function simulate(name: string, options: SimulateOptions, target: T
       break;
     case 'pix-expired':
       steps = [
-        { ...checkout('PENDING', 0), label: 'Pix QR code created (PENDING)', body: paymentBody({ chargeId: id, status: 'PENDING', eventDate: at(0), paymentType: 'PIX' }) },
-        { ...checkout('EXPIRED', 30), label: 'Pix QR code expired unpaid (EXPIRED)', body: paymentBody({ chargeId: id, status: 'EXPIRED', eventDate: at(30), paymentType: 'PIX' }) },
+        {
+          ...checkout('PENDING', 0),
+          label: 'Pix QR code created (PENDING)',
+          body: paymentBody({ chargeId: id, status: 'PENDING', eventDate: at(0), paymentType: 'PIX' }),
+        },
+        {
+          ...checkout('EXPIRED', 30),
+          label: 'Pix QR code expired unpaid (EXPIRED)',
+          body: paymentBody({ chargeId: id, status: 'EXPIRED', eventDate: at(30), paymentType: 'PIX' }),
+        },
       ];
       expectation = 'EXPIRED';
       break;
     case 'checkout-lost-final':
-      if (!target.picpaySandboxUrl) throw new CliError('checkout-lost-final needs the local PicPay sandbox (npm start): it sets the status find-charge reports.');
+      if (!target.picpaySandboxUrl)
+        throw new CliError('checkout-lost-final needs the local PicPay sandbox (npm start): it sets the status find-charge reports.');
       steps = [
         checkout('AUTHORIZED', 0),
         {
@@ -159,7 +172,10 @@ export async function simulate(name: string, options: SimulateOptions, target: T
 
   const send = async (step: Step) => {
     if (step.foundCharge) {
-      const res = await fetch(`${target.picpaySandboxUrl}/_sandbox/charges/${encodeURIComponent(id)}`, { method: 'PUT', body: JSON.stringify(step.foundCharge) });
+      const res = await fetch(`${target.picpaySandboxUrl}/_sandbox/charges/${encodeURIComponent(id)}`, {
+        method: 'PUT',
+        body: JSON.stringify(step.foundCharge),
+      });
       if (!res.ok) throw new CliError(`The PicPay sandbox refused the charge: HTTP ${res.status}`);
       io.out(`  ok  ${step.label}`);
       return true;

@@ -42,13 +42,10 @@ export interface Target {
 }
 
 /** Where `npm start` keeps its data (table, queues) and its target file; LOCAL_DATA_DIR moves it. */
-export const LOCAL_DATA_DIR = process.env.LOCAL_DATA_DIR
-  ? resolve(process.env.LOCAL_DATA_DIR)
-  : fileURLToPath(new URL('../.local-data/', import.meta.url));
+export const LOCAL_DATA_DIR = process.env.LOCAL_DATA_DIR ? resolve(process.env.LOCAL_DATA_DIR) : fileURLToPath(new URL('../.local-data/', import.meta.url));
 export const LOCAL_STATE_FILE = join(LOCAL_DATA_DIR, 'local-pipeline.json');
 
-export const NO_LOCAL_PIPELINE =
-  'No local pipeline is running, start it with `npm start` (or pass --stack <name> for a deployed stack).';
+export const NO_LOCAL_PIPELINE = 'No local pipeline is running, start it with `npm start` (or pass --stack <name> for a deployed stack).';
 
 export function writeLocalTarget(target: Target, file = LOCAL_STATE_FILE): void {
   mkdirSync(dirname(file), { recursive: true });

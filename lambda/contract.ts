@@ -206,4 +206,3 @@ export const DEFAULTS = {
   /** An open circuit refuses requests this long, then lets one probe through. */
   picpayCircuitCoolDownMs: 30_000,
 } as const;
-

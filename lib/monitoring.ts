@@ -86,7 +86,8 @@ export class PipelineMonitoring extends Construct {
       const subscription = this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
       Validations.of(subscription).acknowledge({
         id: 'Serverless-SNSRedrivePolicy',
-        reason: 'An e-mail subscription for alarms: an undelivered e-mail leaves the alarm in ALARM state, visible on the dashboard; there is nothing to redrive.',
+        reason:
+          'An e-mail subscription for alarms: an undelivered e-mail leaves the alarm in ALARM state, visible on the dashboard; there is nothing to redrive.',
       });
     }
 
@@ -216,8 +217,7 @@ export class PipelineMonitoring extends Construct {
       );
     }
 
-    const graph = (title: string, left: cloudwatch.IMetric[], width = 8) =>
-      new cloudwatch.GraphWidget({ title, left, width, height: 6 });
+    const graph = (title: string, left: cloudwatch.IMetric[], width = 8) => new cloudwatch.GraphWidget({ title, left, width, height: 6 });
     // Dashboard names are global to the account: the stack name and the region make it unique.
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${stack.stackName}-${Aws.REGION}`,
@@ -285,8 +285,6 @@ export class PipelineMonitoring extends Construct {
         props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) }),
       ]),
     );
-    this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 4 }),
-    );
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 4 }));
   }
 }

@@ -122,7 +122,8 @@ export class PicPayWebhooksStack extends Stack {
     });
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The tokens are issued by PicPay (Painel Lojista, integration keys); no Lambda can rotate them. Operators rotate by listing old and new token side by side (README).',
+      reason:
+        'The tokens are issued by PicPay (Painel Lojista, integration keys); no Lambda can rotate them. Operators rotate by listing old and new token side by side (README).',
     });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -135,7 +136,10 @@ export class PicPayWebhooksStack extends Stack {
       removalPolicy: dataRemovalPolicy,
     });
     Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue.' });
-    Validations.of(this.deadLetterQueue).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is the dead-letter queue; messages are redriven from it by an operator.' });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This queue is the dead-letter queue; messages are redriven from it by an operator.',
+    });
     this.queue = new sqs.Queue(this, 'NotificationQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -310,11 +314,13 @@ export class PicPayWebhooksStack extends Stack {
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG2',
-      reason: 'Requests are validated by the authenticator, which must see every request to answer 401, park what it cannot process and log it; an API Gateway validator would answer 400 first.',
+      reason:
+        'Requests are validated by the authenticator, which must see every request to answer 401, park what it cannot process and log it; an API Gateway validator would answer 400 first.',
     });
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG6',
-      reason: 'Access logs (JSON, standard fields) and the functions\' structured logs are on. Execution logs would add a log line per request stage at a cost, and at INFO level would log bodies.',
+      reason:
+        "Access logs (JSON, standard fields) and the functions' structured logs are on. Execution logs would add a log line per request stage at a cost, and at INFO level would log bodies.",
     });
     // Stage logging needs the account's API Gateway CloudWatch role; a new account has none,
     // and creating the stage fails without it ("CloudWatch Logs role ARN must be set").
@@ -335,7 +341,8 @@ export class PicPayWebhooksStack extends Stack {
       });
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
-        reason: 'The account-level API Gateway logging role serves every API of the account in this region, whose log groups API Gateway names itself (API-Gateway-Execution-Logs_<api id>/<stage>).',
+        reason:
+          'The account-level API Gateway logging role serves every API of the account in this region, whose log groups API Gateway names itself (API-Gateway-Execution-Logs_<api id>/<stage>).',
       });
       const account = new apigateway.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
       // Other APIs in the account may come to rely on it: deleting this stack must not break them.
@@ -353,7 +360,8 @@ export class PicPayWebhooksStack extends Stack {
     const integration = new apigateway.LambdaIntegration(this.authenticator.function);
     for (const route of ROUTES) {
       const method = this.api.root.addResource(route.path.replace(/^\//, '')).addMethod(route.method, integration);
-      const why = 'PicPay authenticates with a static token in a header (x-seller-token or authorization); it cannot sign requests or obtain Cognito/JWT tokens. The authenticator verifies the token in constant time before anything is stored.';
+      const why =
+        'PicPay authenticates with a static token in a header (x-seller-token or authorization); it cannot sign requests or obtain Cognito/JWT tokens. The authenticator verifies the token in constant time before anything is stored.';
       Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason: why });
       Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: why });
     }
@@ -364,7 +372,7 @@ export class PicPayWebhooksStack extends Stack {
       .addMethod(REGISTRATION_ROUTE.method, integration, { authorizationType: apigateway.AuthorizationType.IAM });
     Validations.of(registration).acknowledge({
       id: 'AwsSolutions-COG4',
-      reason: 'Called by the merchant\'s own backend with AWS IAM (SigV4) authorization, not by end users: no Cognito user pool is involved.',
+      reason: "Called by the merchant's own backend with AWS IAM (SigV4) authorization, not by end users: no Cognito user pool is involved.",
     });
 
     if (props.enableWaf) {
@@ -399,7 +407,11 @@ export class PicPayWebhooksStack extends Stack {
       if (!Token.isUnresolved(props.customDomain.certificateArn)) {
         check(/^[a-z]{2}(-[a-z]+)+-\d+$/.test(certificateRegion), 'customDomain.certificateArn', 'must be an ACM certificate ARN');
         if (!Token.isUnresolved(this.region)) {
-          check(certificateRegion === this.region, 'customDomain.certificateArn', `is in ${certificateRegion}, but the stack deploys to ${this.region}: a regional API needs a certificate in its own region`);
+          check(
+            certificateRegion === this.region,
+            'customDomain.certificateArn',
+            `is in ${certificateRegion}, but the stack deploys to ${this.region}: a regional API needs a certificate in its own region`,
+          );
         }
         // Environment-agnostic synth: CloudFormation checks it before creating anything.
         new CfnRule(this, 'CertificateInStackRegion', {
@@ -459,7 +471,10 @@ export class PicPayWebhooksStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueArn', { value: this.deadLetterQueue.queueArn, description: 'For aws sqs start-message-move-task --source-arn' });
     new CfnOutput(this, 'MetricsNamespace', { value: this.monitoring.namespace });
-    new CfnOutput(this, 'PicPayBaseUrl', { value: props.picpayBaseUrl ?? DEFAULTS.picpayBaseUrl, description: 'PicPay API the processor calls (picpay-webhooks doctor checks the token against it)' });
+    new CfnOutput(this, 'PicPayBaseUrl', {
+      value: props.picpayBaseUrl ?? DEFAULTS.picpayBaseUrl,
+      description: 'PicPay API the processor calls (picpay-webhooks doctor checks the token against it)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }

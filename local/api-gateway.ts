@@ -11,7 +11,13 @@ export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Pr
 /** API Gateway's own payload limit for REST APIs. */
 const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
-export function toProxyEvent(req: IncomingMessage, route: { readonly path: string }, body: Buffer, stage: string, userArn: string | null = null): APIGatewayProxyEvent {
+export function toProxyEvent(
+  req: IncomingMessage,
+  route: { readonly path: string },
+  body: Buffer,
+  stage: string,
+  userArn: string | null = null,
+): APIGatewayProxyEvent {
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -105,7 +111,8 @@ export async function startLocalApi(
   identity: LocalIdentity,
   options: LocalApiOptions = {},
 ): Promise<LocalApi> {
-  const report = options.onRequestError ?? ((message: string, error: unknown) => console.error(`[local] ${message}:`, error instanceof Error ? error.message : error));
+  const report =
+    options.onRequestError ?? ((message: string, error: unknown) => console.error(`[local] ${message}:`, error instanceof Error ? error.message : error));
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://local').pathname.replace(/\/+$/, '') || '/';
     const iam = path === REGISTRATION_ROUTE.path && req.method === REGISTRATION_ROUTE.method;
@@ -138,21 +145,24 @@ export async function startLocalApi(
     res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
   };
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
-  const server = createServer({
-    requestTimeout,
-    headersTimeout: Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout),
-    // How often Node looks for requests past those limits (its default, 30 s, would let a slow client linger).
-    connectionsCheckingInterval: Math.max(50, Math.min(1000, requestTimeout / 4)),
-  }, (req, res) => {
-    // A socket that fails while we write the answer must not become an unhandled error.
-    res.on('error', (error) => report('response not delivered', error));
-    req.on('error', () => undefined); // surfaces in readBody; this only keeps it from being unhandled
-    serve(req, res).catch((error: unknown) => {
-      report('request failed', error);
-      if (!res.headersSent && !res.destroyed) sendJson(res, 502, { message: 'Internal server error' });
-      else res.destroy();
-    });
-  });
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout),
+      // How often Node looks for requests past those limits (its default, 30 s, would let a slow client linger).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, requestTimeout / 4)),
+    },
+    (req, res) => {
+      // A socket that fails while we write the answer must not become an unhandled error.
+      res.on('error', (error) => report('response not delivered', error));
+      req.on('error', () => undefined); // surfaces in readBody; this only keeps it from being unhandled
+      serve(req, res).catch((error: unknown) => {
+        report('request failed', error);
+        if (!res.headersSent && !res.destroyed) sendJson(res, 502, { message: 'Internal server error' });
+        else res.destroy();
+      });
+    },
+  );
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     // Malformed HTTP, or a timed-out request: answer if the socket still can, then close it.
     const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';

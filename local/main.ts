@@ -23,7 +23,10 @@ const CHECKOUT_3DS = threeDsBody();
 function describe(event: TappedEvent): string {
   const b = event.body as Record<string, string | null>;
   if (b.type === PROBE_EVENT_TYPE) return `[probe] ${b.flavour}  probeId=${b.probeId}  (picpay-webhooks doctor; not a charge)`;
-  const what = b.type === 'picpay.charge.three_ds_updated' ? `3DS ${JSON.stringify((b.threeDs as unknown as { status: string })?.status)}` : `${b.previousStatus ?? '∅'} → ${b.status}`;
+  const what =
+    b.type === 'picpay.charge.three_ds_updated'
+      ? `3DS ${JSON.stringify((b.threeDs as unknown as { status: string })?.status)}`
+      : `${b.previousStatus ?? '∅'} → ${b.status}`;
   return `[event] ${b.chargeKey}  ${what}  transitionId=${b.transitionId}`;
 }
 
@@ -32,7 +35,8 @@ async function main() {
   const port = process.env.PORT === undefined ? 3000 : Number(process.env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
   const timeScale = process.env.LOCAL_TIME_SCALE === undefined ? undefined : Number(process.env.LOCAL_TIME_SCALE);
-  if (timeScale !== undefined && !(Number.isFinite(timeScale) && timeScale > 0)) throw new Error(`LOCAL_TIME_SCALE must be a positive number, got ${process.env.LOCAL_TIME_SCALE}`);
+  if (timeScale !== undefined && !(Number.isFinite(timeScale) && timeScale > 0))
+    throw new Error(`LOCAL_TIME_SCALE must be a positive number, got ${process.env.LOCAL_TIME_SCALE}`);
   const running = readTargetFile();
   if (running && running.pid !== process.pid && isAlive(running.pid)) {
     throw new Error(`A local pipeline is already running (pid ${running.pid}, ${running.callbackUrl}); stop it first.`);

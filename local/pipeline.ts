@@ -122,7 +122,10 @@ export interface LocalPipeline {
   /** Resolves when `predicate` holds for the received events, or rejects after `timeoutMs`. */
   waitForEvents(predicate: (events: readonly TappedEvent[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Runs the reconciler once, as its schedule would (optionally with another minimum age or cap). */
-  reconcileNow(run?: { minAgeSeconds?: number; maxPerRun?: number }): Promise<{ candidates: number; enqueued: number; retired: number; byFlavour?: { legacy: number; checkout: number } }>;
+  reconcileNow(run?: {
+    minAgeSeconds?: number;
+    maxPerRun?: number;
+  }): Promise<{ candidates: number; enqueued: number; retired: number; byFlavour?: { legacy: number; checkout: number } }>;
   /** Runs the outbox sweep once, as its schedule would; `asOfMs` plays it at a later time. */
   sweepNow(asOfMs?: number): Promise<{ charges: number; published: number; failed: number; oldestPendingSeconds: number }>;
   /** Replaces the tokens secret (as an operator's put-secret-value would). */
@@ -323,7 +326,12 @@ async function startFunctions(options: LocalPipelineOptions, host: string, emula
   const sweeperConfig = { tableName: resources.tableName, topicArn: resources.topicArn, maxPerRun: SWEEP.maxPerRun };
   const sweeperObservability = observability('sweeper');
   const sweepNow = (asOfMs?: number) =>
-    makeSweeper(sweeperConfig, { dynamodb: clients.dynamodb, sns: clients.sns, ...sweeperObservability, now: asOfMs === undefined ? Date.now : () => asOfMs })();
+    makeSweeper(sweeperConfig, {
+      dynamodb: clients.dynamodb,
+      sns: clients.sns,
+      ...sweeperObservability,
+      now: asOfMs === undefined ? Date.now : () => asOfMs,
+    })();
   const sweepEvery = options.sweepEverySeconds ?? 60;
   if (sweepEvery > 0) {
     const timer = setInterval(() => void sweepNow().catch((error: unknown) => options.onError?.(error)), sweepEvery * 1000);

@@ -18,15 +18,14 @@ export async function startSecretsEmulator(host = '127.0.0.1'): Promise<SecretsE
   const secrets = new Map<string, { value: string; versionId: string; created: number }>();
   const arnOf = (name: string) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}`;
   const find = (id: string) => {
-    const name = id.startsWith('arn:') ? id.split(':secret:')[1] ?? id : id;
+    const name = id.startsWith('arn:') ? (id.split(':secret:')[1] ?? id) : id;
     return { name, entry: secrets.get(name) };
   };
 
   const server = createServer(async (req, res) => {
     const raw = await readBody(req, 1024 * 1024);
     const target = String(req.headers['x-amz-target'] ?? '');
-    const error = (type: string, message: string) =>
-      sendJson(res, 400, { __type: type, message }, { 'content-type': 'application/x-amz-json-1.1' });
+    const error = (type: string, message: string) => sendJson(res, 400, { __type: type, message }, { 'content-type': 'application/x-amz-json-1.1' });
     let input: { SecretId?: string; SecretString?: string };
     try {
       input = raw === 'too_large' ? {} : (JSON.parse(raw.toString('utf8') || '{}') as typeof input);
@@ -54,9 +53,14 @@ export async function startSecretsEmulator(host = '127.0.0.1'): Promise<SecretsE
       if (!entry) return error('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
       const versionId = randomUUID();
       secrets.set(name, { value: input.SecretString ?? '', versionId, created: Date.now() });
-      return sendJson(res, 200, { ARN: arnOf(name), Name: name, VersionId: versionId, VersionStages: ['AWSCURRENT'] }, {
-        'content-type': 'application/x-amz-json-1.1',
-      });
+      return sendJson(
+        res,
+        200,
+        { ARN: arnOf(name), Name: name, VersionId: versionId, VersionStages: ['AWSCURRENT'] },
+        {
+          'content-type': 'application/x-amz-json-1.1',
+        },
+      );
     }
     return error('InvalidAction', `Unsupported action ${target}`);
   });

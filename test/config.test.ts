@@ -37,7 +37,10 @@ describe('config', () => {
   });
 
   test('the processor knows its queue (for retry delays) and the PicPay circuit cool-down: 30 s unless set', () => {
-    expect(loadProcessorConfig(processorEnv)).toMatchObject({ queueUrl: 'https://sqs.sa-east-1.amazonaws.com/123456789012/q', picpayCircuitCoolDownMs: 30_000 });
+    expect(loadProcessorConfig(processorEnv)).toMatchObject({
+      queueUrl: 'https://sqs.sa-east-1.amazonaws.com/123456789012/q',
+      picpayCircuitCoolDownMs: 30_000,
+    });
     expect(loadProcessorConfig({ ...processorEnv, PICPAY_CIRCUIT_COOLDOWN_MS: '500' }).picpayCircuitCoolDownMs).toBe(500);
   });
 

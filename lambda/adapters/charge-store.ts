@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -58,7 +58,9 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
       Projection:
-        index.projection.type === 'INCLUDE' ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.attributes] } : { ProjectionType: 'KEYS_ONLY' },
+        index.projection.type === 'INCLUDE'
+          ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.attributes] }
+          : { ProjectionType: 'KEYS_ONLY' },
     })),
   };
 }
@@ -191,7 +193,8 @@ export class DynamoChargeStore implements ChargeRepository, ParkingLot {
     try {
       await send(at.emptiesOutbox);
     } catch (error) {
-      if (!(at.emptiesOutbox && error instanceof ConditionalCheckFailedException)) throw new AwsServiceError('dynamodb', 'DynamoDB request failed', { cause: error });
+      if (!(at.emptiesOutbox && error instanceof ConditionalCheckFailedException))
+        throw new AwsServiceError('dynamodb', 'DynamoDB request failed', { cause: error });
       await this.call(() => send(false));
     }
   }

@@ -1,9 +1,8 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { Flavour } from '../domain/flavour.js';
 import { NotConfiguredError } from '../domain/errors.js';
 import { PLACEHOLDER, tokensSecretSchema } from './tokens-secret.js';
-
 
 export interface Tokens {
   /** Valid `x-seller-token` values (legacy callback). */

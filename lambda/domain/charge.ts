@@ -88,12 +88,7 @@ export type Decision =
  * and the notification that caused it. A table restored from a backup, or a fresh local pipeline, can
  * record the same notification against another previous status, and gets another id.
  */
-export function transitionIdOf(
-  observation: Observation,
-  from: CanonicalStatus | null,
-  to: CanonicalStatus | null,
-  outcome: HistoryEntry['outcome'],
-): string {
+export function transitionIdOf(observation: Observation, from: CanonicalStatus | null, to: CanonicalStatus | null, outcome: HistoryEntry['outcome']): string {
   return hashOf([observation.chargeKey, from, to, outcome, observation.kind, observation.dedupeKey]);
 }
 
@@ -125,7 +120,9 @@ export function emptyCharge(observation: Observation, now: string): ChargeState 
  */
 export function decide(current: ChargeState | null, incoming: Observation, now: string, options: DecideOptions): Decision {
   const base = current ?? emptyCharge(incoming, now);
-  const refunds = incoming.refund ? { ...(base.refunds ?? {}), [incoming.refund.transactionId]: { amount: incoming.refund.amount, full: incoming.status === 'REFUNDED' } } : base.refunds;
+  const refunds = incoming.refund
+    ? { ...(base.refunds ?? {}), [incoming.refund.transactionId]: { amount: incoming.refund.amount, full: incoming.status === 'REFUNDED' } }
+    : base.refunds;
   const observation = incoming.refund ? withRefundTotal(incoming, base, refunds!) : incoming;
   const carried: Partial<ChargeState> = {
     ...(refunds === undefined ? {} : { refunds }),
@@ -165,12 +162,7 @@ export function decide(current: ChargeState | null, incoming: Observation, now: 
     reason: `${base.outbox.length} events of ${base.chargeKey} are still unpublished; retried once they are published`,
   };
   /** Records the change and its event in one state: the transactional outbox. */
-  const publish = (
-    patch: Partial<ChargeState>,
-    historyEntry: HistoryEntry,
-    type: ChargeEvent['type'],
-    reason: TransitionReason | null,
-  ) => {
+  const publish = (patch: Partial<ChargeState>, historyEntry: HistoryEntry, type: ChargeEvent['type'], reason: TransitionReason | null) => {
     const next = record(patch, historyEntry);
     const event = toEvent(next, base.status, observation, historyEntry.transitionId, now, type, reason);
     const pending: OutboxEntry = {
@@ -211,7 +203,13 @@ export function decide(current: ChargeState | null, incoming: Observation, now: 
   }
 
   const status = observation.status!;
-  const order = orderKeyOf(status, observation.orderAtMs ?? observation.atMs, observation.amounts?.refundedAmount ?? null, observation.rawStatus ?? '', observation.dedupeKey);
+  const order = orderKeyOf(
+    status,
+    observation.orderAtMs ?? observation.atMs,
+    observation.amounts?.refundedAmount ?? null,
+    observation.rawStatus ?? '',
+    observation.dedupeKey,
+  );
   const newer = base.order === null || compareOrder(order, base.order) > 0;
 
   if (status === 'UNKNOWN') {
@@ -260,7 +258,12 @@ export function decide(current: ChargeState | null, incoming: Observation, now: 
   const reason = transitionReason(base.status, status);
   return {
     kind: 'applied',
-    ...publish({ status, rawStatus: observation.rawStatus, order, amounts, authorizationId }, entry('applied', reason, status), EVENT_TYPES.statusChanged, reason),
+    ...publish(
+      { status, rawStatus: observation.rawStatus, order, amounts, authorizationId },
+      entry('applied', reason, status),
+      EVENT_TYPES.statusChanged,
+      reason,
+    ),
   };
 }
 
@@ -288,8 +291,7 @@ function withRefundTotal(observation: Observation, base: ChargeState, refunds: R
   const paid = base.amounts?.paidAmount ?? base.amounts?.amount ?? null;
   const full = all.filter((r) => r.full && r.amount !== null).map((r) => r.amount!);
   const partial = all.filter((r) => !r.full && r.amount !== null).map((r) => r.amount!);
-  let refunded: number | null =
-    full.length > 0 ? Math.max(...full, paid ?? 0) : partial.length > 0 ? partial.reduce((a, b) => a + b, 0) : null;
+  let refunded: number | null = full.length > 0 ? Math.max(...full, paid ?? 0) : partial.length > 0 ? partial.reduce((a, b) => a + b, 0) : null;
   if (refunded !== null && paid !== null) refunded = Math.min(refunded, paid);
   return { ...observation, amounts: { amount: null, originalAmount: null, paidAmount: null, refundedAmount: refunded } };
 }

@@ -80,10 +80,7 @@ export function utf8Text(bytes: Uint8Array): string | null {
  */
 export function bodyText(envelope: Envelope, maxBytes: number): string {
   if (envelope.contentEncoding !== undefined) {
-    throw new ParkError(
-      'undecodable_body',
-      `Body could not be decoded from content-encoding ${JSON.stringify(envelope.contentEncoding.slice(0, 64))}`,
-    );
+    throw new ParkError('undecodable_body', `Body could not be decoded from content-encoding ${JSON.stringify(envelope.contentEncoding.slice(0, 64))}`);
   }
   const bytes = bodyBytes(envelope);
   if (bytes.length > maxBytes) {

@@ -40,7 +40,7 @@ export function presentedToken(flavour: Flavour, headers: HeaderMap): string | u
 
 /** Checkout event type: `event-type` (PicPay's curl examples) or `event_type` (its prose). */
 export function headerEventType(headers: HeaderMap): string | null {
-  const value = headers['event-type'] ?? headers['event_type'];
+  const value = headers['event-type'] ?? headers.event_type;
   return value === undefined || value.trim() === '' ? null : value.trim();
 }
 
@@ -56,11 +56,7 @@ export function headerEventType(headers: HeaderMap): string | null {
  * (text when UTF-8, base64 otherwise). Apart from the personal members removed, the bytes
  * the processor reads are exactly the bytes PicPay sent, decompressed.
  */
-export function decideIngest(
-  request: IngestRequest,
-  validTokens: readonly string[],
-  maxBodyBytes: number,
-): IngestDecision {
+export function decideIngest(request: IngestRequest, validTokens: readonly string[], maxBodyBytes: number): IngestDecision {
   const token = presentedToken(request.flavour, request.headers);
   if (token === undefined) return { kind: 'unauthorized', reason: 'missing_token' };
   if (!tokenMatches(token, validTokens)) return { kind: 'unauthorized', reason: 'wrong_token' };

@@ -38,7 +38,6 @@ export interface ThreeDsResult {
   readonly picpayChargeId: string | null;
 }
 
-
 /** One refund transaction of a Payment Link payment (its own id, its own amount in centavos). */
 export interface RefundTransaction {
   readonly transactionId: string;
@@ -132,8 +131,7 @@ export function knownEventType(header: string | null): CheckoutEventType | undef
  */
 export function parseCheckout(envelope: Envelope): ParsedCheckout {
   const json = parseJson(envelope.body);
-  const bodyType =
-    typeof json === 'object' && json !== null && 'type' in json && typeof json.type === 'string' ? json.type.trim().toUpperCase() : undefined;
+  const bodyType = typeof json === 'object' && json !== null && 'type' in json && typeof json.type === 'string' ? json.type.trim().toUpperCase() : undefined;
   const eventType =
     EVENT_TYPE_NAMES.find((name) => CHECKOUT_EVENT_TYPES[name] === bodyType) ?? (bodyType === undefined ? knownEventType(envelope.eventType) : undefined);
   if (eventType === undefined) {
@@ -328,12 +326,7 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
 }
 
 /** A legacy callback plus the status PicPay's API reported for it at `fetchedAtMs`. */
-export function observeLegacy(
-  envelope: Envelope,
-  callback: LegacyCallback,
-  reportedRaw: LegacyStatus,
-  fetchedAtMs: number,
-): Observation {
+export function observeLegacy(envelope: Envelope, callback: LegacyCallback, reportedRaw: LegacyStatus, fetchedAtMs: number): Observation {
   const parsedStatus = legacyStatusSchema.safeParse(reportedRaw);
   if (!parsedStatus.success) throw shapeError('PicPay status response', parsedStatus.error.issues);
   const reported = parsedStatus.data;

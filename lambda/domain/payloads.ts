@@ -11,11 +11,7 @@ import { MAX_ID_LENGTH, MAX_TEXT_LENGTH } from './limits.js';
  * published or logged (LGPD).
  */
 
-
-const idSchema = z
-  .union([z.string(), z.number().finite()])
-  .transform(String)
-  .pipe(z.string().trim().min(1).max(MAX_ID_LENGTH));
+const idSchema = z.union([z.string(), z.number().finite()]).transform(String).pipe(z.string().trim().min(1).max(MAX_ID_LENGTH));
 
 /** Free text we keep: bounded so no value can grow the stored item past its limit. */
 export function boundedText(value: string): string {
@@ -62,10 +58,7 @@ export const legacyStatusSchema = z.looseObject({
   referenceId: idSchema.optional(),
   status: text,
   authorizationId: optionalText,
-  summary: z
-    .looseObject({ authorized: reais, paid: reais, refunded: reais })
-    .nullish()
-    .catch(null),
+  summary: z.looseObject({ authorized: reais, paid: reais, refunded: reais }).nullish().catch(null),
 });
 /** What PicPay's status API answered, as the port hands it over; `observeLegacy` normalizes it. */
 export interface LegacyStatus {
@@ -114,7 +107,10 @@ export const paymentLinkSchema = z.looseObject({
   data: z.looseObject({
     transaction: z.looseObject({
       id: idSchema,
-      originalTransactionId: z.unknown().transform((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, MAX_ID_LENGTH) : null)).optional(),
+      originalTransactionId: z
+        .unknown()
+        .transform((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, MAX_ID_LENGTH) : null))
+        .optional(),
       status: text,
       amount: cents,
       paymentType: optionalText,

@@ -12,10 +12,12 @@ import { MAX_ID_LENGTH } from './limits.js';
  */
 export const registrationSchema = z.pipe(
   z.object({
-    referenceId: z.pipe(
-      z.union([z.string(), z.number().check(z.int())]),
-      z.transform((v) => String(v).trim()),
-    ).check(z.minLength(1), z.maxLength(MAX_ID_LENGTH)),
+    referenceId: z
+      .pipe(
+        z.union([z.string(), z.number().check(z.int())]),
+        z.transform((v) => String(v).trim()),
+      )
+      .check(z.minLength(1), z.maxLength(MAX_ID_LENGTH)),
     expiresAt: z.optional(z.nullable(z.string().check(z.refine((s) => picpayTime(s) !== null, 'not an ISO 8601 date-time')))),
   }),
   z.transform((r) => ({

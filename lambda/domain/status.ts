@@ -124,13 +124,7 @@ export interface OrderKey {
   readonly tie: string;
 }
 
-export function orderKeyOf(
-  status: CanonicalStatus,
-  at: number,
-  refunded: number | null,
-  raw: string,
-  tie: string,
-): OrderKey {
+export function orderKeyOf(status: CanonicalStatus, at: number, refunded: number | null, raw: string, tie: string): OrderKey {
   const [phase, step] = PLACE[status];
   return { phase: PHASE_ORDER[phase], at, step, refunded: refunded ?? -1, raw, tie };
 }

@@ -189,4 +189,3 @@ export const handler = lambdaEntry(() =>
 export function httpStatusOf(error: unknown): 503 | 500 {
   return error instanceof RetryableError ? 503 : 500;
 }
-

@@ -177,14 +177,16 @@ export function createProcessor(deps: ProcessorDeps) {
         error: error as Error,
       });
       if (deadLetter && deps.noteDeadLetter) {
-        await deps.noteDeadLetter({
-          messageId: record.messageId,
-          requestId,
-          code,
-          message: error instanceof RetryableError || error instanceof ParkError ? error.message : 'internal error',
-          receiveCount,
-          at: new Date(deps.now()).toISOString(),
-        }).catch(() => undefined);
+        await deps
+          .noteDeadLetter({
+            messageId: record.messageId,
+            requestId,
+            code,
+            message: error instanceof RetryableError || error instanceof ParkError ? error.message : 'internal error',
+            receiveCount,
+            at: new Date(deps.now()).toISOString(),
+          })
+          .catch(() => undefined);
       }
       throw error;
     }
@@ -272,8 +274,7 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
         baseUrl: config.picpayBaseUrl,
         timeoutMs: config.picpayTimeoutMs,
         token: async () => (await tokenStore.get()).picpay,
-        onAttemptFailed: ({ attempt, reason, httpStatus }) =>
-          logger.warn('PicPay status API attempt failed', { attempt, reason, httpStatus }),
+        onAttemptFailed: ({ attempt, reason, httpStatus }) => logger.warn('PicPay status API attempt failed', { attempt, reason, httpStatus }),
         circuit: statusCircuit,
         ...(sleep ? { sleep } : {}),
       }),

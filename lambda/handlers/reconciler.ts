@@ -71,5 +71,7 @@ export const handler = lambdaEntry(() => {
     metrics,
     now: Date.now,
   });
-  return middy(run).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+  return middy(run)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 });

@@ -58,5 +58,7 @@ export const handler = lambdaEntry(() => {
   const logger = new Logger({ serviceName: 'picpay-webhooks-sweeper' });
   const metrics = new Metrics({ namespace: metricsNamespace(process.env), serviceName: SERVICES.sweeper });
   const run = makeSweeper(loadSweeperConfig(process.env), { dynamodb: new DynamoDBClient({}), sns: new SNSClient({}), logger, metrics, now: Date.now });
-  return middy(run).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+  return middy(run)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 });

@@ -49,8 +49,23 @@ function naiveBuild(): string {
     join(ROOT, 'node_modules/.bin/tsc'),
     [
       ...Object.values(HANDLERS).map((h) => join(ROOT, h.entry)),
-      '--outDir', outDir, '--rootDir', ROOT, '--module', 'esnext', '--moduleResolution', 'bundler',
-      '--target', 'es2023', '--strict', '--skipLibCheck', '--esModuleInterop', '--types', 'node', '--noEmit', 'false',
+      '--outDir',
+      outDir,
+      '--rootDir',
+      ROOT,
+      '--module',
+      'esnext',
+      '--moduleResolution',
+      'bundler',
+      '--target',
+      'es2023',
+      '--strict',
+      '--skipLibCheck',
+      '--esModuleInterop',
+      '--types',
+      'node',
+      '--noEmit',
+      'false',
     ],
     { cwd: ROOT, stdio: 'pipe' },
   );
@@ -78,7 +93,12 @@ function runChild(file: string, event: unknown, lambdaEnvironment: Readonly<Reco
   });
 }
 
-async function coldStart(file: string, event: unknown, runs: number, env: Readonly<Record<string, string>>): Promise<{ loadMs: number; firstEventMs: number; processMs: number; rssMB: number; outcome: string }> {
+async function coldStart(
+  file: string,
+  event: unknown,
+  runs: number,
+  env: Readonly<Record<string, string>>,
+): Promise<{ loadMs: number; firstEventMs: number; processMs: number; rssMB: number; outcome: string }> {
   const samples: Array<{ loadMs: number; firstEventMs: number; processMs: number; rssMB: number; outcome: string }> = [];
   for (let i = 0; i < runs; i++) {
     const { stdout, ms } = await runChild(file, event, env);
@@ -161,22 +181,46 @@ async function main() {
     log('cold starts…');
     const runs = quick ? 3 : 7;
     const authEvent = {
-      resource: '/callback', path: '/callback', httpMethod: 'POST',
+      resource: '/callback',
+      path: '/callback',
+      httpMethod: 'POST',
       headers: { 'x-seller-token': tokens.sellerToken, 'content-type': 'application/json' },
-      body: JSON.stringify({ referenceId: '102030' }), isBase64Encoded: false,
+      body: JSON.stringify({ referenceId: '102030' }),
+      isBase64Encoded: false,
       requestContext: { requestId: 'cold-start', identity: { sourceIp: '127.0.0.1' } },
     };
     const procEvent = {
-      Records: [{
-        messageId: 'cold-1', receiptHandle: 'x', md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q', awsRegion: 'us-east-1',
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' }, messageAttributes: {},
-        body: JSON.stringify({ v: 1, flavour: 'checkout', eventType: 'TransactionUpdateMessage', receivedAt: new Date().toISOString(), requestId: 'cold-start', body: JSON.stringify(paymentBody({ chargeId: 'cold-start', status: 'PAID' })) }),
-      }],
+      Records: [
+        {
+          messageId: 'cold-1',
+          receiptHandle: 'x',
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
+          awsRegion: 'us-east-1',
+          attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+          messageAttributes: {},
+          body: JSON.stringify({
+            v: 1,
+            flavour: 'checkout',
+            eventType: 'TransactionUpdateMessage',
+            receivedAt: new Date().toISOString(),
+            requestId: 'cold-start',
+            body: JSON.stringify(paymentBody({ chargeId: 'cold-start', status: 'PAID' })),
+          }),
+        },
+      ],
     };
     const naiveFile = (name: keyof typeof HANDLERS) => join(naiveDir, HANDLERS[name].entry.replace(/\.ts$/, '.js'));
     const cold = {
-      authenticator: { bundled: await coldStart(bundles.authenticator.file, authEvent, runs, pipeline.lambdaEnvironment), naive: await coldStart(naiveFile('authenticator'), authEvent, runs, pipeline.lambdaEnvironment) },
-      processor: { bundled: await coldStart(bundles.processor.file, procEvent, runs, pipeline.lambdaEnvironment), naive: await coldStart(naiveFile('processor'), procEvent, runs, pipeline.lambdaEnvironment) },
+      authenticator: {
+        bundled: await coldStart(bundles.authenticator.file, authEvent, runs, pipeline.lambdaEnvironment),
+        naive: await coldStart(naiveFile('authenticator'), authEvent, runs, pipeline.lambdaEnvironment),
+      },
+      processor: {
+        bundled: await coldStart(bundles.processor.file, procEvent, runs, pipeline.lambdaEnvironment),
+        naive: await coldStart(naiveFile('processor'), procEvent, runs, pipeline.lambdaEnvironment),
+      },
     };
 
     // ---- authenticator handler time, SQS call short-circuited -------------------------------
@@ -186,19 +230,36 @@ async function main() {
     const { makeAuthenticatorHandler } = await import('../../lambda/handlers/authenticator.js');
     const { Logger } = await import('@aws-lambda-powertools/logger');
     const { LocalMetrics } = await import('../metrics.js');
-    const benchSqs = new SQSClient({ region: 'us-east-1', endpoint: pipeline.endpoints.sqs, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });
-    benchSqs.middlewareStack.add(
-      () => async () => ({ output: { MessageId: 'bench', $metadata: {} }, response: {} }),
-      { step: 'initialize', name: 'bench-short-circuit' },
-    );
+    const benchSqs = new SQSClient({
+      region: 'us-east-1',
+      endpoint: pipeline.endpoints.sqs,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      useQueueUrlAsEndpoint: false,
+    });
+    benchSqs.middlewareStack.add(() => async () => ({ output: { MessageId: 'bench', $metadata: {} }, response: {} }), {
+      step: 'initialize',
+      name: 'bench-short-circuit',
+    });
     const authenticate = makeAuthenticatorHandler(
       { queueUrl: pipeline.resources.queueUrl, secretId: pipeline.resources.secretId, secretMaxAgeSeconds: 60 },
-      { sqs: benchSqs, secrets: pipeline.clients.secrets, logger: new Logger({ logLevel: 'SILENT' }), metrics: new LocalMetrics({ serviceName: 'authenticator' }) },
+      {
+        sqs: benchSqs,
+        secrets: pipeline.clients.secrets,
+        logger: new Logger({ logLevel: 'SILENT' }),
+        metrics: new LocalMetrics({ serviceName: 'authenticator' }),
+      },
     ) as unknown as (e: unknown, c: unknown) => Promise<{ statusCode: number }>;
-    const ctx = { functionName: 'a', awsRequestId: 'a', invokedFunctionArn: 'arn:aws:lambda:us-east-1:0:function:a', memoryLimitInMB: '256', getRemainingTimeInMillis: () => 10000 };
+    const ctx = {
+      functionName: 'a',
+      awsRequestId: 'a',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:0:function:a',
+      memoryLimitInMB: '256',
+      getRemainingTimeInMillis: () => 10000,
+    };
     const webhookEvent = {
       ...authEvent,
-      resource: '/webhook', path: '/webhook',
+      resource: '/webhook',
+      path: '/webhook',
       headers: { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage', 'content-type': 'application/json' },
       body: JSON.stringify(paymentBody()),
     };
@@ -221,9 +282,17 @@ async function main() {
     const legacyHeaders = { 'content-type': 'application/json', 'x-seller-token': tokens.sellerToken };
     const ack: Array<{ route: string; connections: number; r: Autocannon }> = [];
     for (const connections of [1, 10, 50]) {
-      ack.push({ route: 'POST /webhook', connections, r: await loadTest(urls.webhook, checkoutHeaders, JSON.stringify(paymentBody({ chargeId: 'bench-ack' })), connections, seconds) });
+      ack.push({
+        route: 'POST /webhook',
+        connections,
+        r: await loadTest(urls.webhook, checkoutHeaders, JSON.stringify(paymentBody({ chargeId: 'bench-ack' })), connections, seconds),
+      });
       await drain(pipeline);
-      ack.push({ route: 'POST /callback', connections, r: await loadTest(urls.callback, legacyHeaders, JSON.stringify({ referenceId: '102030' }), connections, seconds) });
+      ack.push({
+        route: 'POST /callback',
+        connections,
+        r: await loadTest(urls.callback, legacyHeaders, JSON.stringify({ referenceId: '102030' }), connections, seconds),
+      });
       await drain(pipeline);
     }
     // Let the processor drain the duplicates the load test queued.
@@ -238,7 +307,9 @@ async function main() {
     for (let i = 0; i < e2eCount; i++) {
       const id = `bench-e2e-${i}`;
       sentAt.set(`checkout#${id}`, performance.now());
-      await fetch(urls.webhook, { method: 'POST', headers: checkoutHeaders, body: JSON.stringify(paymentBody({ chargeId: id, status: 'PAID' })) }).then((r) => r.arrayBuffer());
+      await fetch(urls.webhook, { method: 'POST', headers: checkoutHeaders, body: JSON.stringify(paymentBody({ chargeId: id, status: 'PAID' })) }).then((r) =>
+        r.arrayBuffer(),
+      );
       await new Promise((r) => setTimeout(r, 25));
     }
     const e2eRate = e2eCount / ((performance.now() - e2eStarted) / 1000);
@@ -290,10 +361,23 @@ async function main() {
     });
     const perNotification = [changing, later, duplicates].map((p) => ({
       ...p,
-      reads: p.reads / n, writes: p.writes / n, rcu: p.rcu / n, wcu: p.wcu / n, sqsSends: p.sqsSends / n, snsPublishes: p.snsPublishes / n,
+      reads: p.reads / n,
+      writes: p.writes / n,
+      rcu: p.rcu / n,
+      wcu: p.wcu / n,
+      sqsSends: p.sqsSends / n,
+      snsPublishes: p.snsPublishes / n,
     }));
 
-    const results = { machine, bundles: { authenticator: bundles.authenticator.bytes, processor: bundles.processor.bytes, reconciler: bundles.reconciler.bytes }, cold, handlerTime, ack, e2e: { count: e2e.length, rate: e2eRate, p50: percentile(e2e, 50), p99: percentile(e2e, 99), max: Math.max(...e2e) }, perNotification };
+    const results = {
+      machine,
+      bundles: { authenticator: bundles.authenticator.bytes, processor: bundles.processor.bytes, reconciler: bundles.reconciler.bytes },
+      cold,
+      handlerTime,
+      ack,
+      e2e: { count: e2e.length, rate: e2eRate, p50: percentile(e2e, 50), p99: percentile(e2e, 99), max: Math.max(...e2e) },
+      perNotification,
+    };
     writeFileSync(join(WORK, 'results.json'), JSON.stringify(results, null, 2));
     const doc = renderMarkdown(results);
     if (!quick) writeFileSync(join(ROOT, 'docs/benchmarks.md'), doc);
@@ -305,12 +389,24 @@ async function main() {
 
 async function drain(pipeline: Awaited<ReturnType<typeof startLocalPipeline>>): Promise<void> {
   const { GetQueueAttributesCommand, SQSClient } = await import('@aws-sdk/client-sqs');
-  const client = new SQSClient({ region: 'us-east-1', endpoint: pipeline.endpoints.sqs, credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, useQueueUrlAsEndpoint: false });
+  const client = new SQSClient({
+    region: 'us-east-1',
+    endpoint: pipeline.endpoints.sqs,
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    useQueueUrlAsEndpoint: false,
+  });
   try {
     let quiet = 0;
     let last = -1;
     while (quiet < 4) {
-      const a = (await client.send(new GetQueueAttributesCommand({ QueueUrl: pipeline.resources.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!;
+      const a = (
+        await client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: pipeline.resources.queueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        )
+      ).Attributes!;
       const busy = Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
       quiet = busy === 0 && pipeline.events.length === last ? quiet + 1 : 0;
       last = pipeline.events.length;
@@ -339,7 +435,10 @@ export const PRICES = {
 type Results = {
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; date: string };
   bundles: Record<string, number>;
-  cold: Record<'authenticator' | 'processor', Record<'bundled' | 'naive', { loadMs: number; firstEventMs: number; processMs: number; rssMB: number; outcome: string }>>;
+  cold: Record<
+    'authenticator' | 'processor',
+    Record<'bundled' | 'naive', { loadMs: number; firstEventMs: number; processMs: number; rssMB: number; outcome: string }>
+  >;
   handlerTime: { p50: number; p99: number; max: number; iterations: number };
   ack: Array<{ route: string; connections: number; r: Autocannon }>;
   e2e: { count: number; rate: number; p50: number; p99: number; max: number };
@@ -365,22 +464,35 @@ export function costModel(r: Results) {
   const add = (item: string, usd: number, basis: string) => lines.push([item, usd, basis]);
   add('API Gateway (REST)', PRICES.apiGatewayRestPerMillion, '1 request per notification');
   add('Lambda requests', PRICES.lambdaRequestsPerMillion * (1 + 1 / batch), `authenticator 1, processor 1/${batch} (batches of ${batch})`);
-  add('Lambda duration, authenticator', perMillion(0.25 * (Math.max(authMs, 1) / 1000)) * PRICES.lambdaArmGbSecond, `256 MB arm64 × ${round(authMs)} ms (handler p50 + ${AWS_CALL_MS.sqsSend} ms SQS)`);
-  add('Lambda duration, processor', perMillion(0.5 * (procMsPerRecord / 1000)) * PRICES.lambdaArmGbSecond, `512 MB arm64 × ${round(procMsPerRecord)} ms per record`);
+  add(
+    'Lambda duration, authenticator',
+    perMillion(0.25 * (Math.max(authMs, 1) / 1000)) * PRICES.lambdaArmGbSecond,
+    `256 MB arm64 × ${round(authMs)} ms (handler p50 + ${AWS_CALL_MS.sqsSend} ms SQS)`,
+  );
+  add(
+    'Lambda duration, processor',
+    perMillion(0.5 * (procMsPerRecord / 1000)) * PRICES.lambdaArmGbSecond,
+    `512 MB arm64 × ${round(procMsPerRecord)} ms per record`,
+  );
   const sqsRequests = mix(change.sqsSends, dup.sqsSends) + 2 / batch;
   add('SQS', PRICES.sqsPerMillionRequests * sqsRequests, `${round(sqsRequests)} requests per notification (send, receive and delete per batch)`);
-  add('SNS', PRICES.snsPublishPerMillion * mix(change.snsPublishes, dup.snsPublishes), `${round(mix(change.snsPublishes, dup.snsPublishes))} publishes per notification; SQS deliveries free`);
+  add(
+    'SNS',
+    PRICES.snsPublishPerMillion * mix(change.snsPublishes, dup.snsPublishes),
+    `${round(mix(change.snsPublishes, dup.snsPublishes))} publishes per notification; SQS deliveries free`,
+  );
   const wru = mix(change.wcu, dup.wcu);
   const rru = mix(change.rcu, dup.rcu);
   add('DynamoDB writes', PRICES.dynamoWriteRequestUnitsPerMillion * wru, `${round(wru)} WRU per notification (measured ConsumedCapacity)`);
   add('DynamoDB reads', PRICES.dynamoReadRequestUnitsPerMillion * rru, `${round(rru)} RRU per notification (strongly consistent)`);
-  add('CloudWatch Logs', PRICES.logsIngestionPerGb * (1e6 * 1200) / 2 ** 30, '~1.2 KB of structured logs per notification');
+  add('CloudWatch Logs', (PRICES.logsIngestionPerGb * (1e6 * 1200)) / 2 ** 30, '~1.2 KB of structured logs per notification');
   const total = lines.reduce((s, [, usd]) => s + usd, 0);
 
   // The naive build of the same pipeline: x86_64, 1 GB, unbundled, no dedupe (every duplicate
   // re-written and re-published), TransactWriteItems (2× write units), no SQS buffer (one
   // synchronous Lambda per request doing everything, so PicPay waits on DynamoDB and SNS).
-  const naiveMs = authMs + mix(procMsPerRecord, 1 + change.reads * AWS_CALL_MS.dynamo + change.writes * AWS_CALL_MS.dynamo + change.snsPublishes * AWS_CALL_MS.sns);
+  const naiveMs =
+    authMs + mix(procMsPerRecord, 1 + change.reads * AWS_CALL_MS.dynamo + change.writes * AWS_CALL_MS.dynamo + change.snsPublishes * AWS_CALL_MS.sns);
   const naive =
     PRICES.apiGatewayRestPerMillion +
     PRICES.lambdaRequestsPerMillion +
@@ -388,7 +500,7 @@ export function costModel(r: Results) {
     PRICES.snsPublishPerMillion * Math.max(change.snsPublishes, 1) +
     PRICES.dynamoWriteRequestUnitsPerMillion * 2 * change.wcu +
     PRICES.dynamoReadRequestUnitsPerMillion * change.rcu +
-    PRICES.logsIngestionPerGb * (1e6 * 1200) / 2 ** 30;
+    (PRICES.logsIngestionPerGb * (1e6 * 1200)) / 2 ** 30;
   return { lines, total, naive, naiveMs, assumptions: { AWS_CALL_MS, batch } };
 }
 
@@ -417,7 +529,9 @@ they compare builds and catch regressions. Raw results: \`.bench/results.json\` 
 | local ack p99 < 20 ms at 50 concurrent requests | ${ack50.map((a) => `${a.route} ${ms(a.r.latency.p99)}`).join(', ')} | ${target(ack50.length === 2 && worst50 > 0 && worst50 < 20)} |
 | ≤ 2 DynamoDB writes per state-changing notification, ≤ 1 per duplicate | ${round(change.writes)} per state change, ${round(dup.writes)} per duplicate | ${target(change.writes > 0 && change.writes <= 2 && dup.writes <= 1)} |
 
-${worst50 >= 20 ? `**Why the local ack target is not met, and what it means.** autocannon keeps 50 connections busy in a closed loop, so by
+${
+  worst50 >= 20
+    ? `**Why the local ack target is not met, and what it means.** autocannon keeps 50 connections busy in a closed loop, so by
 Little's law the mean latency is connections ÷ throughput: 50 ÷ ${round(Math.max(...ack50.map((a) => a.r.requests.average)), 0)} requests/s ≈ ${ms(50000 / Math.max(...ack50.map((a) => a.r.requests.average)))}.
 Meeting 20 ms at 50 connections takes 2,500 requests/s from one Node process on ${m.cores} cores that is at once the API, the SQS emulator,
 the DynamoDB emulator and the processor draining the queue. With one connection the ack takes ${ms(r.ack[0]!.r.latency.p50)} (p50), and the
@@ -425,7 +539,9 @@ handler itself ${ms(r.handlerTime.p99)} at p99. In AWS each request gets its own
 is the handler time plus one SQS call, whatever the concurrency (within the account's Lambda concurrency and the stage throttle).
 The local runtime is for development and tests, not for load.
 
-` : ''}## Acknowledgement latency and throughput (local runtime, autocannon)
+`
+    : ''
+}## Acknowledgement latency and throughput (local runtime, autocannon)
 
 | route | concurrent | p50 | p99 | max | requests/s | non-2xx |
 |---|---|---|---|---|---|---|
@@ -442,14 +558,23 @@ ${r.e2e.count} checkout notifications, one at a time at ${round(r.e2e.rate, 0)} 
 
 | function | bundle (minified ESM, AWS SDK external) |
 |---|---|
-${Object.entries(r.bundles).map(([k, v]) => `| ${k} | ${kb(v)} |`).join('\n')}
+${Object.entries(r.bundles)
+  .map(([k, v]) => `| ${k} | ${kb(v)} |`)
+  .join('\n')}
 
 Cold start: a fresh Node process loads the handler module and serves one real event (against the local emulators);
 median of several runs. The naive baseline is the same handler compiled by \`tsc\` and not bundled.
 
 | function | build | load module | first event | whole process | RSS |
 |---|---|---|---|---|---|
-${(['authenticator', 'processor'] as const).flatMap((f) => (['bundled', 'naive'] as const).map((b) => { const c = r.cold[f][b]; return `| ${f} | ${b} | ${ms(c.loadMs)} | ${ms(c.firstEventMs)} | ${ms(c.processMs)} | ${round(c.rssMB, 0)} MB |`; })).join('\n')}
+${(['authenticator', 'processor'] as const)
+  .flatMap((f) =>
+    (['bundled', 'naive'] as const).map((b) => {
+      const c = r.cold[f][b];
+      return `| ${f} | ${b} | ${ms(c.loadMs)} | ${ms(c.firstEventMs)} | ${ms(c.processMs)} | ${round(c.rssMB, 0)} MB |`;
+    }),
+  )
+  .join('\n')}
 
 Ratio naive / bundled, load + first event: authenticator ${round((r.cold.authenticator.naive.loadMs + r.cold.authenticator.naive.firstEventMs) / (r.cold.authenticator.bundled.loadMs + r.cold.authenticator.bundled.firstEventMs))}×,
 processor ${round((r.cold.processor.naive.loadMs + r.cold.processor.naive.firstEventMs) / (r.cold.processor.bundled.loadMs + r.cold.processor.bundled.firstEventMs))}×.

@@ -69,7 +69,13 @@ export interface ChaosReport {
   /** Messages found in the DLQ once the run settled (target 0: the retries outlast every fault). */
   readonly deadLettered: number;
   /** The PicPay outage: how long it lasted on both clocks, the requests it refused, the retry delays set. */
-  readonly outage: { readonly hours: number; readonly wallSeconds: number; readonly refused: number; readonly retryDelays: number; readonly longestRetryDelaySeconds: number };
+  readonly outage: {
+    readonly hours: number;
+    readonly wallSeconds: number;
+    readonly refused: number;
+    readonly retryDelays: number;
+    readonly longestRetryDelaySeconds: number;
+  };
   readonly lostAtSender: number;
   readonly lostInPipeline: number;
   readonly wrongFinalState: number;
@@ -142,20 +148,45 @@ function checkoutStory(chargeId: string, base: number, random: () => number): St
     const partials = Math.floor(random() * 3);
     const end: [string, number] = random() < 0.5 ? ['REFUNDED', 10000] : random() < 0.5 ? ['CHARGEBACK', 1000 * partials] : ['PARTIAL', 1000 * (partials + 1)];
     shape = 'lifecycle';
-    steps = [['AUTHORIZED', 0, 0], ['PAID', 1, 0], ...Array.from({ length: partials }, (_, k): [string, number, number] => ['PARTIAL', 2 + k, 1000 * (k + 1)]), [end[0], 9, end[1]]];
+    steps = [
+      ['AUTHORIZED', 0, 0],
+      ['PAID', 1, 0],
+      ...Array.from({ length: partials }, (_, k): [string, number, number] => ['PARTIAL', 2 + k, 1000 * (k + 1)]),
+      [end[0], 9, end[1]],
+    ];
   } else if (r < 0.45) {
     shape = 'retry after DENIED';
-    steps = [['DENIED', 0, 0], ['PRE_AUTHORIZED', 2, 0], ['PAID', 3, 0]];
+    steps = [
+      ['DENIED', 0, 0],
+      ['PRE_AUTHORIZED', 2, 0],
+      ['PAID', 3, 0],
+    ];
   } else if (r < 0.6) {
     shape = 'equal-date partial refunds';
-    steps = [['PAID', 0, 0], ['PARTIAL', 5, 1000], ['PARTIAL', 5, 2002]];
+    steps = [
+      ['PAID', 0, 0],
+      ['PARTIAL', 5, 1000],
+      ['PARTIAL', 5, 2002],
+    ];
   } else if (r < 0.75) {
     shape = 'chargeback reversed';
-    steps = [['PAID', 0, 0], ['CHARGEBACK', 60, 0], ['PAID', 600, 0]];
+    steps = [
+      ['PAID', 0, 0],
+      ['CHARGEBACK', 60, 0],
+      ['PAID', 600, 0],
+    ];
   } else {
     const pix = random() < 0.5;
     shape = pix ? 'pix expired' : 'closed unpaid';
-    steps = pix ? [['PENDING', 0, 0], ['EXPIRED', 5, 0]] : [['AUTHORIZED', 0, 0], ['CANCELED', 5, 0]];
+    steps = pix
+      ? [
+          ['PENDING', 0, 0],
+          ['EXPIRED', 5, 0],
+        ]
+      : [
+          ['AUTHORIZED', 0, 0],
+          ['CANCELED', 5, 0],
+        ];
   }
   const notifications: Notification[] = steps.map(([status, minute, refunded]) => ({
     flavour: 'checkout',
@@ -166,7 +197,13 @@ function checkoutStory(chargeId: string, base: number, random: () => number): St
     refunded,
     eventType: 'TransactionUpdateMessage',
     // An unpaid QR code that expires is a Pix charge.
-    body: paymentBody({ chargeId, status, eventDate: at(minute), refundedAmount: refunded, ...(shape === 'pix expired' ? { paymentType: 'PIX' as const } : {}) }),
+    body: paymentBody({
+      chargeId,
+      status,
+      eventDate: at(minute),
+      refundedAmount: refunded,
+      ...(shape === 'pix expired' ? { paymentType: 'PIX' as const } : {}),
+    }),
   }));
   const threeDs = random() < 0.3;
   if (threeDs) notifications.push({ flavour: 'checkout', chargeId, kind: 'three_ds', eventType: 'Challenge3dsUpdateMessage', body: threeDsBody({ chargeId }) });
@@ -228,7 +265,10 @@ function paymentLinkStory(chargeId: string, base: number, random: () => number):
     eventType: 'TransactionPaymentMessage',
     body: paymentLinkBody({ id: step.id, originalTransactionId: step.id === chargeId ? null : chargeId, status: step.status, amount: step.amount }),
   }));
-  const winner = tableWinner(SPEC.paymentLink, steps.map((step, i) => ({ raw: step.status, at: base + i })));
+  const winner = tableWinner(
+    SPEC.paymentLink,
+    steps.map((step, i) => ({ raw: step.status, at: base + i })),
+  );
   // Partial refunds add up; a full refund refunds what was paid (paymentlink.md).
   const refunded = full ? 10000 : partials > 0 ? steps.reduce((sum, step) => sum + (step.status === 'PARTREFUNDED' ? step.amount : 0), 0) : undefined;
   return {
@@ -249,7 +289,16 @@ function abandonedCheckoutStory(chargeId: string, base: number, random: () => nu
     chargeId,
     shape: `checkout authorized${lost ? ', then paid with the webhook lost' : ', never captured'}`,
     notifications: [
-      { flavour: 'checkout', chargeId, kind: 'status', rawStatus: 'AUTHORIZED', eventDate, refunded: 0, eventType: 'TransactionUpdateMessage', body: paymentBody({ chargeId, status: 'AUTHORIZED', eventDate }) },
+      {
+        flavour: 'checkout',
+        chargeId,
+        kind: 'status',
+        rawStatus: 'AUTHORIZED',
+        eventDate,
+        refunded: 0,
+        eventType: 'TransactionUpdateMessage',
+        body: paymentBody({ chargeId, status: 'AUTHORIZED', eventDate }),
+      },
     ],
     foundCharge: { now: 'PRE_AUTHORIZED', ...(lost ? { late: 'PAID' } : {}) },
     expected: { status: canonicalOf('checkout', lost ? 'PAID' : 'AUTHORIZED') },
@@ -369,12 +418,15 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     const all = stories(options, random);
     const byId = new Map(all.map((s) => [s.chargeId, s]));
     for (const s of all) if (s.timeline) pipeline.sandbox.setPayment(s.chargeId, { status: s.timeline[0]!, authorizationId: `auth-${s.chargeId}` });
-    for (const s of all) if (s.foundCharge) pipeline.sandbox.setCharge(s.chargeId, { chargeStatus: s.foundCharge.now, amount: 10000, originalAmount: 10000, refundedAmount: 0 });
+    for (const s of all)
+      if (s.foundCharge) pipeline.sandbox.setCharge(s.chargeId, { chargeStatus: s.foundCharge.now, amount: 10000, originalAmount: 10000, refundedAmount: 0 });
     const distinct = all.flatMap((s) => s.notifications);
     const wanted = Math.max(Math.round((distinct.length * options.duplicates) / (1 - options.duplicates)), options.notifications - distinct.length);
     const duplicates = Array.from({ length: Math.max(0, wanted) }, () => distinct[Math.floor(random() * distinct.length)]!);
     const deliveries = shuffle([...distinct, ...duplicates], random);
-    io.out(`chaos: ${all.length} charges, ${deliveries.length} notifications (${distinct.length} distinct, ${duplicates.length} duplicates), seed ${options.seed}`);
+    io.out(
+      `chaos: ${all.length} charges, ${deliveries.length} notifications (${distinct.length} distinct, ${duplicates.length} duplicates), seed ${options.seed}`,
+    );
 
     pipeline.faults.enqueue.setRate(options.enqueueFailures);
     pipeline.faults.publish.setRate(options.publishFailures);
@@ -442,7 +494,9 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     // Nothing may have reached the DLQ. If something did, the run has failed; it is replayed
     // (an operator's move) only so that the rest of the verdict still says what else went wrong.
     const quiet: Io = { out: () => undefined, err: () => undefined, interactive: false };
-    const dlqBefore = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: pipeline.target.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const dlqBefore = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: pipeline.target.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     const deadLettered = Number(dlqBefore.Attributes?.ApproximateNumberOfMessages ?? 0);
     if (deadLettered > 0) {
       note(`${deadLettered} message(s) reached the DLQ`);
@@ -481,7 +535,9 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     await pipeline.sweepNow(Date.now() + 10 * 60_000);
 
     // ---- verdict ----------------------------------------------------------------------
-    const events = pipeline.events.map((e) => e.body as { transitionId: string; chargeKey: string; type: string; status: string | null; previousStatus: string | null });
+    const events = pipeline.events.map(
+      (e) => e.body as { transitionId: string; chargeKey: string; type: string; status: string | null; previousStatus: string | null },
+    );
     const published = new Map<string, number>();
     for (const e of events) published.set(e.transitionId, (published.get(e.transitionId) ?? 0) + 1);
     let lostInPipeline = 0;
@@ -512,7 +568,9 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
       if (story.flavour === 'checkout') {
         for (const n of story.notifications) {
           const found = item.history.some((h) =>
-            n.kind === 'three_ds' ? h.kind === 'three_ds' : h.kind === 'status' && h.rawStatus === n.rawStatus && h.occurredAt === new Date(n.eventDate!).toISOString(),
+            n.kind === 'three_ds'
+              ? h.kind === 'three_ds'
+              : h.kind === 'status' && h.rawStatus === n.rawStatus && h.occurredAt === new Date(n.eventDate!).toISOString(),
           );
           if (!found) {
             lostInPipeline++;
@@ -528,7 +586,9 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
         note(`${key} (${story.shape}): final ${item.status} (refunded ${item.amounts?.refundedAmount}), expected ${e.status} (refunded ${e.refunded})`);
       }
       // Each applied status change must be one the tables allow after the one before it.
-      const applied = item.history.filter((h) => h.outcome === 'applied' && h.kind === 'status' && h.reason !== 'refunded_amount_raised' && h.rawStatus !== null);
+      const applied = item.history.filter(
+        (h) => h.outcome === 'applied' && h.kind === 'status' && h.reason !== 'refunded_amount_raised' && h.rawStatus !== null,
+      );
       for (let i = 1; i < applied.length; i++) {
         const [a, b] = [applied[i - 1]!, applied[i]!];
         if (a.rawStatus === b.rawStatus && a.occurredAt === b.occurredAt) continue; // an amount update
@@ -562,7 +622,12 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
       sent: deliveries.length,
       distinct: distinct.length,
       attempts,
-      injected: { enqueue: pipeline.faults.enqueue.injected, publish: pipeline.faults.publish.injected, crashes: pipeline.faults.processorCrash.injected, picpayRate: options.picpayFailures },
+      injected: {
+        enqueue: pipeline.faults.enqueue.injected,
+        publish: pipeline.faults.publish.injected,
+        crashes: pipeline.faults.processorCrash.injected,
+        picpayRate: options.picpayFailures,
+      },
       deadLettered,
       outage: {
         hours: options.picpayOutageHours,
@@ -593,7 +658,16 @@ interface StoredItem {
   status: string;
   amounts?: { refundedAmount: number | null };
   threeDs?: { status: string } | null;
-  history: Array<{ outcome: string; kind: string; to: string | null; rawStatus: string | null; reason: string | null; occurredAt: string; transitionId: string; eventType: string }>;
+  history: Array<{
+    outcome: string;
+    kind: string;
+    to: string | null;
+    rawStatus: string | null;
+    reason: string | null;
+    occurredAt: string;
+    transitionId: string;
+    eventType: string;
+  }>;
   outbox?: readonly unknown[];
 }
 

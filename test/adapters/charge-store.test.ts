@@ -17,7 +17,10 @@ import { checkoutPayment, legacyRead, paymentLinkNotification } from '../spec/no
 const TABLE_BY_HAND = {
   TableName: 'charges',
   BillingMode: 'PAY_PER_REQUEST',
-  AttributeDefinitions: ['pk', 'sk', 'awaitingKey', 'lastCheckedAt', 'outboxKey', 'outboxLeaseEnds'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
+  AttributeDefinitions: ['pk', 'sk', 'awaitingKey', 'lastCheckedAt', 'outboxKey', 'outboxLeaseEnds'].map((AttributeName) => ({
+    AttributeName,
+    AttributeType: 'S' as const,
+  })),
   KeySchema: [
     { AttributeName: 'pk', KeyType: 'HASH' },
     { AttributeName: 'sk', KeyType: 'RANGE' },
@@ -122,14 +125,23 @@ describe('DynamoChargeStore on dynalite', () => {
     await store.retire([{ flavour: 'legacy', chargeId: 'a' }]);
     expect(await ids()).toEqual(['c', 'b']);
     // Neither touches a charge that is not awaiting (nor creates one).
-    await store.markChecked([{ flavour: 'legacy', chargeId: 'a' }, { flavour: 'legacy', chargeId: 'nobody' }], '2024-07-01T13:00:00.000Z');
+    await store.markChecked(
+      [
+        { flavour: 'legacy', chargeId: 'a' },
+        { flavour: 'legacy', chargeId: 'nobody' },
+      ],
+      '2024-07-01T13:00:00.000Z',
+    );
     expect(await ids()).toEqual(['c', 'b']);
     expect(await store.load('legacy#nobody')).toBeNull();
   });
 
   test('checkout charges still pending have their own partition of the awaiting index; paid ones and Payment Link charges are not in it', async () => {
     const at = '2024-07-01T08:00:00Z';
-    for (const [raw, id] of [['PENDING', 'co-pending'], ['PAID', 'co-paid']] as const) {
+    for (const [raw, id] of [
+      ['PENDING', 'co-pending'],
+      ['PAID', 'co-paid'],
+    ] as const) {
       const d = decide(null, checkoutPayment(raw, '2024-07-01T05:00:00-03:00', at), at, { outboxLeaseMs: 60_000 });
       if (d.kind !== 'applied') throw new Error(d.kind);
       await store.save({ ...d.state, chargeKey: `checkout#${id}`, chargeId: id, outbox: [] }, null);
@@ -140,9 +152,9 @@ describe('DynamoChargeStore on dynalite', () => {
     expect((await store.findAwaiting('checkout', '2024-07-02T00:00:00Z', 10)).map((c) => [c.flavour, c.chargeId])).toEqual([['checkout', 'co-pending']]);
     expect((await store.findAwaiting('legacy', '2024-07-02T00:00:00Z', 10)).map((c) => c.chargeId)).not.toContain('co-pending');
     await store.markChecked([{ flavour: 'checkout', chargeId: 'co-pending' }], '2024-07-01T12:00:00.000Z');
-    expect((await store.findAwaiting('checkout', '2024-07-01T11:00:00Z', 10))).toEqual([]);
+    expect(await store.findAwaiting('checkout', '2024-07-01T11:00:00Z', 10)).toEqual([]);
     await store.retire([{ flavour: 'checkout', chargeId: 'co-pending' }]);
-    expect((await store.findAwaiting('checkout', '2024-07-02T00:00:00Z', 10))).toEqual([]);
+    expect(await store.findAwaiting('checkout', '2024-07-02T00:00:00Z', 10)).toEqual([]);
   });
 
   test('the table the local runtime creates is the one written out by hand above', () => {
@@ -158,7 +170,12 @@ describe('DynamoChargeStore on dynalite', () => {
       requestId,
       body: '{"referenceId":"op-1"}',
     });
-    await store.park({ parkedAt: NOW, reason: 'unknown_reference', message: 'PicPay does not know op-1', envelope: envelope('req-b', '2024-07-01T19:00:02.000Z') });
+    await store.park({
+      parkedAt: NOW,
+      reason: 'unknown_reference',
+      message: 'PicPay does not know op-1',
+      envelope: envelope('req-b', '2024-07-01T19:00:02.000Z'),
+    });
     await store.park({ parkedAt: NOW, reason: 'body_too_large', message: 'too big', envelope: envelope('req-a', '2024-07-01T19:00:01.000Z') });
     const listed = await store.listParked();
     expect(listed.map((p) => [p.id, p.reason, p.requestId])).toEqual([

@@ -54,7 +54,9 @@ describe('PicPayCheckoutClient', () => {
   });
 
   test('wrong client credentials are a configuration error (401 from the token endpoint)', async () => {
-    await expect(client({ credentials: async () => ({ clientId: 'client-1', clientSecret: 'wrong' }) }).findCharge('order-1001')).rejects.toBeInstanceOf(PicPayAuthError);
+    await expect(client({ credentials: async () => ({ clientId: 'client-1', clientSecret: 'wrong' }) }).findCharge('order-1001')).rejects.toBeInstanceOf(
+      PicPayAuthError,
+    );
   });
 
   test('a token PicPay no longer accepts is renewed once; a second 401 is a configuration error', async () => {

@@ -47,7 +47,11 @@ describe('PicPayCircuit', () => {
     expect(sent()).toBe(5);
     expect(error).toBeInstanceOf(PicPayCircuitOpenError);
     expect(error).toBeInstanceOf(PicPayUnavailableError);
-    expect(error).toMatchObject({ code: 'picpay_circuit_open', source: 'picpay', message: 'PicPay status API failed on recent requests: circuit open, not called for up to 30 s' });
+    expect(error).toMatchObject({
+      code: 'picpay_circuit_open',
+      source: 'picpay',
+      message: 'PicPay status API failed on recent requests: circuit open, not called for up to 30 s',
+    });
   });
 
   test('any other answer (200, 401, 404) ends the run: four failures, an answer, four failures leave it closed', async () => {

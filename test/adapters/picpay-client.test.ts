@@ -44,7 +44,9 @@ describe('PicPayStatusClient', () => {
   test('gives up after the configured attempts with a retryable error', async () => {
     sandbox.injectFaults(500, 5);
     const failed: string[] = [];
-    const error = await client({ attempts: 4, onAttemptFailed: (i) => void failed.push(i.reason) }).fetchStatus('102030').catch((e) => e);
+    const error = await client({ attempts: 4, onAttemptFailed: (i) => void failed.push(i.reason) })
+      .fetchStatus('102030')
+      .catch((e) => e);
     expect(error).toBeInstanceOf(PicPayUnavailableError);
     expect(error.source).toBe('picpay');
     expect(failed).toEqual(['http_500', 'http_500', 'http_500', 'http_500']);
@@ -57,7 +59,9 @@ describe('PicPayStatusClient', () => {
   });
 
   test('404 means PicPay does not know the reference', async () => {
-    const error = await client().fetchStatus('nope').catch((e) => e);
+    const error = await client()
+      .fetchStatus('nope')
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ParkError);
     expect(error.reason).toBe('unknown_reference');
   });

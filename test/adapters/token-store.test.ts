@@ -7,7 +7,10 @@ describe('tokens secret: the checkout API OAuth client is optional', () => {
   const base = { sellerToken: 's', checkoutToken: 'c', picpayToken: 'p' };
 
   test('both client id and secret: checkout reconciliation is on', () => {
-    expect(tokensFromSecret({ ...base, picpayClientId: ' id-1 ', picpayClientSecret: 'secret-1' }).checkoutClient).toEqual({ clientId: 'id-1', clientSecret: 'secret-1' });
+    expect(tokensFromSecret({ ...base, picpayClientId: ' id-1 ', picpayClientSecret: 'secret-1' }).checkoutClient).toEqual({
+      clientId: 'id-1',
+      clientSecret: 'secret-1',
+    });
   });
 
   test.each([

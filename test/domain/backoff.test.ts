@@ -36,7 +36,7 @@ describe('nominalDelaySeconds', () => {
     expect(nominalDelaySeconds(receive, POLICY)).toBe(seconds);
   });
 
-  test('never above SQS\'s 12-hour limit, whatever the cap', () => {
+  test("never above SQS's 12-hour limit, whatever the cap", () => {
     expect(nominalDelaySeconds(20, { baseSeconds: 60, capSeconds: 86_400 })).toBe(43_200);
     expect(nominalDelaySeconds(2, { baseSeconds: 60, capSeconds: 86_400 })).toBe(120);
   });

@@ -205,7 +205,10 @@ describe('decide: what the tables do not show', () => {
     expect(noted.kind === 'noted' && noted.reason).toBe('unrecognized status "IN_DISPUTE" kept in history; PAID unchanged');
     const first = decide(null, obs('IN_DISPUTE'), NOW, OPTIONS);
     expect(first.kind === 'noted' && first.reason).toBe('unrecognized status "IN_DISPUTE"; the charge has no known status');
-    expect(first.kind === 'noted' && first.state.history.at(-1)).toMatchObject({ outcome: 'noted', reason: 'unrecognized status "IN_DISPUTE"; the charge has no known status' });
+    expect(first.kind === 'noted' && first.state.history.at(-1)).toMatchObject({
+      outcome: 'noted',
+      reason: 'unrecognized status "IN_DISPUTE"; the charge has no known status',
+    });
   });
 
   test('an older notification with a larger refund raises the refunded amount; the event keeps the charge’s own raw status', () => {
@@ -222,17 +225,32 @@ describe('decide: what the tables do not show', () => {
   });
 
   test('an older refund raises nothing when the charge has no refunded amount to compare with', () => {
-    const env = envelope({ flavour: 'checkout', body: JSON.stringify({ ...paymentEvent({ status: 'CHARGEBACK', eventDate: '2024-07-01T18:00:00-03:00' }), data: { status: 'CHARGEBACK', merchantChargeId: 'x' } }) });
+    const env = envelope({
+      flavour: 'checkout',
+      body: JSON.stringify({
+        ...paymentEvent({ status: 'CHARGEBACK', eventDate: '2024-07-01T18:00:00-03:00' }),
+        data: { status: 'CHARGEBACK', merchantChargeId: 'x' },
+      }),
+    });
     const bare = apply(null, observeCheckout(env, parseCheckout(env), 0))!;
     expect(bare.amounts!.refundedAmount).toBeNull();
-    const older = envelope({ flavour: 'checkout', body: JSON.stringify({ ...paymentEvent({ eventDate: '2024-07-01T17:00:00-03:00' }), data: { status: 'PARTIAL', merchantChargeId: 'x', refundedAmount: 3000 } }) });
+    const older = envelope({
+      flavour: 'checkout',
+      body: JSON.stringify({
+        ...paymentEvent({ eventDate: '2024-07-01T17:00:00-03:00' }),
+        data: { status: 'PARTIAL', merchantChargeId: 'x', refundedAmount: 3000 },
+      }),
+    });
     expect(decide(bare, observeCheckout(older, parseCheckout(older), 0), NOW, OPTIONS).kind).toBe('ignored');
   });
 
   test('a newer notification of the same status that changes only one amount is a transition', () => {
     const base = apply(null, obs('PAID', '2024-07-01T16:00:00-03:00'))!;
     const change = (data: Record<string, unknown>) => {
-      const env = envelope({ flavour: 'checkout', body: JSON.stringify({ ...paymentEvent({ eventDate: '2024-07-01T16:05:00-03:00' }), data: { ...paymentEvent().data, status: 'PAID', ...data } }) });
+      const env = envelope({
+        flavour: 'checkout',
+        body: JSON.stringify({ ...paymentEvent({ eventDate: '2024-07-01T16:05:00-03:00' }), data: { ...paymentEvent().data, status: 'PAID', ...data } }),
+      });
       return decide(base, observeCheckout(env, parseCheckout(env), 0), NOW, OPTIONS).kind;
     };
     expect(change({})).toBe('ignored');
@@ -243,7 +261,13 @@ describe('decide: what the tables do not show', () => {
 
   test('amounts PicPay leaves out keep their values; a charge with no amounts takes the new ones', () => {
     const base = apply(null, obs('PAID', '2024-07-01T16:00:00-03:00'))!;
-    const env = envelope({ flavour: 'checkout', body: JSON.stringify({ ...paymentEvent({ eventDate: '2024-07-01T16:05:00-03:00' }), data: { status: 'CHARGEBACK', merchantChargeId: paymentEvent().data.merchantChargeId } }) });
+    const env = envelope({
+      flavour: 'checkout',
+      body: JSON.stringify({
+        ...paymentEvent({ eventDate: '2024-07-01T16:05:00-03:00' }),
+        data: { status: 'CHARGEBACK', merchantChargeId: paymentEvent().data.merchantChargeId },
+      }),
+    });
     const d = decide(base, observeCheckout(env, parseCheckout(env), 0), NOW, OPTIONS);
     expect(d.kind === 'applied' && d.state.amounts).toEqual({ amount: 10000, originalAmount: 10000, paidAmount: 10000, refundedAmount: 0 });
   });
@@ -272,7 +296,9 @@ describe('decide: what the tables do not show', () => {
     expect(d.kind).toBe('registered');
     const state = stateOf(d);
     expect(state).toMatchObject({ status: 'CREATED', rawStatus: null, expiresAt: '2024-07-02T00:00:00.000Z', outbox: [] });
-    expect(state.history).toEqual([expect.objectContaining({ outcome: 'registered', reason: 'registered by the merchant', from: null, to: 'CREATED', eventType: 'Registration' })]);
+    expect(state.history).toEqual([
+      expect.objectContaining({ outcome: 'registered', reason: 'registered by the merchant', from: null, to: 'CREATED', eventType: 'Registration' }),
+    ]);
     // Known already (it was read from PicPay first): recorded as ignored, expiry filled in.
     const read = apply(null, legacyRead('paid', '2024-07-01T17:00:00Z'))!;
     const again = decide(read, reg('2024-07-03T00:00:00.000Z'), NOW, OPTIONS);

@@ -13,14 +13,27 @@ const NOW = '2024-07-20T00:00:00.000Z';
 const OPTIONS = { outboxLeaseMs: 60_000 };
 const T0 = Date.parse('2024-07-01T19:00:00Z');
 const OFFSET: Record<When, number> = { earlier: -5 * 60_000, equal: 0, later: 5 * 60_000 };
-const EVENT = { status_changed: 'picpay.charge.status_changed', unrecognized_status: 'picpay.charge.unrecognized_status', three_ds_updated: 'picpay.charge.three_ds_updated' } as const;
+const EVENT = {
+  status_changed: 'picpay.charge.status_changed',
+  unrecognized_status: 'picpay.charge.unrecognized_status',
+  three_ds_updated: 'picpay.charge.three_ds_updated',
+} as const;
 
 function settled(d: Decision): ChargeState {
   if (!('state' in d)) throw new Error(`expected a recorded decision, got ${d.kind}`);
   return d.state;
 }
 
-function expectCell(flavour: string, spec: ReturnType<typeof statusSpec>, row: string, column: string, when: When, letter: Letter, d: Decision, first: ChargeState | null) {
+function expectCell(
+  flavour: string,
+  spec: ReturnType<typeof statusSpec>,
+  row: string,
+  column: string,
+  when: When,
+  letter: Letter,
+  d: Decision,
+  first: ChargeState | null,
+) {
   const label = `${flavour}: ${row} then ${column} (${when}) should be ${letter}`;
   const from = row === '—' ? null : spec.canonical.get(row)!;
   const to = spec.canonical.get(column)!;
@@ -37,14 +50,24 @@ function expectCell(flavour: string, spec: ReturnType<typeof statusSpec>, row: s
         previous: from,
         reason: spec.reasons.get(`${from}>${to}`) ?? null,
       });
-      expect({ label, outcome: lastHistory?.outcome, reason: lastHistory?.reason }).toEqual({ label, outcome: 'applied', reason: spec.reasons.get(`${from}>${to}`) ?? null });
+      expect({ label, outcome: lastHistory?.outcome, reason: lastHistory?.reason }).toEqual({
+        label,
+        outcome: 'applied',
+        reason: spec.reasons.get(`${from}>${to}`) ?? null,
+      });
       expect(d.state.outbox.at(-1)?.event).toEqual(d.event);
       return;
     case 'I':
     case '=':
       expect({ label, kind: d.kind }).toEqual({ label, kind: 'ignored' });
       if (d.kind !== 'ignored') return;
-      expect({ label, status: d.state.status, raw: d.state.rawStatus, outcome: lastHistory?.outcome, to: lastHistory?.to }).toEqual({ label, status: from, raw: row, outcome: 'ignored', to });
+      expect({ label, status: d.state.status, raw: d.state.rawStatus, outcome: lastHistory?.outcome, to: lastHistory?.to }).toEqual({
+        label,
+        status: from,
+        raw: row,
+        outcome: 'ignored',
+        to,
+      });
       expect({ label, noChange: /no change/.test(d.reason) }).toEqual({ label, noChange: letter === '=' });
       expect({ label, outbox: d.state.outbox.length }).toEqual({ label, outbox: first?.outbox.length ?? 0 });
       return;
@@ -52,14 +75,16 @@ function expectCell(flavour: string, spec: ReturnType<typeof statusSpec>, row: s
     case 'U':
       expect({ label, kind: d.kind }).toEqual({ label, kind: 'noted' });
       if (d.kind !== 'noted') return;
-      expect({ label, status: d.state.status, raw: d.state.rawStatus, type: d.event.type, eventRaw: d.event.rawStatus, outcome: lastHistory?.outcome }).toEqual({
-        label,
-        status: letter === 'U' ? 'UNKNOWN' : from,
-        raw: letter === 'U' ? column : row,
-        type: EVENT.unrecognized_status,
-        eventRaw: column,
-        outcome: 'noted',
-      });
+      expect({ label, status: d.state.status, raw: d.state.rawStatus, type: d.event.type, eventRaw: d.event.rawStatus, outcome: lastHistory?.outcome }).toEqual(
+        {
+          label,
+          status: letter === 'U' ? 'UNKNOWN' : from,
+          raw: letter === 'U' ? column : row,
+          type: EVENT.unrecognized_status,
+          eventRaw: column,
+          outcome: 'noted',
+        },
+      );
       return;
     case 'D':
       expect({ label, kind: d.kind }).toEqual({ label, kind: 'duplicate' });
@@ -108,7 +133,8 @@ describe.each([
   const note = fc.record({ raw: fc.constantFrom(...known), minute: fc.integer({ min: 0, max: 3 }) });
   // A legacy read carries no time of its own: the same status read twice is one notification
   // (legacy.md), so each status is read once here; the legacy property test covers repeats.
-  const notes = flavour === 'legacy' ? fc.uniqueArray(note, { minLength: 1, maxLength: 8, selector: (n) => n.raw }) : fc.array(note, { minLength: 1, maxLength: 8 });
+  const notes =
+    flavour === 'legacy' ? fc.uniqueArray(note, { minLength: 1, maxLength: 8, selector: (n) => n.raw }) : fc.array(note, { minLength: 1, maxLength: 8 });
 
   test('the final status is the table winner, and no applied transition is published twice', () => {
     fc.assert(
@@ -214,7 +240,14 @@ describe('Payment Link scenarios (paymentlink.md)', () => {
     for (const step of scenario.steps) {
       const d = decide(state, send(step), NOW, OPTIONS);
       const after: ChargeState | null = d.kind === 'duplicate' || d.kind === 'deferred' ? state : d.state;
-      expect({ n: step.n, outcome: d.kind, status: after?.status, amount: after?.amounts?.amount ?? null, refunded: after?.amounts?.refundedAmount ?? null, key: after?.chargeKey }).toEqual({
+      expect({
+        n: step.n,
+        outcome: d.kind,
+        status: after?.status,
+        amount: after?.amounts?.amount ?? null,
+        refunded: after?.amounts?.refundedAmount ?? null,
+        key: after?.chargeKey,
+      }).toEqual({
         n: step.n,
         ...step.expect,
         key: `paymentLink#${PAYMENT_TX}`,
@@ -230,7 +263,10 @@ describe('Payment Link scenarios (paymentlink.md)', () => {
         const d = decide(state, send(step), NOW, OPTIONS);
         if ('state' in d) state = d.state;
       }
-      expect({ order: order.map((s) => s.n).join(','), status: state?.status }).toEqual({ order: order.map((s) => s.n).join(','), status: scenario.finalStatus });
+      expect({ order: order.map((s) => s.n).join(','), status: state?.status }).toEqual({
+        order: order.map((s) => s.n).join(','),
+        status: scenario.finalStatus,
+      });
     }
   });
 });

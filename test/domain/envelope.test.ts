@@ -16,7 +16,11 @@ describe('the processor reads the envelope body', () => {
 
   test.each([
     ['bytes that are not UTF-8', { body: 'e//+In0=', bodyEncoding: 'base64' }, 'invalid_utf8'],
-    ['a body still compressed (unknown or corrupt content-encoding)', { body: 'H4sIAAAA', bodyEncoding: 'base64', contentEncoding: 'gzip' }, 'undecodable_body'],
+    [
+      'a body still compressed (unknown or corrupt content-encoding)',
+      { body: 'H4sIAAAA', bodyEncoding: 'base64', contentEncoding: 'gzip' },
+      'undecodable_body',
+    ],
     ['a decoded body over the processing limit', { body: Buffer.alloc(70 * 1024, 0x20).toString('base64'), bodyEncoding: 'base64' }, 'body_too_large'],
   ] as const)('%s is parked as it was queued', async (_name, patch, reason) => {
     const { deps, charges } = memoryDeps();

@@ -64,7 +64,8 @@ export class MemoryCharges implements ChargeRepository, ParkingLot {
     if ((current?.version ?? null) !== expectedVersion) throw new ConcurrentUpdateError('conflict');
     this.writes++;
     this.items.set(state.chargeKey, { state: structuredClone(state), version: (expectedVersion ?? 0) + 1 });
-    if ((state.flavour === 'legacy' || state.flavour === 'checkout') && state.status !== null && WAITING.has(state.status)) this.awaiting.set(state.chargeKey, state.updatedAt);
+    if ((state.flavour === 'legacy' || state.flavour === 'checkout') && state.status !== null && WAITING.has(state.status))
+      this.awaiting.set(state.chargeKey, state.updatedAt);
     else this.awaiting.delete(state.chargeKey);
   }
 
@@ -129,6 +130,15 @@ export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
   const findCharge = new MemoryFindCharge();
   const clock = { ms: start, advance: (ms: number) => void (clock.ms += ms) };
   // Each read of the clock moves it on by a millisecond, like real time between calls.
-  const deps: ProcessDeps = { charges, parking: charges, publisher, legacyStatus: picpay, checkoutCharges: findCharge, now: () => (clock.ms += 1), maxBodyBytes: 64 * 1024, outboxLeaseMs: 60_000 };
+  const deps: ProcessDeps = {
+    charges,
+    parking: charges,
+    publisher,
+    legacyStatus: picpay,
+    checkoutCharges: findCharge,
+    now: () => (clock.ms += 1),
+    maxBodyBytes: 64 * 1024,
+    outboxLeaseMs: 60_000,
+  };
   return { deps, charges, publisher, picpay, findCharge, clock };
 }

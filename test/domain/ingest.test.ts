@@ -54,11 +54,7 @@ describe('decideIngest', () => {
     [{ event_type: 'Challenge3dsUpdateMessage' }, 'Challenge3dsUpdateMessage'],
     [{}, null],
   ])('checkout event type from headers %p', (extra, expected) => {
-    const decision = decideIngest(
-      { ...base, flavour: 'checkout', headers: { authorization: 'seller-1', ...extra } },
-      TOKENS,
-      1024,
-    );
+    const decision = decideIngest({ ...base, flavour: 'checkout', headers: { authorization: 'seller-1', ...extra } }, TOKENS, 1024);
     expect(decision.kind === 'accept' && decision.envelope.eventType).toBe(expected);
   });
 
@@ -103,7 +99,11 @@ describe('decideIngest: the body, byte for byte', () => {
   test('a decompression bomb is too_large (413), however small on the wire', () => {
     const bomb = zlib.gzipSync(Buffer.alloc(10 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(LIMIT);
-    const d = decideIngest({ ...base, headers: { 'x-seller-token': 'seller-1', 'content-encoding': 'gzip' }, body: bomb.toString('base64'), isBase64Encoded: true }, TOKENS, LIMIT);
+    const d = decideIngest(
+      { ...base, headers: { 'x-seller-token': 'seller-1', 'content-encoding': 'gzip' }, body: bomb.toString('base64'), isBase64Encoded: true },
+      TOKENS,
+      LIMIT,
+    );
     expect(d).toEqual({ kind: 'too_large', bytes: LIMIT + 1, reason: 'decompressed' });
   });
 

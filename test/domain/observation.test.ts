@@ -128,7 +128,10 @@ describe('observations', () => {
 
 describe('parseWebhook: Payment Link notifications share /webhook with checkout', () => {
   const PAY = '6b0d1f2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
-  const link = (tx: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ ...extra, data: { transaction: { id: PAY, originalTransactionId: null, status: 'PAYED', amount: 10000, paymentType: 'PIX', ...tx } } });
+  const link = (tx: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    ...extra,
+    data: { transaction: { id: PAY, originalTransactionId: null, status: 'PAYED', amount: 10000, paymentType: 'PIX', ...tx } },
+  });
   const observe = (body: unknown, header: string | null) => {
     const env = checkout(body, header);
     return observeWebhook(env, parseWebhook(env), Date.parse('2024-07-01T19:00:05Z'));
@@ -141,7 +144,14 @@ describe('parseWebhook: Payment Link notifications share /webhook with checkout'
     ['a checkout header on a Payment Link body: the body decides', link({}), 'TransactionUpdateMessage'],
     ['a body that also says type PAYMENT', link({}, { type: 'PAYMENT' }), null],
   ])('%s', (_name, body, header) => {
-    expect(observe(body, header)).toMatchObject({ flavour: 'paymentLink', chargeKey: `paymentLink#${PAY}`, status: 'PAID', rawStatus: 'PAYED', paymentType: 'PIX', eventType: 'TransactionPaymentMessage' });
+    expect(observe(body, header)).toMatchObject({
+      flavour: 'paymentLink',
+      chargeKey: `paymentLink#${PAY}`,
+      status: 'PAID',
+      rawStatus: 'PAYED',
+      paymentType: 'PIX',
+      eventType: 'TransactionPaymentMessage',
+    });
   });
 
   test('a refund belongs to the payment its originalTransactionId names, with its own amount', () => {
@@ -163,7 +173,12 @@ describe('parseWebhook: Payment Link notifications share /webhook with checkout'
   });
 
   test.each([
-    ['a Payment Link header with a body without a transaction id', { data: { transaction: { status: 'PAYED' } } }, 'TransactionPaymentMessage', 'unexpected_shape'],
+    [
+      'a Payment Link header with a body without a transaction id',
+      { data: { transaction: { status: 'PAYED' } } },
+      'TransactionPaymentMessage',
+      'unexpected_shape',
+    ],
     ['a Payment Link header and no data at all', {}, 'TransactionPaymentMessage', 'unexpected_shape'],
   ])('parks %s as %s', (_name, body, header, code) => {
     expect(codeOf(() => parseWebhook(checkout(body, header)))).toBe(code);

@@ -12,7 +12,8 @@ describe('probes (picpay-webhooks doctor)', () => {
   });
 
   test("PicPay's own notifications are never probes", () => {
-    for (const body of [paymentEvent(), THREE_DS_EVENT, LEGACY_CALLBACK]) expect(parseProbe(envelope({ flavour: 'checkout', body: JSON.stringify(body) }))).toBeNull();
+    for (const body of [paymentEvent(), THREE_DS_EVENT, LEGACY_CALLBACK])
+      expect(parseProbe(envelope({ flavour: 'checkout', body: JSON.stringify(body) }))).toBeNull();
     expect(parseProbe(envelope({ flavour: 'checkout', body: '' }))).toBeNull();
     expect(parseProbe(envelope({ flavour: 'checkout', body: '{"picpayWebhooksProbe": ' }))).toBeNull();
     // The key alone is not enough: it needs a well-formed id and a time.

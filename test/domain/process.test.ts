@@ -96,7 +96,11 @@ describe('processEnvelope', () => {
     ['unknown event type', envelope({ flavour: 'checkout', eventType: 'Nope', body: '{}' }), 'unknown_event_type'],
     ['legacy without referenceId', envelope({ flavour: 'legacy', body: '{}' }), 'unexpected_shape'],
     ['legacy reference PicPay does not know', envelope({ flavour: 'legacy', body: '{"referenceId":"999"}' }), 'unknown_reference'],
-    ['a body over the size limit', envelope({ flavour: 'checkout', body: JSON.stringify({ ...paymentEvent(), pad: 'x'.repeat(70 * 1024) }) }), 'body_too_large'],
+    [
+      'a body over the size limit',
+      envelope({ flavour: 'checkout', body: JSON.stringify({ ...paymentEvent(), pad: 'x'.repeat(70 * 1024) }) }),
+      'body_too_large',
+    ],
   ])('parks %s with its raw body', async (_name, message, reason) => {
     const { deps, charges, publisher } = memoryDeps();
     await expect(processEnvelope(message, deps)).resolves.toMatchObject({ kind: 'parked', reason });
@@ -123,7 +127,10 @@ describe('processEnvelope', () => {
       if (!raced) {
         raced = true;
         // Someone else records REFUNDED between our read and our write.
-        await processEnvelope(checkout('REFUNDED', '2024-07-01T16:10:00-03:00'), { ...deps, charges: { ...charges, save, load: charges.load.bind(charges), markPublished: charges.markPublished.bind(charges) } });
+        await processEnvelope(checkout('REFUNDED', '2024-07-01T16:10:00-03:00'), {
+          ...deps,
+          charges: { ...charges, save, load: charges.load.bind(charges), markPublished: charges.markPublished.bind(charges) },
+        });
       }
       return save(state, expected);
     };

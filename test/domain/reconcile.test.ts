@@ -107,7 +107,10 @@ describe('reconciliation with the processor, end to end in memory', () => {
   test('a lost callback still ends in the right state', async () => {
     const { deps, charges, publisher, picpay } = memoryDeps();
     picpay.statuses.set('ref-9', { status: 'created' });
-    await processEnvelope({ v: 1, flavour: 'legacy', eventType: null, receivedAt: '2024-07-02T09:00:00Z', requestId: 'r1', body: '{"referenceId":"ref-9"}' }, deps);
+    await processEnvelope(
+      { v: 1, flavour: 'legacy', eventType: null, receivedAt: '2024-07-02T09:00:00Z', requestId: 'r1', body: '{"referenceId":"ref-9"}' },
+      deps,
+    );
     picpay.statuses.set('ref-9', { status: 'paid' }); // PicPay's "paid" callback never arrives
     const sent: Envelope[] = [];
     await reconcile(settings, { ...charges.reconcilePorts(), enqueue: async (e) => void sent.push(...e), now: () => Date.parse('2024-07-02T00:00:00Z') });
@@ -121,7 +124,10 @@ describe('reconciliation with the processor, end to end in memory', () => {
     const ids = Array.from({ length: 200 }, (_, i) => `cart-${String(i).padStart(3, '0')}`);
     for (const id of [...ids, 'lost']) {
       picpay.statuses.set(id, { status: 'created' });
-      await processEnvelope({ v: 1, flavour: 'legacy', eventType: null, receivedAt: '2024-07-01T12:00:00Z', requestId: `r-${id}`, body: JSON.stringify({ referenceId: id }) }, deps);
+      await processEnvelope(
+        { v: 1, flavour: 'legacy', eventType: null, receivedAt: '2024-07-01T12:00:00Z', requestId: `r-${id}`, body: JSON.stringify({ referenceId: id }) },
+        deps,
+      );
     }
     picpay.statuses.set('lost', { status: 'paid' }); // its callback is lost
     const checks = new Map<string, number>();
@@ -169,7 +175,11 @@ describe('checkout reconciliation', () => {
     eventType: 'TransactionUpdateMessage',
     receivedAt,
     requestId: `w-${id}`,
-    body: JSON.stringify({ type: 'PAYMENT', eventDate: '2024-07-01T09:00:00-03:00', data: { status: 'PENDING', amount: 5000, originalAmount: 5000, refundedAmount: 0, merchantChargeId: id } }),
+    body: JSON.stringify({
+      type: 'PAYMENT',
+      eventDate: '2024-07-01T09:00:00-03:00',
+      data: { status: 'PENDING', amount: 5000, originalAmount: 5000, refundedAmount: 0, merchantChargeId: id },
+    }),
   });
 
   test('a checkout charge whose final webhook was lost ends in the status find-charge reports, through the normal path', async () => {
@@ -181,7 +191,12 @@ describe('checkout reconciliation', () => {
     expect(sent.map((e) => e.flavour)).toEqual(['checkout']);
     expect(await processEnvelope(sent[0]!, deps)).toMatchObject({ kind: 'applied', chargeKey: 'checkout#co-1' });
     expect(charges.items.get('checkout#co-1')!.state.status).toBe('PAID');
-    expect(publisher.published.at(-1)).toMatchObject({ flavour: 'checkout', previousStatus: 'CREATED', status: 'PAID', source: { eventType: 'Reconciliation' } });
+    expect(publisher.published.at(-1)).toMatchObject({
+      flavour: 'checkout',
+      previousStatus: 'CREATED',
+      status: 'PAID',
+      source: { eventType: 'Reconciliation' },
+    });
     // Paid charges leave the index; the same answer again would be a duplicate.
     expect(charges.awaiting.has('checkout#co-1')).toBe(false);
     expect(await processEnvelope({ ...sent[0]!, requestId: 'again' }, deps)).toMatchObject({ kind: 'duplicate' });
@@ -213,7 +228,10 @@ describe('checkout reconciliation', () => {
   test('a charge find-charge does not know (404) is parked, recorded for an operator', async () => {
     const { deps, charges } = memoryDeps(Date.parse('2024-07-01T12:30:00Z'));
     await processEnvelope(pending('co-3', '2024-07-01T12:00:01Z'), deps);
-    expect(await processEnvelope(reconciliationEnvelope({ flavour: 'checkout', chargeId: 'co-3' }, Date.parse('2024-07-01T13:00:00Z')), deps)).toMatchObject({ kind: 'parked', reason: 'unknown_charge' });
+    expect(await processEnvelope(reconciliationEnvelope({ flavour: 'checkout', chargeId: 'co-3' }, Date.parse('2024-07-01T13:00:00Z')), deps)).toMatchObject({
+      kind: 'parked',
+      reason: 'unknown_charge',
+    });
     expect(charges.parked.map((p) => p.reason)).toEqual(['unknown_charge']);
   });
 });

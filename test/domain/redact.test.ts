@@ -32,7 +32,11 @@ describe('redactPersonalData', () => {
     ['whitespace and number spelling kept', '{ "x" : 1.50e2 ,\n "buyer":{"document":"1"}\n}', '{ "x" : 1.50e2\n}'],
     ['truncated in transit', '{"type":"PAYMENT","data":{"status":"PAID","customer":{"name":"Ana","email":"a@b', '{"type":"PAYMENT","data":{"status":"PAID"'],
     ['not JSON: unchanged', 'name=Ana&cpf=111', 'name=Ana&cpf=111'],
-    ['nothing personal: unchanged', '{"referenceId":"102030","authorizationId":"555008cef7f321d00ef236333"}', '{"referenceId":"102030","authorizationId":"555008cef7f321d00ef236333"}'],
+    [
+      'nothing personal: unchanged',
+      '{"referenceId":"102030","authorizationId":"555008cef7f321d00ef236333"}',
+      '{"referenceId":"102030","authorizationId":"555008cef7f321d00ef236333"}',
+    ],
   ])('%s', (_name, input, output) => {
     expect(redact(input).text).toBe(output);
   });
@@ -43,10 +47,27 @@ describe('redactPersonalData', () => {
     expect([...out]).toEqual([...Buffer.concat([Buffer.from('{"x":"S'), Buffer.from([0xe3]), Buffer.from('o"}')])]);
   });
 
-  test.each(['type', 'eventDate', 'id', 'status', 'amount', 'originalAmount', 'refundedAmount', 'merchantChargeId', 'chargeId', 'paresStatus', 'eciRaw', 'referenceId', 'authorizationId', 'merchantCode', 'transactions', 'paymentType', 'transactionId', 'data', 'summary'])(
-    'keeps %s, which the state rules read',
-    (key) => expect(isPersonalKey(key)).toBe(false),
-  );
+  test.each([
+    'type',
+    'eventDate',
+    'id',
+    'status',
+    'amount',
+    'originalAmount',
+    'refundedAmount',
+    'merchantChargeId',
+    'chargeId',
+    'paresStatus',
+    'eciRaw',
+    'referenceId',
+    'authorizationId',
+    'merchantCode',
+    'transactions',
+    'paymentType',
+    'transactionId',
+    'data',
+    'summary',
+  ])('keeps %s, which the state rules read', (key) => expect(isPersonalKey(key)).toBe(false));
 
   test('property: the result parses to the input with the personal members deleted', () => {
     const personal = fc.constantFrom('customer', 'buyer', 'email', 'name', 'cpf', 'document', 'phone', 'cardNumber', 'payerEmail', 'holderName');
@@ -58,9 +79,15 @@ describe('redactPersonalData', () => {
     // The oracle: delete the personal keys from the parsed object, independently of the cutter.
     const PERSONAL = new Set(['customer', 'buyer', 'email', 'name', 'cpf', 'document', 'phone', 'cardNumber', 'payerEmail', 'holderName']);
     const strip = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(strip) : v !== null && typeof v === 'object'
-        ? Object.fromEntries(Object.entries(v).filter(([k]) => !PERSONAL.has(k)).map(([k, x]) => [k, strip(x)]))
-        : v;
+      Array.isArray(v)
+        ? v.map(strip)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .filter(([k]) => !PERSONAL.has(k))
+                .map(([k, x]) => [k, strip(x)]),
+            )
+          : v;
     fc.assert(
       fc.property(tree.object, fc.constantFrom(0, 2), (object, indent) => {
         const out = redact(JSON.stringify(object, null, indent)).text;

@@ -2,7 +2,8 @@ import { canonicalStatus, compareOrder, orderKeyOf, transitionReason } from '../
 
 /** Canonical mapping and cell-by-cell precedence are in test/spec/ (decision-tables.test.ts). */
 describe('compareOrder', () => {
-  const key = (status: Parameters<typeof orderKeyOf>[0], at: number, refunded: number | null = 0, raw = 'X', tie = 't') => orderKeyOf(status, at, refunded, raw, tie);
+  const key = (status: Parameters<typeof orderKeyOf>[0], at: number, refunded: number | null = 0, raw = 'X', tie = 't') =>
+    orderKeyOf(status, at, refunded, raw, tie);
 
   test('phase first: money moved beats a later expiry, an expiry beats a later authorization', () => {
     expect(compareOrder(key('PAID', 0), key('EXPIRED', 99))).toBeGreaterThan(0);

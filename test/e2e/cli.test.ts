@@ -213,10 +213,14 @@ describe('picpay-webhooks CLI against the local pipeline', () => {
     await pipeline.reconcileNow({ minAgeSeconds: 0, maxPerRun: 1000 });
     await eventually(async () => (await chargeJson(`legacy#${id}`))?.status === 'PAID');
     // Signed with other credentials: API Gateway's 403, and the function never sees it.
-    const wrong = await runCli(['register', 'forged'], { out: () => undefined, err: () => undefined, interactive: false }, {
-      ...pipeline.target,
-      aws: { ...pipeline.target.aws, credentials: { accessKeyId: 'local', secretAccessKey: 'not-the-secret' } },
-    });
+    const wrong = await runCli(
+      ['register', 'forged'],
+      { out: () => undefined, err: () => undefined, interactive: false },
+      {
+        ...pipeline.target,
+        aws: { ...pipeline.target.aws, credentials: { accessKeyId: 'local', secretAccessKey: 'not-the-secret' } },
+      },
+    );
     expect(wrong).toBe(1);
     expect(await chargeJson('legacy#forged')).toBeUndefined();
   });

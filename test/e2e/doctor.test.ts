@@ -18,7 +18,11 @@ let pipeline: LocalPipeline;
 let clients: Clients;
 let sqs: SQSClient;
 let filteredQueueUrl: string;
-const TOKENS = { sellerToken: '4ef4edbd-5cda-42da-860b-0e8d7b90c784', checkoutToken: 'a45c2dee-6435-1234-5678-b2a5f0ae7a8a', picpayToken: 'local-picpay-token' };
+const TOKENS = {
+  sellerToken: '4ef4edbd-5cda-42da-860b-0e8d7b90c784',
+  checkoutToken: 'a45c2dee-6435-1234-5678-b2a5f0ae7a8a',
+  picpayToken: 'local-picpay-token',
+};
 
 beforeAll(async () => {
   pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0 });
@@ -55,7 +59,14 @@ async function run(options: { facts?: AccountFacts; target?: Target; probeTimeou
   return { code, out, line };
 }
 
-const healthyFacts = (overrides: Partial<{ role: string | null; subs: Array<{ protocol: string; endpoint: string; confirmed: boolean }>; unreserved: number; processorMax: number | null }> = {}): AccountFacts => ({
+const healthyFacts = (
+  overrides: Partial<{
+    role: string | null;
+    subs: Array<{ protocol: string; endpoint: string; confirmed: boolean }>;
+    unreserved: number;
+    processorMax: number | null;
+  }> = {},
+): AccountFacts => ({
   apiGatewayLoggingRole: async () => ('role' in overrides ? overrides.role! : 'arn:aws:iam::123456789012:role/ApiGatewayCloudWatchRole'),
   alarmSubscriptions: async () => overrides.subs ?? [{ protocol: 'email', endpoint: 'ops@loja.com.br', confirmed: true }],
   lambdaConcurrency: async () => ({ unreserved: overrides.unreserved ?? 1000, processorMax: 'processorMax' in overrides ? overrides.processorMax! : 5 }),
@@ -74,7 +85,16 @@ describe('picpay-webhooks doctor', () => {
   test('passes on the healthy local pipeline; the AWS-only checks say they do not apply', async () => {
     const r = await run();
     expect(r.code).toBe(0);
-    for (const name of ['tokens-secret', 'picpay-token', 'wrong-token callback', 'wrong-token webhook', 'probe legacy', 'probe checkout', 'dead-letter-queue', 'parked']) {
+    for (const name of [
+      'tokens-secret',
+      'picpay-token',
+      'wrong-token callback',
+      'wrong-token webhook',
+      'probe legacy',
+      'probe checkout',
+      'dead-letter-queue',
+      'parked',
+    ]) {
       expect(r.line(name)).toMatch(/^PASS /);
     }
     for (const name of ['api-gateway-logging-role', 'alarm-subscription', 'lambda-concurrency']) expect(r.line(name)).toMatch(/^SKIP .*local pipeline/);
@@ -92,14 +112,24 @@ describe('picpay-webhooks doctor', () => {
     ]);
     expect(pipeline.events.slice(before).filter((e) => e.body.type !== 'picpay.webhooks.probe')).toEqual([]);
     // The doctor deleted its probe records; no charge item exists for them.
-    const left = await clients.ddb.send(new QueryCommand({ TableName: pipeline.resources.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'PROBE' } }));
+    const left = await clients.ddb.send(
+      new QueryCommand({ TableName: pipeline.resources.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'PROBE' } }),
+    );
     expect(left.Items).toEqual([]);
     for (const e of probes) {
-      const charge = await clients.ddb.send(new QueryCommand({ TableName: pipeline.resources.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `CHARGE#${String(e.body.flavour)}#${String(e.body.probeId)}` } }));
+      const charge = await clients.ddb.send(
+        new QueryCommand({
+          TableName: pipeline.resources.tableName,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': `CHARGE#${String(e.body.flavour)}#${String(e.body.probeId)}` },
+        }),
+      );
       expect(charge.Items).toEqual([]);
     }
     // A subscriber filtering on type gets a real status change, never a probe.
-    expect((await runCli(['simulate', 'paid', '--id', 'doctor-filter'], { out: () => undefined, err: () => undefined, interactive: false }, pipeline.target))).toBe(0);
+    expect(
+      await runCli(['simulate', 'paid', '--id', 'doctor-filter'], { out: () => undefined, err: () => undefined, interactive: false }, pipeline.target),
+    ).toBe(0);
     const received: Array<Record<string, unknown>> = [];
     const deadline = Date.now() + 10_000;
     while (!received.some((b) => b.chargeKey === 'checkout#doctor-filter') && Date.now() < deadline) {
@@ -110,7 +140,7 @@ describe('picpay-webhooks doctor', () => {
     expect(received.filter((b) => b.type === 'picpay.webhooks.probe')).toEqual([]);
   });
 
-  test('with a deployed stack\'s account facts all healthy, every check passes', async () => {
+  test("with a deployed stack's account facts all healthy, every check passes", async () => {
     const r = await run({ facts: healthyFacts() });
     expect(r.code).toBe(0);
     expect(r.line('api-gateway-logging-role')).toMatch(/^PASS .*ApiGatewayCloudWatchRole/);
@@ -119,7 +149,11 @@ describe('picpay-webhooks doctor', () => {
   });
 
   test.each([
-    ['placeholders left', { ...TOKENS, sellerToken: 'REPLACE_ME' }, /^FAIL {2}tokens-secret .*sellerToken still REPLACE_ME.*→ aws secretsmanager put-secret-value/],
+    [
+      'placeholders left',
+      { ...TOKENS, sellerToken: 'REPLACE_ME' },
+      /^FAIL {2}tokens-secret .*sellerToken still REPLACE_ME.*→ aws secretsmanager put-secret-value/,
+    ],
     ['not JSON', 'sellerToken=abc', /^FAIL {2}tokens-secret .*not JSON/],
     ['a number where a token goes', { ...TOKENS, checkoutToken: 42 }, /^FAIL {2}tokens-secret .*wrong shape \(checkoutToken\)/],
     ['a misspelt key', { ...TOKENS, sellertoken: 'x' }, /^FAIL {2}tokens-secret .*unknown key\(s\) sellertoken/],
@@ -137,7 +171,9 @@ describe('picpay-webhooks doctor', () => {
     expect(on.line('checkout-reconciliation')).toMatch(/^PASS /);
     const half = await withSecret({ ...TOKENS, picpayClientId: 'client' }, () => run());
     expect(half.code).toBe(1);
-    expect(half.line('checkout-reconciliation')).toMatch(/^FAIL {2}checkout-reconciliation +only picpayClientId is set.*→ add picpayClientId and picpayClientSecret/);
+    expect(half.line('checkout-reconciliation')).toMatch(
+      /^FAIL {2}checkout-reconciliation +only picpayClientId is set.*→ add picpayClientId and picpayClientSecret/,
+    );
   });
 
   test('planted: a picpayToken PicPay rejects (401)', async () => {
@@ -182,7 +218,11 @@ describe('picpay-webhooks doctor', () => {
     });
     expect(res.status).toBe(200);
     const parked = async () =>
-      (await clients.ddb.send(new QueryCommand({ TableName: pipeline.resources.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'PARKED' } }))).Items ?? [];
+      (
+        await clients.ddb.send(
+          new QueryCommand({ TableName: pipeline.resources.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'PARKED' } }),
+        )
+      ).Items ?? [];
     const deadline = Date.now() + 10_000;
     while ((await parked()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     try {
@@ -190,15 +230,31 @@ describe('picpay-webhooks doctor', () => {
       expect(r.code).toBe(1);
       expect(r.line('parked')).toMatch(/^FAIL .*1 authenticated notification\(s\).*→ picpay-webhooks parked list/);
     } finally {
-      for (const item of await parked()) await clients.ddb.send(new DeleteCommand({ TableName: pipeline.resources.tableName, Key: { pk: 'PARKED', sk: item.sk } }));
+      for (const item of await parked())
+        await clients.ddb.send(new DeleteCommand({ TableName: pipeline.resources.tableName, Key: { pk: 'PARKED', sk: item.sk } }));
     }
   });
 
   test.each([
-    ['no API Gateway logging role', healthyFacts({ role: null }), 'api-gateway-logging-role', /^FAIL .*no API Gateway CloudWatch Logs role.*→ deploy with -c apiGatewayCloudWatchRole=true/],
+    [
+      'no API Gateway logging role',
+      healthyFacts({ role: null }),
+      'api-gateway-logging-role',
+      /^FAIL .*no API Gateway CloudWatch Logs role.*→ deploy with -c apiGatewayCloudWatchRole=true/,
+    ],
     ['no alarm subscription', healthyFacts({ subs: [] }), 'alarm-subscription', /^FAIL .*no subscription: alarms reach nobody.*→ deploy with -c alarmEmail=/],
-    ['an unconfirmed e-mail', healthyFacts({ subs: [{ protocol: 'email', endpoint: 'ops@loja.com.br', confirmed: false }] }), 'alarm-subscription', /^FAIL .*ops@loja.com.br not confirmed.*→ open the/],
-    ['a new account (quota 10) and processorMaxConcurrency 10', healthyFacts({ unreserved: 10, processorMax: 10 }), 'lambda-concurrency', /^FAIL .*only 0 left for the authenticator \(needs 3\).*L-B99A9384.*at most 5/],
+    [
+      'an unconfirmed e-mail',
+      healthyFacts({ subs: [{ protocol: 'email', endpoint: 'ops@loja.com.br', confirmed: false }] }),
+      'alarm-subscription',
+      /^FAIL .*ops@loja.com.br not confirmed.*→ open the/,
+    ],
+    [
+      'a new account (quota 10) and processorMaxConcurrency 10',
+      healthyFacts({ unreserved: 10, processorMax: 10 }),
+      'lambda-concurrency',
+      /^FAIL .*only 0 left for the authenticator \(needs 3\).*L-B99A9384.*at most 5/,
+    ],
     ['an uncapped processor', healthyFacts({ unreserved: 50, processorMax: null }), 'lambda-concurrency', /^FAIL .*only 0 left/],
   ])('planted: %s', async (_name, facts, check, expected) => {
     const r = await run({ facts });

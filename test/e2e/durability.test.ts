@@ -51,7 +51,9 @@ async function start(args: string[] = [], env: Record<string, string> = {}): Pro
 }
 
 const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -64,7 +66,12 @@ async function send(run: Running, ids: string[]) {
       const res = await fetch(run.target.webhookUrl, {
         method: 'POST',
         headers: { authorization: run.target.tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage', 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'PAYMENT', eventDate: '2024-07-01T16:00:00-03:00', id: 'e', data: { status: 'PAID', amount: 2500, merchantChargeId: id } }),
+        body: JSON.stringify({
+          type: 'PAYMENT',
+          eventDate: '2024-07-01T16:00:00-03:00',
+          id: 'e',
+          data: { status: 'PAID', amount: 2500, merchantChargeId: id },
+        }),
       });
       return res.status;
     }),
@@ -73,9 +80,16 @@ async function send(run: Running, ids: string[]) {
 }
 
 async function charges(run: Running, ids: string[]) {
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: run.target.aws.endpoints.dynamodb, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }));
+  const ddb = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ region: 'us-east-1', endpoint: run.target.aws.endpoints.dynamodb, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
+  );
   try {
-    return await Promise.all(ids.map(async (id) => (await ddb.send(new GetCommand({ TableName: run.target.tableName, Key: { pk: `CHARGE#checkout#${id}`, sk: 'STATE' }, ConsistentRead: true }))).Item));
+    return await Promise.all(
+      ids.map(
+        async (id) =>
+          (await ddb.send(new GetCommand({ TableName: run.target.tableName, Key: { pk: `CHARGE#checkout#${id}`, sk: 'STATE' }, ConsistentRead: true }))).Item,
+      ),
+    );
   } finally {
     ddb.destroy();
   }
@@ -117,7 +131,10 @@ test('killed with SIGKILL twice, restarted, every notification answered 200 is p
   await exited(first.child);
   // The target file is left behind; the CLI sees that its process is gone.
   expect(existsSync(TARGET)).toBe(true);
-  expect(await cli('parked', 'list')).toEqual({ code: 2, text: 'No local pipeline is running, start it with `npm start` (or pass --stack <name> for a deployed stack).' });
+  expect(await cli('parked', 'list')).toEqual({
+    code: 2,
+    text: 'No local pipeline is running, start it with `npm start` (or pass --stack <name> for a deployed stack).',
+  });
 
   // Run 2, processing off: batch 1 is still in the table; batch 3 waits in the queue; killed again.
   const second = await start([], { LOCAL_PROCESSORS: '0' });

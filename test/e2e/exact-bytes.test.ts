@@ -52,7 +52,14 @@ async function parkedBodies(): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
   let start: Record<string, unknown> | undefined;
   do {
-    const out = await ddb.send(new QueryCommand({ TableName: pipeline.resources.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'PARKED' }, ExclusiveStartKey: start }));
+    const out = await ddb.send(
+      new QueryCommand({
+        TableName: pipeline.resources.tableName,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': 'PARKED' },
+        ExclusiveStartKey: start,
+      }),
+    );
     for (const item of out.Items ?? []) {
       // Decoded here by hand from the stored envelope: base64 or UTF-8, as its bodyEncoding says.
       const envelope = JSON.parse(item.envelope as string) as { requestId: string; body: string; bodyEncoding?: string };
@@ -75,12 +82,30 @@ async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20
 
 const tricky = fc.constantFrom('\uffff', '\ufffe', '\u0000', '\ufeff', '🌸', 'Ana 🌸', '\ud7ff\ue000', 'é', '\u{10ffff}');
 const noBrace = (b: Uint8Array) => !Buffer.from(b).includes(0x7b);
-const anyBytes = fc.oneof(
-  fc.uint8Array({ maxLength: 300 }),
-  fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), tricky), { maxLength: 8 }).map((parts) => new Uint8Array(Buffer.from(parts.join(''), 'utf8'))),
-).filter(noBrace);
+const anyBytes = fc
+  .oneof(
+    fc.uint8Array({ maxLength: 300 }),
+    fc
+      .array(fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), tricky), { maxLength: 8 })
+      .map((parts) => new Uint8Array(Buffer.from(parts.join(''), 'utf8'))),
+  )
+  .filter(noBrace);
 const safeJson = fc
-  .tuple(fc.dictionary(fc.stringMatching(/^k\d{1,3}$/), fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), tricky, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null)), { maxKeys: 6 }), fc.constantFrom(0, 2, '\t'))
+  .tuple(
+    fc.dictionary(
+      fc.stringMatching(/^k\d{1,3}$/),
+      fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 12 }),
+        tricky,
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.boolean(),
+        fc.constant(null),
+      ),
+      { maxKeys: 6 },
+    ),
+    fc.constantFrom(0, 2, '\t'),
+  )
   .map(([object, indent]) => new Uint8Array(Buffer.from(JSON.stringify(object, null, indent), 'utf8')));
 const coding = fc.constantFrom<Coding>('none', 'none', 'gzip', 'deflate', 'br');
 
@@ -99,7 +124,12 @@ test('any bytes sent end parked byte-identical; any charge id ends processed exa
   expect(differing).toEqual([]);
 
   const ids = fc.sample(
-    fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 16 }), tricky.map((t) => `id-${t}`)).filter((s) => s.trim() === s && s !== ''),
+    fc
+      .oneof(
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 16 }),
+        tricky.map((t) => `id-${t}`),
+      )
+      .filter((s) => s.trim() === s && s !== ''),
     { numRuns: 30, seed: Number(process.env.FUZZ_SEED ?? 1414) },
   );
   const unique = [...new Set(ids)];
@@ -108,7 +138,9 @@ test('any bytes sent end parked byte-identical; any charge id ends processed exa
     await post('/webhook', Buffer.from(JSON.stringify(body)), (['none', 'gzip', 'br'] as const)[i % 3]);
   }
   for (const id of unique) {
-    const item = await eventually(async () => (await ddb.send(new GetCommand({ TableName: pipeline.resources.tableName, Key: { pk: `CHARGE#checkout#${id}`, sk: 'STATE' } }))).Item);
+    const item = await eventually(
+      async () => (await ddb.send(new GetCommand({ TableName: pipeline.resources.tableName, Key: { pk: `CHARGE#checkout#${id}`, sk: 'STATE' } }))).Item,
+    );
     expect(Buffer.from(item.chargeId as string).equals(Buffer.from(id))).toBe(true);
     expect(item.status).toBe('PAID');
   }

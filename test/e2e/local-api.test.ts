@@ -66,7 +66,7 @@ async function stillServes() {
 test('a client that drops the connection half-way through its body', async () => {
   const before = seen.length;
   const socket = await open();
-  socket.write(head(1000) + '{"referenceId":');
+  socket.write(`${head(1000)}{"referenceId":`);
   await settle();
   socket.destroy();
   await settle();
@@ -78,7 +78,7 @@ test('a client that drops the connection half-way through its body', async () =>
 test('a client that resets the connection (RST)', async () => {
   const before = seen.length;
   const socket = await open();
-  socket.write(head(500) + '{"a":');
+  socket.write(`${head(500)}{"a":`);
   await settle();
   socket.resetAndDestroy();
   await settle();
@@ -89,7 +89,7 @@ test('a client that resets the connection (RST)', async () => {
 test('a slow client is cut off with 408 after the request timeout', async () => {
   const socket = await open();
   const answer = readAll(socket);
-  socket.write(head(100) + '{');
+  socket.write(`${head(100)}{`);
   const started = Date.now();
   const text = await answer;
   expect(text).toMatch(/^HTTP\/1\.1 408/);
@@ -107,7 +107,7 @@ test('malformed HTTP gets 400', async () => {
 
 test('a client that leaves before its answer is written', async () => {
   const socket = await open();
-  socket.end(head(2) + '{}'); // half-close, then go away at once
+  socket.end(`${head(2)}{}`); // half-close, then go away at once
   socket.destroy();
   await settle();
   await stillServes();

@@ -12,7 +12,15 @@ let sqs: SQSClient;
 const errors: unknown[] = [];
 
 beforeAll(async () => {
-  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, ...DLQ_PATH, logLevel: 'SILENT', reconcileEverySeconds: 0, reconcileMinAgeSeconds: 1, onError: (e) => errors.push(e) });
+  pipeline = await startLocalPipeline({
+    port: 0,
+    retryDelaySeconds: 0,
+    ...DLQ_PATH,
+    logLevel: 'SILENT',
+    reconcileEverySeconds: 0,
+    reconcileMinAgeSeconds: 1,
+    onError: (e) => errors.push(e),
+  });
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: pipeline.endpoints.dynamodb, credentials }));
   sqs = new SQSClient({ region: 'us-east-1', endpoint: pipeline.endpoints.sqs, credentials, useQueueUrlAsEndpoint: false });
@@ -93,7 +101,11 @@ describe('local pipeline, end to end', () => {
     // No customer data leaves the pipeline.
     expect(JSON.stringify(pipeline.events)).not.toMatch(/pessoa|Pessoa/);
 
-    await eventually(async () => ((await charge(`checkout#${CHARGE_ID}`))?.outbox as object | undefined) !== undefined && Object.keys((await charge(`checkout#${CHARGE_ID}`))!.outbox).length === 0);
+    await eventually(
+      async () =>
+        ((await charge(`checkout#${CHARGE_ID}`))?.outbox as object | undefined) !== undefined &&
+        Object.keys((await charge(`checkout#${CHARGE_ID}`))!.outbox).length === 0,
+    );
     const stored = (await charge(`checkout#${CHARGE_ID}`))!;
     expect(stored).toMatchObject({
       status: 'AUTHORIZED',
@@ -211,7 +223,11 @@ describe('local pipeline, end to end', () => {
     const { urls, tokens } = pipeline;
     const pay = 'a3b5c7d9-1111-4222-8333-944455556666';
     const paid = { data: { transaction: { id: pay, originalTransactionId: null, status: 'PAYED', amount: 10000, paymentType: 'CREDIT' } } };
-    const refund = { data: { transaction: { id: 'a3b5c7d9-2222-4222-8333-944455556666', originalTransactionId: pay, status: 'PARTREFUNDED', amount: 2500, paymentType: 'CREDIT' } } };
+    const refund = {
+      data: {
+        transaction: { id: 'a3b5c7d9-2222-4222-8333-944455556666', originalTransactionId: pay, status: 'PARTREFUNDED', amount: 2500, paymentType: 'CREDIT' },
+      },
+    };
     expect((await post(urls.webhook, { authorization: tokens.checkoutToken, event_type: 'TransactionPaymentMessage' }, paid)).status).toBe(200);
     expect((await post(urls.webhook, { authorization: `Bearer ${tokens.checkoutToken}`, 'event-type': 'transactionpaymentmessage' }, refund)).status).toBe(200);
     await pipeline.waitForEvents(() => eventsFor(`paymentLink#${pay}`).length === 2);
@@ -220,7 +236,13 @@ describe('local pipeline, end to end', () => {
       [null, 'PAID'],
       ['PAID', 'PARTIALLY_REFUNDED'],
     ]);
-    expect(events[1]!.body).toMatchObject({ flavour: 'paymentLink', rawStatus: 'PARTREFUNDED', paymentType: 'CREDIT', amounts: { amount: 10000, refundedAmount: 2500 }, source: { eventType: 'TransactionPaymentMessage' } });
+    expect(events[1]!.body).toMatchObject({
+      flavour: 'paymentLink',
+      rawStatus: 'PARTREFUNDED',
+      paymentType: 'CREDIT',
+      amounts: { amount: 10000, refundedAmount: 2500 },
+      source: { eventType: 'TransactionPaymentMessage' },
+    });
     expect(events[1]!.attributes).toMatchObject({ flavour: 'paymentLink', status: 'PARTIALLY_REFUNDED', eventType: 'TransactionPaymentMessage' });
     expect((await charge(`paymentLink#${pay}`))!.status).toBe('PARTIALLY_REFUNDED');
   });
@@ -233,7 +255,10 @@ describe('local pipeline, end to end', () => {
       body.data.transactions = [{ paymentType: 'PIX', transactionId: 'tx-pix-1', status, amount: 10000, pix: { qrCode: 'x', expiresAt: eventDate } }];
       return body;
     };
-    for (const [status, at] of [['PENDING', '2024-07-01T16:00:00-03:00'], ['EXPIRED', '2024-07-01T16:30:00-03:00']] as const) {
+    for (const [status, at] of [
+      ['PENDING', '2024-07-01T16:00:00-03:00'],
+      ['EXPIRED', '2024-07-01T16:30:00-03:00'],
+    ] as const) {
       expect((await post(urls.webhook, { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' }, pix(status, at))).status).toBe(200);
     }
     await pipeline.waitForEvents(() => eventsFor('checkout#pix-exp-1').length === 2);
@@ -251,7 +276,12 @@ describe('local pipeline, end to end', () => {
     const run = await pipeline.reconcileNow();
     expect(run.byFlavour?.checkout).toBeGreaterThanOrEqual(1);
     await pipeline.waitForEvents(() => eventsFor('checkout#co-lost-1').length === 2);
-    expect(eventsFor('checkout#co-lost-1')[1]!.body).toMatchObject({ previousStatus: 'AUTHORIZED', status: 'PAID', rawStatus: 'PAID', source: { eventType: 'Reconciliation' } });
+    expect(eventsFor('checkout#co-lost-1')[1]!.body).toMatchObject({
+      previousStatus: 'AUTHORIZED',
+      status: 'PAID',
+      rawStatus: 'PAID',
+      source: { eventType: 'Reconciliation' },
+    });
     expect((await charge('checkout#co-lost-1'))!.status).toBe('PAID');
     // One OAuth token served every check of the run.
     expect(pipeline.sandbox.tokensIssued - issued).toBeLessThanOrEqual(1);

@@ -30,7 +30,14 @@ async function post(pipeline: LocalPipeline, body: unknown): Promise<number> {
 }
 
 test('a failed record waits its retry delay divided by the time scale: 48 to 60 queue seconds are 0.8 to 1 s at 60×', async () => {
-  const pipeline = await startLocalPipeline({ port: 0, timeScale: 60, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0, sweepEverySeconds: 0 });
+  const pipeline = await startLocalPipeline({
+    port: 0,
+    timeScale: 60,
+    retryDelaySeconds: 0,
+    logLevel: 'SILENT',
+    reconcileEverySeconds: 0,
+    sweepEverySeconds: 0,
+  });
   try {
     pipeline.faults.publish.failNext(1);
     const sent = Date.now();
@@ -86,7 +93,8 @@ test('the PicPay sandbox goes down and comes back: PUT and DELETE /_sandbox/outa
     sandbox.setPayment('p-1', { status: 'paid' });
     const call = (path: string, init: RequestInit = {}) => fetch(`${sandbox.baseUrl}${path}`, init).then(async (r) => [r.status, await r.text()] as const);
     const status = () => call('/ecommerce/public/payments/p-1/status', { headers: { 'x-picpay-token': 'token' } });
-    const token = () => call('/oauth2/token', { method: 'POST', body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'c', client_secret: 's' }) });
+    const token = () =>
+      call('/oauth2/token', { method: 'POST', body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'c', client_secret: 's' }) });
     expect((await status())[0]).toBe(200);
     expect((await call('/_sandbox/outage', { method: 'PUT', body: '{"statusCode":503}' }))[0]).toBe(200);
     expect((await status())[0]).toBe(503);

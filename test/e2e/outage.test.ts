@@ -22,7 +22,14 @@ let ddb: DynamoDBDocumentClient;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  pipeline = await startLocalPipeline({ port: 0, timeScale: TIME_SCALE, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0, sweepEverySeconds: 0 });
+  pipeline = await startLocalPipeline({
+    port: 0,
+    timeScale: TIME_SCALE,
+    retryDelaySeconds: 0,
+    logLevel: 'SILENT',
+    reconcileEverySeconds: 0,
+    sweepEverySeconds: 0,
+  });
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: pipeline.endpoints.dynamodb, credentials }));
   sqs = new SQSClient({ region: 'us-east-1', endpoint: pipeline.endpoints.sqs, credentials, useQueueUrlAsEndpoint: false });
@@ -42,15 +49,19 @@ async function post(url: string, headers: Record<string, string>, body: unknown)
 }
 
 const status = async (key: string) =>
-  ((await ddb.send(new GetCommand({ TableName: pipeline.resources.tableName, Key: { pk: `CHARGE#${key}`, sk: 'STATE' }, ConsistentRead: true }))).Item?.status as string | undefined) ?? null;
+  ((await ddb.send(new GetCommand({ TableName: pipeline.resources.tableName, Key: { pk: `CHARGE#${key}`, sk: 'STATE' }, ConsistentRead: true }))).Item
+    ?.status as string | undefined) ?? null;
 
 async function depth(queueUrl: string): Promise<number> {
-  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
   return Number(out.Attributes?.ApproximateNumberOfMessages) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible);
 }
 
 const items = async (pk: string) =>
-  (await ddb.send(new QueryCommand({ TableName: pipeline.resources.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? [];
+  (await ddb.send(new QueryCommand({ TableName: pipeline.resources.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } })))
+    .Items ?? [];
 
 test('PicPay down for six hours while notifications keep arriving: afterwards every one is applied, none in the DLQ, no operator step', async () => {
   const started = Date.now();
@@ -73,11 +84,23 @@ test('PicPay down for six hours while notifications keep arriving: afterwards ev
     expect(await post(urls.callback, { 'x-seller-token': tokens.sellerToken }, { referenceId: ref, authorizationId: `auth-${ref}` })).toBe(200);
     const id = `outage-checkout-${half}`;
     checkout.push(id);
-    expect(await post(urls.webhook, { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' }, paymentEvent({ status: 'PAID', merchantChargeId: id }))).toBe(200);
+    expect(
+      await post(
+        urls.webhook,
+        { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' },
+        paymentEvent({ status: 'PAID', merchantChargeId: id }),
+      ),
+    ).toBe(200);
     if (half === 4) {
       for (const lost of ['outage-lost-0', 'outage-lost-1']) {
         reconciled.push(lost);
-        expect(await post(urls.webhook, { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' }, paymentEvent({ status: 'AUTHORIZED', merchantChargeId: lost }))).toBe(200);
+        expect(
+          await post(
+            urls.webhook,
+            { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' },
+            paymentEvent({ status: 'AUTHORIZED', merchantChargeId: lost }),
+          ),
+        ).toBe(200);
       }
     }
     if (half === 6) {
@@ -117,7 +140,8 @@ test('PicPay down for six hours while notifications keep arriving: afterwards ev
   for (const id of [...checkout, ...reconciled]) expect([id, await status(`checkout#${id}`)]).toEqual([id, 'PAID']);
   // Every change reached the topic: one PAID event per legacy charge, two events per reconciled one.
   await pipeline.waitForEvents((events) => legacy.every((ref) => events.some((e) => e.body.chargeKey === `legacy#${ref}` && e.body.status === 'PAID')));
-  for (const id of reconciled) expect(pipeline.events.filter((e) => e.body.chargeKey === `checkout#${id}`).map((e) => e.body.status)).toEqual(['AUTHORIZED', 'PAID']);
+  for (const id of reconciled)
+    expect(pipeline.events.filter((e) => e.body.chargeKey === `checkout#${id}`).map((e) => e.body.status)).toEqual(['AUTHORIZED', 'PAID']);
   // Nothing for an operator: the DLQ is empty, nothing parked, no dead-letter note.
   expect(await depth(pipeline.resources.deadLetterQueueUrl)).toBe(0);
   expect(await items('PARKED')).toEqual([]);

@@ -50,16 +50,22 @@ afterAll(async () => {
 
 // ---- generated people -------------------------------------------------------------------
 
-const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).filter((d) => new Set(d).size >= 4).map((d) => d.join(''));
-const person = fc.record({
-  cpf: digits(11).map((d) => `${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6, 9)}-${d.slice(9)}`),
-  first: fc.constantFrom('Ana', 'João', 'Maria', 'Conceição', 'Luíza', 'Zé'),
-  last: fc.constantFrom('Silva', 'Gonçalves', 'Araújo', 'Nascimento 🌸', 'Ñuñez'),
-  tag: digits(6),
-  phone: digits(8).map((d) => `+55 11 9${d.slice(0, 4)}-${d.slice(4)}`),
-  card: digits(16),
-  birth: fc.date({ min: new Date('1940-01-01'), max: new Date('2005-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
-}).map((p) => ({ ...p, name: `${p.first} ${p.last} ${p.tag}`, email: `${p.first.toLowerCase()}.${p.tag}@exemplo.com.br` }));
+const digits = (n: number) =>
+  fc
+    .array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n })
+    .filter((d) => new Set(d).size >= 4)
+    .map((d) => d.join(''));
+const person = fc
+  .record({
+    cpf: digits(11).map((d) => `${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6, 9)}-${d.slice(9)}`),
+    first: fc.constantFrom('Ana', 'João', 'Maria', 'Conceição', 'Luíza', 'Zé'),
+    last: fc.constantFrom('Silva', 'Gonçalves', 'Araújo', 'Nascimento 🌸', 'Ñuñez'),
+    tag: digits(6),
+    phone: digits(8).map((d) => `+55 11 9${d.slice(0, 4)}-${d.slice(4)}`),
+    card: digits(16),
+    birth: fc.date({ min: new Date('1940-01-01'), max: new Date('2005-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+  })
+  .map((p) => ({ ...p, name: `${p.first} ${p.last} ${p.tag}`, email: `${p.first.toLowerCase()}.${p.tag}@exemplo.com.br` }));
 type Person = typeof person extends fc.Arbitrary<infer T> ? T : never;
 
 /** What must never be found, for one person. */
@@ -75,7 +81,13 @@ function checkoutWith(p: Person, id: string) {
       customer: { document: p.cpf.replace(/\D/g, ''), documentType: 'CPF', email: p.email, name: p.name, phone: p.phone, birthDate: p.birth },
       transactions: [
         { ...event.data.transactions[0], paymentType: 'CREDIT', credit: { cardNumber: p.card, holderName: p.name, installments: 1 } },
-        { paymentType: 'PIX', transactionId: `${id}-pix`, status: 'PAID', amount: 1, pix: { endToEndId: 'E1', payer: { name: p.name, cpf: p.cpf }, payerEmail: p.email } },
+        {
+          paymentType: 'PIX',
+          transactionId: `${id}-pix`,
+          status: 'PAID',
+          amount: 1,
+          pix: { endToEndId: 'E1', payer: { name: p.name, cpf: p.cpf }, payerEmail: p.email },
+        },
       ],
     },
   };
@@ -152,7 +164,9 @@ test('no personal value is stored, queued, dead-lettered, published or logged', 
   pipeline.sandbox.injectFaults(500, 10_000);
   await post('callback', JSON.stringify({ referenceId: 'pii-dlq', buyer: { cpf: people[0]!.cpf, name: people[0]!.name, email: people[0]!.email } }));
   await eventually(async () => {
-    const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: pipeline.resources.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const dlq = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: pipeline.resources.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     return dlq.Attributes?.ApproximateNumberOfMessages === '1';
   });
   pipeline.sandbox.injectFaults(0, 0);
@@ -163,11 +177,21 @@ test('no personal value is stored, queued, dead-lettered, published or logged', 
     await post('webhook', gzipSync(JSON.stringify(checkoutWith(p, `${id}-gz`), null, 2)), { 'content-encoding': 'gzip' }); // processed, compressed
     await post('webhook', JSON.stringify(full).slice(0, 700)); // broken JSON, cut short inside the customer data: parked
     await post('webhook', JSON.stringify({ ...THREE_DS_EVENT, customer: { name: p.name, email: p.email } })); // 3DS with a stray customer block
-    await post('callback', JSON.stringify({ ...LEGACY_CALLBACK, referenceId: `${id}-unknown`, buyer: { document: p.cpf, email: p.email, name: p.name, phone: p.phone } })); // parked: unknown reference
+    await post(
+      'callback',
+      JSON.stringify({ ...LEGACY_CALLBACK, referenceId: `${id}-unknown`, buyer: { document: p.cpf, email: p.email, name: p.name, phone: p.phone } }),
+    ); // parked: unknown reference
   }
   // Everything processed or parked: 2 charges per person processed, 2 parked per person.
   await eventually(async () => {
-    const out = await ddb.send(new ScanCommand({ TableName: pipeline.resources.tableName, Select: 'COUNT', FilterExpression: 'begins_with(pk, :c) OR pk = :p', ExpressionAttributeValues: { ':c': 'CHARGE#checkout#pii-', ':p': 'PARKED' } }));
+    const out = await ddb.send(
+      new ScanCommand({
+        TableName: pipeline.resources.tableName,
+        Select: 'COUNT',
+        FilterExpression: 'begins_with(pk, :c) OR pk = :p',
+        ExpressionAttributeValues: { ':c': 'CHARGE#checkout#pii-', ':p': 'PARKED' },
+      }),
+    );
     return out.Count === people.length * 4;
   });
   await pipeline.waitForEvents((events) => events.filter((e) => String(e.body.chargeKey).startsWith('checkout#pii-')).length >= people.length * 2);
@@ -184,7 +208,8 @@ test('no personal value is stored, queued, dead-lettered, published or logged', 
   for (const [place, texts] of Object.entries(places)) {
     const haystack = texts.flatMap((t) => unfold(t)).join('\n');
     for (const p of people) for (const needle of needles(p)) if (haystack.includes(needle)) found.push(`${place}: ${needle}`);
-    for (const word of ['customer', 'buyer', 'payer', 'holderName', 'cardNumber', 'merchantDocument']) if (haystack.includes(`"${word}":`)) found.push(`${place}: key ${word}`);
+    for (const word of ['customer', 'buyer', 'payer', 'holderName', 'cardNumber', 'merchantDocument'])
+      if (haystack.includes(`"${word}":`)) found.push(`${place}: key ${word}`);
   }
   expect(found).toEqual([]);
 }, 90000);

@@ -21,8 +21,15 @@ let sqs: SQSClient;
 let inbox: string;
 
 beforeAll(async () => {
-  for (const [tool, install] of [['aws', 'pip install awscli (or the AWS CLI v2 installer)'], ['jq', 'apt-get install jq']] as const) {
-    const ok = await new Promise<boolean>((resolve) => spawn(tool, ['--version']).on('error', () => resolve(false)).on('close', (code) => resolve(code === 0)));
+  for (const [tool, install] of [
+    ['aws', 'pip install awscli (or the AWS CLI v2 installer)'],
+    ['jq', 'apt-get install jq'],
+  ] as const) {
+    const ok = await new Promise<boolean>((resolve) =>
+      spawn(tool, ['--version'])
+        .on('error', () => resolve(false))
+        .on('close', (code) => resolve(code === 0)),
+    );
     if (!ok) throw new Error(`The README runbook test runs the commands an operator runs and needs \`${tool}\`: ${install}`);
   }
   pipeline = await startLocalPipeline({ port: 0, logLevel: 'SILENT', reconcileEverySeconds: 0 });
@@ -63,13 +70,21 @@ function runbook(args: string[]): Promise<{ status: number | null; stdout: strin
 }
 
 async function park(sk: string, bodyBytes: number) {
-  const envelope = JSON.stringify({ v: 1, flavour: 'checkout', eventType: 'TransactionUpdateMessage', receivedAt: '2026-11-23T10:00:00.000Z', requestId: sk, body: `{"pad":"${'x'.repeat(bodyBytes - 10)}"}` });
+  const envelope = JSON.stringify({
+    v: 1,
+    flavour: 'checkout',
+    eventType: 'TransactionUpdateMessage',
+    receivedAt: '2026-11-23T10:00:00.000Z',
+    requestId: sk,
+    body: `{"pad":"${'x'.repeat(bodyBytes - 10)}"}`,
+  });
   await ddb.send(new PutCommand({ TableName: pipeline.resources.tableName, Item: { pk: 'PARKED', sk, reason: 'body_too_large', envelope } }));
   return envelope;
 }
-const parked = async (sk: string) => (await ddb.send(new GetCommand({ TableName: pipeline.resources.tableName, Key: { pk: 'PARKED', sk }, ConsistentRead: true }))).Item;
+const parked = async (sk: string) =>
+  (await ddb.send(new GetCommand({ TableName: pipeline.resources.tableName, Key: { pk: 'PARKED', sk }, ConsistentRead: true }))).Item;
 
-describe("README runbook: replay a parked notification", () => {
+describe('README runbook: replay a parked notification', () => {
   test('the README has the runbook function', () => {
     expect(block).not.toBeNull();
     expect(block![1]).toContain('set -euo pipefail');
@@ -96,10 +111,16 @@ describe("README runbook: replay a parked notification", () => {
   }, 30000);
 
   test('an id that is not parked sends nothing and deletes nothing', async () => {
-    const before = Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: inbox, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages);
+    const before = Number(
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: inbox, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes
+        ?.ApproximateNumberOfMessages,
+    );
     const r = await runbook([pipeline.resources.tableName, inbox, 'no-such-sk']);
     expect(r.status).not.toBe(0);
-    const after = Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: inbox, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages);
+    const after = Number(
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: inbox, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes
+        ?.ApproximateNumberOfMessages,
+    );
     expect(after).toBe(before);
   }, 30000);
 });

@@ -44,14 +44,19 @@ interface Stored {
   outbox: Record<string, unknown>;
 }
 const charge = async (key: string) =>
-  (await ddb.send(new GetCommand({ TableName: pipeline.resources.tableName, Key: { pk: `CHARGE#${key}`, sk: 'STATE' }, ConsistentRead: true }))).Item as Stored | undefined;
+  (await ddb.send(new GetCommand({ TableName: pipeline.resources.tableName, Key: { pk: `CHARGE#${key}`, sk: 'STATE' }, ConsistentRead: true }))).Item as
+    | Stored
+    | undefined;
 
 async function queuesIdle(): Promise<void> {
   const deadline = Date.now() + 15_000;
   let quiet = 0;
   while (Date.now() < deadline) {
     const out = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: pipeline.resources.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: pipeline.resources.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
     const idle = out.Attributes?.ApproximateNumberOfMessages === '0' && out.Attributes?.ApproximateNumberOfMessagesNotVisible === '0';
     quiet = idle ? quiet + 1 : 0;
@@ -74,7 +79,10 @@ async function send(step: ScenarioStep, id: string): Promise<number> {
     return post(pipeline.urls.webhook, { authorization: pipeline.tokens.checkoutToken, event_type: 'Challenge3dsUpdateMessage' }, JSON.stringify(body));
   }
   if (kind === 'legacy') {
-    const summary = step.amount === null ? null : { authorized: written(step.amount), paid: written(step.amount), refunded: step.refunded === null ? 0 : written(step.refunded) };
+    const summary =
+      step.amount === null
+        ? null
+        : { authorized: written(step.amount), paid: written(step.amount), refunded: step.refunded === null ? 0 : written(step.refunded) };
     pipeline.sandbox.setPayment(id, { status: value!, ...(summary ? { summary: summary as { authorized: number; paid: number; refunded: number } } : {}) });
     return post(pipeline.urls.callback, { 'x-seller-token': pipeline.tokens.sellerToken }, JSON.stringify({ referenceId: id }));
   }
@@ -126,9 +134,12 @@ describe('decision-table scenarios through the local pipeline', () => {
       });
     }
     const item = await charge(key);
-    expect({ status: item?.status ?? null, amount: item?.amounts?.amount ?? null, refunded: item?.amounts?.refundedAmount ?? null, threeDs: item?.threeDs?.status ?? null }).toEqual(
-      scenario.final,
-    );
+    expect({
+      status: item?.status ?? null,
+      amount: item?.amounts?.amount ?? null,
+      refunded: item?.amounts?.refundedAmount ?? null,
+      threeDs: item?.threeDs?.status ?? null,
+    }).toEqual(scenario.final);
   });
 });
 
@@ -137,7 +148,20 @@ describe('no event left behind', () => {
     const id = 'e2e-sns-down';
     pipeline.faults.publish.setRate(1);
     try {
-      expect(await send({ n: 1, send: 'PAYMENT PAID', eventDate: '2024-07-01T16:00:00-03:00', received: '', amount: '10000', refunded: '0', expect: {} as ScenarioStep['expect'] }, id)).toBe(200);
+      expect(
+        await send(
+          {
+            n: 1,
+            send: 'PAYMENT PAID',
+            eventDate: '2024-07-01T16:00:00-03:00',
+            received: '',
+            amount: '10000',
+            refunded: '0',
+            expect: {} as ScenarioStep['expect'],
+          },
+          id,
+        ),
+      ).toBe(200);
       await queuesIdle(); // five receives, then the DLQ
     } finally {
       pipeline.faults.publish.setRate(0);

@@ -40,9 +40,9 @@ const { handler } = (await import('../../lambda/handlers/authenticator.js')) as 
 // ---- generators -------------------------------------------------------------------------
 
 const randomCase = (s: string) =>
-  fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }).map((flags) =>
-    [...s].map((ch, i) => (flags[i] ? ch.toUpperCase() : ch.toLowerCase())).join(''),
-  );
+  fc
+    .array(fc.boolean(), { minLength: s.length, maxLength: s.length })
+    .map((flags) => [...s].map((ch, i) => (flags[i] ? ch.toUpperCase() : ch.toLowerCase())).join(''));
 
 /** Something high-entropy enough that finding it in the logs means it was logged. */
 const secretish = fc.string({ unit: 'grapheme-ascii', minLength: 16, maxLength: 40 }).map((s) => `zq${s.replace(/\s/g, '_')}`);
@@ -78,14 +78,24 @@ const cpf = fc
 
 /** Flip, drop or insert characters in a valid body. */
 const mutate = (text: string) =>
-  fc.array(fc.tuple(fc.nat({ max: Math.max(0, text.length - 1) }), fc.constantFrom('flip', 'drop', 'insert'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })), { maxLength: 4 }).map((edits) => {
-    let out = text;
-    for (const [at, op, ch] of edits) {
-      const i = Math.min(at, out.length);
-      out = op === 'drop' ? out.slice(0, i) + out.slice(i + 1) : op === 'insert' ? out.slice(0, i) + ch + out.slice(i) : out.slice(0, i) + ch + out.slice(i + 1);
-    }
-    return out;
-  });
+  fc
+    .array(
+      fc.tuple(
+        fc.nat({ max: Math.max(0, text.length - 1) }),
+        fc.constantFrom('flip', 'drop', 'insert'),
+        fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }),
+      ),
+      { maxLength: 4 },
+    )
+    .map((edits) => {
+      let out = text;
+      for (const [at, op, ch] of edits) {
+        const i = Math.min(at, out.length);
+        out =
+          op === 'drop' ? out.slice(0, i) + out.slice(i + 1) : op === 'insert' ? out.slice(0, i) + ch + out.slice(i) : out.slice(0, i) + ch + out.slice(i + 1);
+      }
+      return out;
+    });
 
 const body = cpf.chain((document) => {
   const withCpf = (event: ReturnType<typeof paymentEvent>) => ({ ...event, data: { ...event.data, customer: { ...event.data.customer, document } } });
@@ -110,25 +120,29 @@ const resource = fc.oneof(
 
 /** Half the cases send the route's own header, so the authenticated branches get exercised. */
 const targetedTokens = (route: string) =>
-  fc.tuple(
-    randomCase(route === '/webhook' ? 'authorization' : 'x-seller-token'),
-    route === '/webhook'
-      ? fc.constantFrom(CHECKOUT_TOKEN, `Bearer ${CHECKOUT_TOKEN}`, `BEARER   ${CHECKOUT_TOKEN} `, SELLER_TOKEN, `${CHECKOUT_TOKEN}1`)
-      : fc.constantFrom(SELLER_TOKEN, ROTATED, ` ${SELLER_TOKEN}`, `Bearer ${SELLER_TOKEN}`, CHECKOUT_TOKEN),
-  ).map((header) => [header]);
+  fc
+    .tuple(
+      randomCase(route === '/webhook' ? 'authorization' : 'x-seller-token'),
+      route === '/webhook'
+        ? fc.constantFrom(CHECKOUT_TOKEN, `Bearer ${CHECKOUT_TOKEN}`, `BEARER   ${CHECKOUT_TOKEN} `, SELLER_TOKEN, `${CHECKOUT_TOKEN}1`)
+        : fc.constantFrom(SELLER_TOKEN, ROTATED, ` ${SELLER_TOKEN}`, `Bearer ${SELLER_TOKEN}`, CHECKOUT_TOKEN),
+    )
+    .map((header) => [header]);
 
-const request = resource.chain((route) => fc.record({
-  resource: fc.constant(route),
-  method: fc.oneof({ weight: 9, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT') }),
-  tokens: fc.oneof(targetedTokens(route), tokenHeaders),
-  eventType: eventTypeHeader,
-  extraHeaders: fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
-  body,
-  encoding: fc.constantFrom('plain', 'plain', 'base64', 'bogus-base64'),
-  nullBody: fc.boolean(),
-  enqueueFails: fc.boolean(),
-  nullHeaders: fc.boolean(),
-}));
+const request = resource.chain((route) =>
+  fc.record({
+    resource: fc.constant(route),
+    method: fc.oneof({ weight: 9, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT') }),
+    tokens: fc.oneof(targetedTokens(route), tokenHeaders),
+    eventType: eventTypeHeader,
+    extraHeaders: fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
+    body,
+    encoding: fc.constantFrom('plain', 'plain', 'base64', 'bogus-base64'),
+    nullBody: fc.boolean(),
+    enqueueFails: fc.boolean(),
+    nullHeaders: fc.boolean(),
+  }),
+);
 
 // ---- oracle, written independently of lambda/domain -------------------------------------
 
@@ -169,8 +183,7 @@ test(`authenticator: ${RUNS} generated requests keep every promise`, async () =>
         for (const [name, value] of r.tokens) headers[name] = value;
         if (r.eventType) headers[r.eventType[0]] = r.eventType[1];
         const [document, text] = r.body;
-        const rawBody =
-          r.encoding === 'base64' ? Buffer.from(text).toString('base64') : r.encoding === 'bogus-base64' ? `!!${text}` : text;
+        const rawBody = r.encoding === 'base64' ? Buffer.from(text).toString('base64') : r.encoding === 'bogus-base64' ? `!!${text}` : text;
         const event = apiEvent(r.resource, headers, r.nullBody ? null : rawBody, {
           httpMethod: r.method,
           isBase64Encoded: r.encoding !== 'plain',

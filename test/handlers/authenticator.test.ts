@@ -34,8 +34,7 @@ const build = (): Handler =>
   }) as unknown as Handler;
 let handler: Handler;
 
-const secretValue = (value: unknown) =>
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(value), Name: 'tokens-secret' });
+const secretValue = (value: unknown) => secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(value), Name: 'tokens-secret' });
 
 const TOKENS = { sellerToken: [SELLER_TOKEN, 'rotated-seller'], checkoutToken: CHECKOUT_TOKEN, picpayToken: 'p' };
 let logs: ReturnType<typeof captureOutput>;
@@ -50,8 +49,7 @@ beforeEach(() => {
 });
 afterEach(() => logs.restore());
 
-const legacy = (headers: Record<string, string>, body: string | null = JSON.stringify(LEGACY_CALLBACK)) =>
-  apiEvent('/callback', headers, body);
+const legacy = (headers: Record<string, string>, body: string | null = JSON.stringify(LEGACY_CALLBACK)) => apiEvent('/callback', headers, body);
 const webhook = (headers: Record<string, string>, body: unknown = paymentEvent()) =>
   apiEvent('/webhook', headers, typeof body === 'string' ? body : JSON.stringify(body));
 const sentBodies = () => sqs.commandCalls(SendMessageCommand).map((c) => JSON.parse(c.args[0].input.MessageBody!));
@@ -93,7 +91,11 @@ describe('authenticator handler', () => {
       redacted: ['merchantDocument', 'data.customer'],
     });
     // PicPay's example without its personal data: the merchant's document and the customer block.
-    const { merchantDocument: _doc, data: { customer: _customer, ...data }, ...rest } = paymentEvent();
+    const {
+      merchantDocument: _doc,
+      data: { customer: _customer, ...data },
+      ...rest
+    } = paymentEvent();
     expect(JSON.parse(body.body)).toEqual({ ...rest, data });
     expect(body.body).not.toMatch(/customer|pessoa|Pessoa|123456789/);
     expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.QueueUrl).toBe(process.env.QUEUE_URL);
@@ -171,7 +173,10 @@ describe('POST /charges: a legacy payment registered by the merchant', () => {
     });
 
   test('a valid registration is enqueued with only the referenceId and expiry, and answered 202', async () => {
-    const result = await handler(register('{"referenceId":"102030","expiresAt":"2024-07-02T10:00:00","buyer":{"document":"12345678909"}}', caller, true), context);
+    const result = await handler(
+      register('{"referenceId":"102030","expiresAt":"2024-07-02T10:00:00","buyer":{"document":"12345678909"}}', caller, true),
+      context,
+    );
     expect(result.statusCode).toBe(202);
     expect(JSON.parse(result.body)).toEqual({ registered: true, referenceId: '102030', requestId: 'apigw-req-9' });
     const [message] = sentBodies();

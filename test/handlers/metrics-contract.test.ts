@@ -55,7 +55,8 @@ beforeAll(async () => {
     maxBodyBytes: 1024,
     now: Date.now,
   });
-  const webhook = (token: string, body = JSON.stringify(paymentEvent())) => apiEvent('/webhook', { authorization: token, 'event-type': 'TransactionUpdateMessage' }, body);
+  const webhook = (token: string, body = JSON.stringify(paymentEvent())) =>
+    apiEvent('/webhook', { authorization: token, 'event-type': 'TransactionUpdateMessage' }, body);
   await authenticate(webhook(CHECKOUT_TOKEN)); // accepted
   await authenticate(webhook('wrong')); // rejected
   await authenticate(apiEvent('/webhook', {}, '{}')); // rejected, no token
@@ -76,9 +77,20 @@ beforeAll(async () => {
   // A circuit that opens on the first failed request.
   const circuit = new PicPayCircuit({ name: 'PicPay status API', failuresToOpen: 1, coolDownMs: 60_000 });
   const retry = { baseSeconds: 60, capSeconds: 3600, jitter: 0.2 };
-  const process = createProcessor({ ...deps, probes, logger, metrics: recorder(emitted.processor), maxReceiveCount: 3, visibility, retry, random: () => 0, circuits: [circuit] });
+  const process = createProcessor({
+    ...deps,
+    probes,
+    logger,
+    metrics: recorder(emitted.processor),
+    maxReceiveCount: 3,
+    visibility,
+    retry,
+    random: () => 0,
+    circuits: [circuit],
+  });
   const run = (records: Array<{ id: string; body: string; receiveCount?: number }>) => process(sqsEvent(records) as SQSEvent, context as Context);
-  const checkout = (status: string) => JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status })) }));
+  const checkout = (status: string) =>
+    JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status })) }));
   await run([{ id: 'paid', body: checkout('PAID') }]); // transition, published
   const probe = JSON.stringify({ picpayWebhooksProbe: { id: 'probe-0001', sentAt: '2024-07-01T19:00:00.000Z' } });
   await run([{ id: 'probe', body: JSON.stringify(envelope({ flavour: 'checkout', eventType: 'PicPayWebhooksProbe', body: probe })) }]); // probe
@@ -113,7 +125,12 @@ beforeAll(async () => {
     throw new PicPayUnavailableError('PicPay status API failed');
   };
   // The outbox sweep, on an empty outbox: it still reports its run.
-  const sweep = createSweeper({ tableName: 'charges', topicArn: 'arn:aws:sns:us-east-1:000000000000:events', maxPerRun: 10 }, { findPending: async () => [], forgetEmpty: async () => undefined, charges: deps.charges, publisher, now: Date.now }, logger, recorder(emitted.sweeper));
+  const sweep = createSweeper(
+    { tableName: 'charges', topicArn: 'arn:aws:sns:us-east-1:000000000000:events', maxPerRun: 10 },
+    { findPending: async () => [], forgetEmpty: async () => undefined, charges: deps.charges, publisher, now: Date.now },
+    logger,
+    recorder(emitted.sweeper),
+  );
   await sweep();
   await run([{ id: 'picpay-down', body: JSON.stringify(envelope({ flavour: 'legacy', body: JSON.stringify({ referenceId: 'r-1' }) })), receiveCount: 3 }]); // PicPay API error
 });
@@ -123,12 +140,15 @@ type Alarm = { Namespace?: string; MetricName?: string; Dimensions?: Array<{ Nam
 describe('alarms read only metrics the code emits', () => {
   const { stack, template } = variants()[0]!.stacks[0]!;
   const resources = Object.values(template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>);
-  const custom = resources.filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties as Alarm).filter((a) => !a.Namespace!.startsWith('AWS/'));
+  const custom = resources
+    .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+    .map((r) => r.Properties as Alarm)
+    .filter((a) => !a.Namespace!.startsWith('AWS/'));
   const functionNamespaces = resources
     .filter((r) => r.Type === 'AWS::Lambda::Function')
     .map((r) => metricsNamespace((r.Properties.Environment as { Variables: Record<string, string> }).Variables));
 
-  test('the functions emit to the namespace the alarms read: the stack\'s own', () => {
+  test("the functions emit to the namespace the alarms read: the stack's own", () => {
     expect(stack.stackName).toBe('PicPayWebhooks');
     expect(new Set(functionNamespaces)).toEqual(new Set(['PicPayWebhooks/PicPayWebhooks']));
     expect(new Set(custom.map((a) => a.Namespace))).toEqual(new Set(['PicPayWebhooks/PicPayWebhooks']));

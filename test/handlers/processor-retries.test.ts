@@ -59,7 +59,9 @@ function setup(options: { random?: number; visibilityFails?: boolean; maxReceive
 }
 
 const checkout = (chargeId = 'c-1', status = 'PAID') =>
-  JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status, merchantChargeId: chargeId })) }));
+  JSON.stringify(
+    envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status, merchantChargeId: chargeId })) }),
+  );
 const legacy = (referenceId = 'r-1') => JSON.stringify(envelope({ flavour: 'legacy', body: JSON.stringify({ ...LEGACY_CALLBACK, referenceId }) }));
 const failures = (r: SQSBatchResponse) => r.batchItemFailures.map((f) => f.itemIdentifier);
 /** SNS refuses the next publish, as the real adapter reports it. */
@@ -204,7 +206,10 @@ describe('PicPay circuits', () => {
     t.listeners[0]!('half_open');
     t.listeners[0]!('closed');
     expect(t.named('PicPayCircuitOpened')).toEqual([{ name: 'PicPayCircuitOpened', unit: 'Count', value: 1 }]);
-    const messages = logs.entries().filter((e) => e.circuit === 'PicPay status API').map((e) => [e.level, e.message]);
+    const messages = logs
+      .entries()
+      .filter((e) => e.circuit === 'PicPay status API')
+      .map((e) => [e.level, e.message]);
     expect(messages).toEqual([
       ['WARN', 'PicPay circuit opened: requests to it fail at once until a probe after the cool-down; records back off'],
       ['INFO', 'PicPay circuit half-open: one probe request goes through'],

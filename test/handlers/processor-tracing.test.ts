@@ -53,7 +53,13 @@ async function runTraced(traceRecord: ReturnType<typeof recordTracer> | undefine
   });
   const record = (id: string) => ({
     id: `msg-${id}`,
-    body: JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status: 'PAID', merchantChargeId: `charge-${id}` })) })),
+    body: JSON.stringify(
+      envelope({
+        flavour: 'checkout',
+        eventType: 'TransactionUpdateMessage',
+        body: JSON.stringify(paymentEvent({ status: 'PAID', merchantChargeId: `charge-${id}` })),
+      }),
+    ),
   });
   const root = new AWSXRay.Segment('## handler');
   await AWSXRay.getNamespace().runPromise(async () => {
@@ -80,7 +86,10 @@ describe('processor tracing', () => {
   });
 
   test('with tracing off, records run untouched', async () => {
-    const off = recordTracer({ isTracingEnabled: () => false, provider: { captureAsyncFunc: () => Promise.reject(new Error('must not trace')) } } as unknown as Tracer);
+    const off = recordTracer({
+      isTracingEnabled: () => false,
+      provider: { captureAsyncFunc: () => Promise.reject(new Error('must not trace')) },
+    } as unknown as Tracer);
     const { seen } = await runTraced(off);
     expect(seen).toHaveLength(3);
   });

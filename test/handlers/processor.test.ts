@@ -111,12 +111,21 @@ describe('processor handler', () => {
   });
 
   test('a doctor probe is published as a probe event and recorded under PROBE; no charge is read or written', async () => {
-    const probe = JSON.stringify(envelope({ flavour: 'checkout', eventType: 'PicPayWebhooksProbe', body: '{"picpayWebhooksProbe":{"id":"doctor-0a1b2c3d","sentAt":"2026-11-23T10:00:00.000Z"}}' }));
+    const probe = JSON.stringify(
+      envelope({
+        flavour: 'checkout',
+        eventType: 'PicPayWebhooksProbe',
+        body: '{"picpayWebhooksProbe":{"id":"doctor-0a1b2c3d","sentAt":"2026-11-23T10:00:00.000Z"}}',
+      }),
+    );
     const result = await handler(sqsEvent([{ id: 'probe', body: probe }]), context);
     expect(failures(result)).toEqual([]);
     const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
     expect(published).toHaveLength(1);
-    expect(published[0]!.MessageAttributes).toEqual({ type: { DataType: 'String', StringValue: 'picpay.webhooks.probe' }, flavour: { DataType: 'String', StringValue: 'checkout' } });
+    expect(published[0]!.MessageAttributes).toEqual({
+      type: { DataType: 'String', StringValue: 'picpay.webhooks.probe' },
+      flavour: { DataType: 'String', StringValue: 'checkout' },
+    });
     expect(JSON.parse(published[0]!.Message!)).toMatchObject({ type: 'picpay.webhooks.probe', probeId: 'doctor-0a1b2c3d' });
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
     expect(puts.map((i) => [i.pk, i.sk, i.messageId])).toEqual([['PROBE', 'doctor-0a1b2c3d', 'sns-1']]);
@@ -147,7 +156,10 @@ describe('processor handler', () => {
   });
 
   test('a conditional-write conflict is retried against the fresh item', async () => {
-    ddb.on(PutCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'conflict', $metadata: {} })).resolves({});
+    ddb
+      .on(PutCommand)
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'conflict', $metadata: {} }))
+      .resolves({});
     const result = await handler(sqsEvent([{ id: 'a', body: checkoutMessage() }]), context);
     expect(failures(result)).toEqual([]);
     expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
@@ -217,11 +229,24 @@ describe('processor handler', () => {
     expect(failures(await handler(sqsEvent([{ id: 'b', body: legacyMessage() }]), context))).toEqual(['b']);
     expect(sandbox.lookups - before).toBe(5);
     // A whole batch while it is open: every record fails at once, and is held back.
-    const result = await handler(sqsEvent([{ id: 'c', body: legacyMessage() }, { id: 'd', body: legacyMessage('other') }, { id: 'e', body: checkoutMessage() }]), context);
+    const result = await handler(
+      sqsEvent([
+        { id: 'c', body: legacyMessage() },
+        { id: 'd', body: legacyMessage('other') },
+        { id: 'e', body: checkoutMessage() },
+      ]),
+      context,
+    );
     expect(failures(result).sort()).toEqual(['c', 'd']);
     expect(sandbox.lookups - before).toBe(5);
-    expect(visibilityChanges().map((v) => v.ReceiptHandle).sort()).toEqual(['rh-a', 'rh-b', 'rh-c', 'rh-d']);
-    expect(logs.entries().filter((e) => e.message === 'PicPay circuit opened: requests to it fail at once until a probe after the cool-down; records back off')).toHaveLength(1);
+    expect(
+      visibilityChanges()
+        .map((v) => v.ReceiptHandle)
+        .sort(),
+    ).toEqual(['rh-a', 'rh-b', 'rh-c', 'rh-d']);
+    expect(
+      logs.entries().filter((e) => e.message === 'PicPay circuit opened: requests to it fail at once until a probe after the cool-down; records back off'),
+    ).toHaveLength(1);
     const refused = logs.entries().find((e) => e.messageId === 'c')!;
     expect(refused).toMatchObject({ code: 'picpay_circuit_open', source: 'picpay', error: expect.objectContaining({ name: 'PicPayCircuitOpenError' }) });
   });
@@ -242,7 +267,13 @@ describe('processor handler', () => {
     // Nothing parked, no charge written: only the note saying why it goes to the DLQ.
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
     expect(puts).toEqual([
-      expect.objectContaining({ pk: 'DEADLETTER', sk: 'l', code: 'picpay_unauthorized', receiveCount: 3, message: 'PicPay rejected the x-picpay-token (HTTP 401)' }),
+      expect.objectContaining({
+        pk: 'DEADLETTER',
+        sk: 'l',
+        code: 'picpay_unauthorized',
+        receiveCount: 3,
+        message: 'PicPay rejected the x-picpay-token (HTTP 401)',
+      }),
     ]);
     const entry = logs.entries().find((e) => e.code === 'picpay_unauthorized');
     expect(entry).toMatchObject({ message: 'Processing failed; the message goes to the DLQ', receiveCount: 3, maxReceiveCount: 3 });

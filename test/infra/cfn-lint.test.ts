@@ -28,7 +28,9 @@ interface Finding {
 function cfnLint(files: readonly string[]): Finding[] {
   const run = spawnSync('cfn-lint', ['--format', 'json', '--', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (run.error && (run.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    throw new Error('cfn-lint is not installed. Install it with `pip install cfn-lint` (or `pipx install cfn-lint`), check with `cfn-lint --version`, then run the tests again.');
+    throw new Error(
+      'cfn-lint is not installed. Install it with `pip install cfn-lint` (or `pipx install cfn-lint`), check with `cfn-lint --version`, then run the tests again.',
+    );
   }
   if (run.error) throw run.error;
   // Exit codes: 0 clean, 2 errors, 4 warnings, 8 informational (or-ed); anything else is cfn-lint failing.

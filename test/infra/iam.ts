@@ -118,7 +118,13 @@ const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.i
 
 /** IAM wildcard match: `*` any run, `?` one character. */
 function like(pattern: string, value: string, caseInsensitive = false): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, caseInsensitive ? 'i' : '');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    caseInsensitive ? 'i' : '',
+  );
   return re.test(value);
 }
 
@@ -174,9 +180,14 @@ function conditionsHold(statement: Statement, context: Readonly<Record<string, s
 }
 
 function applies(statement: Statement, action: string, resource: string, context: Readonly<Record<string, string>>): boolean {
-  const actionOk = statement.Action !== undefined ? list(statement.Action).some((a) => like(a, action, true)) : !list(statement.NotAction).some((a) => like(a, action, true));
+  const actionOk =
+    statement.Action !== undefined ? list(statement.Action).some((a) => like(a, action, true)) : !list(statement.NotAction).some((a) => like(a, action, true));
   const resourceOk =
-    statement.Resource !== undefined ? list(statement.Resource).some((r) => like(r, resource)) : statement.NotResource !== undefined ? !list(statement.NotResource).some((r) => like(r, resource)) : false;
+    statement.Resource !== undefined
+      ? list(statement.Resource).some((r) => like(r, resource))
+      : statement.NotResource !== undefined
+        ? !list(statement.NotResource).some((r) => like(r, resource))
+        : false;
   return actionOk && resourceOk && conditionsHold(statement, context);
 }
 

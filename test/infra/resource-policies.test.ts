@@ -20,8 +20,10 @@ function model(stack: PicPayWebhooksStack, raw: Record<string, unknown>) {
   /** The policies that govern each resource, by logical id. */
   const resourcePolicies = new Map<string, PolicyDocument[]>();
   const add = (target: string, doc: PolicyDocument) => resourcePolicies.set(target, [...(resourcePolicies.get(target) ?? []), doc]);
-  for (const [, p] of ofType('AWS::SNS::TopicPolicy')) for (const t of p.Properties.Topics as unknown[]) add((t as { Ref: string }).Ref, resolve(p.Properties.PolicyDocument) as PolicyDocument);
-  for (const [, p] of ofType('AWS::SQS::QueuePolicy')) for (const q of p.Properties.Queues as unknown[]) add((q as { Ref: string }).Ref, resolve(p.Properties.PolicyDocument) as PolicyDocument);
+  for (const [, p] of ofType('AWS::SNS::TopicPolicy'))
+    for (const t of p.Properties.Topics as unknown[]) add((t as { Ref: string }).Ref, resolve(p.Properties.PolicyDocument) as PolicyDocument);
+  for (const [, p] of ofType('AWS::SQS::QueuePolicy'))
+    for (const q of p.Properties.Queues as unknown[]) add((q as { Ref: string }).Ref, resolve(p.Properties.PolicyDocument) as PolicyDocument);
   for (const [keyId, k] of ofType('AWS::KMS::Key')) add(keyId, resolve(k.Properties.KeyPolicy) as PolicyDocument);
   for (const [, perm] of ofType('AWS::Lambda::Permission')) {
     const fn = (perm.Properties.FunctionName as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -29,12 +31,24 @@ function model(stack: PicPayWebhooksStack, raw: Record<string, unknown>) {
     if (perm.Properties.SourceArn) condition.ArnLike = { 'aws:SourceArn': resolve(perm.Properties.SourceArn) as string };
     if (perm.Properties.SourceAccount) condition.StringEquals = { 'aws:SourceAccount': resolve(perm.Properties.SourceAccount) as string };
     add(fn, {
-      Statement: [{ Effect: 'Allow', Principal: { Service: perm.Properties.Principal as string }, Action: perm.Properties.Action as string, Resource: arnOf(fn), Condition: condition }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: perm.Properties.Principal as string },
+          Action: perm.Properties.Action as string,
+          Resource: arnOf(fn),
+          Condition: condition,
+        },
+      ],
     });
   }
   const identityOf = (roleId: string): PolicyDocument[] => [
-    ...ofType('AWS::IAM::Policy').filter(([, p]) => refersTo(p.Properties.Roles, roleId)).map(([, p]) => resolve(p.Properties.PolicyDocument) as PolicyDocument),
-    ...((template.Resources[roleId]!.Properties.Policies as Array<{ PolicyDocument: unknown }> | undefined) ?? []).map((p) => resolve(p.PolicyDocument) as PolicyDocument),
+    ...ofType('AWS::IAM::Policy')
+      .filter(([, p]) => refersTo(p.Properties.Roles, roleId))
+      .map(([, p]) => resolve(p.Properties.PolicyDocument) as PolicyDocument),
+    ...((template.Resources[roleId]!.Properties.Policies as Array<{ PolicyDocument: unknown }> | undefined) ?? []).map(
+      (p) => resolve(p.PolicyDocument) as PolicyDocument,
+    ),
   ];
 
   const role = (fn: { role: { node: { defaultChild?: unknown } } }) => {
@@ -43,7 +57,9 @@ function model(stack: PicPayWebhooksStack, raw: Record<string, unknown>) {
   };
   const cloudwatch: Principal = { service: 'cloudwatch.amazonaws.com' };
   const roles = { authenticator: role(stack.authenticator), processor: role(stack.processor), reconciler: role(stack.reconciler) };
-  const alarmArns = ofType('AWS::CloudWatch::Alarm').map(([, a]) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${resolve(a.Properties.AlarmName) as string}`);
+  const alarmArns = ofType('AWS::CloudWatch::Alarm').map(
+    ([, a]) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${resolve(a.Properties.AlarmName) as string}`,
+  );
 
   function can(
     who: Principal | { principal: Principal; identity: PolicyDocument[] },
@@ -88,7 +104,11 @@ const cases = all.map((c) => [c.label, c] as const);
 function alarmsReachTheTopic(m: ReturnType<typeof model>): Decision[] {
   return m.alarmArns.flatMap((alarm) => {
     const context = { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': alarm };
-    return [m.can(m.cloudwatch, 'sns:Publish', m.ids.alarmTopic, context), m.can(m.cloudwatch, 'kms:GenerateDataKey', m.ids.key, context), m.can(m.cloudwatch, 'kms:Decrypt', m.ids.key, context)];
+    return [
+      m.can(m.cloudwatch, 'sns:Publish', m.ids.alarmTopic, context),
+      m.can(m.cloudwatch, 'kms:GenerateDataKey', m.ids.key, context),
+      m.can(m.cloudwatch, 'kms:Decrypt', m.ids.key, context),
+    ];
   });
 }
 
@@ -148,8 +168,12 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
     expect(m.can(apigateway, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': apiArn(m.ids.api) })).toBe('Allow');
     expect(m.can(apigateway, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': apiArn('someoneElsesApi') })).toBe('ImplicitDeny');
     const events = { service: 'events.amazonaws.com' };
-    expect(m.can(events, 'lambda:InvokeFunction', m.ids.reconciler, { 'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${m.ids.schedule}` })).toBe('Allow');
-    expect(m.can(events, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${m.ids.schedule}` })).toBe('ImplicitDeny');
+    expect(m.can(events, 'lambda:InvokeFunction', m.ids.reconciler, { 'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${m.ids.schedule}` })).toBe(
+      'Allow',
+    );
+    expect(m.can(events, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${m.ids.schedule}` })).toBe(
+      'ImplicitDeny',
+    );
   });
 
   test('nobody can publish or enqueue without TLS: not CloudWatch, not the functions, not the account itself', () => {
@@ -211,7 +235,12 @@ describe('the policy check can fail', () => {
 describe('the evaluator follows the IAM documentation on small cases', () => {
   const role: Principal = { arn: `arn:aws:iam::${ACCOUNT}:role/r`, account: ACCOUNT };
   const allowAll: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: 'sns:*', Resource: '*' }] };
-  const req = (principal: Principal, context: Record<string, string> = {}) => ({ principal, action: 'sns:Publish', resource: 'arn:aws:sns:sa-east-1:123456789012:t', context });
+  const req = (principal: Principal, context: Record<string, string> = {}) => ({
+    principal,
+    action: 'sns:Publish',
+    resource: 'arn:aws:sns:sa-east-1:123456789012:t',
+    context,
+  });
 
   test('same account: the identity policy is enough when the resource policy is silent', () => {
     expect(evaluate(req(role), { resource: [], identity: [allowAll] })).toBe('Allow');
@@ -221,7 +250,15 @@ describe('the evaluator follows the IAM documentation on small cases', () => {
   test('a service principal needs an Allow in the resource policy; conditions must hold', () => {
     const cw: Principal = { service: 'cloudwatch.amazonaws.com' };
     const policy: PolicyDocument = {
-      Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: '*', Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:*:*:alarm:A-*' } } }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: '*',
+          Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:*:*:alarm:A-*' } },
+        },
+      ],
     };
     expect(evaluate(req(cw, { 'aws:SourceArn': 'arn:aws:cloudwatch:sa-east-1:1:alarm:A-x' }), { resource: [policy], identity: [] })).toBe('Allow');
     expect(evaluate(req(cw, { 'aws:SourceArn': 'arn:aws:cloudwatch:sa-east-1:1:alarm:B-x' }), { resource: [policy], identity: [] })).toBe('ImplicitDeny');
@@ -229,7 +266,9 @@ describe('the evaluator follows the IAM documentation on small cases', () => {
   });
 
   test('an explicit Deny wins over every Allow', () => {
-    const deny: PolicyDocument = { Statement: [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] };
+    const deny: PolicyDocument = {
+      Statement: [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+    };
     expect(evaluate(req(role, { 'aws:SecureTransport': 'false' }), { resource: [deny], identity: [allowAll] })).toBe('ExplicitDeny');
     expect(evaluate(req(role, { 'aws:SecureTransport': 'true' }), { resource: [deny], identity: [allowAll] })).toBe('Allow');
   });
@@ -243,7 +282,9 @@ describe('the evaluator follows the IAM documentation on small cases', () => {
   });
 
   test('it refuses what it does not understand instead of guessing', () => {
-    const odd: PolicyDocument = { Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01' } } }] };
+    const odd: PolicyDocument = {
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01' } } }],
+    };
     expect(() => evaluate(req(role), { resource: [odd], identity: [] })).toThrow('DateGreaterThan');
   });
 });

@@ -54,8 +54,7 @@ describe('PicPayWebhooksStack: resources', () => {
       const target = JSON.stringify(permission.Properties.FunctionName);
       if (permission.Properties.Principal === 'events.amazonaws.com') {
         expect([logicalId(stack.reconciler.function), logicalId(stack.sweeper.function)].some((fn) => target.includes(fn))).toBe(true);
-      }
-      else {
+      } else {
         expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
         expect(target).toContain(logicalId(stack.authenticator.function));
       }
@@ -159,7 +158,11 @@ describe('PicPayWebhooksStack: resources', () => {
       MAX_RECEIVE_COUNT: '36',
     });
     // The only physical names are the ones that must be unique per stack and carry its name.
-    const named: Record<string, string> = { 'AWS::ApiGateway::RestApi': 'Name', 'AWS::CloudWatch::Alarm': 'AlarmName', 'AWS::CloudWatch::Dashboard': 'DashboardName' };
+    const named: Record<string, string> = {
+      'AWS::ApiGateway::RestApi': 'Name',
+      'AWS::CloudWatch::Alarm': 'AlarmName',
+      'AWS::CloudWatch::Dashboard': 'DashboardName',
+    };
     const names = ['QueueName', 'TopicName', 'TableName', 'Name', 'FunctionName', 'RoleName', 'LogGroupName', 'DashboardName', 'AlarmName'];
     for (const [id, r] of Object.entries(resources)) {
       if (r.Type === 'AWS::Lambda::Permission' || r.Type === 'AWS::Lambda::EventSourceMapping') continue;
@@ -268,9 +271,7 @@ describe('PicPayWebhooksStack: least privilege', () => {
 
   test('POST /charges is authorized with AWS IAM; the PicPay routes are not', () => {
     const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => m.Properties as { HttpMethod: string; AuthorizationType: string; ResourceId: unknown });
-    const byPath = Object.fromEntries(
-      ofType('AWS::ApiGateway::Resource').map(([logical, r]) => [logical, (r.Properties as { PathPart: string }).PathPart]),
-    );
+    const byPath = Object.fromEntries(ofType('AWS::ApiGateway::Resource').map(([logical, r]) => [logical, (r.Properties as { PathPart: string }).PathPart]));
     const auth = Object.fromEntries(methods.map((m) => [byPath[JSON.stringify(m.ResourceId).match(/"Ref":"([A-Za-z0-9]+)"/)![1]!], m.AuthorizationType]));
     expect(auth).toEqual({ callback: 'NONE', webhook: 'NONE', charges: 'AWS_IAM' });
     expect(Object.keys(template.toJSON().Outputs as object)).toEqual(expect.arrayContaining(['RegistrationUrl', 'RegistrationInvokeArn']));
@@ -329,14 +330,26 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
     expect(byMetric('NotificationsRejected')).toMatchObject({ Namespace: 'PicPayWebhooks/Test', Dimensions: [{ Name: 'service', Value: 'authenticator' }] });
     expect(byMetric('PicPayApiErrors')).toMatchObject({ Namespace: 'PicPayWebhooks/Test', Dimensions: [{ Name: 'service', Value: 'processor' }] });
     // A rejected PicPay token is a configuration error: the first one in 5 minutes alarms, however slowly records retry.
-    expect(byMetric('ConfigurationErrors')).toMatchObject({ Namespace: 'PicPayWebhooks/Test', Threshold: 1, Period: 300, Statistic: 'Sum', Dimensions: [{ Name: 'service', Value: 'processor' }] });
+    expect(byMetric('ConfigurationErrors')).toMatchObject({
+      Namespace: 'PicPayWebhooks/Test',
+      Threshold: 1,
+      Period: 300,
+      Statistic: 'Sum',
+      Dimensions: [{ Name: 'service', Value: 'processor' }],
+    });
     // A 413 is a notification lost for good: one is enough.
-    expect(byMetric('PayloadTooLarge')).toMatchObject({ Namespace: 'PicPayWebhooks/Test', Threshold: 1, Dimensions: [{ Name: 'service', Value: 'authenticator' }] });
+    expect(byMetric('PayloadTooLarge')).toMatchObject({
+      Namespace: 'PicPayWebhooks/Test',
+      Threshold: 1,
+      Dimensions: [{ Name: 'service', Value: 'authenticator' }],
+    });
     // SQS deletes a DLQ message 14 days after its first enqueue: the alarm leaves 4 days to replay it.
     const expiring = alarms.filter((a) => a.MetricName === 'ApproximateAgeOfOldestMessage').find((a) => JSON.stringify(a.Dimensions) === JSON.stringify(dlq));
     expect(expiring).toMatchObject({ Threshold: 10 * 24 * 3600, Statistic: 'Maximum' });
     const errors = alarms.filter((a) => a.MetricName === 'Errors').map((a) => JSON.stringify(a.Dimensions));
-    expect(errors.sort()).toEqual([stack.processor, stack.reconciler, stack.sweeper].map((f) => JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId(f.function) } }])).sort());
+    expect(errors.sort()).toEqual(
+      [stack.processor, stack.reconciler, stack.sweeper].map((f) => JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId(f.function) } }])).sort(),
+    );
   });
 
   test('CloudWatch may use the key to publish alarms to the encrypted alarm topic', () => {
@@ -352,7 +365,19 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
   test('the dashboard shows received, rejected, processed, transitions, latency, queue depth, retry delays and PicPay circuits', () => {
     const body = JSON.stringify(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
     expect(body).toMatch(/RetryDelay\\",\\"service\\",\\"processor\\",\{\\"stat\\":\\"Maximum\\"/);
-    for (const metric of ['NotificationsReceived', 'NotificationsRejected', 'Transitions', 'EventsPublished', 'Latency', 'Duration', 'ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateAgeOfOldestMessage', 'PicPayCircuitOpened', 'PicPayShortCircuited']) {
+    for (const metric of [
+      'NotificationsReceived',
+      'NotificationsRejected',
+      'Transitions',
+      'EventsPublished',
+      'Latency',
+      'Duration',
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateNumberOfMessagesNotVisible',
+      'ApproximateAgeOfOldestMessage',
+      'PicPayCircuitOpened',
+      'PicPayShortCircuited',
+    ]) {
       expect(body).toContain(metric);
     }
   });
@@ -407,7 +432,9 @@ describe('PicPayWebhooksStack: options', () => {
   });
 
   test('custom domain: TLS 1.2 regional domain, URLs on it, and the DNS target as an output', () => {
-    const { template: t } = synth({ customDomain: { domainName: 'webhooks.loja.com.br', certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/abc' } });
+    const { template: t } = synth({
+      customDomain: { domainName: 'webhooks.loja.com.br', certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/abc' },
+    });
     t.hasResourceProperties('AWS::ApiGateway::DomainName', {
       DomainName: 'webhooks.loja.com.br',
       SecurityPolicy: 'TLS_1_2',
@@ -436,11 +463,17 @@ describe('PicPayWebhooksStack: options', () => {
       dlqMaxReceiveCount: 8,
       processorMaxConcurrency: 3,
     });
-    t.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'prod', MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })]) });
+    t.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })]),
+    });
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     t.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 8 }) });
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 3 } });
-    const env = (t.toJSON().Resources[s.getLogicalId(s.processor.function.node.defaultChild as never)].Properties.Environment.Variables) as Record<string, string>;
+    const env = t.toJSON().Resources[s.getLogicalId(s.processor.function.node.defaultChild as never)].Properties.Environment.Variables as Record<
+      string,
+      string
+    >;
     expect(env.MAX_RECEIVE_COUNT).toBe('8');
   });
 
@@ -464,7 +497,14 @@ describe('cdk-nag', () => {
 
   test.each([
     ['defaults', {}],
-    ['every option on', { enableWaf: true, alarmEmail: 'ops@loja.com.br', customDomain: { domainName: 'w.loja.com.br', certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/abc' } }],
+    [
+      'every option on',
+      {
+        enableWaf: true,
+        alarmEmail: 'ops@loja.com.br',
+        customDomain: { domainName: 'w.loja.com.br', certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/abc' },
+      },
+    ],
   ])('AwsSolutions and Serverless packs: no unacknowledged finding (%s)', (_name, props) => {
     expect(nag(props)).not.toThrow();
   });
@@ -485,7 +525,12 @@ describe('PicPayWebhooksStack: first deploy, identity and lifecycle', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const s = new PicPayWebhooksStack(app, id, props);
     const t = Template.fromStack(s);
-    return { stack: s, template: t, resources: t.toJSON().Resources as Resources, id: (c: { node: { defaultChild?: unknown } }) => s.getLogicalId(c.node.defaultChild as never) };
+    return {
+      stack: s,
+      template: t,
+      resources: t.toJSON().Resources as Resources,
+      id: (c: { node: { defaultChild?: unknown } }) => s.getLogicalId(c.node.defaultChild as never),
+    };
   }
 
   test('a fresh account gets the API Gateway logging role before the stage is created, and keeps it after a delete', () => {
@@ -513,7 +558,9 @@ describe('PicPayWebhooksStack: first deploy, identity and lifecycle', () => {
   test('adding a custom domain redeploys the stage, so the execute-api endpoint really closes', () => {
     const deploymentId = (props: PicPayWebhooksStackProps) => ofType('AWS::ApiGateway::Deployment', quick(props).resources).map(([id]) => id);
     const without = deploymentId({});
-    const withDomain = deploymentId({ customDomain: { domainName: 'webhooks.loja.com.br', certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/abc' } });
+    const withDomain = deploymentId({
+      customDomain: { domainName: 'webhooks.loja.com.br', certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/abc' },
+    });
     expect(without).toHaveLength(1);
     expect(withDomain).toHaveLength(1);
     expect(withDomain[0]).not.toBe(without[0]);
@@ -542,7 +589,9 @@ describe('PicPayWebhooksStack: first deploy, identity and lifecycle', () => {
     const identity = (stackName: string) => {
       const { resources: r } = quick({}, stackName);
       const alarms = ofType('AWS::CloudWatch::Alarm', r).map(([, a]) => a.Properties);
-      const env = ofType('AWS::Lambda::Function', r).map(([, f]) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_METRICS_NAMESPACE);
+      const env = ofType('AWS::Lambda::Function', r).map(
+        ([, f]) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_METRICS_NAMESPACE,
+      );
       return {
         apiName: ofType('AWS::ApiGateway::RestApi', r)[0]![1].Properties.Name,
         namespaces: [...new Set([...alarms.map((a) => a.Namespace).filter((n) => !String(n).startsWith('AWS/')), ...env])],

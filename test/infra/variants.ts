@@ -35,7 +35,18 @@ export function variants(): Variant[] {
       ['PicPayWebhooksStaging', { apiGatewayCloudWatchRole: false }],
     ]),
     build('data removed on destroy, own stage, limits and schedule', [
-      ['PicPayWebhooksDev', { dataRemovalPolicy: RemovalPolicy.DESTROY, stageName: 'dev', throttlingRateLimit: 5, throttlingBurstLimit: 10, dlqMaxReceiveCount: 8, processorMaxConcurrency: 2, reconcileEveryMinutes: 5 }],
+      [
+        'PicPayWebhooksDev',
+        {
+          dataRemovalPolicy: RemovalPolicy.DESTROY,
+          stageName: 'dev',
+          throttlingRateLimit: 5,
+          throttlingBurstLimit: 10,
+          dlqMaxReceiveCount: 8,
+          processorMaxConcurrency: 2,
+          reconcileEveryMinutes: 5,
+        },
+      ],
     ]),
   ];
 }

@@ -35,7 +35,12 @@ export function paymentLinkScenarios(): { name: string; steps: PaymentLinkStep[]
     if (line.startsWith('### P')) out.push({ name: line.slice(4).trim(), steps: [], finalStatus: '' });
     const current = out.at(-1);
     if (!current) continue;
-    const cells = line.startsWith('|') ? line.split('|').slice(1, -1).map((c) => c.trim()) : [];
+    const cells = line.startsWith('|')
+      ? line
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim())
+      : [];
     if (cells.length === 6 && /^\d+$/.test(cells[0]!)) {
       const [status, id, original, amount] = cells[1]!.split(' ') as [string, string, string, string];
       current.steps.push({
@@ -68,7 +73,10 @@ export function sections(file: string): Map<string, { tables: Table[]; text: str
       continue;
     }
     if (line.startsWith('|')) {
-      const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+      const cells = line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
       if (cells.every((c) => /^-+$/.test(c))) continue;
       if (table === null) {
         table = [];
