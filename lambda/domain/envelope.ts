@@ -60,7 +60,7 @@ export function asciiJson(value: unknown): string {
 
 /** The body's exact bytes, as the authenticator kept them. */
 export function bodyBytes(envelope: Envelope): Buffer {
-  return envelope.bodyEncoding === 'base64' ? Buffer.from(envelope.body, 'base64') : Buffer.from(envelope.body, 'utf8');
+  return envelope.bodyEncoding === 'base64' ? Buffer.from(envelope.body, 'base64') : Buffer.from(envelope.body); // a string is encoded as UTF-8
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

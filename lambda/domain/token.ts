@@ -6,22 +6,24 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * configured token is compared (no early exit) so the position of a match does not leak either.
  */
 export function tokenMatches(presented: string | undefined, valid: readonly string[]): boolean {
-  const presentedDigest = digest(presented ?? '');
+  // An absent or empty token never matches; returning early reveals nothing secret.
+  if (presented === undefined || presented === '') return false;
+  const presentedDigest = digest(presented);
   let matched = false;
   for (const candidate of valid) {
-    const equal = timingSafeEqual(presentedDigest, digest(candidate));
-    matched = (equal && candidate.length > 0) || matched;
+    matched = timingSafeEqual(presentedDigest, digest(candidate)) || matched;
   }
-  return matched && presented !== undefined && presented.length > 0;
+  return matched;
 }
 
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  // A string is hashed as UTF-8.
+  return createHash('sha256').update(value).digest();
 }
 
 /** The checkout `authorization` header carries the raw token, sometimes as `Bearer <token>`. */
 export function stripBearer(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  return /^bearer\s+/i.test(trimmed) ? trimmed.replace(/^bearer\s+/i, '').trim() : trimmed;
+  // After the outer trim, removing `Bearer` and the whitespace after it leaves nothing to trim.
+  return value.trim().replace(/^bearer\s+/i, '');
 }
