@@ -16,10 +16,11 @@ const checkout = (status: string, eventDate: string) =>
 function spyOnMarks(charges: ReturnType<typeof memoryDeps>['charges']) {
   const marks: { ids: readonly string[]; at: { version: number; emptiesOutbox: boolean } }[] = [];
   const original = charges.markPublished.bind(charges);
-  charges.markPublished = async (chargeKey, ids, at) => {
+  const spy = async (chargeKey: string, ids: readonly string[], at: { version: number; emptiesOutbox: boolean }) => {
     marks.push({ ids, at });
     await original(chargeKey, ids);
   };
+  Object.defineProperty(charges, 'markPublished', { value: spy });
   return marks;
 }
 
