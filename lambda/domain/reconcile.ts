@@ -68,8 +68,7 @@ export interface ReconcileResult {
  * The synthetic notification for one check: a legacy callback (`{referenceId}`: the processor
  * asks the status API) or a checkout check (`{merchantChargeId}`: the processor asks find-charge).
  */
-export function reconciliationEnvelope(charge: ChargeRef | string, nowMs: number): Envelope {
-  const ref: ChargeRef = typeof charge === 'string' ? { flavour: 'legacy', chargeId: charge } : charge;
+export function reconciliationEnvelope(ref: ChargeRef, nowMs: number): Envelope {
   const receivedAt = new Date(nowMs).toISOString();
   return {
     v: ENVELOPE_VERSION,
@@ -87,9 +86,8 @@ export function reconciliationEnvelope(charge: ChargeRef | string, nowMs: number
  */
 export function shareRun(found: Readonly<Record<ReconcileFlavour, readonly ReconcileCandidate[]>>, maxPerRun: number): ReconcileCandidate[] {
   const half = Math.ceil(maxPerRun / 2);
-  const legacy = found.legacy.slice(0, Math.max(half, maxPerRun - Math.min(found.checkout.length, maxPerRun - half)));
-  const checkout = found.checkout.slice(0, maxPerRun - Math.min(legacy.length, maxPerRun));
-  return [...legacy, ...checkout].slice(0, maxPerRun);
+  const legacy = found.legacy.slice(0, Math.max(half, maxPerRun - found.checkout.length));
+  return [...legacy, ...found.checkout].slice(0, maxPerRun);
 }
 
 /** Whether reconciliation gives up on a charge instead of asking PicPay about it again. */

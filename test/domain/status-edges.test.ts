@@ -1,0 +1,21 @@
+/** compareOrder's last tie-breakers, written out by hand. */
+import { compareOrder, orderKeyOf } from '../../lambda/domain/status.js';
+
+describe('compareOrder', () => {
+  const at = Date.parse('2024-07-01T19:00:00Z');
+
+  test('at the same place, time and refunded amount, the raw value that sorts first comes first', () => {
+    const captured = orderKeyOf('PAID', at, null, 'CAPTURED', 'tie-b');
+    const paid = orderKeyOf('PAID', at, null, 'PAID', 'tie-a');
+    expect(compareOrder(captured, paid)).toBeLessThan(0);
+    expect(compareOrder(paid, captured)).toBeGreaterThan(0);
+  });
+
+  test('then the content hash decides, and only the same content compares equal', () => {
+    const a = orderKeyOf('PAID', at, null, 'PAID', 'aaa');
+    const b = orderKeyOf('PAID', at, null, 'PAID', 'bbb');
+    expect(compareOrder(a, b)).toBeLessThan(0);
+    expect(compareOrder(b, a)).toBeGreaterThan(0);
+    expect(compareOrder(a, orderKeyOf('PAID', at, null, 'PAID', 'aaa'))).toBe(0);
+  });
+});
