@@ -91,7 +91,7 @@ export function decideIngest(request: IngestRequest, validTokens: readonly strin
 /** The body's bytes as API Gateway received them. */
 export function decodeBody(body: string | null, isBase64Encoded: boolean): Buffer {
   if (body === null) return Buffer.alloc(0);
-  return isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+  return isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body);
 }
 
 type Decoded =
@@ -129,7 +129,8 @@ export function decodeContent(bytes: Buffer, header: string | undefined, maxByte
     .filter((c) => c !== '' && c !== 'identity');
   let current = bytes;
   for (const coding of codings.reverse()) {
-    const decoder = DECODERS[coding];
+    // Own members only: `constructor` or `toString` is an unknown coding, not a function to call.
+    const decoder = Object.hasOwn(DECODERS, coding) ? DECODERS[coding] : undefined;
     if (!decoder) return { kind: 'undecodable', contentEncoding: header! };
     try {
       current = decoder(current, maxBytes);

@@ -112,15 +112,15 @@ export interface Redaction {
 export function redactPersonalData(body: Buffer): Redaction {
   // Structural JSON characters are ASCII, and Latin-1 maps each byte to one character, so
   // character offsets in this view are byte offsets in `body`.
-  const view = body.toString('latin1');
-  if (!/[{]/.test(view)) return { bytes: body, removed: [] };
-  const root = parseTree(view, [], { disallowComments: true, allowTrailingComma: false });
+  // The parse errors are not read: the options (comments, trailing commas) only change those,
+  // never the tree, and the tolerant tree is what finds members of a body cut short.
+  const root = parseTree(body.toString('latin1'));
   if (!root) return { bytes: body, removed: [] };
   const cuts: Array<[number, number]> = [];
   const removed: string[] = [];
   collect(root, '', cuts, removed);
   if (cuts.length === 0) return { bytes: body, removed: [] };
-  cuts.sort((a, b) => a[0] - b[0]);
+  // `collect` walks the tree in text order, so the cuts come sorted and never overlap.
   const parts: Buffer[] = [];
   let at = 0;
   for (const [start, end] of cuts) {
@@ -131,25 +131,24 @@ export function redactPersonalData(body: Buffer): Redaction {
   return { bytes: Buffer.concat(parts), removed };
 }
 
-function keyOf(property: Node): string {
-  const key = property.children?.[0];
-  return typeof key?.value === 'string' ? key.value : '';
-}
+/** jsonc-parser makes a property node only for a string key, and gives it that key as its first child. */
+const keyOf = (property: Node): string => property.children![0]!.value as string;
 
 const end = (n: Node) => n.offset + n.length;
 
 function collect(node: Node, path: string, cuts: Array<[number, number]>, removed: string[]): void {
   if (node.type === 'array') {
-    for (const [i, child] of (node.children ?? []).entries()) collect(child, `${path}[${i}]`, cuts, removed);
+    for (const [i, child] of node.children!.entries()) collect(child, `${path}[${i}]`, cuts, removed);
     return;
   }
   if (node.type !== 'object') return;
-  const members = (node.children ?? []).filter((c) => c.type === 'property');
+  // An object node's children are its property nodes (jsonc-parser).
+  const members = node.children!;
   const personal = members.map((m) => isPersonalKey(keyOf(m)));
   // A leading run of personal members goes up to the start of the first member kept (its
   // comma included); any later personal member goes from the end of the member before it.
   let lead = 0;
-  while (lead < members.length && personal[lead]) lead++;
+  while (personal[lead]) lead++;
   if (lead > 0) {
     const stop = lead < members.length ? members[lead]!.offset : end(members[lead - 1]!);
     cuts.push([members[0]!.offset, stop]);
@@ -162,7 +161,8 @@ function collect(node: Node, path: string, cuts: Array<[number, number]>, remove
       if (i >= lead) cuts.push([end(members[i - 1]!), end(member)]);
       return;
     }
-    const value = member.children?.[1];
+    // A member cut short (`{"data":`) has its key and no value.
+    const value = member.children![1];
     if (value) collect(value, here, cuts, removed);
   });
 }
