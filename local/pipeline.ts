@@ -230,9 +230,15 @@ async function createResources(clients: LocalClients, emulators: Emulators, maxR
  * configuration and clients: the API in front of the authenticator, processor pollers on the
  * queue, the reconciler and the sweep on their schedules, and a subscriber on the topic.
  */
-async function startFunctions(options: LocalPipelineOptions, host: string, emulators: Emulators, resources: Resources, stops: Stops) {
-  const timeScale = options.timeScale ?? 60;
-  const maxReceiveCount = options.maxReceiveCount ?? QUEUE.maxReceiveCount;
+async function startFunctions(
+  options: LocalPipelineOptions,
+  clock: { readonly timeScale: number; readonly maxReceiveCount: number },
+  host: string,
+  emulators: Emulators,
+  resources: Resources,
+  stops: Stops,
+) {
+  const { timeScale, maxReceiveCount } = clock;
   // The functions' own clients, apart from the ones that set up the resources, so faults
   // injected into them touch only what the functions do.
   const clients = localClients(emulators.endpoints, stops);
@@ -396,7 +402,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     if (!(Number.isFinite(timeScale) && timeScale > 0)) throw new Error(`timeScale must be a positive number, got ${timeScale}`);
     const maxReceiveCount = options.maxReceiveCount ?? QUEUE.maxReceiveCount;
     const resources = await createResources(localClients(emulators.endpoints, stops), emulators, maxReceiveCount);
-    const functions = await startFunctions(options, host, emulators, resources, stops);
+    const functions = await startFunctions(options, { timeScale, maxReceiveCount }, host, emulators, resources, stops);
     const { api, events } = functions;
     const { endpoints, sandbox, secrets } = emulators;
     const { queueArn: _q, tapQueueArn: _t, ...names } = resources;
