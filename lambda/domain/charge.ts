@@ -289,9 +289,14 @@ function isReturn(base: ChargeState, observation: Observation): boolean {
 function withRefundTotal(observation: Observation, base: ChargeState, refunds: Readonly<Record<string, RefundRecord>>): Observation {
   const all = Object.values(refunds);
   const paid = base.amounts?.paidAmount ?? base.amounts?.amount ?? null;
-  const full = all.filter((r) => r.full && r.amount !== null).map((r) => r.amount!);
   const partial = all.filter((r) => !r.full && r.amount !== null).map((r) => r.amount!);
-  let refunded: number | null = full.length > 0 ? Math.max(...full, paid ?? 0) : partial.length > 0 ? partial.reduce((a, b) => a + b, 0) : null;
+  const partialTotal = partial.length > 0 ? partial.reduce((a, b) => a + b, 0) : null;
+  // A full refund without an amount still refunds all that was paid; its amount, when given,
+  // counts only if larger. Unknown only when neither it nor the payment carries an amount.
+  const fullKnown = all.filter((r) => r.full && r.amount !== null).map((r) => r.amount!);
+  const isFull = all.some((r) => r.full);
+  const fullTotal = paid === null ? fullKnown : [...fullKnown, paid];
+  let refunded: number | null = isFull && fullTotal.length > 0 ? Math.max(...fullTotal) : partialTotal;
   if (refunded !== null && paid !== null) refunded = Math.min(refunded, paid);
   return { ...observation, amounts: { amount: null, originalAmount: null, paidAmount: null, refundedAmount: refunded } };
 }

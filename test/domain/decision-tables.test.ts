@@ -230,7 +230,7 @@ describe('Payment Link scenarios (paymentlink.md)', () => {
     paymentLinkNotification(step.status, new Date(T + step.n * 60_000).toISOString(), {
       id: step.id === 'pay-1' ? PAYMENT_TX : step.id,
       original: step.original === 'pay-1' ? PAYMENT_TX : step.original,
-      amount: step.amount,
+      amount: step.amount ?? undefined,
     });
 
   test('the file has scenarios', () => expect(all.length).toBeGreaterThanOrEqual(2));

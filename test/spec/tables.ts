@@ -23,7 +23,7 @@ export interface PaymentLinkStep {
   readonly status: string;
   readonly id: string;
   readonly original: string | null;
-  readonly amount: number;
+  readonly amount: number | null;
   readonly expect: { readonly outcome: string; readonly status: string; readonly amount: number | null; readonly refunded: number | null };
 }
 
@@ -48,7 +48,7 @@ export function paymentLinkScenarios(): { name: string; steps: PaymentLinkStep[]
         status,
         id,
         original: original === '—' ? null : original,
-        amount: Number(amount),
+        amount: amount === '—' ? null : Number(amount),
         expect: { outcome: cells[2]!, status: cells[3]!, amount: num(cells[4]!), refunded: num(cells[5]!) },
       });
     }
