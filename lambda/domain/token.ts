@@ -24,6 +24,7 @@ function digest(value: string): Buffer {
 /** The checkout `authorization` header carries the raw token, sometimes as `Bearer <token>`. */
 export function stripBearer(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  // After the outer trim, removing `Bearer` and the whitespace after it leaves nothing to trim.
-  return value.trim().replace(/^bearer\s+/i, '');
+  // After the outer trim, removing `Bearer` and the whitespace after it leaves nothing to trim;
+  // a bare `Bearer` leaves an empty token, which the caller reads as a missing one.
+  return value.trim().replace(/^bearer(?:\s+|$)/i, '');
 }

@@ -30,6 +30,8 @@ describe('token the authenticator reads', () => {
     ['legacy', { 'x-seller-token': '   ' }],
     ['legacy', { 'x-seller-token': '' }],
     ['checkout', { authorization: '  ' }],
+    ['checkout', { authorization: 'Bearer' }],
+    ['checkout', { authorization: ' bearer   ' }],
   ] as const)('%s: a blank token is a missing token (%j)', (flavour, headers) => {
     expect(presentedToken(flavour, headers)).toBeUndefined();
     expect(decideIngest({ ...legacy, flavour, headers }, TOKENS, 1024)).toEqual({ kind: 'unauthorized', reason: 'missing_token' });

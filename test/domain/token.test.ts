@@ -41,6 +41,8 @@ describe('stripBearer', () => {
     ['BEARER abc', 'abc'],
     ['  abc  ', 'abc'],
     ['Bearerabc', 'Bearerabc'],
+    ['Bearer', ''],
+    ['  bearer  ', ''],
     [undefined, undefined],
   ])('%p -> %p', (input, expected) => {
     expect(stripBearer(input)).toBe(expected);
