@@ -75,8 +75,13 @@ export const BUNDLING = {
   keepNames: true,
   sourceMap: true,
   mainFields: ['module', 'main'],
-  /** Left to the nodejs24.x runtime, which ships the AWS SDK v3. */
-  externals: ['@aws-sdk/*'],
+  /**
+   * None: the AWS SDK is bundled into each function rather than taken from the nodejs24.x
+   * runtime. One minified file loads faster than the runtime's SDK, hundreds of modules resolved
+   * one by one (docs/benchmarks.md, "The levers"), and the functions run the SDK version the tests
+   * ran, not whichever one the runtime ships that day.
+   */
+  externals: [] as readonly string[],
   // Some CommonJS dependencies call require(); give the ES module bundle one.
   banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
 } as const;

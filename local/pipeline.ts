@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -300,7 +299,6 @@ async function startFunctions(
         sqs: clients.sqs,
         secrets: clients.secrets,
         ...processorObservability,
-        tracer: new Tracer({ enabled: false }),
         now: Date.now,
         random: Math.random,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms / timeScale)),

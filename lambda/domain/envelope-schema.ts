@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Envelope } from './envelope.js';
 
 export const envelopeSchema = z.object({

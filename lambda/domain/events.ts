@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CANONICAL_STATUSES, TRANSITION_REASONS } from './status.js';
 
 /**

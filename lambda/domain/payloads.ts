@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_ID_LENGTH, MAX_TEXT_LENGTH } from './limits.js';
 
 /**

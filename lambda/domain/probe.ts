@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Envelope } from './envelope.js';
 import { EVENT_SPEC_VERSION, PROBE_EVENT_TYPE, type ProbeEvent } from './events.js';
 

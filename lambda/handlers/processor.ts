@@ -3,8 +3,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -27,6 +25,7 @@ import { type ProcessDeps, processEnvelope } from '../domain/process.js';
 import { handleProbe, parseProbe, type ProbeDeps } from '../domain/probe.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
 import { lambdaEntry } from './entry.js';
+import { loadTracing, type Tracing, tracingEnabled } from './tracing.js';
 
 /** The metric each source of a retryable failure counts on (each has its own alarm). */
 const FAILURE_METRIC: Readonly<Record<ErrorSource, string>> = {
@@ -214,7 +213,7 @@ function envelopeOf(body: string): Envelope {
  * the X-Ray SDK runs the function in a context of its own, so parallel records cannot nest
  * under each other.
  */
-export function recordTracer(tracer: Pick<Tracer, 'isTracingEnabled' | 'provider'>) {
+export function recordTracer(tracer: Tracing['tracer']) {
   return async <T>(messageId: string, fn: () => Promise<T>): Promise<T> => {
     if (!tracer.isTracingEnabled()) return fn();
     return (await tracer.provider.captureAsyncFunc(`### record ${messageId}`, async (subsegment) => {
@@ -240,8 +239,8 @@ export interface ProcessorRuntime {
   readonly secrets: SecretsManagerClient;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  /** X-Ray; the local runtime passes one that is switched off. */
-  readonly tracer: Tracer;
+  /** X-Ray, when tracing is on (tracing.ts); absent, nothing of it is loaded. */
+  readonly tracing?: Tracing;
   readonly now: () => number;
   /** In [0, 1), like Math.random: the jitter of the retry delays. */
   readonly random: () => number;
@@ -257,14 +256,14 @@ export interface ProcessorRuntime {
  * it processes while warm.
  */
 export function makeProcessorHandler(config: ProcessorConfig, runtime: ProcessorRuntime) {
-  const { logger, metrics, tracer, sleep } = runtime;
+  const { logger, metrics, tracing, sleep } = runtime;
   const store = new DynamoChargeStore(documentClientFor(runtime.dynamodb), config.tableName);
   const tokenStore = new SecretTokenStore(runtime.secrets, config.secretId, config.secretMaxAgeSeconds);
   const publisher = new SnsEventPublisher(runtime.sns, config.topicArn);
   const circuit = (name: string) => new PicPayCircuit({ name, failuresToOpen: DEFAULTS.picpayCircuitFailures, coolDownMs: config.picpayCircuitCoolDownMs });
   const statusCircuit = circuit('PicPay status API');
   const checkoutCircuit = circuit('PicPay checkout API');
-  return middy(
+  const processor = middy(
     createProcessor({
       charges: store,
       parking: store,
@@ -291,7 +290,7 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
       logger,
       metrics,
       maxReceiveCount: config.maxReceiveCount,
-      traceRecord: recordTracer(tracer),
+      ...(tracing ? { traceRecord: recordTracer(tracing.tracer) } : {}),
       maxBodyBytes: config.maxBodyBytes,
       outboxLeaseMs: OUTBOX_LEASE_MS,
       noteDeadLetter: (note) => store.noteDeadLetter(note),
@@ -300,22 +299,23 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
       random: runtime.random,
       circuits: [statusCircuit, checkoutCircuit],
     }),
-  )
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+  );
+  if (tracing) processor.use(tracing.middleware);
+  return processor.use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
 
-export const handler = lambdaEntry(() => {
-  const tracer = new Tracer({ serviceName: 'picpay-webhooks-processor' });
-  return makeProcessorHandler(loadProcessorConfig(process.env), {
-    dynamodb: tracer.captureAWSv3Client(new DynamoDBClient({})),
-    sns: tracer.captureAWSv3Client(new SNSClient({})),
-    sqs: tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false })),
-    secrets: tracer.captureAWSv3Client(new SecretsManagerClient({})),
+export const handler = lambdaEntry(async () => {
+  const config = loadProcessorConfig(process.env);
+  const tracing = tracingEnabled(process.env) ? await loadTracing('picpay-webhooks-processor') : undefined;
+  const capture = <T>(client: T): T => (tracing ? tracing.tracer.captureAWSv3Client(client) : client);
+  return makeProcessorHandler(config, {
+    dynamodb: capture(new DynamoDBClient({})),
+    sns: capture(new SNSClient({})),
+    sqs: capture(new SQSClient({ useQueueUrlAsEndpoint: false })),
+    secrets: capture(new SecretsManagerClient({})),
     logger: new Logger({ serviceName: 'picpay-webhooks-processor' }),
     metrics: new Metrics({ namespace: metricsNamespace(process.env), serviceName: SERVICES.processor }),
-    tracer,
+    ...(tracing ? { tracing } : {}),
     now: Date.now,
     random: Math.random,
   });

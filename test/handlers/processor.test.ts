@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadProcessorConfig } from '../../lambda/config.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -48,7 +47,6 @@ const build = (): Handler =>
     secrets: new SecretsManagerClient({}),
     logger: new Logger({ serviceName: 'picpay-webhooks-processor' }),
     metrics: new Metrics({ namespace: 'PicPayWebhooks', serviceName: 'processor' }),
-    tracer: new Tracer({ enabled: false }),
     now: Date.now,
     random: Math.random,
   }) as unknown as Handler;
