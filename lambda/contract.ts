@@ -31,6 +31,14 @@ export const ROUTES: readonly RouteSpec[] = [
  */
 export const REGISTRATION_ROUTE = { method: 'POST', path: '/charges' } as const;
 
+/**
+ * The API Gateway profile in front of the authenticator: a REST API, or an HTTP API whose Lambda
+ * integration uses payload format 1.0 (the REST event's shape). The stack builds either; the
+ * local runtime emulates either.
+ */
+export const API_TYPES = ['rest', 'http'] as const;
+export type ApiType = (typeof API_TYPES)[number];
+
 export interface HandlerSpec {
   /** Source file, relative to the repository root. */
   readonly entry: string;

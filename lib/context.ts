@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { API_TYPES, type ApiType } from '../lambda/contract.js';
 import type { PicPayWebhooksStackProps } from './stack.js';
 
 /**
@@ -52,6 +53,14 @@ export function stackPropsFromContext(ctx: ContextReader): PicPayWebhooksStackPr
   props.processorMaxConcurrency = number('processorMaxConcurrency', integer(2, 1000), 'a whole number from 2 to 1000');
   props.alarmEmail = string('alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address');
   props.enableWaf = boolean('enableWaf');
+  const apiType = string('apiType', new RegExp(`^(${API_TYPES.join('|')})$`), API_TYPES.map((t) => `"${t}"`).join(' or '));
+  if (apiType !== undefined) props.apiType = apiType as ApiType;
+  props.tracing = boolean('tracing');
+  if (props.enableWaf === true && props.apiType === 'http') {
+    throw new Error(
+      'Context key "enableWaf" cannot be true with apiType "http": AWS WAF cannot be associated with an API Gateway HTTP API. Use apiType=rest for WAF, or enableWaf=false',
+    );
+  }
   props.apiGatewayCloudWatchRole = boolean('apiGatewayCloudWatchRole');
   props.wafRateLimit = number('wafRateLimit', integer(10, 2_000_000_000), 'a whole number of at least 10');
   props.reconcileEveryMinutes = number('reconcileEveryMinutes', integer(1, 1440), 'a whole number of minutes from 1 to 1440');

@@ -19,11 +19,17 @@ export interface PicPayFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** Why this function needs no asynchronous-invocation DLQ (cdk-nag Serverless-LambdaDLQ). */
   readonly noDeadLetterQueueReason: string;
+  /**
+   * X-Ray active tracing (default on). Off: no tracing configuration, no X-Ray permissions, and
+   * POWERTOOLS_TRACE_ENABLED=false so the Powertools Tracer stays quiet.
+   */
+  readonly tracing?: boolean;
 }
 
 /**
  * A Lambda function with the house defaults: Node.js 24 on arm64, bundled by esbuild as a
- * minified ES module with source maps, its own log group with retention, X-Ray tracing, and
+ * minified ES module with source maps, its own log group with retention, X-Ray tracing (unless
+ * turned off), and
  * its own role that may write only to that log group (no AWS managed policy). Callers grant
  * it exactly the actions it needs on the resources they pass in.
  * The AWS SDK v3 is left to the runtime (esbuild's default external for nodejs24.x).
@@ -35,6 +41,7 @@ export class PicPayFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: PicPayFunctionProps) {
     super(scope, id);
+    const tracing = props.tracing ?? true;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
@@ -58,7 +65,8 @@ export class PicPayFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.spec.memoryMb,
       timeout: Duration.seconds(props.spec.timeoutSeconds),
-      tracing: lambda.Tracing.ACTIVE,
+      // DISABLED leaves the function without a TracingConfig and its role without X-Ray grants.
+      tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -66,6 +74,7 @@ export class PicPayFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...(tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }),
         ...props.environment,
       },
       bundling: {
@@ -79,10 +88,17 @@ export class PicPayFunction extends Construct {
         banner: BUNDLING.banner,
       },
     });
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, AWS requires Resource "*".',
-    });
+    if (tracing) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, AWS requires Resource "*".',
+      });
+    } else {
+      Validations.of(this.function).acknowledge({
+        id: 'Serverless-LambdaTracing',
+        reason: 'Tracing is turned off for this stack (context tracing=false): structured logs and metrics remain; no X-Ray cost.',
+      });
+    }
     Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: props.noDeadLetterQueueReason });
   }
 

@@ -1,5 +1,4 @@
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
-import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,8 +11,22 @@ import { Construct } from 'constructs';
 import { METRICS, metricsNamespaceFor, SERVICES, type Service } from '../lambda/metrics.js';
 import { SWEEP } from '../lambda/contract.js';
 
+/**
+ * The API's own metrics in AWS/ApiGateway. A REST API (5XXError, 4XXError, Count, Latency,
+ * IntegrationLatency; dimension ApiName) and an HTTP API stage (5xx, 4xx, Count, Latency,
+ * IntegrationLatency; dimensions ApiId and Stage) both provide them under these names.
+ */
+export interface ApiMetricSource {
+  metricServerError(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricClientError(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricIntegrationLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
 export interface PipelineMonitoringProps {
-  readonly api: apigateway.RestApi;
+  /** The REST API, or the HTTP API's stage. */
+  readonly api: ApiMetricSource;
   readonly authenticator: lambda.IFunction;
   readonly processor: lambda.IFunction;
   readonly reconciler: lambda.IFunction;
@@ -272,6 +285,7 @@ export class PipelineMonitoring extends Construct {
       graph('API latency (ms)', [
         props.api.metricLatency({ statistic: 'p50', period: FIVE_MINUTES }),
         props.api.metricLatency({ statistic: 'p99', period: FIVE_MINUTES }),
+        props.api.metricIntegrationLatency({ statistic: 'p99', period: FIVE_MINUTES }),
       ]),
       graph('Lambda duration p99 (ms)', [
         props.authenticator.metricDuration({ statistic: 'p99', period: FIVE_MINUTES }),
@@ -284,6 +298,17 @@ export class PipelineMonitoring extends Construct {
         props.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(1) }),
         props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) }),
       ]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'API requests and errors',
+        [
+          props.api.metricCount({ statistic: 'Sum', period: FIVE_MINUTES }),
+          props.api.metricClientError({ statistic: 'Sum', period: FIVE_MINUTES }),
+          props.api.metricServerError({ statistic: 'Sum', period: FIVE_MINUTES }),
+        ],
+        24,
+      ),
     );
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 4 }));
   }

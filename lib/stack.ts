@@ -1,5 +1,8 @@
 import { Aws, CfnOutput, CfnRule, Duration, Fn, RemovalPolicy, SecretValue, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,9 +18,22 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { PicPayFunction } from './function.js';
 import { METRICS_NAMESPACE_ENV, metricsNamespaceFor } from '../lambda/metrics.js';
-import { PipelineMonitoring } from './monitoring.js';
+import { type ApiMetricSource, PipelineMonitoring } from './monitoring.js';
 import { PLACEHOLDER_SECRET } from '../lambda/adapters/tokens-secret.js';
-import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, ROUTES, SWEEP, TABLE, TABLE_INDEXES } from '../lambda/contract.js';
+import {
+  API_TYPES,
+  type ApiType,
+  DEFAULTS,
+  ENV,
+  HANDLERS,
+  QUEUE,
+  RECONCILE,
+  REGISTRATION_ROUTE,
+  ROUTES,
+  SWEEP,
+  TABLE,
+  TABLE_INDEXES,
+} from '../lambda/contract.js';
 
 export interface PicPayWebhooksStackProps extends StackProps {
   /** API stage name, the last path segment before the routes. Default `live`. */
@@ -58,6 +74,19 @@ export interface PicPayWebhooksStackProps extends StackProps {
    * already has one (`aws apigateway get-account` shows a `cloudwatchRoleArn`).
    */
   readonly apiGatewayCloudWatchRole?: boolean;
+  /**
+   * `rest` (default): an API Gateway REST API; every body reaches the authenticator as base64 of
+   * the bytes sent, and WAF can be put in front. `http`: an HTTP API (payload format 1.0), cheaper
+   * per request, without WAF or X-Ray; bodies with a text content type arrive as text. README,
+   * "Which API should I pick?". The account-level logging role (apiGatewayCloudWatchRole) is
+   * REST's: HTTP API access logs do not use it.
+   */
+  readonly apiType?: ApiType;
+  /**
+   * X-Ray tracing of the functions and of the REST API stage. Default on. Off: no tracing
+   * configuration, no X-Ray permissions, and POWERTOOLS_TRACE_ENABLED=false in the functions.
+   */
+  readonly tracing?: boolean;
 }
 
 /** Default cap on concurrent processor invocations: half of the smallest account quota (10). */
@@ -67,8 +96,55 @@ function check(ok: boolean, prop: string, message: string): void {
   if (!ok) throw new Error(`PicPayWebhooksStack: ${prop} ${message}`);
 }
 
+const PICPAY_CANNOT_SIGN =
+  'PicPay authenticates with a static token in a header (x-seller-token or authorization); it cannot sign requests or obtain Cognito/JWT tokens. The authenticator verifies the token in constant time before anything is stored.';
+const MERCHANT_BACKEND_SIGNS = "Called by the merchant's own backend with AWS IAM (SigV4) authorization, not by end users: no Cognito user pool is involved.";
+
+/** The HTTP API's access log line: JSON (cdk-nag Serverless-APIGWStructuredLogging), HTTP API variables only. */
+const HTTP_API_ACCESS_LOG = {
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  httpMethod: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  integrationStatus: '$context.integrationStatus',
+  integrationError: '$context.integrationErrorMessage',
+  caller: '$context.identity.userArn',
+};
+
+/** What the two API builders share. */
+interface ApiOptions {
+  readonly stageName: string;
+  readonly rate: number;
+  readonly burst: number;
+  readonly accessLogs: logs.ILogGroup;
+  readonly customDomain?: PicPayWebhooksStackProps['customDomain'];
+}
+
+/** What the rest of the stack needs from the API, whichever its type. */
+interface ApiFront {
+  readonly restApi?: apigateway.RestApi;
+  readonly webAcl?: wafv2.CfnWebACL;
+  readonly apiGatewayAccount?: apigateway.CfnAccount;
+  readonly httpApi?: apigwv2.HttpApi;
+  readonly httpStage?: apigwv2.HttpStage;
+  /** The custom domain's regional hostname, for DNS. */
+  readonly domainTarget?: string;
+  readonly metrics: ApiMetricSource;
+  urlForPath(path: string): string;
+  arnForExecuteApi(method: string, path: string, stage: string): string;
+}
+
 export class PicPayWebhooksStack extends Stack {
-  readonly api: apigateway.RestApi;
+  readonly apiType: ApiType;
+  /** The REST API (apiType `rest`). */
+  readonly api?: apigateway.RestApi;
+  /** The HTTP API and its stage (apiType `http`). */
+  readonly httpApi?: apigwv2.HttpApi;
+  readonly httpStage?: apigwv2.HttpStage;
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly table: dynamodb.Table;
@@ -92,6 +168,15 @@ export class PicPayWebhooksStack extends Stack {
     const maxReceiveCount = props.dlqMaxReceiveCount ?? QUEUE.maxReceiveCount;
     const maxConcurrency = props.processorMaxConcurrency ?? DEFAULT_PROCESSOR_MAX_CONCURRENCY;
     const wafRateLimit = props.wafRateLimit ?? 2000;
+    const apiType = props.apiType ?? 'rest';
+    const tracing = props.tracing ?? true;
+    this.apiType = apiType;
+    check((API_TYPES as readonly string[]).includes(apiType), 'apiType', `must be ${API_TYPES.map((t) => `"${t}"`).join(' or ')}`);
+    check(
+      !(apiType === 'http' && props.enableWaf),
+      'enableWaf',
+      'cannot be used with apiType "http": AWS WAF cannot be associated with an API Gateway HTTP API. Use apiType "rest" for WAF, or turn enableWaf off',
+    );
     check(/^[A-Za-z0-9_]{1,64}$/.test(stageName), 'stageName', 'must be letters, digits or underscores');
     check(rate > 0 && burst > 0, 'throttlingRateLimit/throttlingBurstLimit', 'must be positive');
     check(Number.isInteger(maxReceiveCount) && maxReceiveCount >= 1 && maxReceiveCount <= 1000, 'dlqMaxReceiveCount', 'must be an integer from 1 to 1000');
@@ -177,6 +262,7 @@ export class PicPayWebhooksStack extends Stack {
     this.authenticator = new PicPayFunction(this, 'Authenticator', {
       spec: HANDLERS.authenticator,
       logRetention,
+      tracing,
       environment: {
         [ENV.queueUrl]: this.queue.queueUrl,
         [ENV.secretId]: this.secret.secretArn,
@@ -192,6 +278,7 @@ export class PicPayWebhooksStack extends Stack {
     this.processor = new PicPayFunction(this, 'Processor', {
       spec: HANDLERS.processor,
       logRetention,
+      tracing,
       environment: {
         [ENV.queueUrl]: this.queue.queueUrl,
         [ENV.tableName]: this.table.tableName,
@@ -229,6 +316,7 @@ export class PicPayWebhooksStack extends Stack {
     this.reconciler = new PicPayFunction(this, 'Reconciler', {
       spec: HANDLERS.reconciler,
       logRetention,
+      tracing,
       environment: {
         [ENV.tableName]: this.table.tableName,
         [ENV.queueUrl]: this.queue.queueUrl,
@@ -268,6 +356,7 @@ export class PicPayWebhooksStack extends Stack {
     this.sweeper = new PicPayFunction(this, 'OutboxSweeper', {
       spec: HANDLERS.sweeper,
       logRetention,
+      tracing,
       environment: {
         [ENV.tableName]: this.table.tableName,
         [ENV.topicArn]: this.topic.topicArn,
@@ -291,40 +380,134 @@ export class PicPayWebhooksStack extends Stack {
     });
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
-    this.api = new apigateway.RestApi(this, 'Api', {
+    const front =
+      apiType === 'http'
+        ? this.buildHttpApi({ stageName, rate, burst, accessLogs, customDomain: props.customDomain })
+        : this.buildRestApi(id, { ...props, stageName, rate, burst, accessLogs, tracing, wafRateLimit });
+    this.api = front.restApi;
+    this.webAcl = front.webAcl;
+    this.apiGatewayAccount = front.apiGatewayAccount;
+    this.httpApi = front.httpApi;
+    this.httpStage = front.httpStage;
+
+    if (props.customDomain) {
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: front.domainTarget!,
+        description: `Point ${props.customDomain.domainName} here (CNAME or Route 53 alias)`,
+      });
+    }
+
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      api: front.metrics,
+      authenticator: this.authenticator.function,
+      processor: this.processor.function,
+      reconciler: this.reconciler.function,
+      sweeper: this.sweeper.function,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      key: this.key,
+      alarmEmail: props.alarmEmail,
+    });
+
+    const base = props.customDomain ? `https://${props.customDomain.domainName}` : undefined;
+    const url = (path: string) => (base ? `${base}${path}` : front.urlForPath(path));
+    new CfnOutput(this, 'CallbackUrl', {
+      value: url('/callback'),
+      description: 'Legacy e-commerce: pass as callbackUrl when creating a payment',
+    });
+    new CfnOutput(this, 'WebhookUrl', {
+      value: url('/webhook'),
+      description: 'Checkout: paste into Painel Lojista > Configurações > Meu checkout > URL de notificação',
+    });
+    new CfnOutput(this, 'RegistrationUrl', {
+      value: url(REGISTRATION_ROUTE.path),
+      description: 'Your backend registers each legacy payment it creates here (SigV4-signed POST, see README)',
+    });
+    new CfnOutput(this, 'RegistrationInvokeArn', {
+      value: front.arnForExecuteApi(REGISTRATION_ROUTE.method, REGISTRATION_ROUTE.path, stageName),
+      description: 'Grant execute-api:Invoke on this ARN to the role of the backend that registers payments',
+    });
+    new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'Subscribe consumers here' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'SecretName', { value: this.secret.secretName, description: 'Put the PicPay tokens here' });
+    new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueArn', { value: this.deadLetterQueue.queueArn, description: 'For aws sqs start-message-move-task --source-arn' });
+    new CfnOutput(this, 'MetricsNamespace', { value: this.monitoring.namespace });
+    new CfnOutput(this, 'PicPayBaseUrl', {
+      value: props.picpayBaseUrl ?? DEFAULTS.picpayBaseUrl,
+      description: 'PicPay API the processor calls (picpay-webhooks doctor checks the token against it)',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+
+  /** A regional API Gateway domain needs a certificate in the stack's own region: checked at synth, or by CloudFormation. */
+  private checkCertificateRegion(certificateArn: string): void {
+    if (Token.isUnresolved(certificateArn)) return;
+    const certificateRegion = certificateArn.split(':')[3] ?? '';
+    check(/^[a-z]{2}(-[a-z]+)+-\d+$/.test(certificateRegion), 'customDomain.certificateArn', 'must be an ACM certificate ARN');
+    if (!Token.isUnresolved(this.region)) {
+      check(
+        certificateRegion === this.region,
+        'customDomain.certificateArn',
+        `is in ${certificateRegion}, but the stack deploys to ${this.region}: a regional API needs a certificate in its own region`,
+      );
+    }
+    // Environment-agnostic synth: CloudFormation checks it before creating anything.
+    new CfnRule(this, 'CertificateInStackRegion', {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Aws.REGION, certificateRegion),
+          assertDescription: `The certificate (customDomain.certificateArn) is in ${certificateRegion}; deploy the stack to ${certificateRegion} or issue a certificate in this region.`,
+        },
+      ],
+    });
+  }
+
+  /** apiType `rest`: a regional REST API, every body as base64 of its bytes, optional WAF. */
+  private buildRestApi(id: string, o: ApiOptions & PicPayWebhooksStackProps & { tracing: boolean; wafRateLimit: number }): ApiFront {
+    const api = new apigateway.RestApi(this, 'Api', {
       // The name is the ApiName dimension of its metrics: each stack's own.
       restApiName: this.stackName,
       description: 'Receives PicPay payment notifications',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       cloudWatchRole: false,
       // With a custom domain, the default execute-api hostname is switched off: one way in.
-      disableExecuteApiEndpoint: props.customDomain !== undefined,
+      disableExecuteApiEndpoint: o.customDomain !== undefined,
       // Every body reaches the authenticator as base64 of the bytes sent (isBase64Encoded), so
       // gzip, Latin-1 or any other bytes are kept exactly instead of decoded as UTF-8 on the way.
       binaryMediaTypes: ['*/*'],
       deployOptions: {
-        stageName,
-        throttlingRateLimit: rate,
-        throttlingBurstLimit: burst,
-        tracingEnabled: true,
+        stageName: o.stageName,
+        throttlingRateLimit: o.rate,
+        throttlingBurstLimit: o.burst,
+        tracingEnabled: o.tracing,
         metricsEnabled: true,
-        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogDestination: new apigateway.LogGroupLogDestination(o.accessLogs),
         accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
       },
     });
-    Validations.of(this.api).acknowledge({
+    Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG2',
       reason:
         'Requests are validated by the authenticator, which must see every request to answer 401, park what it cannot process and log it; an API Gateway validator would answer 400 first.',
     });
-    Validations.of(this.api.deploymentStage).acknowledge({
+    Validations.of(api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG6',
       reason:
         "Access logs (JSON, standard fields) and the functions' structured logs are on. Execution logs would add a log line per request stage at a cost, and at INFO level would log bodies.",
     });
+    if (!o.tracing) {
+      Validations.of(api.deploymentStage).acknowledge({
+        id: 'Serverless-APIGWXrayEnabled',
+        reason: 'Tracing is turned off for this stack (context tracing=false): access logs and metrics remain; no X-Ray cost.',
+      });
+    }
     // Stage logging needs the account's API Gateway CloudWatch role; a new account has none,
     // and creating the stage fails without it ("CloudWatch Logs role ARN must be set").
-    if (props.apiGatewayCloudWatchRole ?? true) {
+    let apiGatewayAccount: apigateway.CfnAccount | undefined;
+    if (o.apiGatewayCloudWatchRole ?? true) {
       const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {
         assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
         description: 'Account-wide (this region): lets API Gateway write its logs to CloudWatch Logs',
@@ -344,39 +527,34 @@ export class PicPayWebhooksStack extends Stack {
         reason:
           'The account-level API Gateway logging role serves every API of the account in this region, whose log groups API Gateway names itself (API-Gateway-Execution-Logs_<api id>/<stage>).',
       });
-      const account = new apigateway.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+      apiGatewayAccount = new apigateway.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
       // Other APIs in the account may come to rely on it: deleting this stack must not break them.
       role.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      account.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      this.api.deploymentStage.node.addDependency(account);
-      this.apiGatewayAccount = account;
+      apiGatewayAccount.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      api.deploymentStage.node.addDependency(apiGatewayAccount);
     }
     // A deployment is a snapshot: a change that only takes effect on redeploy (the execute-api
     // endpoint switched off when a custom domain is added) must change its logical id.
-    this.api.latestDeployment?.addToLogicalId({
-      customDomain: props.customDomain?.domainName ?? null,
-      disableExecuteApiEndpoint: props.customDomain !== undefined,
+    api.latestDeployment?.addToLogicalId({
+      customDomain: o.customDomain?.domainName ?? null,
+      disableExecuteApiEndpoint: o.customDomain !== undefined,
     });
     const integration = new apigateway.LambdaIntegration(this.authenticator.function);
     for (const route of ROUTES) {
-      const method = this.api.root.addResource(route.path.replace(/^\//, '')).addMethod(route.method, integration);
-      const why =
-        'PicPay authenticates with a static token in a header (x-seller-token or authorization); it cannot sign requests or obtain Cognito/JWT tokens. The authenticator verifies the token in constant time before anything is stored.';
-      Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason: why });
-      Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: why });
+      const method = api.root.addResource(route.path.replace(/^\//, '')).addMethod(route.method, integration);
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason: PICPAY_CANNOT_SIGN });
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: PICPAY_CANNOT_SIGN });
     }
     // The merchant's own systems register the legacy payments they create: AWS IAM (SigV4), so
     // only principals the merchant grants execute-api:Invoke on this route can call it.
-    const registration = this.api.root
+    const registration = api.root
       .addResource(REGISTRATION_ROUTE.path.replace(/^\//, ''))
       .addMethod(REGISTRATION_ROUTE.method, integration, { authorizationType: apigateway.AuthorizationType.IAM });
-    Validations.of(registration).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason: "Called by the merchant's own backend with AWS IAM (SigV4) authorization, not by end users: no Cognito user pool is involved.",
-    });
+    Validations.of(registration).acknowledge({ id: 'AwsSolutions-COG4', reason: MERCHANT_BACKEND_SIGNS });
 
-    if (props.enableWaf) {
-      this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+    let webAcl: wafv2.CfnWebACL | undefined;
+    if (o.enableWaf) {
+      webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
         scope: 'REGIONAL',
         defaultAction: { allow: {} },
         visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-webacl`, sampledRequestsEnabled: true },
@@ -385,97 +563,109 @@ export class PicPayWebhooksStack extends Stack {
             name: 'RateLimitPerIp',
             priority: 0,
             action: { block: {} },
-            statement: { rateBasedStatement: { limit: wafRateLimit, aggregateKeyType: 'IP' } },
+            statement: { rateBasedStatement: { limit: o.wafRateLimit, aggregateKeyType: 'IP' } },
             visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-rate-limit`, sampledRequestsEnabled: true },
           },
         ],
       });
       new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
-        resourceArn: this.api.deploymentStage.stageArn,
-        webAclArn: this.webAcl.attrArn,
+        resourceArn: api.deploymentStage.stageArn,
+        webAclArn: webAcl.attrArn,
       });
     } else {
-      Validations.of(this.api.deploymentStage).acknowledge({
+      Validations.of(api.deploymentStage).acknowledge({
         id: 'AwsSolutions-APIG3',
         reason: 'WAF is optional (context enableWaf=true); stage throttling and the token check bound abuse without its per-request cost.',
       });
     }
 
-    if (props.customDomain) {
-      // A regional API Gateway domain needs a certificate in the stack's own region.
-      const certificateRegion = props.customDomain.certificateArn.split(':')[3] ?? '';
-      if (!Token.isUnresolved(props.customDomain.certificateArn)) {
-        check(/^[a-z]{2}(-[a-z]+)+-\d+$/.test(certificateRegion), 'customDomain.certificateArn', 'must be an ACM certificate ARN');
-        if (!Token.isUnresolved(this.region)) {
-          check(
-            certificateRegion === this.region,
-            'customDomain.certificateArn',
-            `is in ${certificateRegion}, but the stack deploys to ${this.region}: a regional API needs a certificate in its own region`,
-          );
-        }
-        // Environment-agnostic synth: CloudFormation checks it before creating anything.
-        new CfnRule(this, 'CertificateInStackRegion', {
-          assertions: [
-            {
-              assert: Fn.conditionEquals(Aws.REGION, certificateRegion),
-              assertDescription: `The certificate (customDomain.certificateArn) is in ${certificateRegion}; deploy the stack to ${certificateRegion} or issue a certificate in this region.`,
-            },
-          ],
-        });
-      }
-      const domain = this.api.addDomainName('CustomDomain', {
-        domainName: props.customDomain.domainName,
-        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+    let domainTarget: string | undefined;
+    if (o.customDomain) {
+      this.checkCertificateRegion(o.customDomain.certificateArn);
+      const domain = api.addDomainName('CustomDomain', {
+        domainName: o.customDomain.domainName,
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', o.customDomain.certificateArn),
         endpointType: apigateway.EndpointType.REGIONAL,
         securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
       });
-      new CfnOutput(this, 'CustomDomainTarget', {
-        value: domain.domainNameAliasDomainName,
-        description: `Point ${props.customDomain.domainName} here (CNAME or Route 53 alias)`,
-      });
+      domainTarget = domain.domainNameAliasDomainName;
     }
+    return {
+      restApi: api,
+      webAcl,
+      apiGatewayAccount,
+      domainTarget,
+      metrics: api,
+      urlForPath: (path) => api.urlForPath(path),
+      arnForExecuteApi: (method, path, stage) => api.arnForExecuteApi(method, path, stage),
+    };
+  }
 
-    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
-      api: this.api,
-      authenticator: this.authenticator.function,
-      processor: this.processor.function,
-      reconciler: this.reconciler.function,
-      sweeper: this.sweeper.function,
-      queue: this.queue,
-      deadLetterQueue: this.deadLetterQueue,
-      key: this.key,
-      alarmEmail: props.alarmEmail,
+  /**
+   * apiType `http`: an HTTP API whose Lambda integration uses payload format 1.0, the REST
+   * proxy event's shape, so the same authenticator serves it. No WAF (AWS WAF cannot be
+   * associated with an HTTP API) and no X-Ray (HTTP APIs do not trace); bodies arrive as text
+   * for text content types and as base64 otherwise (docs/architecture.md, "API profiles").
+   */
+  private buildHttpApi(o: ApiOptions): ApiFront {
+    const api = new apigwv2.HttpApi(this, 'HttpApi', {
+      // The name shows in the console; the metrics' dimensions are the API id and the stage.
+      apiName: this.stackName,
+      description: 'Receives PicPay payment notifications',
+      createDefaultStage: false,
+      // With a custom domain, the default execute-api hostname is switched off: one way in.
+      disableExecuteApiEndpoint: o.customDomain !== undefined,
+    });
+    // A named stage, as for REST: the execute-api URLs end in /<stageName>/<route>.
+    const stage = api.addStage('Stage', {
+      stageName: o.stageName,
+      autoDeploy: true,
+      throttle: { rateLimit: o.rate, burstLimit: o.burst },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(o.accessLogs),
+        // JSON, with variables HTTP APIs define (http-api-logging-variables); requestId is required.
+        format: apigateway.AccessLogFormat.custom(JSON.stringify(HTTP_API_ACCESS_LOG)),
+      },
+    });
+    const integration = new HttpLambdaIntegration('Authenticator', this.authenticator.function, {
+      // 1.0: the event the authenticator reads on REST too (resource, httpMethod, headers, body,
+      // isBase64Encoded, requestContext.identity); 2.0 would move every one of them.
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_1_0,
+    });
+    for (const route of ROUTES) {
+      for (const r of api.addRoutes({ path: route.path, methods: [apigwv2.HttpMethod[route.method]], integration })) {
+        Validations.of(r).acknowledge({ id: 'AwsSolutions-APIG4', reason: PICPAY_CANNOT_SIGN });
+      }
+    }
+    // The merchant's backend signs with SigV4: only principals granted execute-api:Invoke on the route get through.
+    api.addRoutes({
+      path: REGISTRATION_ROUTE.path,
+      methods: [apigwv2.HttpMethod[REGISTRATION_ROUTE.method]],
+      integration,
+      authorizer: new HttpIamAuthorizer(),
     });
 
-    const base = props.customDomain ? `https://${props.customDomain.domainName}` : undefined;
-    new CfnOutput(this, 'CallbackUrl', {
-      value: base ? `${base}/callback` : this.api.urlForPath('/callback'),
-      description: 'Legacy e-commerce: pass as callbackUrl when creating a payment',
-    });
-    new CfnOutput(this, 'WebhookUrl', {
-      value: base ? `${base}/webhook` : this.api.urlForPath('/webhook'),
-      description: 'Checkout: paste into Painel Lojista > Configurações > Meu checkout > URL de notificação',
-    });
-    new CfnOutput(this, 'RegistrationUrl', {
-      value: base ? `${base}${REGISTRATION_ROUTE.path}` : this.api.urlForPath(REGISTRATION_ROUTE.path),
-      description: 'Your backend registers each legacy payment it creates here (SigV4-signed POST, see README)',
-    });
-    new CfnOutput(this, 'RegistrationInvokeArn', {
-      value: this.api.arnForExecuteApi(REGISTRATION_ROUTE.method, REGISTRATION_ROUTE.path, stageName),
-      description: 'Grant execute-api:Invoke on this ARN to the role of the backend that registers payments',
-    });
-    new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'Subscribe consumers here' });
-    new CfnOutput(this, 'TableName', { value: this.table.tableName });
-    new CfnOutput(this, 'SecretName', { value: this.secret.secretName, description: 'Put the PicPay tokens here' });
-    new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'DeadLetterQueueArn', { value: this.deadLetterQueue.queueArn, description: 'For aws sqs start-message-move-task --source-arn' });
-    new CfnOutput(this, 'MetricsNamespace', { value: this.monitoring.namespace });
-    new CfnOutput(this, 'PicPayBaseUrl', {
-      value: props.picpayBaseUrl ?? DEFAULTS.picpayBaseUrl,
-      description: 'PicPay API the processor calls (picpay-webhooks doctor checks the token against it)',
-    });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
-    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    let domainTarget: string | undefined;
+    if (o.customDomain) {
+      this.checkCertificateRegion(o.customDomain.certificateArn);
+      const domain = new apigwv2.DomainName(this, 'CustomDomain', {
+        domainName: o.customDomain.domainName,
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', o.customDomain.certificateArn),
+        endpointType: apigwv2.EndpointType.REGIONAL,
+        securityPolicy: apigwv2.SecurityPolicy.TLS_1_2,
+      });
+      // The domain's root maps to the stage: https://<domain>/callback, no stage segment.
+      new apigwv2.ApiMapping(this, 'CustomDomainMapping', { api, domainName: domain, stage });
+      domainTarget = domain.regionalDomainName;
+    }
+    return {
+      httpApi: api,
+      httpStage: stage,
+      domainTarget,
+      // The stage's metrics: AWS/ApiGateway with dimensions ApiId and Stage.
+      metrics: stage,
+      urlForPath: (path) => `${stage.url}${path}`,
+      arnForExecuteApi: (method, path, stageName) => api.arnForExecuteApi(method, path, stageName),
+    };
   }
 }

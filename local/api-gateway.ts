@@ -1,22 +1,51 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { HANDLERS, REGISTRATION_ROUTE, ROUTES } from '../lambda/contract.js';
+import { type ApiType, HANDLERS, REGISTRATION_ROUTE, ROUTES } from '../lambda/contract.js';
 import { close, listen, readBody, sendJson } from './http.js';
 import { lambdaContext } from './lambda-context.js';
 import { type LocalIdentity, verifySigV4 } from './sigv4.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** API Gateway's own payload limit for REST APIs. */
+/** API Gateway's own payload limit (10 MB, REST and HTTP APIs alike). */
 const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
+/**
+ * Whether an HTTP API hands a body of this content type to Lambda as text (isBase64Encoded
+ * false) rather than as base64. AWS documents only that binary content types are base64-encoded;
+ * the split here is the one observed on HTTP APIs and reported publicly: text for text/* and for
+ * application/json, application/xml and application/javascript; base64 for everything else,
+ * a missing content type included. docs/architecture.md, "API profiles", says what this costs.
+ */
+export function httpApiSendsAsText(contentType: string | undefined): boolean {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return mediaType.startsWith('text/') || ['application/json', 'application/xml', 'application/javascript'].includes(mediaType);
+}
+
+/** The body as each API type hands it to the function. */
+function eventBody(body: Buffer, apiType: ApiType, contentType: string | undefined): { body: string | null; isBase64Encoded: boolean } {
+  if (body.length === 0) return { body: null, isBase64Encoded: false };
+  // REST: the stack declares every media type binary (binaryMediaTypes */*), so API Gateway
+  // hands the function the exact bytes as base64.
+  if (apiType === 'rest' || !httpApiSendsAsText(contentType)) return { body: body.toString('base64'), isBase64Encoded: true };
+  // HTTP API, text content type: a string. Bytes that are not UTF-8 become U+FFFD here; what
+  // AWS does with them is not documented, which is why the REST profile is the byte-exact one.
+  return { body: body.toString('utf8'), isBase64Encoded: false };
+}
+
+/**
+ * The Lambda proxy event API Gateway sends for this request: the REST API's, or the HTTP API's
+ * with payload format 1.0 (same fields; `version` "1.0", `path` with the stage in front,
+ * `requestContext.resourceId` the route key, and text bodies as text).
+ */
 export function toProxyEvent(
   req: IncomingMessage,
   route: { readonly path: string },
   body: Buffer,
   stage: string,
   userArn: string | null = null,
+  apiType: ApiType = 'rest',
 ): APIGatewayProxyEvent {
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
@@ -28,9 +57,13 @@ export function toProxyEvent(
     (multiValueHeaders[name] ??= []).push(value);
   }
   const query = [...url.searchParams.entries()];
-  return {
+  const http = apiType === 'http';
+  const method = req.method ?? 'GET';
+  const event: APIGatewayProxyEvent & { version?: string } = {
+    ...(http ? { version: '1.0' } : {}),
     resource: route.path,
-    path: url.pathname,
+    // A named HTTP API stage stays in the path the function sees; REST strips it.
+    path: http ? `/${stage}${url.pathname}` : url.pathname,
     httpMethod: req.method ?? 'GET',
     headers,
     multiValueHeaders,
@@ -43,10 +76,7 @@ export function toProxyEvent(
       : null,
     pathParameters: null,
     stageVariables: null,
-    // The stack declares every media type binary (binaryMediaTypes */*), so API Gateway
-    // hands the function the exact bytes as base64.
-    body: body.length ? body.toString('base64') : null,
-    isBase64Encoded: body.length > 0,
+    ...eventBody(body, apiType, req.headers['content-type']),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -57,7 +87,8 @@ export function toProxyEvent(
       stage,
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
-      resourceId: 'local',
+      // HTTP APIs put the route key here.
+      resourceId: http ? `${method} ${route.path}` : 'local',
       resourcePath: route.path,
       identity: {
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
@@ -78,6 +109,9 @@ export function toProxyEvent(
       },
     },
   };
+  // An HTTP API without a JWT or Lambda authorizer sends no authorizer member.
+  if (http) delete (event.requestContext as { authorizer?: unknown }).authorizer;
+  return event;
 }
 
 export interface LocalApi {
@@ -92,12 +126,15 @@ export interface LocalApiOptions {
   readonly headersTimeoutMs?: number;
   /** Where problems with a request are reported (default: stderr). */
   readonly onRequestError?: (message: string, error: unknown) => void;
+  /** Which API Gateway to emulate (default `rest`): its event, its body encoding, its 404. */
+  readonly apiType?: ApiType;
 }
 
 /**
  * Serves the routes from lambda/contract.ts and hands each request, as an API Gateway REST
- * proxy event, to the same handler Lambda runs. Unknown paths get what API Gateway answers
- * (403 "Missing Authentication Token").
+ * proxy event or an HTTP API payload format 1.0 event (options.apiType), to the same handler
+ * Lambda runs. Unknown paths get what API Gateway answers (REST: 403 "Missing Authentication
+ * Token"; HTTP API: 404 "Not Found").
  *
  * No request can take the process down: a client that drops the connection half-way through
  * its body, resets it, or sends garbage is dropped (nothing was accepted, so nothing is
@@ -111,13 +148,14 @@ export async function startLocalApi(
   identity: LocalIdentity,
   options: LocalApiOptions = {},
 ): Promise<LocalApi> {
+  const apiType = options.apiType ?? 'rest';
   const report =
     options.onRequestError ?? ((message: string, error: unknown) => console.error(`[local] ${message}:`, error instanceof Error ? error.message : error));
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://local').pathname.replace(/\/+$/, '') || '/';
     const iam = path === REGISTRATION_ROUTE.path && req.method === REGISTRATION_ROUTE.method;
     const route = iam ? REGISTRATION_ROUTE : ROUTES.find((r) => r.path === path && r.method === req.method);
-    if (!route) return sendJson(res, 403, { message: 'Missing Authentication Token' });
+    if (!route) return apiType === 'http' ? sendJson(res, 404, { message: 'Not Found' }) : sendJson(res, 403, { message: 'Missing Authentication Token' });
     let body: Buffer | 'too_large';
     try {
       body = await readBody(req, API_GATEWAY_MAX_BYTES);
@@ -135,7 +173,10 @@ export async function startLocalApi(
     }
     let result: APIGatewayProxyResult;
     try {
-      result = await handler(toProxyEvent(req, route, body, 'local', iam ? identity.userArn : null), lambdaContext('authenticator', HANDLERS.authenticator));
+      result = await handler(
+        toProxyEvent(req, route, body, 'local', iam ? identity.userArn : null, apiType),
+        lambdaContext('authenticator', HANDLERS.authenticator),
+      );
     } catch (error) {
       // What API Gateway returns when the integration fails.
       report('authenticator threw', error);

@@ -2,7 +2,9 @@
  * `npm start`: the whole pipeline on this machine, no AWS account, no Docker.
  * PORT sets the webhook API's port (default 3000); LOG_LEVEL=INFO shows the handlers' logs;
  * LOCAL_TIME_SCALE how much faster retry delays and PicPay circuit cool-downs run than in AWS
- * (default 60: the first retry after 1 s instead of 1 min, then 2 s, 4 s … at most 1 min).
+ * (default 60: the first retry after 1 s instead of 1 min, then 2 s, 4 s … at most 1 min);
+ * LOCAL_API_TYPE which API Gateway the webhook API emulates, `rest` (default) or `http`, as the
+ * stack's apiType.
  *
  * State (the table and the queues) is kept on disk in .local-data/ (LOCAL_DATA_DIR moves it),
  * so a restart, even after a crash, finds every charge and every queued notification;
@@ -15,6 +17,7 @@ import { EXAMPLE_PAYMENT } from './picpay-sandbox.js';
 import { startLocalPipeline, type TappedEvent } from './pipeline.js';
 import { EXAMPLE_CHARGE_ID, paymentBody, paymentLinkBody, threeDsBody } from '../cli/samples.js';
 import { isAlive, LOCAL_DATA_DIR, LOCAL_STATE_FILE, readTargetFile, removeLocalTarget, writeLocalTarget } from '../cli/target.js';
+import { API_TYPES, type ApiType } from '../lambda/contract.js';
 import { PROBE_EVENT_TYPE } from '../lambda/domain/events.js';
 
 const CHECKOUT_PAYMENT = paymentBody();
@@ -37,6 +40,8 @@ async function main() {
   const timeScale = process.env.LOCAL_TIME_SCALE === undefined ? undefined : Number(process.env.LOCAL_TIME_SCALE);
   if (timeScale !== undefined && !(Number.isFinite(timeScale) && timeScale > 0))
     throw new Error(`LOCAL_TIME_SCALE must be a positive number, got ${process.env.LOCAL_TIME_SCALE}`);
+  const apiType = process.env.LOCAL_API_TYPE === undefined || process.env.LOCAL_API_TYPE === '' ? 'rest' : process.env.LOCAL_API_TYPE;
+  if (!(API_TYPES as readonly string[]).includes(apiType)) throw new Error(`LOCAL_API_TYPE must be "rest" or "http", got ${apiType}`);
   const running = readTargetFile();
   if (running && running.pid !== process.pid && isAlive(running.pid)) {
     throw new Error(`A local pipeline is already running (pid ${running.pid}, ${running.callbackUrl}); stop it first.`);
@@ -49,6 +54,7 @@ async function main() {
   process.on('unhandledRejection', (error) => console.error('[local] unhandled rejection (still running):', error));
   const pipeline = await startLocalPipeline({
     port,
+    apiType: apiType as ApiType,
     dataDir: LOCAL_DATA_DIR,
     processorConcurrency: process.env.LOCAL_PROCESSORS === undefined ? undefined : Number(process.env.LOCAL_PROCESSORS),
     timeScale,
@@ -59,7 +65,7 @@ async function main() {
   const { urls, tokens } = pipeline;
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   console.log(`
-PicPay webhooks: local pipeline running (dynalite + fauxqs in-process, PicPay sandbox)
+PicPay webhooks: local pipeline running (dynalite + fauxqs in-process, PicPay sandbox; API Gateway ${apiType === 'http' ? 'HTTP API' : 'REST API'}, LOCAL_API_TYPE)
   State kept in ${LOCAL_DATA_DIR}${values.fresh ? ' (started fresh)' : ' (npm start -- --fresh starts empty)'}; pid ${process.pid}
 
   Legacy callback   POST ${urls.callback}   header x-seller-token: ${tokens.sellerToken}

@@ -12,7 +12,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { createTableInput } from '../lambda/adapters/charge-store.js';
 import type { TokensSecret } from '../lambda/adapters/tokens-secret.js';
 import type { ProcessorConfig } from '../lambda/config.js';
-import { DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, SWEEP } from '../lambda/contract.js';
+import { API_TYPES, type ApiType, DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, SWEEP } from '../lambda/contract.js';
 import { makeAuthenticatorHandler } from '../lambda/handlers/authenticator.js';
 import { makeProcessorHandler } from '../lambda/handlers/processor.js';
 import { makeReconciler } from '../lambda/handlers/reconciler.js';
@@ -41,6 +41,11 @@ export const LOCAL_TOKENS = {
 export interface LocalPipelineOptions {
   /** Port for the webhook API; 0 picks a free one. */
   readonly port?: number;
+  /**
+   * Which API Gateway the webhook API emulates, as the stack's apiType (default `rest`): the
+   * REST proxy event with every body as base64, or the HTTP API's payload format 1.0 event.
+   */
+  readonly apiType?: ApiType;
   readonly host?: string;
   /**
    * Seconds before a failed message is retried locally when the processor set no retry delay of
@@ -257,11 +262,13 @@ async function startFunctions(
     { queueUrl: resources.queueUrl, secretId: resources.secretId, secretMaxAgeSeconds: 2 },
     { sqs: clients.sqs, secrets: clients.secrets, ...observability('authenticator') },
   ) as unknown as ProxyHandler;
-  const api: LocalApi = await startLocalApi(authenticator, options.port ?? 3000, host, {
-    ...CREDENTIALS,
-    region: REGION,
-    userArn: 'arn:aws:iam::000000000000:user/local-merchant-backend',
-  });
+  const api: LocalApi = await startLocalApi(
+    authenticator,
+    options.port ?? 3000,
+    host,
+    { ...CREDENTIALS, region: REGION, userArn: 'arn:aws:iam::000000000000:user/local-merchant-backend' },
+    { apiType: options.apiType },
+  );
   stops.push(() => api.stop());
 
   const processorConfig: ProcessorConfig = {
@@ -389,6 +396,9 @@ async function startFunctions(
 type Stops = Array<() => Promise<void>>;
 
 export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
+  if (options.apiType !== undefined && !(API_TYPES as readonly string[]).includes(options.apiType)) {
+    throw new Error(`apiType must be ${API_TYPES.map((t) => `"${t}"`).join(' or ')}, got ${JSON.stringify(options.apiType)}`);
+  }
   const host = options.host ?? '127.0.0.1';
   const stops: Stops = [];
   const stopAll = async () => {

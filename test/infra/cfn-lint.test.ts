@@ -71,12 +71,14 @@ const findings = cfnLint([...files.map((f) => f.file), plantedFile]);
 const elapsedMs = Date.now() - started;
 
 describe('cfn-lint on every synthesized variant', () => {
-  test('the lint covered defaults, every option, two stacks side by side, and data removed on destroy', () => {
+  test('the lint covered defaults, every option, two stacks side by side, both HTTP API variants, and data removed on destroy', () => {
     expect(files.map((f) => f.label)).toEqual([
       'defaults: PicPayWebhooks',
       'WAF, custom domain and alarm e-mail: PicPayWebhooksProd',
       'side by side, the second without the account-level logging role: PicPayWebhooks',
       'side by side, the second without the account-level logging role: PicPayWebhooksStaging',
+      'HTTP API with custom domain, alarm e-mail and tracing off: PicPayWebhooksHttp',
+      'HTTP API, defaults otherwise: PicPayWebhooksHttpDefaults',
       'data removed on destroy, own stage, limits and schedule: PicPayWebhooksDev',
     ]);
     console.log(`cfn-lint: ${files.length + 1} templates in ${elapsedMs} ms, ${findings.length} findings (planted included)`);

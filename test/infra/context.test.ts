@@ -27,9 +27,13 @@ describe('stack settings from context', () => {
           picpayBaseUrl: 'https://appws.picpay.com',
           domainName: 'webhooks.loja.com.br',
           certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab',
+          apiType: 'rest',
+          tracing: 'false',
         }),
       ),
     ).toEqual({
+      apiType: 'rest',
+      tracing: false,
       stageName: 'prod',
       throttlingRateLimit: 20,
       throttlingBurstLimit: 40,
@@ -66,8 +70,30 @@ describe('stack settings from context', () => {
     ['picpayBaseUrl', 'http://appws.picpay.com'],
     ['picpayBaseUrl', 42],
     ['domainName', 'not a domain'],
+    ['apiType', 'HTTP'],
+    ['apiType', 'websocket'],
+    ['apiType', true],
+    ['tracing', 'off'],
+    ['tracing', 1],
   ])('a bad %s (%p) stops the synth naming the key', (key, value) => {
     expect(() => stackPropsFromContext(ctx({ [key]: value }))).toThrow(`Context key "${key}"`);
+  });
+
+  test('apiType http and tracing from cdk.json types or -c strings', () => {
+    expect(stackPropsFromContext(ctx({ apiType: 'http', tracing: true }))).toEqual({ apiType: 'http', tracing: true });
+    expect(stackPropsFromContext(ctx({ apiType: 'http', tracing: 'false', enableWaf: 'false' }))).toEqual({
+      apiType: 'http',
+      tracing: false,
+      enableWaf: false,
+    });
+  });
+
+  test('WAF with the HTTP API is refused, naming the key: AWS WAF cannot protect an HTTP API', () => {
+    expect(() => stackPropsFromContext(ctx({ apiType: 'http', enableWaf: 'true' }))).toThrow(
+      'Context key "enableWaf" cannot be true with apiType "http": AWS WAF cannot be associated with an API Gateway HTTP API',
+    );
+    expect(() => stackPropsFromContext(ctx({ apiType: 'http', enableWaf: true }))).toThrow('Context key "enableWaf"');
+    expect(stackPropsFromContext(ctx({ apiType: 'rest', enableWaf: true }))).toEqual({ apiType: 'rest', enableWaf: true });
   });
 
   test('a domain without a certificate is refused', () => {

@@ -92,7 +92,7 @@ function model(stack: PicPayWebhooksStack, raw: Record<string, unknown>) {
       authenticator: id(stack.authenticator.function),
       reconciler: id(stack.reconciler.function),
       schedule: Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::Events::Rule')![0],
-      api: id(stack.api),
+      api: id((stack.api ?? stack.httpApi)!),
     },
   };
 }
@@ -161,12 +161,18 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
     expect(m.can({ anonymous: true }, 'sqs:ChangeMessageVisibility', m.ids.queue)).toBe('ImplicitDeny');
   });
 
-  test('API Gateway may invoke the authenticator from this API only; the schedule, the reconciler', () => {
-    const stage = Object.values(m.template.Resources).find((r) => r.Type === 'AWS::ApiGateway::Stage')!.Properties.StageName as string;
-    const apiArn = (api: string) => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api}/${stage}/POST/webhook`;
+  test('API Gateway may invoke the authenticator from this API only, for its three routes; the schedule, the reconciler', () => {
+    // REST (AWS::ApiGateway::Stage) or HTTP API (AWS::ApiGatewayV2::Stage): execute-api ARNs are <api>/<stage>/<method>/<path>.
+    const stage = Object.values(m.template.Resources).find((r) => r.Type === 'AWS::ApiGateway::Stage' || r.Type === 'AWS::ApiGatewayV2::Stage')!.Properties
+      .StageName as string;
+    const apiArn = (api: string, path = '/webhook') => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api}/${stage}/POST${path}`;
     const apigateway = { service: 'apigateway.amazonaws.com' };
-    expect(m.can(apigateway, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': apiArn(m.ids.api) })).toBe('Allow');
-    expect(m.can(apigateway, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': apiArn('someoneElsesApi') })).toBe('ImplicitDeny');
+    const invoke = (sourceArn: string) => m.can(apigateway, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': sourceArn });
+    expect(invoke(apiArn(m.ids.api))).toBe('Allow');
+    expect(invoke(apiArn(m.ids.api, '/callback'))).toBe('Allow');
+    expect(invoke(apiArn(m.ids.api, '/charges'))).toBe('Allow');
+    expect(invoke(apiArn(m.ids.api, '/other'))).toBe('ImplicitDeny');
+    expect(invoke(apiArn('someoneElsesApi'))).toBe('ImplicitDeny');
     const events = { service: 'events.amazonaws.com' };
     expect(m.can(events, 'lambda:InvokeFunction', m.ids.reconciler, { 'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${m.ids.schedule}` })).toBe(
       'Allow',

@@ -377,6 +377,11 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
       'ApproximateAgeOfOldestMessage',
       'PicPayCircuitOpened',
       'PicPayShortCircuited',
+      // The REST API's own metrics (dimension ApiName): requests, client and server errors, integration latency.
+      '\\"AWS/ApiGateway\\",\\"Count\\",\\"ApiName\\",\\"Test\\"',
+      '\\"AWS/ApiGateway\\",\\"4XXError\\",\\"ApiName\\",\\"Test\\"',
+      '\\"AWS/ApiGateway\\",\\"5XXError\\",\\"ApiName\\",\\"Test\\"',
+      '\\"AWS/ApiGateway\\",\\"IntegrationLatency\\",\\"ApiName\\",\\"Test\\"',
     ]) {
       expect(body).toContain(metric);
     }

@@ -34,6 +34,19 @@ export function variants(): Variant[] {
       ['PicPayWebhooks', {}],
       ['PicPayWebhooksStaging', { apiGatewayCloudWatchRole: false }],
     ]),
+    build('HTTP API with custom domain, alarm e-mail and tracing off', [
+      [
+        'PicPayWebhooksHttp',
+        {
+          apiType: 'http',
+          tracing: false,
+          alarmEmail: 'ops@loja.com.br',
+          customDomain: EVERY_OPTION.customDomain,
+          env: EVERY_OPTION.env,
+        },
+      ],
+    ]),
+    build('HTTP API, defaults otherwise', [['PicPayWebhooksHttpDefaults', { apiType: 'http' }]]),
     build('data removed on destroy, own stage, limits and schedule', [
       [
         'PicPayWebhooksDev',
