@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
-import { BUNDLING, HANDLERS } from '../../lambda/contract.js';
+import { type ApiType, BUNDLING, HANDLERS } from '../../lambda/contract.js';
 import { startLocalPipeline } from '../pipeline.js';
 import { paymentBody } from '../../cli/samples.js';
 import { countCommands, median, percentile, round } from './measure.js';
@@ -520,8 +520,6 @@ type Results = {
   perNotification: Array<{ label: string; reads: number; writes: number; rcu: number; wcu: number; sqsSends: number; snsPublishes: number }>;
 };
 
-export type ApiType = 'rest' | 'http';
-
 export function costModel(r: Pick<Results, 'handlerTime' | 'perNotification'>, apiType: ApiType = 'rest') {
   // The mix of the chaos suite: 70% state changes, 30% duplicates. SDK calls to AWS take far
   // longer than to the local emulators, so durations are the local handler CPU time plus an
@@ -540,7 +538,11 @@ export function costModel(r: Pick<Results, 'handlerTime' | 'perNotification'>, a
   const lines: Array<[string, number, string]> = [];
   const add = (item: string, usd: number, basis: string) => lines.push([item, usd, basis]);
   const apiPrice = apiType === 'rest' ? PRICES.apiGatewayRestPerMillion : PRICES.apiGatewayHttpPerMillion;
-  add(apiType === 'rest' ? 'API Gateway (REST API)' : 'API Gateway (HTTP API)', apiPrice, '1 request per notification');
+  add(
+    apiType === 'rest' ? 'API Gateway (REST API)' : 'API Gateway (HTTP API)',
+    apiPrice,
+    '1 request per notification (HTTP API: first 300 M a month, metered per 512 KB; a notification is at most 200 KiB)',
+  );
   add('Lambda requests', PRICES.lambdaRequestsPerMillion * (1 + 1 / batch), `authenticator 1, processor 1/${batch} (batches of ${batch})`);
   add(
     'Lambda duration, authenticator',
