@@ -126,8 +126,9 @@ export function knownEventType(header: string | null): CheckoutEventType | undef
 /**
  * What kind of checkout notification this is. The body says what it is (`type`), and the body
  * is what we read, so a known body `type` decides; the header (either spelling, any letter case)
- * decides only when the body has no known `type`. A header that disagrees with the body does not
- * park a real status change: the header is a hint, the body is the content.
+ * decides only when the body has no `type` at all. A header that disagrees with the body does not
+ * park a real status change: the header is a hint, the body is the content. A body `type` we do
+ * not know parks, whatever the header says: a new kind of event is not misread as a payment.
  */
 export function parseCheckout(envelope: Envelope): ParsedCheckout {
   const json = parseJson(envelope.body);
