@@ -29,9 +29,8 @@ export interface PicPayFunctionProps {
 /**
  * A Lambda function with the house defaults: Node.js 24 on arm64, bundled by esbuild as a
  * minified ES module with source maps, its own log group with retention, X-Ray tracing (unless
- * turned off), and
- * its own role that may write only to that log group (no AWS managed policy). Callers grant
- * it exactly the actions it needs on the resources they pass in.
+ * turned off), and its own role that may write only to that log group (no AWS managed policy).
+ * Callers grant it exactly the actions it needs on the resources they pass in.
  * The AWS SDK v3 is bundled too (BUNDLING.externals is empty, overriding esbuild's default
  * external for nodejs24.x): one minified file starts faster than the runtime's SDK, resolved
  * module by module (docs/benchmarks.md), and the function runs the SDK version it was tested with.

@@ -64,7 +64,7 @@ export function toProxyEvent(
     resource: route.path,
     // A named HTTP API stage stays in the path the function sees; REST strips it.
     path: http ? `/${stage}${url.pathname}` : url.pathname,
-    httpMethod: req.method ?? 'GET',
+    httpMethod: method,
     headers,
     multiValueHeaders,
     queryStringParameters: query.length ? Object.fromEntries(query) : null,
@@ -82,7 +82,7 @@ export function toProxyEvent(
       apiId: 'local',
       authorizer: null,
       protocol: `HTTP/${req.httpVersion}`,
-      httpMethod: req.method ?? 'GET',
+      httpMethod: method,
       path: `/${stage}${url.pathname}`,
       stage,
       requestId: randomUUID(),

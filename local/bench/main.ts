@@ -304,7 +304,7 @@ async function main() {
     const floorSeconds = quick ? 3 : 6;
     const floorHeaders = { 'content-type': 'application/json', authorization: ackOnly.tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' };
     const floorBody = JSON.stringify(paymentBody({ chargeId: 'bench-floor' }));
-    const ackSeries: Record<'pipeline' | 'bare', Array<{ cpuPerAckMs: number; p99: number; rps: number; non2xx: number }>> = { pipeline: [], bare: [] };
+    const ackSeries: Record<'pipeline' | 'bare', Array<{ cpuPerAckMs: number; p99: number; rps: number }>> = { pipeline: [], bare: [] };
     const urlOf = { pipeline: ackOnly.urls.webhook, bare: bare.url };
     const floorSqs = localSqs(ackOnly.endpoints.sqs);
     try {
@@ -314,7 +314,7 @@ async function main() {
           await floorSqs.send(new PurgeQueueCommand({ QueueUrl: ackOnly.resources.queueUrl })).catch(() => undefined);
           const { value: r, cpuMs } = await cpuDuring(() => loadTest(urlOf[side], floorHeaders, floorBody, 50, floorSeconds));
           if (r.non2xx > 0 || r['2xx'] === 0) throw new Error(`${side}: ${r.non2xx} non-2xx answers in the floor comparison`);
-          ackSeries[side].push({ cpuPerAckMs: cpuMs / r['2xx'], p99: r.latency.p99, rps: r.requests.average, non2xx: r.non2xx });
+          ackSeries[side].push({ cpuPerAckMs: cpuMs / r['2xx'], p99: r.latency.p99, rps: r.requests.average });
         }
       }
     } finally {
@@ -322,21 +322,18 @@ async function main() {
       await bare.stop();
       await ackOnly.stop();
     }
+    const stats = (series: (typeof ackSeries)['bare']) => ({
+      cpuPerAckMs: spread(series.map((x) => x.cpuPerAckMs)),
+      p99: spread(series.map((x) => x.p99)),
+      rps: spread(series.map((x) => x.rps)),
+    });
     const ackFloor = {
       cpuRatio: pairRatios(
         ackSeries.pipeline.map((x) => x.cpuPerAckMs),
         ackSeries.bare.map((x) => x.cpuPerAckMs),
       ),
-      pipeline: {
-        cpuPerAckMs: spread(ackSeries.pipeline.map((x) => x.cpuPerAckMs)),
-        p99: spread(ackSeries.pipeline.map((x) => x.p99)),
-        rps: spread(ackSeries.pipeline.map((x) => x.rps)),
-      },
-      bare: {
-        cpuPerAckMs: spread(ackSeries.bare.map((x) => x.cpuPerAckMs)),
-        p99: spread(ackSeries.bare.map((x) => x.p99)),
-        rps: spread(ackSeries.bare.map((x) => x.rps)),
-      },
+      pipeline: stats(ackSeries.pipeline),
+      bare: stats(ackSeries.bare),
     };
 
     // ---- ack latency and throughput ----------------------------------------------------------
