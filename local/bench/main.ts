@@ -444,7 +444,8 @@ async function main() {
       e2e: { count: e2e.length, rate: e2eRate, p50: percentile(e2e, 50), p99: percentile(e2e, 99), max: Math.max(...e2e) },
       perNotification,
     };
-    writeFileSync(join(WORK, 'results.json'), JSON.stringify(results, null, 2));
+    // A quick run's figures are too few to publish: they never become what --render renders.
+    writeFileSync(join(WORK, quick ? 'results-quick.json' : 'results.json'), JSON.stringify(results, null, 2));
     const doc = renderMarkdown(results);
     if (!quick) writeFileSync(join(ROOT, 'docs/benchmarks.md'), doc);
     process.stdout.write(doc);
@@ -641,7 +642,7 @@ function renderMarkdown(r: Results): string {
 
 Measured by \`npm run bench\` on ${m.date}: ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}, everything on one machine
 (the local pipeline on dynalite and fauxqs, the load generator in a second process). Local numbers are not AWS numbers:
-they compare builds and catch regressions. Raw results: \`.bench/results.json\` after a run.
+they compare builds and catch regressions. Raw results: \`.bench/results.json\` after a full run.
 
 ## How close to the floor
 
@@ -749,12 +750,13 @@ every duplicate is rewritten and republished, TransactWriteItems at twice the wr
 \`\`\`bash
 npm ci
 npm run bench            # writes this file; --quick for a short run that does not
+npm run bench -- --render   # rewrites this file from the last full run's results
 \`\`\`
 `;
 }
 
 if (process.argv.includes('--render')) {
-  // Re-renders docs/benchmarks.md from the last run's results, without measuring again.
+  // Re-renders docs/benchmarks.md from the last full run's results (not a --quick one), without measuring again.
   const { readFileSync } = await import('node:fs');
   writeFileSync(join(ROOT, 'docs/benchmarks.md'), renderMarkdown(JSON.parse(readFileSync(join(WORK, 'results.json'), 'utf8')) as Results));
 } else {
