@@ -1,17 +1,19 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 
 /**
- * The README's parked-replay runbook, run as written (the `replay_parked` function, extracted
- * from README.md) with the AWS CLI against the local pipeline's emulators: a 200 KiB envelope
- * goes through, and when send-message fails the parked item is kept.
+ * The parked-replay runbook of docs/operations.md, run as an operator runs it (the script file
+ * docs/runbooks/replay-parked.sh, executed by bash) with the AWS CLI against the local
+ * pipeline's emulators: a 200 KiB envelope goes through, and when send-message fails the parked
+ * item is kept.
  */
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const block = /```bash\n(\s*replay_parked\(\) \([\s\S]*?\n\s*\))\n/.exec(README);
+const SCRIPT = fileURLToPath(new URL('../../docs/runbooks/replay-parked.sh', import.meta.url));
+const OPERATIONS = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
 
 const savedEnv = { ...process.env };
 let pipeline: LocalPipeline;
@@ -30,7 +32,7 @@ beforeAll(async () => {
         .on('error', () => resolve(false))
         .on('close', (code) => resolve(code === 0)),
     );
-    if (!ok) throw new Error(`The README runbook test runs the commands an operator runs and needs \`${tool}\`: ${install}`);
+    if (!ok) throw new Error(`The runbook test runs the commands an operator runs and needs \`${tool}\`: ${install}`);
   }
   pipeline = await startLocalPipeline({ port: 0, logLevel: 'SILENT', reconcileEverySeconds: 0 });
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -46,10 +48,9 @@ afterAll(async () => {
   process.env = savedEnv;
 });
 
-/** Runs the function in bash (asynchronously: the emulators live in this process). */
+/** Runs the script file in bash (asynchronously: the emulators live in this process). */
 function runbook(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const script = `${block![1]}\nreplay_parked "$@"`;
-  const child = spawn('bash', ['-c', script, 'runbook', ...args], {
+  const child = spawn('bash', [SCRIPT, ...args], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -84,11 +85,19 @@ async function park(sk: string, bodyBytes: number) {
 const parked = async (sk: string) =>
   (await ddb.send(new GetCommand({ TableName: pipeline.resources.tableName, Key: { pk: 'PARKED', sk }, ConsistentRead: true }))).Item;
 
-describe('README runbook: replay a parked notification', () => {
-  test('the README has the runbook function', () => {
-    expect(block).not.toBeNull();
-    expect(block![1]).toContain('set -euo pipefail');
+describe('runbook docs/runbooks/replay-parked.sh: replay a parked notification', () => {
+  test('the script is executable, stops at the first failure, and docs/operations.md links to it', () => {
+    expect(() => accessSync(SCRIPT, constants.X_OK)).not.toThrow();
+    expect(readFileSync(SCRIPT, 'utf8')).toMatch(/^set -euo pipefail$/m);
+    expect(OPERATIONS).toContain('](runbooks/replay-parked.sh)');
   });
+
+  test('without its three arguments it prints its usage and does nothing', async () => {
+    const r = await runbook([pipeline.resources.tableName, inbox]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('usage:');
+    expect(r.stdout).toBe('');
+  }, 30000);
 
   test('a 200 KiB envelope is sent whole, then the item is deleted', async () => {
     const envelope = await park('2026-11-23T10:00:00.000Z#big', 200 * 1024);
