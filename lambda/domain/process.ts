@@ -150,6 +150,11 @@ async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observation
   const parsedReceivedAt = Date.parse(envelope.receivedAt);
   const receivedAtMs = Number.isNaN(parsedReceivedAt) ? deps.now() : parsedReceivedAt;
   if (envelope.flavour === 'checkout' && envelope.eventType === RECONCILIATION_EVENT_TYPE) {
+    // Only the reconciler may ask PicPay about a charge it names; from a PicPay route this is a
+    // forgery (or a leaked token being tried): kept for an operator, PicPay never called.
+    if (envelope.origin === 'picpay' || envelope.origin === 'merchant') {
+      throw new ParkError('internal_event_type', `A request on a public route named the internal event type ${RECONCILIATION_EVENT_TYPE}`);
+    }
     // Our own synthetic check (lambda/domain/reconcile.ts): ask PicPay's find-charge API.
     const chargeId = checkoutReconciliationId(envelope.body);
     const found = deps.checkoutCharges ? await deps.checkoutCharges.findCharge(chargeId) : null;

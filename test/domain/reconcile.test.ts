@@ -86,6 +86,7 @@ describe('reconcile', () => {
       eventType: 'Reconciliation',
       receivedAt: '2024-07-02T12:00:00.000Z',
       requestId: 'reconcile-2024-07-02T12:00:00.000Z-legacy-102030',
+      origin: 'reconciler',
       body: '{"referenceId":"102030"}',
     });
     expect(reconciliationEnvelope({ flavour: 'checkout', chargeId: 'c-1' }, NOW)).toMatchObject({
