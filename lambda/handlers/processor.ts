@@ -152,6 +152,19 @@ export function createProcessor(deps: ProcessorDeps) {
           break;
       }
       if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.published > 0) count(METRICS.processor.eventsPublished, outcome.published);
+      const contradiction =
+        outcome.kind === 'parked'
+          ? outcome.reason === 'contradicted_by_picpay'
+            ? outcome.message
+            : undefined
+          : outcome.kind === 'skipped'
+            ? undefined
+            : outcome.contradiction;
+      if (contradiction !== undefined) {
+        // A notification PicPay's API contradicts: forged with a leaked token, or PicPay lagging.
+        count(METRICS.processor.contradicted);
+        logger.warn('PicPay contradicts the notification; what PicPay says was applied', { ...context, detail: contradiction });
+      }
     } catch (error) {
       const code = errorCode(error);
       const source = error instanceof RetryableError ? error.source : 'internal';

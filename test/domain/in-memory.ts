@@ -108,10 +108,14 @@ export class MemoryPicPay implements LegacyStatusSource {
   }
 }
 
-/** Checkout find-charge in memory: `enabled` false is a tokens secret without an OAuth client. */
+/**
+ * Checkout find-charge in memory: `enabled` false (the default) is a tokens secret without an
+ * OAuth client, so checkout notifications are applied as sent; tests of reconciliation and of
+ * confirmation with PicPay turn it on.
+ */
 export class MemoryFindCharge implements CheckoutChargeSource {
   readonly charges = new Map<string, FoundCharge>();
-  enabled = true;
+  enabled = false;
   calls = 0;
 
   async findCharge(merchantChargeId: string) {

@@ -40,6 +40,7 @@ describe('internal paths stay internal', () => {
 
   test('event-type Reconciliation on the public webhook is parked, and find-charge is never called', async () => {
     const { deps, findCharge, charges, publisher } = memoryDeps();
+    findCharge.enabled = true;
     findCharge.charges.set('order-123', FOUND);
     const outcome = await processEnvelope(publicRequest('Reconciliation', { merchantChargeId: 'order-123' }), deps);
     expect(outcome).toEqual({
@@ -55,6 +56,7 @@ describe('internal paths stay internal', () => {
 
   test('a merchant-origin message naming Reconciliation is parked too', async () => {
     const { deps, findCharge } = memoryDeps();
+    findCharge.enabled = true;
     findCharge.charges.set('order-123', FOUND);
     const forged = envelope({ flavour: 'checkout', eventType: 'Reconciliation', origin: 'merchant', body: '{"merchantChargeId":"order-123"}' });
     await expect(processEnvelope(forged, deps)).resolves.toMatchObject({ kind: 'parked', reason: 'internal_event_type' });
@@ -63,6 +65,7 @@ describe('internal paths stay internal', () => {
 
   test("the reconciler's own check still asks find-charge and applies PicPay's answer", async () => {
     const { deps, findCharge, charges } = memoryDeps();
+    findCharge.enabled = true;
     findCharge.charges.set('order-123', FOUND);
     const check = reconciliationEnvelope({ flavour: 'checkout', chargeId: 'order-123' }, Date.parse('2024-07-01T19:00:00Z'));
     await expect(processEnvelope(check, deps)).resolves.toMatchObject({ kind: 'applied', chargeKey: 'checkout#order-123' });
@@ -72,6 +75,7 @@ describe('internal paths stay internal', () => {
 
   test('a check queued before messages carried an origin is read as before (a reconciliation check)', async () => {
     const { deps, findCharge } = memoryDeps();
+    findCharge.enabled = true;
     findCharge.charges.set('order-123', FOUND);
     const old = envelope({ flavour: 'checkout', eventType: 'Reconciliation', body: '{"merchantChargeId":"order-123"}' });
     expect(old.origin).toBeUndefined();
