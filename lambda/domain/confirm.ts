@@ -1,4 +1,4 @@
-import type { Observation } from './observation.js';
+import { hashOf, type Observation } from './observation.js';
 import { orderKeyOf, phaseOf } from './status.js';
 
 /**
@@ -48,6 +48,10 @@ export function confirmClaim(claim: Observation, picpay: Observation): Confirmat
       requestId: claim.requestId,
       paymentType: contradiction === null ? (claim.paymentType ?? null) : null,
       confirmed: true,
+      // The notification and the answer together: the same notification delivered again that
+      // reads the same answer is a duplicate; another notification that reads it is recorded
+      // (as "no change"), so every notification PicPay sent leaves its trace in the history.
+      dedupeKey: hashOf(['confirmed', claim.dedupeKey, picpay.dedupeKey]),
     },
     contradiction,
   };

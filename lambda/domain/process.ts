@@ -74,6 +74,11 @@ export interface ProcessDeps {
   readonly legacyStatus: LegacyStatusSource;
   /** Checkout reconciliation (find-charge); absent: off. */
   readonly checkoutCharges?: CheckoutChargeSource;
+  /**
+   * Confirms money-moving checkout notifications with PicPay (confirm.ts): the same find-charge
+   * client in Lambda; absent, they are applied as sent.
+   */
+  readonly confirmations?: CheckoutChargeSource;
   readonly now: () => number;
   /** Bodies larger than this are parked, not processed. */
   readonly maxBodyBytes: number;
@@ -201,10 +206,10 @@ async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observed> {
  * legacy status read is. PicPay does not know the charge: parked as contradicted.
  */
 async function confirm(envelope: Envelope, claim: Observation, deps: ProcessDeps): Promise<Observed> {
-  if (!deps.checkoutCharges) return asSent(claim);
+  if (!deps.confirmations) return asSent(claim);
   let found: FoundCharge | null;
   try {
-    found = await deps.checkoutCharges.findCharge(claim.chargeId);
+    found = await deps.confirmations.findCharge(claim.chargeId);
   } catch (error) {
     if (error instanceof ParkError && error.reason === 'unknown_charge') {
       throw new ParkError('contradicted_by_picpay', `the notification says ${claim.rawStatus}, PicPay does not know the charge`, { cause: error });

@@ -103,11 +103,26 @@ describe('a money-moving checkout notification is confirmed with PicPay', () => 
     expect(charges.items.get(KEY)!.state.status).toBe('CHARGEBACK');
   });
 
+  test('another notification that reads the same answer is recorded as no change, not dropped', async () => {
+    const { deps, charges, publisher } = verifying({ chargeStatus: 'REFUNDED' });
+    await processEnvelope(webhook('REFUNDED', { refundedAmount: 0 }), deps);
+    await expect(processEnvelope(webhook('PAID'), deps)).resolves.toMatchObject({ kind: 'ignored', reason: 'no change (still REFUNDED)' });
+    expect(charges.items.get(KEY)!.state.history.map((h) => [h.outcome, h.rawStatus])).toEqual([
+      ['applied', 'REFUNDED'],
+      ['ignored', 'REFUNDED'],
+    ]);
+    expect(publisher.published).toHaveLength(1);
+  });
+
   test('the same notification delivered again reads the same answer: a duplicate, published once', async () => {
     const { deps, publisher } = verifying({ chargeStatus: 'PAID' });
     const message = webhook('PAID');
     await processEnvelope(message, deps);
     await expect(processEnvelope(message, deps)).resolves.toMatchObject({ kind: 'duplicate' });
+    // PicPay delivering it again is a new request (another requestId), the same notification.
+    const redelivered = webhook('PAID');
+    expect(redelivered.requestId).not.toBe(message.requestId);
+    await expect(processEnvelope(redelivered, deps)).resolves.toMatchObject({ kind: 'duplicate' });
     expect(publisher.published).toHaveLength(1);
   });
 });
@@ -143,6 +158,14 @@ describe('what is not confirmed', () => {
     await expect(processEnvelope(webhook('PAID', { amount: 1 }), deps)).resolves.toMatchObject({ kind: 'applied' });
     expect(findCharge.calls).toBe(0);
     expect(publisher.published.map((e) => [e.status, e.amounts!.amount, e.confirmed])).toEqual([['PAID', 1, false]]);
+  });
+
+  test('with find-charge wired for reconciliation only, a PAID is applied as sent', async () => {
+    const { deps, publisher, findCharge } = verifying({ chargeStatus: 'PRE_AUTHORIZED' });
+    const { confirmations: _, ...reconciliationOnly } = deps;
+    await processEnvelope(webhook('PAID'), reconciliationOnly);
+    expect(findCharge.calls).toBe(0);
+    expect(publisher.published.map((e) => [e.status, e.confirmed])).toEqual([['PAID', false]]);
   });
 
   test('a legacy status and a reconciliation read are confirmed by nature', async () => {
