@@ -42,6 +42,39 @@ interface Step {
   readonly expect: number;
 }
 
+type PaymentBody = { type?: string; eventDate?: string; data?: { status: string; amount: number; originalAmount: number; refundedAmount: number } };
+
+/**
+ * A money-moving checkout notification is confirmed with PicPay's find-charge before it is
+ * applied (docs/state-model.md, "PicPay's word, not the body's"). So that the simulated
+ * notifications are PicPay's, the sandbox is first told the charge as PicPay would know it: the
+ * status of the simulation's latest notification (PicPay's state moves first; its webhooks
+ * follow, late or out of order). A deployed stack asks PicPay itself, which does not know a
+ * simulated charge: there, confirmed notifications are parked as contradicted.
+ */
+async function tellPicPayTheTruth(steps: readonly Step[], id: string, target: Target, io: Io): Promise<void> {
+  const payments = steps
+    .filter((s) => s.flavour === 'checkout' && s.eventType === 'TransactionUpdateMessage' && !s.wrongToken)
+    .map((s) => s.body as PaymentBody)
+    .filter((b) => b.type === 'PAYMENT' && b.data !== undefined);
+  if (payments.length === 0) return;
+  if (!target.picpaySandboxUrl) {
+    io.err(CONFIRMATION_HINT);
+    return;
+  }
+  const latest = payments.reduce((a, b) => (Date.parse(b.eventDate ?? '') > Date.parse(a.eventDate ?? '') ? b : a));
+  const { status, amount, originalAmount, refundedAmount } = latest.data!;
+  const res = await fetch(`${target.picpaySandboxUrl}/_sandbox/charges/${encodeURIComponent(id)}`, {
+    method: 'PUT',
+    body: JSON.stringify({ chargeStatus: status, amount, originalAmount, refundedAmount }),
+  });
+  if (!res.ok) throw new CliError(`The PicPay sandbox refused the charge: HTTP ${res.status}`);
+  io.out(`  PicPay (the sandbox) knows the charge as ${status}`);
+}
+
+const CONFIRMATION_HINT =
+  'Note: a deployed stack with PicPay API credentials confirms paid, refunded and cancelled checkout notifications with PicPay, which does not know a simulated charge: they are parked as contradicted_by_picpay.';
+
 const CHECKOUT_STATUS: Record<string, string> = { paid: 'PAID', refunded: 'REFUNDED', chargeback: 'CHARGEBACK', expired: 'EXPIRED' };
 
 /**
@@ -169,6 +202,7 @@ export async function simulate(name: string, options: SimulateOptions, target: T
   }
   const key = `${paymentLink ? 'paymentLink' : flavour}#${id}`;
   io.out(`Simulating ${name} on ${key} against ${target.name}`);
+  await tellPicPayTheTruth(steps, id, target, io);
 
   const send = async (step: Step) => {
     if (step.foundCharge) {

@@ -48,6 +48,8 @@ export const METRICS = {
     duplicates: 'Duplicates',
     registrations: 'Registrations',
     parked: 'ParkedNotifications',
+    /** Checkout notifications PicPay's API contradicted (lambda/domain/confirm.ts): a leaked token? */
+    contradicted: 'ContradictedNotifications',
     eventsPublished: 'EventsPublished',
     processingFailures: 'ProcessingFailures',
     // Failures a retry may fix, one metric per source (lambda/domain/errors.ts), each with its own alarm.

@@ -179,6 +179,12 @@ export class PipelineMonitoring extends Construct {
       'DynamoDB, SNS or SQS failing or throttling (logs: code dynamodb_unavailable, sns_unavailable, sqs_unavailable): notifications are retried.',
     );
     alarm(
+      'ContradictedNotifications',
+      proc(METRICS.processor.contradicted),
+      1,
+      "PicPay's API contradicted a checkout notification (PicPay's answer was applied, the notification parked as contradicted_by_picpay): a leaked checkout token being used, or PicPay lagging. Inspect the parked items; rotate the checkout token in Painel Lojista if they are not PicPay's (docs/security.md).",
+    );
+    alarm(
       'ParkedNotifications',
       proc(METRICS.processor.parked),
       1,

@@ -59,6 +59,12 @@ export interface LocalPipelineOptions {
    * is a second here. 3600 plays a six-hour outage's retries in six seconds.
    */
   readonly timeScale?: number;
+  /**
+   * Confirm money-moving checkout notifications with the PicPay sandbox's find-charge, as a
+   * deployed stack with PicPay API credentials does (default true). false applies them as sent:
+   * for running the decision tables and the chaos run's stories through the pipeline.
+   */
+  readonly confirmCheckout?: boolean;
   /** Receives before the DLQ (default 36, as deployed; the stack's dlqMaxReceiveCount). */
   readonly maxReceiveCount?: number;
   /** Concurrent processor pollers (Lambda would scale out). */
@@ -309,6 +315,7 @@ async function startFunctions(
         now: Date.now,
         random: Math.random,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms / timeScale)),
+        ...(options.confirmCheckout === false ? { confirmCheckout: false } : {}),
       }) as unknown as SqsHandler,
       context: () => lambdaContext('processor', HANDLERS.processor),
       onError: options.onError,

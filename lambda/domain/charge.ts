@@ -1,4 +1,3 @@
-import { RECONCILIATION_EVENT_TYPE } from './envelope.js';
 import { type ChargeEvent, EVENT_SPEC_VERSION, EVENT_TYPES } from './events.js';
 import { MAX_HISTORY, MAX_OUTBOX, MAX_SEEN } from './limits.js';
 import type { ChargeFlavour } from './flavour.js';
@@ -273,8 +272,7 @@ export function decide(current: ChargeState | null, incoming: Observation, now: 
  * again (a chargeback reversed: paid, chargeback, paid). That is a new transition, not a repeat.
  */
 function isReturn(base: ChargeState, observation: Observation): boolean {
-  const reread = observation.flavour === 'legacy' || observation.eventType === RECONCILIATION_EVENT_TYPE;
-  if (!reread || observation.kind !== 'status' || base.order === null) return false;
+  if (observation.confirmed !== true || observation.kind !== 'status' || base.order === null) return false;
   const status = observation.status!;
   if (status === 'UNKNOWN' || status === base.status) return false;
   const order = orderKeyOf(status, observation.atMs, observation.amounts?.refundedAmount ?? null, observation.rawStatus ?? '', observation.dedupeKey);
@@ -358,6 +356,7 @@ function toEvent(
     threeDs: state.threeDs,
     occurredAt: observation.occurredAt,
     recordedAt: now,
+    confirmed: observation.confirmed === true,
     source: { eventType: observation.eventType, requestId: observation.requestId },
   };
 }

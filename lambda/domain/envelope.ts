@@ -41,7 +41,17 @@ export interface Envelope {
   readonly contentEncoding?: string;
   /** JSON paths of the personal members removed from the body (never their values). */
   readonly redacted?: readonly string[];
+  /**
+   * Who put the message on the queue: `picpay`, the authenticator for a PicPay route (a token
+   * was presented); `merchant`, the authenticator for `POST /charges` (IAM); `reconciler`, the
+   * reconciler's own check. Only a `reconciler` message may take the reconciliation path, so a
+   * public request naming an internal event type cannot make us call PicPay's APIs. Absent on
+   * messages queued before it existed, which are read as before.
+   */
+  readonly origin?: EnvelopeOrigin;
 }
+
+export type EnvelopeOrigin = 'picpay' | 'merchant' | 'reconciler';
 
 /**
  * The envelope as a queue message. Every character outside printable ASCII is written as a

@@ -96,6 +96,10 @@ export type ParkReason =
   | 'invalid_json'
   | 'unexpected_shape'
   | 'unknown_event_type'
+  /** A request on a PicPay route named one of our internal event types (`Reconciliation`). */
+  | 'internal_event_type'
+  /** PicPay's API contradicts a checkout notification (lambda/domain/confirm.ts): it does not know the charge. */
+  | 'contradicted_by_picpay'
   /** A queue message that is not an envelope at all: nothing to park, it goes to the DLQ. */
   | 'not_an_envelope';
 

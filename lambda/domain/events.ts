@@ -8,7 +8,7 @@ import { CANONICAL_STATUSES, TRANSITION_REASONS } from './status.js';
  * Compatibility promise: within a major `specVersion`, fields are only added, never removed
  * or retyped. Consumers deduplicate on `transitionId` (delivery is at least once).
  */
-export const EVENT_SPEC_VERSION = '1.2';
+export const EVENT_SPEC_VERSION = '1.3';
 
 export const EVENT_TYPES = {
   statusChanged: 'picpay.charge.status_changed',
@@ -70,6 +70,13 @@ export const chargeEventSchema = z.object({
   occurredAt: z.string(),
   /** When this pipeline recorded the transition. */
   recordedAt: z.string(),
+  /**
+   * Whether the status and amounts were read from PicPay's API (added in 1.3): always for the
+   * legacy flavour and for reconciliation; for checkout and Pix when the tokens secret holds
+   * PicPay API credentials (the notification is then only a prompt to ask PicPay). `false`: the
+   * state is what a notification's body said, as trustworthy as the token that came with it.
+   */
+  confirmed: z.boolean(),
   source: z.object({
     /**
      * `TransactionUpdateMessage`, `Challenge3dsUpdateMessage`, `TransactionPaymentMessage`,
@@ -90,6 +97,7 @@ export function eventAttributes(event: ChargeEvent): Record<string, string> {
     previousStatus: event.previousStatus ?? 'NONE',
     flavour: event.flavour,
     eventType: event.source.eventType,
+    confirmed: String(event.confirmed),
   };
 }
 

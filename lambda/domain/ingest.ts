@@ -74,6 +74,7 @@ export function decideIngest(request: IngestRequest, validTokens: readonly strin
     eventType: request.flavour === 'checkout' ? headerEventType(request.headers) : null,
     receivedAt: request.receivedAt,
     requestId: request.requestId,
+    origin: 'picpay',
     ...(decoded.kind === 'undecodable' ? { contentEncoding: decoded.contentEncoding } : {}),
     ...(removed.length > 0 ? { redacted: removed } : {}),
   } as const;

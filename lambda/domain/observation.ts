@@ -75,6 +75,11 @@ export interface Observation {
   readonly refund?: RefundTransaction | null;
   /** `WALLET`, `CREDIT`, `PIX` (checkout transactions, Payment Link `paymentType`), when given. */
   readonly paymentType?: string | null;
+  /**
+   * The status and amounts were read from PicPay's API (legacy status, find-charge), not taken
+   * from a notification's body (lambda/domain/confirm.ts).
+   */
+  readonly confirmed?: boolean;
 }
 
 export function chargeKeyOf(flavour: ChargeFlavour, chargeId: string): string {
@@ -256,6 +261,7 @@ export function observeFoundCharge(envelope: Envelope, chargeId: string, raw: Fo
     atMs: fetchedAtMs,
     timeSource: 'picpay',
     amounts,
+    confirmed: true,
     eventType: RECONCILIATION_EVENT_TYPE,
     requestId: envelope.requestId,
     // The same answer read again is the same notification (as for a legacy status read).
@@ -355,6 +361,7 @@ export function observeLegacy(envelope: Envelope, callback: LegacyCallback, repo
     timeSource: 'picpay',
     amounts,
     authorizationId,
+    confirmed: true,
     eventType: envelope.eventType === RECONCILIATION_EVENT_TYPE ? RECONCILIATION_EVENT_TYPE : LEGACY_EVENT_TYPE,
     requestId: envelope.requestId,
     dedupeKey: hashOf(['legacy', 'status', callback.referenceId, reported.status, authorizationId, amounts]),

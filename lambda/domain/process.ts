@@ -1,5 +1,6 @@
 import type { ChargeState } from './charge.js';
 import { decide } from './charge.js';
+import { confirmClaim, needsConfirmation } from './confirm.js';
 import { bodyText, type Envelope, RECONCILIATION_EVENT_TYPE, REGISTRATION_EVENT_TYPE } from './envelope.js';
 import { ConcurrentUpdateError, OutboxFullError, ParkError, type ParkReason } from './errors.js';
 import type { ChargeEvent } from './events.js';
@@ -73,6 +74,11 @@ export interface ProcessDeps {
   readonly legacyStatus: LegacyStatusSource;
   /** Checkout reconciliation (find-charge); absent: off. */
   readonly checkoutCharges?: CheckoutChargeSource;
+  /**
+   * Confirms money-moving checkout notifications with PicPay (confirm.ts): the same find-charge
+   * client in Lambda; absent, they are applied as sent.
+   */
+  readonly confirmations?: CheckoutChargeSource;
   readonly now: () => number;
   /** Bodies larger than this are parked, not processed. */
   readonly maxBodyBytes: number;
@@ -92,6 +98,11 @@ export type ProcessOutcome =
       readonly chargeKey: string;
       readonly published: number;
       readonly reason?: string;
+      /**
+       * PicPay's API contradicted the notification (confirm.ts): PicPay's answer was applied and
+       * the notification itself parked as `contradicted_by_picpay`. Counted and alarmed.
+       */
+      readonly contradiction?: string;
     }
   /** A checkout reconciliation check while checkout reconciliation is off: nothing to do. */
   | { readonly kind: 'skipped'; readonly reason: string }
@@ -106,8 +117,9 @@ const MAX_CONFLICT_RETRIES = 5;
  */
 export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Promise<ProcessOutcome> {
   let observation: Observation;
+  let contradiction: string | null;
   try {
-    observation = await observe(envelope, deps);
+    ({ observation, contradiction } = await observe(envelope, deps));
   } catch (error) {
     if (error instanceof ReconciliationOffError) return { kind: 'skipped', reason: error.message };
     if (!(error instanceof ParkError)) throw error;
@@ -119,7 +131,14 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
     });
     return { kind: 'parked', reason: error.reason, message: error.message };
   }
+  const outcome = await apply(envelope, observation, deps);
+  if (contradiction === null || outcome.kind === 'skipped' || outcome.kind === 'parked') return outcome;
+  // PicPay's answer is applied; the claim it contradicts is kept where an operator looks.
+  await deps.parking.park({ parkedAt: new Date(deps.now()).toISOString(), reason: 'contradicted_by_picpay', message: contradiction, envelope });
+  return { ...outcome, contradiction };
+}
 
+async function apply(envelope: Envelope, observation: Observation, deps: ProcessDeps): Promise<ProcessOutcome> {
   for (let attempt = 0; ; attempt++) {
     const stored = await deps.charges.load(observation.chargeKey);
     const decision = decide(stored?.state ?? null, observation, new Date(deps.now()).toISOString(), deps);
@@ -144,27 +163,61 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
   }
 }
 
-async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observation> {
+interface Observed {
+  readonly observation: Observation;
+  readonly contradiction: string | null;
+}
+
+const asSent = (observation: Observation): Observed => ({ observation, contradiction: null });
+
+async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observed> {
   // The body as text (base64 undone); parks what is too large, still compressed or not UTF-8.
   const envelope: Envelope = { ...queued, body: bodyText(queued, deps.maxBodyBytes), bodyEncoding: 'utf8' };
   const parsedReceivedAt = Date.parse(envelope.receivedAt);
   const receivedAtMs = Number.isNaN(parsedReceivedAt) ? deps.now() : parsedReceivedAt;
   if (envelope.flavour === 'checkout' && envelope.eventType === RECONCILIATION_EVENT_TYPE) {
+    // Only the reconciler may ask PicPay about a charge it names; from a PicPay route this is a
+    // forgery (or a leaked token being tried): kept for an operator, PicPay never called.
+    if (envelope.origin === 'picpay' || envelope.origin === 'merchant') {
+      throw new ParkError('internal_event_type', `A request on a public route named the internal event type ${RECONCILIATION_EVENT_TYPE}`);
+    }
     // Our own synthetic check (lambda/domain/reconcile.ts): ask PicPay's find-charge API.
     const chargeId = checkoutReconciliationId(envelope.body);
     const found = deps.checkoutCharges ? await deps.checkoutCharges.findCharge(chargeId) : null;
     if (found === null) throw new ReconciliationOffError('checkout reconciliation is off: no picpayClientId/picpayClientSecret in the tokens secret');
-    return observeFoundCharge(envelope, chargeId, found, deps.now());
+    return asSent(observeFoundCharge(envelope, chargeId, found, deps.now()));
   }
   if (envelope.flavour === 'checkout') {
-    return observeWebhook(envelope, parseWebhook(envelope), receivedAtMs);
+    const claim = observeWebhook(envelope, parseWebhook(envelope), receivedAtMs);
+    return needsConfirmation(claim) ? await confirm(envelope, claim, deps) : asSent(claim);
   }
   if (envelope.eventType === REGISTRATION_EVENT_TYPE) {
-    return observeRegistration(envelope, parseRegistration(envelope), receivedAtMs);
+    return asSent(observeRegistration(envelope, parseRegistration(envelope), receivedAtMs));
   }
   const callback = parseLegacyCallback(envelope);
   const reported = await deps.legacyStatus.fetchStatus(callback.referenceId);
-  return observeLegacy(envelope, callback, reported, deps.now());
+  return asSent(observeLegacy(envelope, callback, reported, deps.now()));
+}
+
+/**
+ * A checkout notification that moves money, checked with PicPay's find-charge (confirm.ts).
+ * Without PicPay API credentials it is applied as sent (`confirmed: false` on its event).
+ * PicPay unavailable: the error propagates and the notification is retried with back-off, as a
+ * legacy status read is. PicPay does not know the charge: parked as contradicted.
+ */
+async function confirm(envelope: Envelope, claim: Observation, deps: ProcessDeps): Promise<Observed> {
+  if (!deps.confirmations) return asSent(claim);
+  let found: FoundCharge | null;
+  try {
+    found = await deps.confirmations.findCharge(claim.chargeId);
+  } catch (error) {
+    if (error instanceof ParkError && error.reason === 'unknown_charge') {
+      throw new ParkError('contradicted_by_picpay', `the notification says ${claim.rawStatus}, PicPay does not know the charge`, { cause: error });
+    }
+    throw error;
+  }
+  if (found === null) return asSent(claim);
+  return confirmClaim(claim, observeFoundCharge(envelope, claim.chargeId, found, deps.now()));
 }
 
 function checkoutReconciliationId(body: string): string {

@@ -76,6 +76,7 @@ export function reconciliationEnvelope(ref: ChargeRef, nowMs: number): Envelope 
     eventType: RECONCILIATION_EVENT_TYPE,
     receivedAt,
     requestId: `reconcile-${receivedAt}-${ref.flavour}-${ref.chargeId}`,
+    origin: 'reconciler',
     body: JSON.stringify(ref.flavour === 'legacy' ? { referenceId: ref.chargeId } : { merchantChargeId: ref.chargeId }),
   };
 }

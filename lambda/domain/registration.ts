@@ -61,6 +61,7 @@ export function decideRegistration(body: string | null, callerArn: string | null
       eventType: REGISTRATION_EVENT_TYPE,
       receivedAt,
       requestId,
+      origin: 'merchant',
       // Only the two fields we keep: nothing else the caller sent is stored.
       body: JSON.stringify({ referenceId: request.referenceId, expiresAt: request.expiresAt }),
     },

@@ -152,6 +152,19 @@ export function createProcessor(deps: ProcessorDeps) {
           break;
       }
       if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.published > 0) count(METRICS.processor.eventsPublished, outcome.published);
+      const contradiction =
+        outcome.kind === 'parked'
+          ? outcome.reason === 'contradicted_by_picpay'
+            ? outcome.message
+            : undefined
+          : outcome.kind === 'skipped'
+            ? undefined
+            : outcome.contradiction;
+      if (contradiction !== undefined) {
+        // A notification PicPay's API contradicts: forged with a leaked token, or PicPay lagging.
+        count(METRICS.processor.contradicted);
+        logger.warn('PicPay contradicts the notification; what PicPay says was applied', { ...context, detail: contradiction });
+      }
     } catch (error) {
       const code = errorCode(error);
       const source = error instanceof RetryableError ? error.source : 'internal';
@@ -246,6 +259,12 @@ export interface ProcessorRuntime {
   readonly random: () => number;
   /** The waits between PicPay attempts within an invocation (the local runtime scales time). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * `false`: money-moving checkout notifications are applied as sent even when the tokens
+   * secret holds PicPay API credentials (lambda/domain/confirm.ts). Only the local runtime sets
+   * it, to run the decision tables and the chaos run's stories as sent; Lambda always confirms.
+   */
+  readonly confirmCheckout?: boolean;
 }
 
 /**
@@ -263,6 +282,16 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
   const circuit = (name: string) => new PicPayCircuit({ name, failuresToOpen: DEFAULTS.picpayCircuitFailures, coolDownMs: config.picpayCircuitCoolDownMs });
   const statusCircuit = circuit('PicPay status API');
   const checkoutCircuit = circuit('PicPay checkout API');
+  // One find-charge client: checkout reconciliation, and confirming money-moving notifications.
+  const checkoutClient = new PicPayCheckoutClient({
+    baseUrl: config.picpayCheckoutBaseUrl,
+    tokenUrl: new URL('/oauth2/token', config.picpayCheckoutBaseUrl).toString(),
+    timeoutMs: config.picpayTimeoutMs,
+    credentials: async () => (await tokenStore.get()).checkoutClient,
+    onAttemptFailed: ({ attempt, reason, httpStatus }) => logger.warn('PicPay find-charge attempt failed', { attempt, reason, httpStatus }),
+    circuit: checkoutCircuit,
+    ...(sleep ? { sleep } : {}),
+  });
   const processor = middy(
     createProcessor({
       charges: store,
@@ -277,15 +306,8 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
         circuit: statusCircuit,
         ...(sleep ? { sleep } : {}),
       }),
-      checkoutCharges: new PicPayCheckoutClient({
-        baseUrl: config.picpayCheckoutBaseUrl,
-        tokenUrl: new URL('/oauth2/token', config.picpayCheckoutBaseUrl).toString(),
-        timeoutMs: config.picpayTimeoutMs,
-        credentials: async () => (await tokenStore.get()).checkoutClient,
-        onAttemptFailed: ({ attempt, reason, httpStatus }) => logger.warn('PicPay find-charge attempt failed', { attempt, reason, httpStatus }),
-        circuit: checkoutCircuit,
-        ...(sleep ? { sleep } : {}),
-      }),
+      checkoutCharges: checkoutClient,
+      ...(runtime.confirmCheckout === false ? {} : { confirmations: checkoutClient }),
       now: runtime.now,
       logger,
       metrics,

@@ -110,7 +110,7 @@ describe('re-reads and redeliveries', () => {
   });
 
   test('a checkout reconciliation read of PAID again after a chargeback is a reversal, not a duplicate', () => {
-    const read = (at: string): Observation => seen('PAID', at, { eventType: 'Reconciliation', dedupeKey: 'found-paid' });
+    const read = (at: string): Observation => seen('PAID', at, { eventType: 'Reconciliation', dedupeKey: 'found-paid', confirmed: true });
     const charged = run([read('2024-07-01T19:00:00Z'), seen('CHARGEBACK', '2024-07-01T19:05:00Z')]);
     const d = decide(charged, read('2024-07-01T19:10:00Z'), NOW, OPTIONS);
     expect(d.kind).toBe('applied');

@@ -9,6 +9,7 @@ test('a 3DS result on a charge with no status yet carries status NONE and previo
     status: null,
     previousStatus: null,
     flavour: 'checkout',
+    confirmed: false,
     source: { eventType: 'Challenge3dsUpdateMessage', requestId: 'r-1' },
   } as unknown as ChargeEvent;
   expect(eventAttributes(event)).toEqual({
@@ -17,5 +18,6 @@ test('a 3DS result on a charge with no status yet carries status NONE and previo
     previousStatus: 'NONE',
     flavour: 'checkout',
     eventType: 'Challenge3dsUpdateMessage',
+    confirmed: 'false',
   });
 });

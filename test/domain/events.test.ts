@@ -14,13 +14,14 @@ describe('event contract', () => {
     expect(chargeEventSchema.parse(event)).toEqual(event);
   });
 
-  test('message attributes carry type, status, previous status, flavour and event type', () => {
+  test('message attributes carry type, status, previous status, flavour, event type and whether PicPay confirmed it', () => {
     expect(eventAttributes(event!)).toEqual({
       type: 'picpay.charge.status_changed',
       status: 'PAID',
       previousStatus: 'NONE',
       flavour: 'checkout',
       eventType: 'TransactionUpdateMessage',
+      confirmed: 'false',
     });
   });
 

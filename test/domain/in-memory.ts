@@ -108,10 +108,14 @@ export class MemoryPicPay implements LegacyStatusSource {
   }
 }
 
-/** Checkout find-charge in memory: `enabled` false is a tokens secret without an OAuth client. */
+/**
+ * Checkout find-charge in memory: `enabled` false (the default) is a tokens secret without an
+ * OAuth client, so checkout notifications are applied as sent; tests of reconciliation and of
+ * confirmation with PicPay turn it on.
+ */
 export class MemoryFindCharge implements CheckoutChargeSource {
   readonly charges = new Map<string, FoundCharge>();
-  enabled = true;
+  enabled = false;
   calls = 0;
 
   async findCharge(merchantChargeId: string) {
@@ -136,6 +140,7 @@ export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
     publisher,
     legacyStatus: picpay,
     checkoutCharges: findCharge,
+    confirmations: findCharge,
     now: () => (clock.ms += 1),
     maxBodyBytes: 64 * 1024,
     outboxLeaseMs: 60_000,

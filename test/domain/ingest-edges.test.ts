@@ -101,6 +101,7 @@ describe('body decoding', () => {
         eventType: null,
         receivedAt: '2024-07-01T19:00:00.000Z',
         requestId: 'req-1',
+        origin: 'picpay',
         contentEncoding: 'compress',
         body,
         bodyEncoding: 'utf8',

@@ -62,7 +62,16 @@ describe('decideIngest', () => {
     const decision = decideIngest({ ...base, headers: { 'x-seller-token': 'seller-1' } }, TOKENS, 1024);
     expect(decision).toEqual({
       kind: 'accept',
-      envelope: { v: 2, flavour: 'legacy', eventType: null, receivedAt: base.receivedAt, requestId: 'req-1', body: base.body, bodyEncoding: 'utf8' },
+      envelope: {
+        v: 2,
+        flavour: 'legacy',
+        eventType: null,
+        receivedAt: base.receivedAt,
+        requestId: 'req-1',
+        origin: 'picpay',
+        body: base.body,
+        bodyEncoding: 'utf8',
+      },
     });
     expect(JSON.stringify(decision)).not.toContain('seller-1');
   });

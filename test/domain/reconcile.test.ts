@@ -86,6 +86,7 @@ describe('reconcile', () => {
       eventType: 'Reconciliation',
       receivedAt: '2024-07-02T12:00:00.000Z',
       requestId: 'reconcile-2024-07-02T12:00:00.000Z-legacy-102030',
+      origin: 'reconciler',
       body: '{"referenceId":"102030"}',
     });
     expect(reconciliationEnvelope({ flavour: 'checkout', chargeId: 'c-1' }, NOW)).toMatchObject({
@@ -185,6 +186,7 @@ describe('checkout reconciliation', () => {
   test('a checkout charge whose final webhook was lost ends in the status find-charge reports, through the normal path', async () => {
     const { deps, charges, publisher, findCharge } = memoryDeps(Date.parse('2024-07-01T12:30:00Z'));
     await processEnvelope(pending('co-1', '2024-07-01T12:00:01Z'), deps);
+    findCharge.enabled = true;
     findCharge.charges.set('co-1', { chargeStatus: 'PAID', amount: 5000, originalAmount: 5000, refundedAmount: 0 });
     const sent: Envelope[] = [];
     await reconcile(settings, { ...charges.reconcilePorts(), enqueue: async (e) => void sent.push(...e), now: () => Date.parse('2024-07-01T13:01:00Z') });
@@ -205,6 +207,7 @@ describe('checkout reconciliation', () => {
   test('an unpaid Pix QR code PicPay expired ends EXPIRED with an event', async () => {
     const { deps, charges, publisher, findCharge } = memoryDeps(Date.parse('2024-07-01T12:30:00Z'));
     await processEnvelope(pending('pix-1', '2024-07-01T12:00:01Z'), deps);
+    findCharge.enabled = true;
     findCharge.charges.set('pix-1', { chargeStatus: 'EXPIRED', amount: 5000, originalAmount: 5000, refundedAmount: 0 });
     const sent: Envelope[] = [];
     await reconcile(settings, { ...charges.reconcilePorts(), enqueue: async (e) => void sent.push(...e), now: () => Date.parse('2024-07-01T13:01:00Z') });
@@ -226,7 +229,8 @@ describe('checkout reconciliation', () => {
   });
 
   test('a charge find-charge does not know (404) is parked, recorded for an operator', async () => {
-    const { deps, charges } = memoryDeps(Date.parse('2024-07-01T12:30:00Z'));
+    const { deps, charges, findCharge } = memoryDeps(Date.parse('2024-07-01T12:30:00Z'));
+    findCharge.enabled = true;
     await processEnvelope(pending('co-3', '2024-07-01T12:00:01Z'), deps);
     expect(await processEnvelope(reconciliationEnvelope({ flavour: 'checkout', chargeId: 'co-3' }, Date.parse('2024-07-01T13:00:00Z')), deps)).toMatchObject({
       kind: 'parked',

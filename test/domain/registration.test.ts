@@ -14,6 +14,7 @@ describe('decideRegistration', () => {
         eventType: 'Registration',
         receivedAt: AT,
         requestId: 'req-1',
+        origin: 'merchant',
         body: '{"referenceId":"102030","expiresAt":"2024-07-02T13:00:00.000Z"}',
       },
     });

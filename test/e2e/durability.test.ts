@@ -70,7 +70,7 @@ async function send(run: Running, ids: string[]) {
           type: 'PAYMENT',
           eventDate: '2024-07-01T16:00:00-03:00',
           id: 'e',
-          data: { status: 'PAID', amount: 2500, merchantChargeId: id },
+          data: { status: 'AUTHORIZED', amount: 2500, merchantChargeId: id },
         }),
       });
       return res.status;
@@ -99,7 +99,7 @@ async function allProcessed(run: Running, ids: string[], timeoutMs = 20000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const items = await charges(run, ids);
-    if (items.every((i) => i?.status === 'PAID')) return items;
+    if (items.every((i) => i?.status === 'AUTHORIZED')) return items;
     if (Date.now() > deadline) throw new Error(`${items.filter((i) => !i).length} of ${ids.length} notifications answered 200 were never processed`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -138,7 +138,7 @@ test('killed with SIGKILL twice, restarted, every notification answered 200 is p
 
   // Run 2, processing off: batch 1 is still in the table; batch 3 waits in the queue; killed again.
   const second = await start([], { LOCAL_PROCESSORS: '0' });
-  expect((await charges(second, batch1)).every((i) => i?.status === 'PAID')).toBe(true);
+  expect((await charges(second, batch1)).every((i) => i?.status === 'AUTHORIZED')).toBe(true);
   const batch3 = range('durable-c', 20);
   await send(second, batch3);
   expect((await charges(second, batch3)).every((i) => i === undefined)).toBe(true);

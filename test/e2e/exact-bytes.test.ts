@@ -21,7 +21,7 @@ let pipeline: LocalPipeline;
 let ddb: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0 });
+  pipeline = await startLocalPipeline({ port: 0, confirmCheckout: false, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0 });
   ddb = DynamoDBDocumentClient.from(
     new DynamoDBClient({ region: 'us-east-1', endpoint: pipeline.endpoints.dynamodb, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
   );

@@ -14,6 +14,8 @@ const errors: unknown[] = [];
 beforeAll(async () => {
   pipeline = await startLocalPipeline({
     port: 0,
+    // PicPay's examples as sent; confirmation with PicPay has its own test (confirm-with-picpay.test.ts).
+    confirmCheckout: false,
     retryDelaySeconds: 0,
     ...DLQ_PATH,
     logLevel: 'SILENT',
@@ -71,7 +73,7 @@ describe('local pipeline, end to end', () => {
     const legacy = eventsFor('legacy#102030');
     expect(legacy).toHaveLength(1);
     expect(legacy[0]!.body).toMatchObject({
-      specVersion: '1.2',
+      specVersion: '1.3',
       type: 'picpay.charge.status_changed',
       flavour: 'legacy',
       chargeId: '102030',
@@ -79,6 +81,8 @@ describe('local pipeline, end to end', () => {
       status: 'PAID',
       rawStatus: 'paid',
       authorizationId: LEGACY_CALLBACK.authorizationId,
+      // The legacy status is always read from PicPay.
+      confirmed: true,
       source: { eventType: 'LegacyCallback' },
     });
     expect(legacy[0]!.attributes).toEqual({
@@ -87,6 +91,7 @@ describe('local pipeline, end to end', () => {
       previousStatus: 'NONE',
       flavour: 'legacy',
       eventType: 'LegacyCallback',
+      confirmed: 'true',
     });
 
     const checkout = eventsFor(`checkout#${CHARGE_ID}`);

@@ -32,6 +32,7 @@ async function post(pipeline: LocalPipeline, body: unknown): Promise<number> {
 test('a failed record waits its retry delay divided by the time scale: 48 to 60 queue seconds are 0.8 to 1 s at 60×', async () => {
   const pipeline = await startLocalPipeline({
     port: 0,
+    confirmCheckout: false,
     timeScale: 60,
     retryDelaySeconds: 0,
     logLevel: 'SILENT',

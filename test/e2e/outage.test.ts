@@ -24,6 +24,7 @@ let sqs: SQSClient;
 beforeAll(async () => {
   pipeline = await startLocalPipeline({
     port: 0,
+    confirmCheckout: false,
     timeScale: TIME_SCALE,
     retryDelaySeconds: 0,
     logLevel: 'SILENT',

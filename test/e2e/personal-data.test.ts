@@ -25,7 +25,7 @@ const sentMessages: string[] = [];
 
 beforeAll(async () => {
   logs = captureOutput();
-  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, ...DLQ_PATH, logLevel: 'DEBUG', reconcileEverySeconds: 0 });
+  pipeline = await startLocalPipeline({ port: 0, confirmCheckout: false, retryDelaySeconds: 0, ...DLQ_PATH, logLevel: 'DEBUG', reconcileEverySeconds: 0 });
   // Every queue message exactly as the authenticator sends it.
   pipeline.clients.sqs.middlewareStack.add(
     (next) => async (args) => {

@@ -24,7 +24,15 @@ const EVENT_TYPE: Record<string, string> = {
 };
 
 beforeAll(async () => {
-  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, ...DLQ_PATH, logLevel: 'SILENT', reconcileEverySeconds: 0, sweepEverySeconds: 0 });
+  pipeline = await startLocalPipeline({
+    port: 0,
+    confirmCheckout: false,
+    retryDelaySeconds: 0,
+    ...DLQ_PATH,
+    logLevel: 'SILENT',
+    reconcileEverySeconds: 0,
+    sweepEverySeconds: 0,
+  });
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: pipeline.endpoints.dynamodb, credentials }));
   sqs = new SQSClient({ region: 'us-east-1', endpoint: pipeline.endpoints.sqs, credentials, useQueueUrlAsEndpoint: false });

@@ -13,8 +13,8 @@ let b: LocalPipeline;
 
 beforeAll(async () => {
   [a, b] = await Promise.all([
-    startLocalPipeline({ port: 0, retryDelaySeconds: 0, reconcileEverySeconds: 0, sweepEverySeconds: 0 }),
-    startLocalPipeline({ port: 0, retryDelaySeconds: 0, reconcileEverySeconds: 0, sweepEverySeconds: 0 }),
+    startLocalPipeline({ port: 0, confirmCheckout: false, retryDelaySeconds: 0, reconcileEverySeconds: 0, sweepEverySeconds: 0 }),
+    startLocalPipeline({ port: 0, confirmCheckout: false, retryDelaySeconds: 0, reconcileEverySeconds: 0, sweepEverySeconds: 0 }),
   ]);
 }, 60_000);
 afterAll(async () => {

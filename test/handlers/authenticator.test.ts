@@ -87,6 +87,7 @@ describe('authenticator handler', () => {
       flavour: 'checkout',
       eventType: 'TransactionUpdateMessage',
       requestId: 'apigw-req-1',
+      origin: 'picpay',
       bodyEncoding: 'utf8',
       redacted: ['merchantDocument', 'data.customer'],
     });

@@ -66,7 +66,7 @@ beforeAll(async () => {
   configured = false;
   await authenticate(webhook(CHECKOUT_TOKEN)); // tokens not configured
 
-  const { deps, publisher, picpay } = memoryDeps();
+  const { deps, publisher, picpay, findCharge } = memoryDeps();
   const probes = { publishProbe: async () => 'sns-1', recordProbe: async () => undefined, now: Date.now };
   let sqsDown = false;
   const visibility = {
@@ -98,6 +98,16 @@ beforeAll(async () => {
   await run([{ id: 'late', body: checkout('AUTHORIZED') }]); // ignored late event
   await run([{ id: 'new', body: checkout('SOMETHING_NEW') }]); // unrecognized status
   await run([{ id: 'park', body: JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: 'not json' })) }]); // parked
+  findCharge.enabled = true;
+  const forged = JSON.stringify(
+    envelope({
+      flavour: 'checkout',
+      eventType: 'TransactionUpdateMessage',
+      body: JSON.stringify(paymentEvent({ status: 'PAID', merchantChargeId: 'forged' })),
+    }),
+  );
+  await run([{ id: 'forged', body: forged }]); // PicPay does not know the charge: contradicted
+  findCharge.enabled = false;
   publisher.failNext = 1;
   await run([{ id: 'sns-down', body: checkout('REFUNDED') }]); // processing failure, held back (retry delay)
   const legacy = (id: string) => JSON.stringify(envelope({ flavour: 'legacy', body: JSON.stringify({ referenceId: id }) }));
@@ -177,6 +187,7 @@ describe('alarms read only metrics the code emits', () => {
       [
         'AwsServiceErrors',
         'ConfigurationErrors',
+        'ContradictedNotifications',
         'Duplicates',
         'EventsPublished',
         'IgnoredLateEvents',

@@ -50,7 +50,11 @@ function run(tracing: Tracing | undefined) {
   }) as unknown as (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
   const body = (id: string) =>
     JSON.stringify(
-      envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status: 'PAID', merchantChargeId: id })) }),
+      envelope({
+        flavour: 'checkout',
+        eventType: 'TransactionUpdateMessage',
+        body: JSON.stringify(paymentEvent({ status: 'AUTHORIZED', merchantChargeId: id })),
+      }),
     );
   return handler(
     sqsEvent([

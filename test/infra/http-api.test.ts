@@ -189,7 +189,7 @@ describe('apiType=http: alarms and dashboard on the HTTP API metrics', () => {
   ];
 
   test('the same sixteen alarms; the API 5xx alarm reads 5xx of this API and stage', () => {
-    expect(alarms).toHaveLength(16);
+    expect(alarms).toHaveLength(17);
     const api = alarms.filter((a) => a.Namespace === 'AWS/ApiGateway');
     expect(api).toEqual([
       expect.objectContaining({

@@ -294,12 +294,13 @@ describe('PicPayWebhooksStack: least privilege', () => {
 describe('PicPayWebhooksStack: alarms and dashboard', () => {
   const alarmIds = Object.keys(stack.monitoring.alarms).sort();
 
-  test('alarms on the DLQ, queue age, 5xx, 401 bursts, processor errors, PicPay, AWS and configuration errors apart, and parked notifications', () => {
+  test('alarms on the DLQ, queue age, 5xx, 401 bursts, processor errors, PicPay, AWS and configuration errors apart, notifications PicPay contradicts, and parked notifications', () => {
     expect(alarmIds).toEqual(
       [
         'Authenticator5xx',
         'AwsServiceErrors',
         'ConfigurationErrors',
+        'ContradictedNotifications',
         'DeadLetterQueueNotEmpty',
         'OldestMessageAge',
         'OutboxEventsStuck',
@@ -612,7 +613,7 @@ describe('PicPayWebhooksStack: first deploy, identity and lifecycle', () => {
     expect(prod.namespaces).toEqual(['PicPayWebhooks/ShopProd']);
     expect(staging.namespaces).toEqual(['PicPayWebhooks/ShopStaging']);
     expect(staging.apiDimension).toEqual([[{ Name: 'ApiName', Value: 'ShopStaging' }]]);
-    expect(prod.alarmNames).toHaveLength(16);
+    expect(prod.alarmNames).toHaveLength(17);
     for (const name of prod.alarmNames) expect(name).toMatch(/^ShopProd-[A-Za-z0-9]+$/);
     for (const name of staging.alarmNames) expect(name).toMatch(/^ShopStaging-[A-Za-z0-9]+$/);
     expect(prod.dashboard).toContain('ShopProd-');

@@ -1,0 +1,81 @@
+/**
+ * PicPay's word, not the body's, through the local pipeline (the `npm start` default: the
+ * tokens secret holds the sandbox's API credentials). A token holder's forged PAID is parked
+ * as contradicted and nothing is published; a PAID PicPay knows is applied as PicPay says it,
+ * and its event says `confirmed: true`. Expected values are hand-written from
+ * docs/state-model.md's table.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoChargeStore } from '../../lambda/adapters/charge-store.js';
+import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { paymentEvent } from '../fixtures.js';
+
+let pipeline: LocalPipeline;
+let store: DynamoChargeStore;
+
+beforeAll(async () => {
+  pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0, sweepEverySeconds: 0 });
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: pipeline.endpoints.dynamodb, credentials }));
+  store = new DynamoChargeStore(ddb, pipeline.resources.tableName);
+}, 60000);
+
+afterAll(async () => {
+  await pipeline?.stop();
+});
+
+async function send(body: unknown) {
+  const res = await fetch(pipeline.urls.webhook, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: pipeline.tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' },
+    body: JSON.stringify(body),
+  });
+  return res.status;
+}
+
+async function eventually<T>(check: () => Promise<T | false | undefined>, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const parkedFor = async (chargeId: string) => (await store.listParked()).filter((p) => p.envelope.includes(chargeId));
+
+test('a forged PAID for a charge PicPay does not know is parked as contradicted; nothing is stored or published', async () => {
+  expect(await send(paymentEvent({ status: 'PAID', amount: 1, merchantChargeId: 'order-forged' }))).toBe(200);
+  const parked = await eventually(async () => {
+    const items = await parkedFor('order-forged');
+    return items.length > 0 && items;
+  });
+  expect(parked.map((p) => [p.reason, p.message])).toEqual([['contradicted_by_picpay', 'the notification says PAID, PicPay does not know the charge']]);
+  expect(await store.load('checkout#order-forged')).toBeNull();
+  expect(pipeline.events.filter((e) => e.body.chargeKey === 'checkout#order-forged')).toEqual([]);
+});
+
+test('a one-centavo PAID for a charge PicPay knows as PAID of R$ 100: PicPay’s amount is applied and published, the claim parked', async () => {
+  pipeline.sandbox.setCharge('order-cheap', { chargeStatus: 'PAID', amount: 10000, originalAmount: 10000, refundedAmount: 0 });
+  expect(await send(paymentEvent({ status: 'PAID', amount: 1, merchantChargeId: 'order-cheap' }))).toBe(200);
+  await pipeline.waitForEvents(() => pipeline.events.some((e) => e.body.chargeKey === 'checkout#order-cheap'));
+  const [event] = pipeline.events.filter((e) => e.body.chargeKey === 'checkout#order-cheap');
+  expect(event!.body).toMatchObject({ status: 'PAID', confirmed: true, amounts: { amount: 10000, paidAmount: 10000 } });
+  const parked = await eventually(async () => {
+    const items = await parkedFor('order-cheap');
+    return items.length > 0 && items;
+  });
+  expect(parked.map((p) => [p.reason, p.message])).toEqual([['contradicted_by_picpay', 'the notification says PAID of 1 centavos, PicPay says PAID of 10000']]);
+});
+
+test('a genuine PAID is applied as PicPay says it, confirmed', async () => {
+  pipeline.sandbox.setCharge('order-real', { chargeStatus: 'PAID', amount: 10000, originalAmount: 10000, refundedAmount: 0 });
+  expect(await send(paymentEvent({ status: 'PAID', merchantChargeId: 'order-real' }))).toBe(200);
+  await pipeline.waitForEvents(() => pipeline.events.some((e) => e.body.chargeKey === 'checkout#order-real'));
+  const [event] = pipeline.events.filter((e) => e.body.chargeKey === 'checkout#order-real');
+  expect(event!.body).toMatchObject({ status: 'PAID', confirmed: true, source: { eventType: 'TransactionUpdateMessage' } });
+  expect(event!.attributes.confirmed).toBe('true');
+  expect(await parkedFor('order-real')).toEqual([]);
+});
