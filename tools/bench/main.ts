@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { type ApiType, BUNDLING, HANDLERS } from '../../lambda/contract.js';
-import { startLocalPipeline } from '../pipeline.js';
+import { startLocalPipeline } from '../../local/pipeline.js';
 import { paymentBody } from '../../cli/samples.js';
 import { countCommands, median, percentile, round } from './measure.js';
 import { type ColdSample, type ColdSubject, coldPairs, cpuDuring, formatSpread, localSqs, pairRatios, type Spread, spread, startBareServer } from './floor.js';
@@ -121,7 +121,7 @@ async function main() {
   log(`machine: ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}`);
 
   log('bundling…');
-  const FLOORS = { authenticator: 'local/bench/floors/authenticator.ts', processor: 'local/bench/floors/processor.ts' } as const;
+  const FLOORS = { authenticator: 'tools/bench/floors/authenticator.ts', processor: 'tools/bench/floors/processor.ts' } as const;
   const bundles = {
     authenticator: await bundle(HANDLERS.authenticator.entry, 'authenticator'),
     processor: await bundle(HANDLERS.processor.entry, 'processor'),
@@ -253,7 +253,7 @@ async function main() {
     // client of its own whose SendMessage is answered at once (no SQS in the measured time).
     const { makeAuthenticatorHandler } = await import('../../lambda/handlers/authenticator.js');
     const { Logger } = await import('@aws-lambda-powertools/logger');
-    const { LocalMetrics } = await import('../metrics.js');
+    const { LocalMetrics } = await import('../../local/metrics.js');
     const benchSqs = localSqs(pipeline.endpoints.sqs);
     benchSqs.middlewareStack.add(() => async () => ({ output: { MessageId: 'bench', $metadata: {} }, response: {} }), {
       step: 'initialize',
@@ -649,7 +649,7 @@ they compare builds and catch regressions. Raw results: \`.bench/results.json\` 
 Each figure is measured against its floor in the same run, alternating (function, floor, floor, function, …), and
 the ratio of every pair is reported as median (min–max, n pairs). A **floor** does the same AWS work with nothing of
 ours: for a function, a bare ES module with the same SDK clients, built the same way, making the same calls on its
-first event (\`local/bench/floors/\`); for the local ack path, a bare \`node:http\` server that sends one SQS message
+first event (\`tools/bench/floors/\`); for the local ack path, a bare \`node:http\` server that sends one SQS message
 to the same emulator. A cold start is a fresh Node process: start, load the module, serve one real event
 (a new charge each time), exit.
 

@@ -11,7 +11,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { dlqReplay } from '../../cli/dlq.js';
 import type { Io } from '../../cli/io.js';
 import { clientsFor } from '../../cli/target.js';
-import { type LocalPipeline, startLocalPipeline } from '../pipeline.js';
+import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { cellFor, statusSpec, tableWinner } from '../../test/spec/tables.js';
 import { paymentBody, paymentLinkBody, threeDsBody } from '../../cli/samples.js';
 import { signForExecuteApi } from '../../cli/sigv4.js';
