@@ -1,21 +1,23 @@
 /**
  * The layer rules (docs/architecture.md), checked by `npm test` (npm run deps):
  *
- *   lambda/domain  <-  lambda/ (adapters, handlers, contract, config)  <-  lib/, local/, cli/
+ *   lambda/domain  <-  lambda/ (adapters, handlers, contract, config)  <-  lib/, local/, cli/  <-  tools/
  *
- * lambda/ is the ground floor: it imports nothing from lib/, local/, cli/ or test/, and the
+ * lambda/ is the ground floor: it imports nothing from lib/, local/, cli/, tools/ or test/, and the
  * domain imports nothing outside itself and no AWS SDK. cli/ runs against deployed stacks, so it
- * does not stand on the local runtime; local/ may drive the CLI.
+ * does not stand on the local runtime; local/ may drive the CLI. tools/ (the benchmark, the chaos
+ * run, the event-schema generator) stands on the runtime, the local runtime and the CLI, and
+ * nothing but tests imports it.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     {
       name: 'runtime-is-the-ground-floor',
-      comment: 'lambda/ is deployed alone: it must not import the stack, the local runtime, the CLI or tests.',
+      comment: 'lambda/ is deployed alone: it must not import the stack, the local runtime, the CLI, the tools or tests.',
       severity: 'error',
       from: { path: '^lambda/' },
-      to: { path: '^(lib|local|cli|bin|test)/' },
+      to: { path: '^(lib|local|cli|tools|bin|test)/' },
     },
     {
       name: 'domain-is-pure',
@@ -42,9 +44,9 @@ module.exports = {
     },
     {
       name: 'cdk-only-in-the-stack',
-      comment: 'aws-cdk-lib is a deploy-time dependency: the runtime, the local runtime and the CLI never load it.',
+      comment: 'aws-cdk-lib is a deploy-time dependency: the runtime, the local runtime, the CLI and the tools never load it.',
       severity: 'error',
-      from: { path: '^(lambda|local|cli)/' },
+      from: { path: '^(lambda|local|cli|tools)/' },
       to: { path: 'node_modules/(aws-cdk-lib|constructs|cdk-nag)/' },
     },
     {
@@ -59,19 +61,26 @@ module.exports = {
       comment: 'The CDK app (bin/app.ts, lib/) synthesizes without the tools; bin/picpay-webhooks.mjs is the CLI launcher.',
       severity: 'error',
       from: { path: '^(lib/|bin/app)' },
-      to: { path: '^(local|cli)/' },
+      to: { path: '^(local|cli|tools)/' },
+    },
+    {
+      name: 'tools-are-not-imported',
+      comment: 'The proof tools (bench, chaos, schema): the runtime, the local runtime and the CLI run without them; only tests drive them.',
+      severity: 'error',
+      from: { pathNot: '^(tools|test)/' },
+      to: { path: '^tools/' },
     },
     {
       name: 'tests-are-not-imported',
       comment: 'Only the chaos run reads the hand-written decision tables (test/spec), its oracle.',
       severity: 'error',
-      from: { pathNot: '^(test/|local/chaos/)' },
+      from: { pathNot: '^(test/|tools/chaos/)' },
       to: { path: '^test/' },
     },
     {
       name: 'chaos-reads-only-the-spec',
       severity: 'error',
-      from: { path: '^local/chaos/' },
+      from: { path: '^tools/chaos/' },
       to: { path: '^test/(?!spec/)' },
     },
     {

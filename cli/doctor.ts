@@ -50,12 +50,75 @@ interface Secret {
 
 const TOKEN_KEYS = ['sellerToken', 'checkoutToken', 'picpayToken'] as const;
 
+const NOT_HERE = 'not applicable to the local pipeline (no AWS account)';
+
+/** One doctor run: what it checks, how it reaches it, and the checks' tally. */
+interface DoctorRun {
+  readonly target: Target;
+  readonly clients: Clients;
+  readonly http: typeof fetch;
+  readonly facts: AccountFacts | undefined;
+  readonly probeTimeoutMs: number;
+  /** The command that fixes the tokens secret, for the fix hints. */
+  readonly secretCmd: string;
+  /** Prints one check's line and counts it if it failed. */
+  report(name: string, r: Result): void;
+  /** Runs one check and reports it; a check that throws fails with what it threw. */
+  check(name: string, run: () => Promise<Result>): Promise<Result>;
+  readonly failures: number;
+}
+
+/** What the tokens-secret check found, for the checks after it. */
+interface SecretFindings {
+  /** The newest token of each kind, or null when the secret is not usable. */
+  secret: Secret | null;
+  /** The checkout API client: 'on', 'off' or which half of it is set. */
+  checkoutClient: string;
+}
+
+/** A webhook URL, the header that carries its token, and the token (null when not configured). */
+interface NotificationUrl {
+  readonly flavour: 'legacy' | 'checkout';
+  readonly url: string;
+  readonly header: string;
+  readonly token: string | null;
+}
+
+/** A probe sent to one URL, and what the authenticator answered (status 0: no answer). */
+interface SentProbe extends NotificationUrl {
+  readonly id: string;
+  sent: null | { status: number; text: string };
+}
+
 export async function doctor(target: Target, clients: Clients, io: Io, options: DoctorOptions = {}): Promise<number> {
-  const http = options.fetch ?? fetch;
-  const probeTimeoutMs = options.probeTimeoutMs ?? 60_000;
-  const facts = options.facts;
-  const notHere = 'not applicable to the local pipeline (no AWS account)';
-  const secretCmd = `aws secretsmanager put-secret-value --secret-id '${target.secretId ?? '<SecretName output>'}' --secret-string '{"sellerToken":"…","checkoutToken":"…","picpayToken":"…"}'`;
+  const run = startRun(target, clients, io, options);
+  io.out(`Checking ${target.name}…`);
+
+  await run.check('api-gateway-logging-role', () => checkApiGatewayLoggingRole(run));
+  const found: SecretFindings = { secret: null, checkoutClient: 'off' };
+  await run.check('tokens-secret', () => checkTokensSecret(run, found));
+  const tokens = found.secret;
+  await run.check('checkout-reconciliation', async () => checkCheckoutReconciliation(tokens, found.checkoutClient));
+  await run.check('picpay-token', () => checkPicPayToken(run, tokens));
+  await run.check('alarm-subscription', () => checkAlarmSubscription(run));
+
+  const urls = notificationUrls(target, tokens);
+  for (const u of urls) await run.check(`wrong-token ${new URL(u.url).pathname.split('/').at(-1)}`, () => checkWrongToken(run, u));
+
+  // Probes: one per configured flavour, sent together, then read back from the table.
+  const probes = await sendProbes(run, urls, tokens);
+  const deadline = Date.now() + run.probeTimeoutMs;
+  for (const p of probes) await run.check(`probe ${p.flavour}`, () => checkProbe(run, p, deadline));
+
+  await run.check('dead-letter-queue', () => checkDeadLetterQueue(run));
+  await run.check('parked', () => checkParked(run));
+  await run.check('lambda-concurrency', () => checkLambdaConcurrency(run));
+
+  io.out(run.failures === 0 ? 'All checks passed.' : `${run.failures} check(s) failed.`);
+  return run.failures === 0 ? 0 : 1;
+}
+
+function startRun(target: Target, clients: Clients, io: Io, options: DoctorOptions): DoctorRun {
   let failures = 0;
   const report = (name: string, r: Result) => {
     if (r.status === 'FAIL') failures++;
@@ -71,147 +134,164 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
     report(name, r);
     return r;
   };
+  return {
+    target,
+    clients,
+    http: options.fetch ?? fetch,
+    facts: options.facts,
+    probeTimeoutMs: options.probeTimeoutMs ?? 60_000,
+    secretCmd: `aws secretsmanager put-secret-value --secret-id '${target.secretId ?? '<SecretName output>'}' --secret-string '{"sellerToken":"…","checkoutToken":"…","picpayToken":"…"}'`,
+    report,
+    check,
+    get failures() {
+      return failures;
+    },
+  };
+}
 
-  io.out(`Checking ${target.name}…`);
+async function checkApiGatewayLoggingRole({ facts }: DoctorRun): Promise<Result> {
+  if (!facts) return skip(NOT_HERE);
+  const arn = await facts.apiGatewayLoggingRole();
+  return arn
+    ? pass(`API Gateway writes logs with ${arn}`)
+    : fail(
+        'this account/region has no API Gateway CloudWatch Logs role: stage logging cannot work',
+        'deploy with -c apiGatewayCloudWatchRole=true (the default), or: aws apigateway update-account --patch-operations op=replace,path=/cloudwatchRoleArn,value=<role ARN>',
+      );
+}
 
-  await check('api-gateway-logging-role', async () => {
-    if (!facts) return skip(notHere);
-    const arn = await facts.apiGatewayLoggingRole();
-    return arn
-      ? pass(`API Gateway writes logs with ${arn}`)
-      : fail(
-          'this account/region has no API Gateway CloudWatch Logs role: stage logging cannot work',
-          'deploy with -c apiGatewayCloudWatchRole=true (the default), or: aws apigateway update-account --patch-operations op=replace,path=/cloudwatchRoleArn,value=<role ARN>',
-        );
-  });
+/** The secret: readable, JSON of the right shape, no placeholder left, no unknown key. Fills `found` for the checks after it. */
+async function checkTokensSecret(run: DoctorRun, found: SecretFindings): Promise<Result> {
+  const { target, clients, secretCmd } = run;
+  if (!target.secretId) return fail('the target names no tokens secret', 'pass --stack <name> of a picpay-webhooks stack');
+  const out = await clients.secrets.send(new GetSecretValueCommand({ SecretId: target.secretId }));
+  let json: unknown;
+  try {
+    json = JSON.parse(out.SecretString ?? '');
+  } catch {
+    return fail('the secret is not JSON', secretCmd);
+  }
+  const parsed = tokensSecretSchema.safeParse(json);
+  if (!parsed.success || json === null || typeof json !== 'object' || Array.isArray(json)) {
+    const where = parsed.success ? 'the value' : parsed.error.issues.map((i) => i.path.join('.') || 'the value').join(', ');
+    return fail(`the secret has the wrong shape (${where}): tokens are strings, or lists of strings while rotating`, secretCmd);
+  }
+  // The known keys are the secret schema's own (lambda/adapters/token-store.ts): one definition.
+  const known = Object.keys(tokensSecretSchema.shape);
+  const unknown = Object.keys(json).filter((k) => !known.includes(k));
+  if (unknown.length > 0) return fail(`unknown key(s) ${unknown.join(', ')} (a typo?); the keys are ${known.join(', ')}`, secretCmd);
+  const clientKeys = (['picpayClientId', 'picpayClientSecret'] as const).filter((k) => typeof parsed.data[k] === 'string' && parsed.data[k]!.trim() !== '');
+  found.checkoutClient = clientKeys.length === 2 ? 'on' : clientKeys.length === 0 ? 'off' : `only ${clientKeys[0]} is set`;
+  const values = (k: (typeof TOKEN_KEYS)[number]) => [parsed.data[k] ?? []].flat().map((t) => t.trim());
+  const placeholders = TOKEN_KEYS.filter((k) => values(k).includes(PLACEHOLDER));
+  if (placeholders.length > 0) return fail(`${placeholders.join(', ')} still ${PLACEHOLDER}: every notification is answered 503`, secretCmd);
+  const empty = TOKEN_KEYS.filter((k) => values(k).some((t) => t === ''));
+  if (empty.length > 0) return fail(`${empty.join(', ')} has an empty token`, secretCmd);
+  const last = (k: (typeof TOKEN_KEYS)[number]) => values(k).at(-1) ?? null;
+  const secret: Secret = { sellerToken: last('sellerToken'), checkoutToken: last('checkoutToken'), picpayToken: last('picpayToken') };
+  found.secret = secret;
+  if (!secret.sellerToken && !secret.checkoutToken) return fail('neither sellerToken nor checkoutToken is set: nothing can be accepted', secretCmd);
+  if (secret.sellerToken && !secret.picpayToken)
+    return fail('sellerToken is set but picpayToken is not: legacy callbacks cannot be read from PicPay', secretCmd);
+  return pass(
+    `set: ${TOKEN_KEYS.filter((k) => values(k).length > 0)
+      .map((k) => `${k}${values(k).length > 1 ? ` (${values(k).length}, rotating)` : ''}`)
+      .join(', ')}`,
+  );
+}
 
-  // The secret: readable, JSON of the right shape, no placeholder left, no unknown key.
-  let secret: Secret | null = null;
-  let checkoutClient = 'off';
-  await check('tokens-secret', async () => {
-    if (!target.secretId) return fail('the target names no tokens secret', 'pass --stack <name> of a picpay-webhooks stack');
-    const out = await clients.secrets.send(new GetSecretValueCommand({ SecretId: target.secretId }));
-    let json: unknown;
-    try {
-      json = JSON.parse(out.SecretString ?? '');
-    } catch {
-      return fail('the secret is not JSON', secretCmd);
-    }
-    const parsed = tokensSecretSchema.safeParse(json);
-    if (!parsed.success || json === null || typeof json !== 'object' || Array.isArray(json)) {
-      const where = parsed.success ? 'the value' : parsed.error.issues.map((i) => i.path.join('.') || 'the value').join(', ');
-      return fail(`the secret has the wrong shape (${where}): tokens are strings, or lists of strings while rotating`, secretCmd);
-    }
-    // The known keys are the secret schema's own (lambda/adapters/token-store.ts): one definition.
-    const known = Object.keys(tokensSecretSchema.shape);
-    const unknown = Object.keys(json).filter((k) => !known.includes(k));
-    if (unknown.length > 0) return fail(`unknown key(s) ${unknown.join(', ')} (a typo?); the keys are ${known.join(', ')}`, secretCmd);
-    const clientKeys = (['picpayClientId', 'picpayClientSecret'] as const).filter((k) => typeof parsed.data[k] === 'string' && parsed.data[k]!.trim() !== '');
-    checkoutClient = clientKeys.length === 2 ? 'on' : clientKeys.length === 0 ? 'off' : `only ${clientKeys[0]} is set`;
-    const values = (k: (typeof TOKEN_KEYS)[number]) => [parsed.data[k] ?? []].flat().map((t) => t.trim());
-    const placeholders = TOKEN_KEYS.filter((k) => values(k).includes(PLACEHOLDER));
-    if (placeholders.length > 0) return fail(`${placeholders.join(', ')} still ${PLACEHOLDER}: every notification is answered 503`, secretCmd);
-    const empty = TOKEN_KEYS.filter((k) => values(k).some((t) => t === ''));
-    if (empty.length > 0) return fail(`${empty.join(', ')} has an empty token`, secretCmd);
-    const last = (k: (typeof TOKEN_KEYS)[number]) => values(k).at(-1) ?? null;
-    secret = { sellerToken: last('sellerToken'), checkoutToken: last('checkoutToken'), picpayToken: last('picpayToken') };
-    if (!secret.sellerToken && !secret.checkoutToken) return fail('neither sellerToken nor checkoutToken is set: nothing can be accepted', secretCmd);
-    if (secret.sellerToken && !secret.picpayToken)
-      return fail('sellerToken is set but picpayToken is not: legacy callbacks cannot be read from PicPay', secretCmd);
-    return pass(
-      `set: ${TOKEN_KEYS.filter((k) => values(k).length > 0)
-        .map((k) => `${k}${values(k).length > 1 ? ` (${values(k).length}, rotating)` : ''}`)
-        .join(', ')}`,
-    );
-  });
-  const tokens = secret as Secret | null;
+function checkCheckoutReconciliation(tokens: Secret | null, checkoutClient: string): Result {
+  if (!tokens) return skip('the tokens secret is not usable');
+  if (checkoutClient === 'on') return pass('picpayClientId and picpayClientSecret are set: checkout charges are re-read with find-charge');
+  if (checkoutClient === 'off')
+    return skip('off: no picpayClientId/picpayClientSecret in the tokens secret (checkout charges whose last webhook is lost are not recovered)');
+  return fail(
+    `${checkoutClient}: checkout reconciliation needs both`,
+    'add picpayClientId and picpayClientSecret (Painel Lojista API credentials) to the tokens secret',
+  );
+}
 
-  await check('checkout-reconciliation', async () => {
-    if (!tokens) return skip('the tokens secret is not usable');
-    if (checkoutClient === 'on') return pass('picpayClientId and picpayClientSecret are set: checkout charges are re-read with find-charge');
-    if (checkoutClient === 'off')
-      return skip('off: no picpayClientId/picpayClientSecret in the tokens secret (checkout charges whose last webhook is lost are not recovered)');
+/** PicPay's status API accepts picpayToken: an unknown reference is looked up with it. */
+async function checkPicPayToken({ target, http, secretCmd }: DoctorRun, tokens: Secret | null): Promise<Result> {
+  if (!tokens) return fail('the tokens secret is not usable (above)', 'fix tokens-secret first');
+  if (!tokens.picpayToken) return skip('no picpayToken: the legacy flavour is not configured');
+  const base = target.picpayBaseUrl ?? target.picpaySandboxUrl ?? 'https://appws.picpay.com';
+  const reference = `doctor-${randomUUID()}`;
+  let status: number;
+  try {
+    const res = await http(`${base}/ecommerce/public/payments/${reference}/status`, {
+      headers: { 'x-picpay-token': tokens.picpayToken },
+      signal: AbortSignal.timeout(10_000),
+    });
+    status = res.status;
+    await res.body?.cancel();
+  } catch (error) {
     return fail(
-      `${checkoutClient}: checkout reconciliation needs both`,
-      'add picpayClientId and picpayClientSecret (Painel Lojista API credentials) to the tokens secret',
+      `PicPay's status API (${base}) did not answer: ${(error as Error).message}`,
+      'check the network path to PicPay; the processor retries, then dead-letters',
     );
-  });
-
-  await check('picpay-token', async () => {
-    if (!tokens) return fail('the tokens secret is not usable (above)', 'fix tokens-secret first');
-    if (!tokens.picpayToken) return skip('no picpayToken: the legacy flavour is not configured');
-    const base = target.picpayBaseUrl ?? target.picpaySandboxUrl ?? 'https://appws.picpay.com';
-    const reference = `doctor-${randomUUID()}`;
-    let status: number;
-    try {
-      const res = await http(`${base}/ecommerce/public/payments/${reference}/status`, {
-        headers: { 'x-picpay-token': tokens.picpayToken },
-        signal: AbortSignal.timeout(10_000),
-      });
-      status = res.status;
-      await res.body?.cancel();
-    } catch (error) {
-      return fail(
-        `PicPay's status API (${base}) did not answer: ${(error as Error).message}`,
-        'check the network path to PicPay; the processor retries, then dead-letters',
-      );
-    }
-    if (status === 401)
-      return fail(
-        `PicPay answered 401 to picpayToken: it is not a valid x-picpay-token`,
-        `copy the integration token (x-picpay-token) from Painel Lojista into picpayToken: ${secretCmd}`,
-      );
-    if (status >= 500) return fail(`PicPay's status API answered ${status}`, 'PicPay is failing: try again later; the processor retries, then dead-letters');
-    return pass(`PicPay accepts picpayToken (HTTP ${status} for an unknown reference)`);
-  });
-
-  await check('alarm-subscription', async () => {
-    if (!facts) return skip(notHere);
-    const subscriptions = await facts.alarmSubscriptions();
-    const confirmed = subscriptions.filter((s) => s.confirmed);
-    if (confirmed.length > 0) return pass(`alarms reach ${confirmed.map((s) => `${s.protocol}:${s.endpoint}`).join(', ')}`);
-    if (subscriptions.length > 0)
-      return fail(
-        `${subscriptions.map((s) => s.endpoint).join(', ')} not confirmed yet: alarms reach nobody`,
-        'open the "AWS Notification - Subscription Confirmation" e-mail and confirm it',
-      );
+  }
+  if (status === 401)
     return fail(
-      'the alarm topic has no subscription: alarms reach nobody',
-      `deploy with -c alarmEmail=you@yourshop.com.br and confirm the e-mail, or: aws sns subscribe --topic-arn '${target.alarmTopicArn ?? '<AlarmTopicArn output>'}' --protocol email --notification-endpoint you@yourshop.com.br`,
+      `PicPay answered 401 to picpayToken: it is not a valid x-picpay-token`,
+      `copy the integration token (x-picpay-token) from Painel Lojista into picpayToken: ${secretCmd}`,
     );
-  });
+  if (status >= 500) return fail(`PicPay's status API answered ${status}`, 'PicPay is failing: try again later; the processor retries, then dead-letters');
+  return pass(`PicPay accepts picpayToken (HTTP ${status} for an unknown reference)`);
+}
 
-  const urls = [
+async function checkAlarmSubscription({ target, facts }: DoctorRun): Promise<Result> {
+  if (!facts) return skip(NOT_HERE);
+  const subscriptions = await facts.alarmSubscriptions();
+  const confirmed = subscriptions.filter((s) => s.confirmed);
+  if (confirmed.length > 0) return pass(`alarms reach ${confirmed.map((s) => `${s.protocol}:${s.endpoint}`).join(', ')}`);
+  if (subscriptions.length > 0)
+    return fail(
+      `${subscriptions.map((s) => s.endpoint).join(', ')} not confirmed yet: alarms reach nobody`,
+      'open the "AWS Notification - Subscription Confirmation" e-mail and confirm it',
+    );
+  return fail(
+    'the alarm topic has no subscription: alarms reach nobody',
+    `deploy with -c alarmEmail=you@yourshop.com.br and confirm the e-mail, or: aws sns subscribe --topic-arn '${target.alarmTopicArn ?? '<AlarmTopicArn output>'}' --protocol email --notification-endpoint you@yourshop.com.br`,
+  );
+}
+
+function notificationUrls(target: Target, tokens: Secret | null): NotificationUrl[] {
+  return [
     { flavour: 'legacy' as const, url: target.callbackUrl, header: 'x-seller-token', token: tokens?.sellerToken ?? null },
     { flavour: 'checkout' as const, url: target.webhookUrl, header: 'authorization', token: tokens?.checkoutToken ?? null },
   ];
-  const post = async (url: string, headers: Record<string, string>, body: string) => {
-    const res = await http(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(15_000) });
-    const text = await res.text();
-    return { status: res.status, text };
-  };
+}
 
-  for (const u of urls) {
-    await check(`wrong-token ${new URL(u.url).pathname.split('/').at(-1)}`, async () => {
-      const { status } = await post(u.url, { [u.header]: `doctor-wrong-${randomUUID()}` }, '{}');
-      if (status === 401) return pass(`${u.url} answers 401 to a wrong ${u.header}`);
-      if (status === 503) return fail(`${u.url} answered 503 to a wrong token: tokens not configured`, 'fix tokens-secret');
-      if (status === 403)
-        return fail(
-          `${u.url} answered 403: a firewall, WAF or a disabled execute-api endpoint stands in front`,
-          'use the CallbackUrl/WebhookUrl outputs; check the WAF rate rule',
-        );
-      return fail(
-        `${u.url} answered ${status} to a wrong token, expected 401`,
-        'this URL is not served by the picpay-webhooks authenticator: check the outputs and the custom domain mapping',
-      );
-    });
-  }
+async function post(http: typeof fetch, url: string, headers: Record<string, string>, body: string) {
+  const res = await http(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(15_000) });
+  const text = await res.text();
+  return { status: res.status, text };
+}
 
-  // Probes: one per configured flavour, sent together, then read back from the table.
-  const probes = urls.filter((u) => u.token).map((u) => ({ ...u, id: `doctor-${randomUUID()}`, sent: null as null | { status: number; text: string } }));
+/** The URL is served by the authenticator: a wrong token is answered 401. */
+async function checkWrongToken({ http }: DoctorRun, u: NotificationUrl): Promise<Result> {
+  const { status } = await post(http, u.url, { [u.header]: `doctor-wrong-${randomUUID()}` }, '{}');
+  if (status === 401) return pass(`${u.url} answers 401 to a wrong ${u.header}`);
+  if (status === 503) return fail(`${u.url} answered 503 to a wrong token: tokens not configured`, 'fix tokens-secret');
+  if (status === 403)
+    return fail(
+      `${u.url} answered 403: a firewall, WAF or a disabled execute-api endpoint stands in front`,
+      'use the CallbackUrl/WebhookUrl outputs; check the WAF rate rule',
+    );
+  return fail(
+    `${u.url} answered ${status} to a wrong token, expected 401`,
+    'this URL is not served by the picpay-webhooks authenticator: check the outputs and the custom domain mapping',
+  );
+}
+
+/** Sends a probe, all at once, to each URL whose token is configured; reports the others skipped. */
+async function sendProbes(run: DoctorRun, urls: readonly NotificationUrl[], tokens: Secret | null): Promise<SentProbe[]> {
+  const probes: SentProbe[] = urls
+    .filter((u) => u.token)
+    .map((u) => ({ ...u, id: `doctor-${randomUUID()}`, sent: null as null | { status: number; text: string } }));
   for (const u of urls.filter((x) => !x.token))
-    report(
+    run.report(
       `probe ${u.flavour}`,
       skip(tokens ? `no ${u.flavour === 'legacy' ? 'sellerToken' : 'checkoutToken'} configured` : 'the tokens secret is not usable'),
     );
@@ -219,89 +299,88 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
     probes.map(async (p) => {
       const headers: Record<string, string> = { [p.header]: p.token! };
       if (p.flavour === 'checkout') headers['event-type'] = PROBE_EVENT_TYPE_HEADER;
-      p.sent = await post(p.url, headers, probeBody({ id: p.id, sentAt: new Date().toISOString() })).catch((error: Error) => ({
+      p.sent = await post(run.http, p.url, headers, probeBody({ id: p.id, sentAt: new Date().toISOString() })).catch((error: Error) => ({
         status: 0,
         text: error.message,
       }));
     }),
   );
-  const deadline = Date.now() + probeTimeoutMs;
-  for (const p of probes) {
-    await check(`probe ${p.flavour}`, async () => {
-      const sent = p.sent!;
-      if (sent.status !== 200)
-        return fail(
-          `the authenticator answered ${sent.status || `nothing (${sent.text})`} to the right ${p.header}`,
-          sent.status === 503
-            ? 'fix tokens-secret; if it is right, check the authenticator logs (SQS?)'
-            : 'check the authenticator logs and the Authenticator5xx alarm',
-        );
-      let record: ProbeRecord | null;
-      for (;;) {
-        record = await clients.store.findProbe(p.id);
-        if (record || Date.now() > deadline) break;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      if (!record) {
-        const parked = (await clients.store.listParked()).find((e) => e.envelope.includes(p.id));
-        if (parked)
-          return fail(
-            `the processor parked the probe (${parked.reason}): it runs a version that does not know probes`,
-            'deploy this version (npx cdk deploy), then delete the parked probe (picpay-webhooks parked list)',
-          );
-        return fail(
-          `accepted, but not processed within ${Math.round(probeTimeoutMs / 1000)} s`,
-          'the processor is failing or throttled: see its logs, the ProcessorErrors alarm and picpay-webhooks dlq list',
-        );
-      }
-      const charge = await clients.store.load(`${p.flavour}#${p.id}`);
-      await clients.store.deleteProbe(p.id);
-      if (charge) return fail('the probe created a charge', 'a bug: report it; delete the charge item for the probe id');
-      return pass(`accepted, recorded as a probe (not a charge), probe event on the topic (SNS message ${String(record.messageId)})`);
-    });
-  }
+  return probes;
+}
 
-  await check('dead-letter-queue', async () => {
-    const out = await clients.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: target.deadLetterQueueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    const n = Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
-    return n === 0
-      ? pass('empty')
-      : fail(
-          `${n} notification(s) failed processing and wait in the DLQ`,
-          'picpay-webhooks dlq list (shows the reason), fix the cause, then picpay-webhooks dlq replay --all',
-        );
-  });
-
-  await check('parked', async () => {
-    const n = (await clients.store.listParked()).length;
-    return n === 0
-      ? pass('nothing parked')
-      : fail(
-          `${n} authenticated notification(s) could not be processed and are parked`,
-          'picpay-webhooks parked list (shows the reason), fix the cause, then picpay-webhooks parked replay --all',
-        );
-  });
-
-  await check('lambda-concurrency', async () => {
-    if (!facts) return skip(notHere);
-    const { unreserved, processorMax } = await facts.lambdaConcurrency();
-    const processor = processorMax ?? unreserved;
-    const room = unreserved - processor - 2; // the reconciler and the outbox sweep: one run each at a time
-    const what = `${unreserved} unreserved concurrent executions; the processor may take ${processor}, the reconciler and the sweep 1 each`;
-    if (room >= AUTHENTICATOR_HEADROOM) return pass(`${what}: ${room} left for the authenticator`);
+/** The probe was accepted, then recorded as a probe (not a charge) before the deadline; its record is deleted. */
+async function checkProbe(run: DoctorRun, p: SentProbe, deadline: number): Promise<Result> {
+  const { clients, probeTimeoutMs } = run;
+  const sent = p.sent!;
+  if (sent.status !== 200)
     return fail(
-      `${what}: only ${Math.max(room, 0)} left for the authenticator (needs ${AUTHENTICATOR_HEADROOM}); PicPay would see throttled 5xx`,
-      `ask for more Lambda concurrency (Service Quotas, "Concurrent executions", L-B99A9384), or deploy with a lower -c processorMaxConcurrency (at most ${Math.max(unreserved - 2 - AUTHENTICATOR_HEADROOM, 2)})`,
+      `the authenticator answered ${sent.status || `nothing (${sent.text})`} to the right ${p.header}`,
+      sent.status === 503
+        ? 'fix tokens-secret; if it is right, check the authenticator logs (SQS?)'
+        : 'check the authenticator logs and the Authenticator5xx alarm',
     );
-  });
+  let record: ProbeRecord | null;
+  for (;;) {
+    record = await clients.store.findProbe(p.id);
+    if (record || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!record) {
+    const parked = (await clients.store.listParked()).find((e) => e.envelope.includes(p.id));
+    if (parked)
+      return fail(
+        `the processor parked the probe (${parked.reason}): it runs a version that does not know probes`,
+        'deploy this version (npx cdk deploy), then delete the parked probe (picpay-webhooks parked list)',
+      );
+    return fail(
+      `accepted, but not processed within ${Math.round(probeTimeoutMs / 1000)} s`,
+      'the processor is failing or throttled: see its logs, the ProcessorErrors alarm and picpay-webhooks dlq list',
+    );
+  }
+  const charge = await clients.store.load(`${p.flavour}#${p.id}`);
+  await clients.store.deleteProbe(p.id);
+  if (charge) return fail('the probe created a charge', 'a bug: report it; delete the charge item for the probe id');
+  return pass(`accepted, recorded as a probe (not a charge), probe event on the topic (SNS message ${String(record.messageId)})`);
+}
 
-  io.out(failures === 0 ? 'All checks passed.' : `${failures} check(s) failed.`);
-  return failures === 0 ? 0 : 1;
+async function checkDeadLetterQueue({ target, clients }: DoctorRun): Promise<Result> {
+  const out = await clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: target.deadLetterQueueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  const n = Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  return n === 0
+    ? pass('empty')
+    : fail(
+        `${n} notification(s) failed processing and wait in the DLQ`,
+        'picpay-webhooks dlq list (shows the reason), fix the cause, then picpay-webhooks dlq replay --all',
+      );
+}
+
+async function checkParked({ clients }: DoctorRun): Promise<Result> {
+  const n = (await clients.store.listParked()).length;
+  return n === 0
+    ? pass('nothing parked')
+    : fail(
+        `${n} authenticated notification(s) could not be processed and are parked`,
+        'picpay-webhooks parked list (shows the reason), fix the cause, then picpay-webhooks parked replay --all',
+      );
+}
+
+/** Enough unreserved concurrency is left for the authenticator beside the processor, the reconciler and the sweep. */
+async function checkLambdaConcurrency({ facts }: DoctorRun): Promise<Result> {
+  if (!facts) return skip(NOT_HERE);
+  const { unreserved, processorMax } = await facts.lambdaConcurrency();
+  const processor = processorMax ?? unreserved;
+  const room = unreserved - processor - 2; // the reconciler and the outbox sweep: one run each at a time
+  const what = `${unreserved} unreserved concurrent executions; the processor may take ${processor}, the reconciler and the sweep 1 each`;
+  if (room >= AUTHENTICATOR_HEADROOM) return pass(`${what}: ${room} left for the authenticator`);
+  return fail(
+    `${what}: only ${Math.max(room, 0)} left for the authenticator (needs ${AUTHENTICATOR_HEADROOM}); PicPay would see throttled 5xx`,
+    `ask for more Lambda concurrency (Service Quotas, "Concurrent executions", L-B99A9384), or deploy with a lower -c processorMaxConcurrency (at most ${Math.max(unreserved - 2 - AUTHENTICATOR_HEADROOM, 2)})`,
+  );
 }
 
 /** The account facts of a deployed stack, read with the operator's credentials. */

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { close, listen, readBody, sendJson } from './http.js';
 
 /**
@@ -70,6 +70,29 @@ export const EXAMPLE_PAYMENT = {
   authorizationId: '555008cef7f321d00ef236333',
 } as const;
 
+/** What the sandbox remembers between requests, and what its controls change. */
+interface SandboxState {
+  readonly payments: Map<string, SandboxPayment>;
+  readonly charges: Map<string, SandboxCharge>;
+  /** Access token -> when it expires (epoch ms). */
+  readonly accessTokens: Map<string, number>;
+  /** The next `remaining` lookups fail with `statusCode` (0 = connection dropped). */
+  readonly faults: { statusCode: number; remaining: number };
+  readonly randomFaults: { rate: number; hangMs: number; random: () => number };
+  outage: number | null;
+  refusedInOutage: number;
+  lookups: number;
+  tokensIssued: number;
+  chargeLookups: number;
+}
+
+/** The credentials the sandbox accepts, fixed when it starts. */
+interface SandboxConfig {
+  readonly picpayToken: string;
+  readonly oauth: SandboxOAuthClient | null;
+  readonly tokenSeconds: number;
+}
+
 export async function startPicPaySandbox(
   picpayToken: string,
   host = '127.0.0.1',
@@ -77,167 +100,210 @@ export async function startPicPaySandbox(
   oauth: SandboxOAuthClient | null = null,
   tokenSeconds = 300,
 ): Promise<PicPaySandbox> {
-  const charges = new Map<string, SandboxCharge>();
-  const accessTokens = new Map<string, number>();
-  let tokensIssued = 0;
-  let chargeLookups = 0;
-  const payments = new Map<string, SandboxPayment>([
-    [EXAMPLE_PAYMENT.referenceId, { status: EXAMPLE_PAYMENT.status, authorizationId: EXAMPLE_PAYMENT.authorizationId }],
-  ]);
-  const faults = { statusCode: 0, remaining: 0 };
-  const randomFaults = { rate: 0, hangMs: 0, random: Math.random };
-  let lookups = 0;
-  let outage: number | null = null;
-  let refusedInOutage = 0;
-
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sandbox');
-    if (outage !== null && !url.pathname.startsWith('/_sandbox/')) {
-      refusedInOutage++;
-      if (outage === 0) return req.socket.destroy();
-      return sendJson(res, outage, { message: 'Serviço indisponível (sandbox outage)' });
-    }
-    const status = /^\/ecommerce\/public\/payments\/([^/]+)\/status$/.exec(url.pathname);
-    if (status && req.method === 'GET') {
-      lookups++;
-      if (faults.remaining > 0) {
-        faults.remaining--;
-        if (faults.statusCode === 0) return req.socket.destroy();
-        return sendJson(res, faults.statusCode, { message: 'Erro interno (sandbox fault)' });
-      }
-      if (randomFaults.rate > 0 && randomFaults.random() < randomFaults.rate) {
-        if (randomFaults.random() < 0.5) return sendJson(res, 500, { message: 'Erro interno (sandbox fault)' });
-        await new Promise((r) => setTimeout(r, randomFaults.hangMs)); // longer than the client waits
-        if (!res.destroyed) return sendJson(res, 504, { message: 'late' });
-        return;
-      }
-      if (req.headers['x-picpay-token'] !== picpayToken) {
-        return sendJson(res, 401, { message: 'O Token informado é inválido' });
-      }
-      const referenceId = decodeURIComponent(status[1]!);
-      const payment = payments.get(referenceId);
-      if (!payment) return sendJson(res, 404, { message: 'Pagamento não encontrado' });
-      return sendJson(res, 200, { referenceId, ...payment });
-    }
-    if (url.pathname === '/oauth2/token' && req.method === 'POST') {
-      const raw = await readBody(req, 16 * 1024);
-      let body: { grant_type?: unknown; client_id?: unknown; client_secret?: unknown } = {};
-      try {
-        body = JSON.parse(raw === 'too_large' ? '' : raw.toString('utf8')) as typeof body;
-      } catch {
-        return sendJson(res, 400, { message: 'Body must be JSON' });
-      }
-      if (oauth === null || body.grant_type !== 'client_credentials' || body.client_id !== oauth.clientId || body.client_secret !== oauth.clientSecret) {
-        return sendJson(res, 401, { message: 'Unauthorized' });
-      }
-      tokensIssued++;
-      const token = `sandbox-${tokensIssued}-${Math.random().toString(36).slice(2)}`;
-      accessTokens.set(token, Date.now() + tokenSeconds * 1000);
-      return sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: tokenSeconds, scope: 'charge' });
-    }
-    const findCharge = /^\/api\/v1\/charge\/([^/]+)$/.exec(url.pathname);
-    if (findCharge && req.method === 'GET') {
-      chargeLookups++;
-      if (faults.remaining > 0) {
-        faults.remaining--;
-        if (faults.statusCode === 0) return req.socket.destroy();
-        return sendJson(res, faults.statusCode, { message: 'Erro interno (sandbox fault)' });
-      }
-      const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
-      const until = bearer === undefined ? undefined : accessTokens.get(bearer);
-      if (until === undefined || until < Date.now()) return sendJson(res, 401, { message: 'Unauthorized' });
-      const id = decodeURIComponent(findCharge[1]!);
-      const charge = charges.get(id);
-      if (!charge) return sendJson(res, 404, { message: 'Charge not found' });
-      return sendJson(res, 200, { merchantChargeId: id, ...charge });
-    }
-    const chargeControl = /^\/_sandbox\/charges\/([^/]+)$/.exec(url.pathname);
-    if (chargeControl && req.method === 'PUT') {
-      const raw = await readBody(req, 64 * 1024);
-      try {
-        const body = JSON.parse(raw === 'too_large' ? '' : raw.toString('utf8')) as SandboxCharge;
-        if (typeof body.chargeStatus !== 'string' || body.chargeStatus === '') throw new Error('chargeStatus required');
-        charges.set(decodeURIComponent(chargeControl[1]!), body);
-        return sendJson(res, 200, { merchantChargeId: decodeURIComponent(chargeControl[1]!), ...body });
-      } catch {
-        return sendJson(res, 400, { message: 'Body must be JSON with a "chargeStatus" string' });
-      }
-    }
-    if (url.pathname === '/_sandbox/charges' && req.method === 'GET') {
-      return sendJson(res, 200, Object.fromEntries(charges));
-    }
-    const control = /^\/_sandbox\/payments\/([^/]+)$/.exec(url.pathname);
-    if (control && req.method === 'PUT') {
-      const raw = await readBody(req, 64 * 1024);
-      try {
-        const body = JSON.parse(raw === 'too_large' ? '' : raw.toString('utf8')) as SandboxPayment;
-        if (typeof body.status !== 'string' || body.status === '') throw new Error('status required');
-        payments.set(decodeURIComponent(control[1]!), body);
-        return sendJson(res, 200, { referenceId: decodeURIComponent(control[1]!), ...body });
-      } catch {
-        return sendJson(res, 400, { message: 'Body must be JSON with a "status" string' });
-      }
-    }
-    if (url.pathname === '/_sandbox/payments' && req.method === 'GET') {
-      return sendJson(res, 200, Object.fromEntries(payments));
-    }
-    if (url.pathname === '/_sandbox/outage' && req.method === 'DELETE') {
-      outage = null;
-      return sendJson(res, 200, { outage: null });
-    }
-    if (url.pathname === '/_sandbox/outage' && req.method === 'PUT') {
-      const raw = await readBody(req, 4096);
-      try {
-        const statusCode = Number((JSON.parse(raw === 'too_large' ? '' : raw.toString('utf8')) as { statusCode?: unknown }).statusCode);
-        if (!Number.isInteger(statusCode) || (statusCode !== 0 && (statusCode < 400 || statusCode > 599))) throw new Error('statusCode');
-        outage = statusCode;
-        return sendJson(res, 200, { outage });
-      } catch {
-        return sendJson(res, 400, { message: 'Body must be {"statusCode": 0 or 400-599}' });
-      }
-    }
-    if (url.pathname === '/_sandbox/faults' && req.method === 'POST') {
-      const raw = await readBody(req, 4096);
-      try {
-        const body = JSON.parse(raw === 'too_large' ? '' : raw.toString('utf8')) as { statusCode: number; count: number };
-        faults.statusCode = Number(body.statusCode);
-        faults.remaining = Number(body.count);
-        return sendJson(res, 200, faults);
-      } catch {
-        return sendJson(res, 400, { message: 'Body must be {"statusCode": number, "count": number}' });
-      }
-    }
-    return sendJson(res, 404, { message: 'Not found' });
-  });
+  const state = initialState();
+  const config: SandboxConfig = { picpayToken, oauth, tokenSeconds };
+  const server = createServer((req, res) => handleRequest(state, config, req, res));
   const boundPort = await listen(server, port, host);
   return {
     baseUrl: `http://${host}:${boundPort}`,
-    setPayment: (referenceId, payment) => void payments.set(referenceId, payment),
-    getPayment: (referenceId) => payments.get(referenceId),
+    setPayment: (referenceId, payment) => void state.payments.set(referenceId, payment),
+    getPayment: (referenceId) => state.payments.get(referenceId),
     injectFaults(statusCode, count) {
-      faults.statusCode = statusCode;
-      faults.remaining = count;
+      state.faults.statusCode = statusCode;
+      state.faults.remaining = count;
     },
     setFaultRate(rate, hangMs, random = Math.random) {
-      Object.assign(randomFaults, { rate, hangMs, random });
+      Object.assign(state.randomFaults, { rate, hangMs, random });
     },
     setOutage(statusCode) {
-      outage = statusCode;
+      state.outage = statusCode;
     },
     get refusedInOutage() {
-      return refusedInOutage;
+      return state.refusedInOutage;
     },
     get lookups() {
-      return lookups;
+      return state.lookups;
     },
-    setCharge: (merchantChargeId, charge) => void charges.set(merchantChargeId, charge),
-    getCharge: (merchantChargeId) => charges.get(merchantChargeId),
+    setCharge: (merchantChargeId, charge) => void state.charges.set(merchantChargeId, charge),
+    getCharge: (merchantChargeId) => state.charges.get(merchantChargeId),
     get tokensIssued() {
-      return tokensIssued;
+      return state.tokensIssued;
     },
     get chargeLookups() {
-      return chargeLookups;
+      return state.chargeLookups;
     },
     stop: () => close(server),
   };
+}
+
+/** No charges, no faults, PicPay up; PicPay's example payment already known. */
+function initialState(): SandboxState {
+  return {
+    payments: new Map<string, SandboxPayment>([
+      [EXAMPLE_PAYMENT.referenceId, { status: EXAMPLE_PAYMENT.status, authorizationId: EXAMPLE_PAYMENT.authorizationId }],
+    ]),
+    charges: new Map<string, SandboxCharge>(),
+    accessTokens: new Map<string, number>(),
+    faults: { statusCode: 0, remaining: 0 },
+    randomFaults: { rate: 0, hangMs: 0, random: Math.random },
+    outage: null,
+    refusedInOutage: 0,
+    lookups: 0,
+    tokensIssued: 0,
+    chargeLookups: 0,
+  };
+}
+
+/** Routes a request: during an outage every PicPay API request is refused; the controls always answer. */
+async function handleRequest(state: SandboxState, config: SandboxConfig, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://sandbox');
+  if (state.outage !== null && !url.pathname.startsWith('/_sandbox/')) return refuseInOutage(state, req, res);
+  const status = /^\/ecommerce\/public\/payments\/([^/]+)\/status$/.exec(url.pathname);
+  if (status && req.method === 'GET') return answerStatusLookup(state, config, req, res, status[1]!);
+  if (url.pathname === '/oauth2/token' && req.method === 'POST') return issueAccessToken(state, config, req, res);
+  const findCharge = /^\/api\/v1\/charge\/([^/]+)$/.exec(url.pathname);
+  if (findCharge && req.method === 'GET') return answerFindCharge(state, req, res, findCharge[1]!);
+  const chargeControl = /^\/_sandbox\/charges\/([^/]+)$/.exec(url.pathname);
+  if (chargeControl && req.method === 'PUT') return setChargeByControl(state, req, res, chargeControl[1]!);
+  if (url.pathname === '/_sandbox/charges' && req.method === 'GET') {
+    return sendJson(res, 200, Object.fromEntries(state.charges));
+  }
+  const control = /^\/_sandbox\/payments\/([^/]+)$/.exec(url.pathname);
+  if (control && req.method === 'PUT') return setPaymentByControl(state, req, res, control[1]!);
+  if (url.pathname === '/_sandbox/payments' && req.method === 'GET') {
+    return sendJson(res, 200, Object.fromEntries(state.payments));
+  }
+  if (url.pathname === '/_sandbox/outage' && req.method === 'DELETE') {
+    state.outage = null;
+    return sendJson(res, 200, { outage: null });
+  }
+  if (url.pathname === '/_sandbox/outage' && req.method === 'PUT') return startOutageByControl(state, req, res);
+  if (url.pathname === '/_sandbox/faults' && req.method === 'POST') return queueFaultsByControl(state, req, res);
+  return sendJson(res, 404, { message: 'Not found' });
+}
+
+/** A request body parsed as JSON; one over the limit parses as nothing, so it throws like bad JSON. */
+function jsonOf(raw: Buffer | 'too_large'): unknown {
+  return JSON.parse(raw === 'too_large' ? '' : raw.toString('utf8'));
+}
+
+function refuseInOutage(state: SandboxState, req: IncomingMessage, res: ServerResponse) {
+  state.refusedInOutage++;
+  if (state.outage === 0) return void req.socket.destroy();
+  return sendJson(res, state.outage!, { message: 'Serviço indisponível (sandbox outage)' });
+}
+
+/** Fails the request with the next queued fault, if one is queued; says whether it did. */
+function answeredWithQueuedFault(state: SandboxState, req: IncomingMessage, res: ServerResponse): boolean {
+  if (state.faults.remaining <= 0) return false;
+  state.faults.remaining--;
+  if (state.faults.statusCode === 0) req.socket.destroy();
+  else sendJson(res, state.faults.statusCode, { message: 'Erro interno (sandbox fault)' });
+  return true;
+}
+
+/** The legacy status endpoint: queued faults first, then random ones, then the token, then the payment. */
+async function answerStatusLookup(
+  state: SandboxState,
+  config: SandboxConfig,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rawReferenceId: string,
+): Promise<void> {
+  state.lookups++;
+  if (answeredWithQueuedFault(state, req, res)) return;
+  const randomFaults = state.randomFaults;
+  if (randomFaults.rate > 0 && randomFaults.random() < randomFaults.rate) {
+    if (randomFaults.random() < 0.5) return sendJson(res, 500, { message: 'Erro interno (sandbox fault)' });
+    await new Promise((r) => setTimeout(r, randomFaults.hangMs)); // longer than the client waits
+    if (!res.destroyed) return sendJson(res, 504, { message: 'late' });
+    return;
+  }
+  if (req.headers['x-picpay-token'] !== config.picpayToken) {
+    return sendJson(res, 401, { message: 'O Token informado é inválido' });
+  }
+  const referenceId = decodeURIComponent(rawReferenceId);
+  const payment = state.payments.get(referenceId);
+  if (!payment) return sendJson(res, 404, { message: 'Pagamento não encontrado' });
+  return sendJson(res, 200, { referenceId, ...payment });
+}
+
+/** The checkout API's OAuth2 token endpoint (`client_credentials`). */
+async function issueAccessToken(state: SandboxState, config: SandboxConfig, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { oauth, tokenSeconds } = config;
+  const raw = await readBody(req, 16 * 1024);
+  let body: { grant_type?: unknown; client_id?: unknown; client_secret?: unknown } = {};
+  try {
+    body = jsonOf(raw) as typeof body;
+  } catch {
+    return sendJson(res, 400, { message: 'Body must be JSON' });
+  }
+  if (oauth === null || body.grant_type !== 'client_credentials' || body.client_id !== oauth.clientId || body.client_secret !== oauth.clientSecret) {
+    return sendJson(res, 401, { message: 'Unauthorized' });
+  }
+  state.tokensIssued++;
+  const token = `sandbox-${state.tokensIssued}-${Math.random().toString(36).slice(2)}`;
+  state.accessTokens.set(token, Date.now() + tokenSeconds * 1000);
+  return sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: tokenSeconds, scope: 'charge' });
+}
+
+/** find-charge: queued faults first, then the bearer token, then the charge. */
+function answerFindCharge(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawChargeId: string) {
+  state.chargeLookups++;
+  if (answeredWithQueuedFault(state, req, res)) return;
+  const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+  const until = bearer === undefined ? undefined : state.accessTokens.get(bearer);
+  if (until === undefined || until < Date.now()) return sendJson(res, 401, { message: 'Unauthorized' });
+  const id = decodeURIComponent(rawChargeId);
+  const charge = state.charges.get(id);
+  if (!charge) return sendJson(res, 404, { message: 'Charge not found' });
+  return sendJson(res, 200, { merchantChargeId: id, ...charge });
+}
+
+async function setChargeByControl(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawChargeId: string): Promise<void> {
+  const raw = await readBody(req, 64 * 1024);
+  try {
+    const body = jsonOf(raw) as SandboxCharge;
+    if (typeof body.chargeStatus !== 'string' || body.chargeStatus === '') throw new Error('chargeStatus required');
+    state.charges.set(decodeURIComponent(rawChargeId), body);
+    return sendJson(res, 200, { merchantChargeId: decodeURIComponent(rawChargeId), ...body });
+  } catch {
+    return sendJson(res, 400, { message: 'Body must be JSON with a "chargeStatus" string' });
+  }
+}
+
+async function setPaymentByControl(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawReferenceId: string): Promise<void> {
+  const raw = await readBody(req, 64 * 1024);
+  try {
+    const body = jsonOf(raw) as SandboxPayment;
+    if (typeof body.status !== 'string' || body.status === '') throw new Error('status required');
+    state.payments.set(decodeURIComponent(rawReferenceId), body);
+    return sendJson(res, 200, { referenceId: decodeURIComponent(rawReferenceId), ...body });
+  } catch {
+    return sendJson(res, 400, { message: 'Body must be JSON with a "status" string' });
+  }
+}
+
+async function startOutageByControl(state: SandboxState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const raw = await readBody(req, 4096);
+  try {
+    const statusCode = Number((jsonOf(raw) as { statusCode?: unknown }).statusCode);
+    if (!Number.isInteger(statusCode) || (statusCode !== 0 && (statusCode < 400 || statusCode > 599))) throw new Error('statusCode');
+    state.outage = statusCode;
+    return sendJson(res, 200, { outage: state.outage });
+  } catch {
+    return sendJson(res, 400, { message: 'Body must be {"statusCode": 0 or 400-599}' });
+  }
+}
+
+async function queueFaultsByControl(state: SandboxState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const raw = await readBody(req, 4096);
+  try {
+    const body = jsonOf(raw) as { statusCode: number; count: number };
+    state.faults.statusCode = Number(body.statusCode);
+    state.faults.remaining = Number(body.count);
+    return sendJson(res, 200, state.faults);
+  } catch {
+    return sendJson(res, 400, { message: 'Body must be {"statusCode": number, "count": number}' });
+  }
 }

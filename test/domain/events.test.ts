@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { decide } from '../../lambda/domain/charge.js';
 import { chargeEventSchema, eventAttributes } from '../../lambda/domain/events.js';
 import { observeCheckout, parseCheckout } from '../../lambda/domain/observation.js';
-import { eventJsonSchema, SCHEMA_PATH } from '../../local/schema.js';
+import { eventJsonSchema, SCHEMA_PATH } from '../../tools/schema.js';
 import { envelope, paymentEvent } from '../fixtures.js';
 
 describe('event contract', () => {

@@ -1,4 +1,4 @@
-import { formatReport, passed, runChaos, DEFAULT_CHAOS } from '../../local/chaos/run.js';
+import { formatReport, passed, runChaos, DEFAULT_CHAOS } from '../../tools/chaos/run.js';
 
 const savedEnv = { ...process.env };
 afterAll(() => {

@@ -39,6 +39,12 @@ const PLANTED: Record<string, string> = {
   // tests-are-not-imported
   'lambda/handlers/uses-test.ts': `import { F } from '../../test/fixtures';\nexport const T = F;\n`,
   'test/fixtures.ts': `export const F = 1;\n`,
+  // tools stand on the runtime, the local runtime and the CLI; the chaos run reads the spec; tests drive the tools
+  'tools/chaos/run.ts': `import { X } from '../../lambda/contract';\nimport { P } from '../../local/pipeline';\nimport { CLI } from '../../cli/main';\nimport { TABLE } from '../../test/spec/tables';\nexport const R = [X, P, CLI, TABLE];\n`,
+  'test/spec/tables.ts': `export const TABLE = 1;\n`,
+  'test/e2e/chaos.test.ts': `import { R } from '../../tools/chaos/run';\nexport const E = R;\n`,
+  // tools-are-not-imported: the local runtime reaches for a proof tool
+  'local/uses-tools.ts': `import { R } from '../tools/chaos/run';\nexport const LT = R;\n`,
 };
 
 let root: string;
@@ -55,7 +61,11 @@ beforeAll(async () => {
   process.chdir(root);
   try {
     const { tsConfig: _t, ...options } = config.options ?? {};
-    const out = await cruise(['lambda', 'lib', 'local', 'cli', 'test'], { ...options, ruleSet: { forbidden: config.forbidden ?? [] }, validate: true });
+    const out = await cruise(['lambda', 'lib', 'local', 'cli', 'tools', 'test'], {
+      ...options,
+      ruleSet: { forbidden: config.forbidden ?? [] },
+      validate: true,
+    });
     result = out.output as ICruiseResult;
   } finally {
     process.chdir(cwd);
@@ -79,6 +89,7 @@ test('every planted violation is reported, by the rule it breaks, and nothing el
       'runtime-is-the-ground-floor: lambda/handlers/uses-test.ts -> test/fixtures.ts',
       'stack-does-not-know-tools: lib/uses-cli.ts -> cli/main.ts',
       'tests-are-not-imported: lambda/handlers/uses-test.ts -> test/fixtures.ts',
+      'tools-are-not-imported: local/uses-tools.ts -> tools/chaos/run.ts',
     ].sort(),
   );
 });

@@ -42,7 +42,7 @@ export const formatSpread = (s: Spread, digits = 2, unit = '') =>
 export function coldStart(root: string, file: string, event: unknown, env: Readonly<Record<string, string>>): Promise<ColdSample> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(root, 'local/bench/cold-start-child.mjs'), file], {
+    const child = spawn(process.execPath, [join(root, 'tools/bench/cold-start-child.mjs'), file], {
       env: { PATH: process.env.PATH ?? '', ...env, BENCH_EVENT: JSON.stringify(event), POWERTOOLS_LOG_LEVEL: 'ERROR' },
     });
     let stdout = '';

@@ -11,7 +11,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { dlqReplay } from '../../cli/dlq.js';
 import type { Io } from '../../cli/io.js';
 import { clientsFor } from '../../cli/target.js';
-import { type LocalPipeline, startLocalPipeline } from '../pipeline.js';
+import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { cellFor, statusSpec, tableWinner } from '../../test/spec/tables.js';
 import { paymentBody, paymentLinkBody, threeDsBody } from '../../cli/samples.js';
 import { signForExecuteApi } from '../../cli/sigv4.js';
@@ -398,10 +398,105 @@ async function settle(pipeline: LocalPipeline, clients: ReturnType<typeof client
   throw new Error(`The pipeline did not settle within ${timeoutMs} ms`);
 }
 
+type Clients = ReturnType<typeof clientsFor>;
+/** Keeps a few examples of what went wrong, for the report. */
+type Note = (what: string) => void;
+
+/** What the sender did: its attempts, the notifications it gave up on, and how long PicPay was down on the wall clock. */
+interface Sending {
+  readonly attempts: number;
+  readonly lostAtSender: number;
+  readonly outageWallMs: number;
+}
+
+/** What reconciliation did for the callbacks and webhooks lost on purpose. */
+interface Reconciliation {
+  readonly runs: number;
+  readonly bound: number;
+  readonly recovered: number;
+  readonly lost: number;
+}
+
+/** What the oracle found wrong, charge by charge, once the run settled. */
+interface Verdict {
+  lostInPipeline: number;
+  wrongFinalState: number;
+  regressions: number;
+  missing: number;
+}
+
 export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosReport> {
   const started = Date.now();
   const random = prng(options.seed);
-  const pipeline = await startLocalPipeline({
+  const pipeline = await startChaosPipeline(options);
+  const clients = clientsFor(pipeline.target);
+  const examples: string[] = [];
+  const note: Note = (what) => void (examples.length < 12 && examples.push(what));
+  try {
+    const all = stories(options, random);
+    setUpPicPay(pipeline, all);
+    const { distinct, duplicates, deliveries } = planDeliveries(all, options, random);
+    io.out(
+      `chaos: ${all.length} charges, ${deliveries.length} notifications (${distinct.length} distinct, ${duplicates.length} duplicates), seed ${options.seed}`,
+    );
+
+    injectFaults(pipeline, options, random);
+    const sending = await sendAllLikePicPay(pipeline, options, all, deliveries, io);
+    io.err('  all sent; waiting for the pipeline to settle…');
+    await settle(pipeline, clients, 600_000);
+    clearFaults(pipeline);
+
+    const leftAfterSweep = await sweepOutboxes(pipeline, clients, all, io, note);
+    const deadLettered = await replayDeadLetters(pipeline, clients, note);
+    const reconcile = await reconcileLostCallbacks(pipeline, clients, all, options, note);
+    await pipeline.sweepNow(Date.now() + 10 * 60_000);
+
+    const events = publishedEvents(pipeline);
+    const published = new Map<string, number>();
+    for (const e of events) published.set(e.transitionId, (published.get(e.transitionId) ?? 0) + 1);
+    const verdict = await judgeCharges(pipeline, clients, all, published, note);
+    const eventsLeftInOutbox = Math.max(leftAfterSweep, await outboxLeftovers(all, pipeline, clients));
+    const duplicateIds = [...published.values()].reduce((sum, count) => sum + (count - 1), 0);
+    return {
+      options,
+      sent: deliveries.length,
+      distinct: distinct.length,
+      attempts: sending.attempts,
+      injected: {
+        enqueue: pipeline.faults.enqueue.injected,
+        publish: pipeline.faults.publish.injected,
+        crashes: pipeline.faults.processorCrash.injected,
+        picpayRate: options.picpayFailures,
+      },
+      deadLettered,
+      outage: {
+        hours: options.picpayOutageHours,
+        wallSeconds: Math.round(sending.outageWallMs / 100) / 10,
+        refused: pipeline.sandbox.refusedInOutage,
+        retryDelays: pipeline.retries.delays.length,
+        longestRetryDelaySeconds: pipeline.retries.delays.reduce((a, b) => Math.max(a, b), 0),
+      },
+      lostAtSender: sending.lostAtSender,
+      lostInPipeline: verdict.lostInPipeline,
+      wrongFinalState: verdict.wrongFinalState,
+      regressions: verdict.regressions,
+      transitionsMissingFromSns: verdict.missing,
+      eventsLeftInOutbox,
+      reconcile,
+      duplicateTransitionIdsOnSns: duplicateIds,
+      snsEvents: events.length,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      examples,
+    };
+  } finally {
+    clients.destroy();
+    await pipeline.stop();
+  }
+}
+
+/** The local pipeline on the chaos clock, with its schedules off: the run triggers the sweep and reconciliation itself. */
+function startChaosPipeline(options: ChaosOptions): Promise<LocalPipeline> {
+  return startLocalPipeline({
     port: 0,
     // The stories' notifications as sent: the oracle judges the decision tables. A chaos run
     // with confirmation on (PicPay's answer applied, forged notifications mixed in) is to come.
@@ -414,247 +509,282 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     processorConcurrency: options.processorConcurrency,
     picpayTimeoutMs: 250,
   });
-  const clients = clientsFor(pipeline.target);
-  const examples: string[] = [];
-  const note = (what: string) => void (examples.length < 12 && examples.push(what));
-  try {
-    const all = stories(options, random);
-    const byId = new Map(all.map((s) => [s.chargeId, s]));
-    for (const s of all) if (s.timeline) pipeline.sandbox.setPayment(s.chargeId, { status: s.timeline[0]!, authorizationId: `auth-${s.chargeId}` });
-    for (const s of all)
-      if (s.foundCharge) pipeline.sandbox.setCharge(s.chargeId, { chargeStatus: s.foundCharge.now, amount: 10000, originalAmount: 10000, refundedAmount: 0 });
-    const distinct = all.flatMap((s) => s.notifications);
-    const wanted = Math.max(Math.round((distinct.length * options.duplicates) / (1 - options.duplicates)), options.notifications - distinct.length);
-    const duplicates = Array.from({ length: Math.max(0, wanted) }, () => distinct[Math.floor(random() * distinct.length)]!);
-    const deliveries = shuffle([...distinct, ...duplicates], random);
-    io.out(
-      `chaos: ${all.length} charges, ${deliveries.length} notifications (${distinct.length} distinct, ${duplicates.length} duplicates), seed ${options.seed}`,
-    );
+}
 
-    pipeline.faults.enqueue.setRate(options.enqueueFailures);
-    pipeline.faults.publish.setRate(options.publishFailures);
-    pipeline.faults.processorCrash.setRate(options.crashRate);
-    pipeline.sandbox.setFaultRate(options.picpayFailures, 400, random);
+/** What the PicPay sandbox reports at the start: each legacy payment's first status, each abandoned checkout charge's. */
+function setUpPicPay(pipeline: LocalPipeline, all: readonly Story[]): void {
+  for (const s of all) if (s.timeline) pipeline.sandbox.setPayment(s.chargeId, { status: s.timeline[0]!, authorizationId: `auth-${s.chargeId}` });
+  for (const s of all)
+    if (s.foundCharge) pipeline.sandbox.setCharge(s.chargeId, { chargeStatus: s.foundCharge.now, amount: 10000, originalAmount: 10000, refundedAmount: 0 });
+}
 
-    let attempts = 0;
-    let lostAtSender = 0;
-    let next = 0;
-    let done = 0;
-    let outage: Promise<void> | undefined;
-    let picpayOutage: Promise<void> | undefined;
-    let outageWallMs = 0;
-    const callbacksSent = new Map<string, number>();
-    await Promise.all(
-      Array.from({ length: options.concurrency }, async () => {
-        while (next < deliveries.length) {
-          const n = deliveries[next++]!;
-          const story = byId.get(n.chargeId)!;
-          if (story.timeline && n.kind === 'status') {
-            // PicPay's status moves on as its callbacks go out; the processor reads it live.
-            const k = callbacksSent.get(n.chargeId) ?? 0;
-            callbacksSent.set(n.chargeId, k + 1);
-            pipeline.sandbox.setPayment(n.chargeId, { status: story.timeline[Math.min(k, story.timeline.length - 1)]!, authorizationId: `auth-${n.chargeId}` });
-          }
-          if (outage === undefined && next > deliveries.length * 0.4 && options.snsOutageMs > 0) {
-            // SNS down for a while: the events stay in their outbox, their messages back off.
-            pipeline.faults.publish.setRate(1);
-            outage = new Promise((r) => setTimeout(r, options.snsOutageMs)).then(() => pipeline.faults.publish.setRate(options.publishFailures));
-          }
-          if (picpayOutage === undefined && next > deliveries.length * 0.5 && options.picpayOutageHours > 0) {
-            // PicPay down for hours while notifications keep coming: no legacy status can be read,
-            // no find-charge answers. Every message that needs PicPay backs off until it is back.
-            outageWallMs = (options.picpayOutageHours * 3600 * 1000) / options.timeScale;
-            pipeline.sandbox.setOutage(503);
-            io.err(`  PicPay down for ${options.picpayOutageHours} h (${(outageWallMs / 1000).toFixed(1)} s at ${options.timeScale}x)…`);
-            picpayOutage = new Promise((r) => setTimeout(r, outageWallMs)).then(() => {
-              pipeline.sandbox.setOutage(null);
-              io.err('  PicPay is back');
-            });
-          }
-          const r = await sendLikePicPay(pipeline, n);
-          attempts += r.attempts;
-          if (!r.delivered) lostAtSender++;
-          if (++done % 1000 === 0) io.err(`  sent ${done}/${deliveries.length}`);
+/** Every story's notifications, plus duplicates drawn among them, shuffled into the order they are sent in. */
+function planDeliveries(all: readonly Story[], options: ChaosOptions, random: () => number) {
+  const distinct = all.flatMap((s) => s.notifications);
+  const wanted = Math.max(Math.round((distinct.length * options.duplicates) / (1 - options.duplicates)), options.notifications - distinct.length);
+  const duplicates = Array.from({ length: Math.max(0, wanted) }, () => distinct[Math.floor(random() * distinct.length)]!);
+  const deliveries = shuffle([...distinct, ...duplicates], random);
+  return { distinct, duplicates, deliveries };
+}
+
+function injectFaults(pipeline: LocalPipeline, options: ChaosOptions, random: () => number): void {
+  pipeline.faults.enqueue.setRate(options.enqueueFailures);
+  pipeline.faults.publish.setRate(options.publishFailures);
+  pipeline.faults.processorCrash.setRate(options.crashRate);
+  pipeline.sandbox.setFaultRate(options.picpayFailures, 400, random);
+}
+
+function clearFaults(pipeline: LocalPipeline): void {
+  pipeline.faults.enqueue.setRate(0);
+  pipeline.faults.publish.setRate(0);
+  pipeline.faults.processorCrash.setRate(0);
+  pipeline.sandbox.setFaultRate(0, 0);
+}
+
+/**
+ * Sends every delivery, `concurrency` at a time, like PicPay: legacy statuses move on as their
+ * callbacks go out, SNS goes down 40% of the way through and PicPay 50% of the way, for hours on
+ * the local clock. Returns once everything is sent and both outages are over.
+ */
+async function sendAllLikePicPay(
+  pipeline: LocalPipeline,
+  options: ChaosOptions,
+  all: readonly Story[],
+  deliveries: readonly Notification[],
+  io: Io,
+): Promise<Sending> {
+  const byId = new Map(all.map((s) => [s.chargeId, s]));
+  let attempts = 0;
+  let lostAtSender = 0;
+  let next = 0;
+  let done = 0;
+  let outage: Promise<void> | undefined;
+  let picpayOutage: Promise<void> | undefined;
+  let outageWallMs = 0;
+  const callbacksSent = new Map<string, number>();
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < deliveries.length) {
+        const n = deliveries[next++]!;
+        const story = byId.get(n.chargeId)!;
+        if (story.timeline && n.kind === 'status') {
+          // PicPay's status moves on as its callbacks go out; the processor reads it live.
+          const k = callbacksSent.get(n.chargeId) ?? 0;
+          callbacksSent.set(n.chargeId, k + 1);
+          pipeline.sandbox.setPayment(n.chargeId, { status: story.timeline[Math.min(k, story.timeline.length - 1)]!, authorizationId: `auth-${n.chargeId}` });
         }
-      }),
-    );
-    await outage;
-    await picpayOutage;
-    io.err('  all sent; waiting for the pipeline to settle…');
+        if (outage === undefined && next > deliveries.length * 0.4 && options.snsOutageMs > 0) {
+          // SNS down for a while: the events stay in their outbox, their messages back off.
+          pipeline.faults.publish.setRate(1);
+          outage = new Promise((r) => setTimeout(r, options.snsOutageMs)).then(() => pipeline.faults.publish.setRate(options.publishFailures));
+        }
+        if (picpayOutage === undefined && next > deliveries.length * 0.5 && options.picpayOutageHours > 0) {
+          // PicPay down for hours while notifications keep coming: no legacy status can be read,
+          // no find-charge answers. Every message that needs PicPay backs off until it is back.
+          outageWallMs = (options.picpayOutageHours * 3600 * 1000) / options.timeScale;
+          pipeline.sandbox.setOutage(503);
+          io.err(`  PicPay down for ${options.picpayOutageHours} h (${(outageWallMs / 1000).toFixed(1)} s at ${options.timeScale}x)…`);
+          picpayOutage = new Promise((r) => setTimeout(r, outageWallMs)).then(() => {
+            pipeline.sandbox.setOutage(null);
+            io.err('  PicPay is back');
+          });
+        }
+        const r = await sendLikePicPay(pipeline, n);
+        attempts += r.attempts;
+        if (!r.delivered) lostAtSender++;
+        if (++done % 1000 === 0) io.err(`  sent ${done}/${deliveries.length}`);
+      }
+    }),
+  );
+  await outage;
+  await picpayOutage;
+  return { attempts, lostAtSender, outageWallMs };
+}
+
+/**
+ * The outbox sweep's schedule, played after every lease has ended: no event is left behind,
+ * before any operator replays the DLQ (which would republish them as a side effect).
+ * Returns the events still in an outbox after it.
+ */
+async function sweepOutboxes(pipeline: LocalPipeline, clients: Clients, all: readonly Story[], io: Io, note: Note): Promise<number> {
+  const swept = await pipeline.sweepNow(Date.now() + 10 * 60_000);
+  const leftAfterSweep = await outboxLeftovers(all, pipeline, clients);
+  if (leftAfterSweep > 0) note(`${leftAfterSweep} event(s) still in an outbox after the sweep`);
+  io.err(`  outbox sweep: ${swept.published} event(s) published for ${swept.charges} charge(s)`);
+  return leftAfterSweep;
+}
+
+/**
+ * Nothing may have reached the DLQ. If something did, the run has failed; it is replayed
+ * (an operator's move) only so that the rest of the verdict still says what else went wrong.
+ * Returns how many messages were dead-lettered.
+ */
+async function replayDeadLetters(pipeline: LocalPipeline, clients: Clients, note: Note): Promise<number> {
+  const quiet: Io = { out: () => undefined, err: () => undefined, interactive: false };
+  const dlqBefore = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: pipeline.target.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  const deadLettered = Number(dlqBefore.Attributes?.ApproximateNumberOfMessages ?? 0);
+  if (deadLettered > 0) {
+    note(`${deadLettered} message(s) reached the DLQ`);
+    await dlqReplay([], true, pipeline.target, clients, quiet);
     await settle(pipeline, clients, 600_000);
-    pipeline.faults.enqueue.setRate(0);
-    pipeline.faults.publish.setRate(0);
-    pipeline.faults.processorCrash.setRate(0);
-    pipeline.sandbox.setFaultRate(0, 0);
-
-    // The outbox sweep's schedule, played after every lease has ended: no event is left behind,
-    // before any operator replays the DLQ (which would republish them as a side effect).
-    const swept = await pipeline.sweepNow(Date.now() + 10 * 60_000);
-    const leftAfterSweep = await outboxLeftovers(all, pipeline, clients);
-    if (leftAfterSweep > 0) note(`${leftAfterSweep} event(s) still in an outbox after the sweep`);
-    io.err(`  outbox sweep: ${swept.published} event(s) published for ${swept.charges} charge(s)`);
-
-    // Nothing may have reached the DLQ. If something did, the run has failed; it is replayed
-    // (an operator's move) only so that the rest of the verdict still says what else went wrong.
-    const quiet: Io = { out: () => undefined, err: () => undefined, interactive: false };
-    const dlqBefore = await clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: pipeline.target.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-    );
-    const deadLettered = Number(dlqBefore.Attributes?.ApproximateNumberOfMessages ?? 0);
-    if (deadLettered > 0) {
-      note(`${deadLettered} message(s) reached the DLQ`);
-      await dlqReplay([], true, pipeline.target, clients, quiet);
-      await settle(pipeline, clients, 600_000);
-    }
-
-    // PicPay moves some abandoned payments to paid, and their callbacks are lost. Reconciliation
-    // must find every one within ceil(waiting / maxPerRun) runs, however many carts wait.
-    // The same for checkout charges: paid at PicPay, webhook lost, found by find-charge.
-    const lostCallbacks = all.filter((s) => s.lateStatus || s.foundCharge?.late);
-    for (const s of lostCallbacks) {
-      if (s.lateStatus) pipeline.sandbox.setPayment(s.chargeId, { status: s.lateStatus, authorizationId: `auth-${s.chargeId}` });
-      else pipeline.sandbox.setCharge(s.chargeId, { chargeStatus: s.foundCharge!.late!, amount: 10000, originalAmount: 10000, refundedAmount: 0 });
-    }
-    const waiting = {
-      legacy: all.filter((s) => s.flavour === 'legacy' && AWAITING.has(canonicalOf('legacy', s.timeline!.at(-1)!))).length,
-      checkout: all.filter((s) => s.foundCharge).length,
-    };
-    // Each flavour has half of every run while both have charges waiting.
-    const half = Math.ceil(options.reconcileMaxPerRun / 2);
-    const bound = Math.max(Math.ceil(waiting.legacy / half), Math.ceil(waiting.checkout / half));
-    let runs = 0;
-    const recovered = async () => {
-      let n = 0;
-      for (const s of lostCallbacks) if ((await stored(pipeline, clients, s))?.status === s.expected.status) n++;
-      return n;
-    };
-    while (lostCallbacks.length > 0 && (await recovered()) < lostCallbacks.length && runs < bound + 2) {
-      runs++;
-      await pipeline.reconcileNow({ minAgeSeconds: 0, maxPerRun: options.reconcileMaxPerRun });
-      await settle(pipeline, clients, 600_000);
-    }
-    const reconciled = await recovered();
-    if (runs > bound) note(`reconciliation took ${runs} runs, more than the bound ${bound}`);
-    await pipeline.sweepNow(Date.now() + 10 * 60_000);
-
-    // ---- verdict ----------------------------------------------------------------------
-    const events = pipeline.events.map(
-      (e) => e.body as { transitionId: string; chargeKey: string; type: string; status: string | null; previousStatus: string | null },
-    );
-    const published = new Map<string, number>();
-    for (const e of events) published.set(e.transitionId, (published.get(e.transitionId) ?? 0) + 1);
-    let lostInPipeline = 0;
-    let wrongFinalState = 0;
-    let regressions = 0;
-    let missing = 0;
-    for (const story of all) {
-      const key = `${story.flavour}#${story.chargeId}`;
-      const item = await stored(pipeline, clients, story);
-      if (!item) {
-        lostInPipeline += story.notifications.length;
-        wrongFinalState++;
-        note(`${key}: no charge stored`);
-        continue;
-      }
-      // Every distinct Payment Link notification too (they carry no time: counted by status).
-      if (story.flavour === 'paymentLink') {
-        for (const raw of new Set(story.notifications.map((n) => n.rawStatus!))) {
-          const sent = story.notifications.filter((n) => n.rawStatus === raw).length;
-          const traced = item.history.filter((h) => h.kind === 'status' && h.rawStatus === raw).length;
-          if (traced < sent) {
-            lostInPipeline += sent - traced;
-            note(`${key}: ${sent - traced} ${raw} notification(s) not in the history`);
-          }
-        }
-      }
-      // Every distinct checkout notification must have left a trace in the history.
-      if (story.flavour === 'checkout') {
-        for (const n of story.notifications) {
-          const found = item.history.some((h) =>
-            n.kind === 'three_ds'
-              ? h.kind === 'three_ds'
-              : h.kind === 'status' && h.rawStatus === n.rawStatus && h.occurredAt === new Date(n.eventDate!).toISOString(),
-          );
-          if (!found) {
-            lostInPipeline++;
-            note(`${key}: notification ${n.kind} ${n.rawStatus ?? ''} ${n.eventDate ?? ''} not in the history`);
-          }
-        }
-      }
-      const e = story.expected;
-      const refundedOk = e.refunded === undefined || item.amounts?.refundedAmount === e.refunded;
-      const threeDsOk = e.threeDs === undefined || item.threeDs?.status === e.threeDs;
-      if (item.status !== e.status || !refundedOk || !threeDsOk) {
-        wrongFinalState++;
-        note(`${key} (${story.shape}): final ${item.status} (refunded ${item.amounts?.refundedAmount}), expected ${e.status} (refunded ${e.refunded})`);
-      }
-      // Each applied status change must be one the tables allow after the one before it.
-      const applied = item.history.filter(
-        (h) => h.outcome === 'applied' && h.kind === 'status' && h.reason !== 'refunded_amount_raised' && h.rawStatus !== null,
-      );
-      for (let i = 1; i < applied.length; i++) {
-        const [a, b] = [applied[i - 1]!, applied[i]!];
-        if (a.rawStatus === b.rawStatus && a.occurredAt === b.occurredAt) continue; // an amount update
-        if (story.flavour === 'paymentLink' && a.rawStatus === b.rawStatus) continue; // another refund added up
-        if (b.eventType === 'Reconciliation' || a.eventType === 'Reconciliation') {
-          // find-charge has no event time: the canonical move must still go forward.
-          const order = ['CREATED', 'AUTHORIZED', 'PAID'];
-          if (order.indexOf(canonicalOf('checkout', b.rawStatus!)) < order.indexOf(canonicalOf('checkout', a.rawStatus!))) {
-            regressions++;
-            note(`${key}: ${a.rawStatus} then ${b.rawStatus} by reconciliation`);
-          }
-          continue;
-        }
-        const letter = cellFor(SPEC[story.flavour], { raw: a.rawStatus!, at: Date.parse(a.occurredAt) }, { raw: b.rawStatus!, at: Date.parse(b.occurredAt) });
-        if (letter !== 'A' && letter !== 'U' && letter !== '=') {
-          regressions++;
-          note(`${key}: ${a.rawStatus} then ${b.rawStatus} was applied; the table says ${letter}`);
-        }
-      }
-      for (const h of item.history) {
-        if ((h.outcome === 'applied' || h.outcome === 'noted') && !published.has(h.transitionId)) {
-          missing++;
-          note(`${key}: transition ${h.transitionId} (${h.to}) never published`);
-        }
-      }
-    }
-    const eventsLeftInOutbox = Math.max(leftAfterSweep, await outboxLeftovers(all, pipeline, clients));
-    const duplicateIds = [...published.values()].reduce((sum, count) => sum + (count - 1), 0);
-    return {
-      options,
-      sent: deliveries.length,
-      distinct: distinct.length,
-      attempts,
-      injected: {
-        enqueue: pipeline.faults.enqueue.injected,
-        publish: pipeline.faults.publish.injected,
-        crashes: pipeline.faults.processorCrash.injected,
-        picpayRate: options.picpayFailures,
-      },
-      deadLettered,
-      outage: {
-        hours: options.picpayOutageHours,
-        wallSeconds: Math.round(outageWallMs / 100) / 10,
-        refused: pipeline.sandbox.refusedInOutage,
-        retryDelays: pipeline.retries.delays.length,
-        longestRetryDelaySeconds: pipeline.retries.delays.reduce((a, b) => Math.max(a, b), 0),
-      },
-      lostAtSender,
-      lostInPipeline,
-      wrongFinalState,
-      regressions,
-      transitionsMissingFromSns: missing,
-      eventsLeftInOutbox,
-      reconcile: { runs, bound, recovered: reconciled, lost: lostCallbacks.length },
-      duplicateTransitionIdsOnSns: duplicateIds,
-      snsEvents: events.length,
-      seconds: Math.round((Date.now() - started) / 100) / 10,
-      examples,
-    };
-  } finally {
-    clients.destroy();
-    await pipeline.stop();
   }
+  return deadLettered;
+}
+
+/**
+ * PicPay moves some abandoned payments to paid, and their callbacks are lost. Reconciliation
+ * must find every one within ceil(waiting / maxPerRun) runs, however many carts wait.
+ * The same for checkout charges: paid at PicPay, webhook lost, found by find-charge.
+ */
+async function reconcileLostCallbacks(
+  pipeline: LocalPipeline,
+  clients: Clients,
+  all: readonly Story[],
+  options: ChaosOptions,
+  note: Note,
+): Promise<Reconciliation> {
+  const lostCallbacks = all.filter((s) => s.lateStatus || s.foundCharge?.late);
+  for (const s of lostCallbacks) {
+    if (s.lateStatus) pipeline.sandbox.setPayment(s.chargeId, { status: s.lateStatus, authorizationId: `auth-${s.chargeId}` });
+    else pipeline.sandbox.setCharge(s.chargeId, { chargeStatus: s.foundCharge!.late!, amount: 10000, originalAmount: 10000, refundedAmount: 0 });
+  }
+  const waiting = {
+    legacy: all.filter((s) => s.flavour === 'legacy' && AWAITING.has(canonicalOf('legacy', s.timeline!.at(-1)!))).length,
+    checkout: all.filter((s) => s.foundCharge).length,
+  };
+  // Each flavour has half of every run while both have charges waiting.
+  const half = Math.ceil(options.reconcileMaxPerRun / 2);
+  const bound = Math.max(Math.ceil(waiting.legacy / half), Math.ceil(waiting.checkout / half));
+  let runs = 0;
+  const recovered = async () => {
+    let n = 0;
+    for (const s of lostCallbacks) if ((await stored(pipeline, clients, s))?.status === s.expected.status) n++;
+    return n;
+  };
+  while (lostCallbacks.length > 0 && (await recovered()) < lostCallbacks.length && runs < bound + 2) {
+    runs++;
+    await pipeline.reconcileNow({ minAgeSeconds: 0, maxPerRun: options.reconcileMaxPerRun });
+    await settle(pipeline, clients, 600_000);
+  }
+  const reconciled = await recovered();
+  if (runs > bound) note(`reconciliation took ${runs} runs, more than the bound ${bound}`);
+  return { runs, bound, recovered: reconciled, lost: lostCallbacks.length };
+}
+
+/** An event as the local SNS recorded it (a type, not an interface: the body is a plain record). */
+type PublishedEvent = { transitionId: string; chargeKey: string; type: string; status: string | null; previousStatus: string | null };
+
+function publishedEvents(pipeline: LocalPipeline): PublishedEvent[] {
+  return pipeline.events.map((e) => e.body as PublishedEvent);
+}
+
+/** The oracle's verdict on every charge: what it stored against what its story says it should. */
+async function judgeCharges(
+  pipeline: LocalPipeline,
+  clients: Clients,
+  all: readonly Story[],
+  published: ReadonlyMap<string, number>,
+  note: Note,
+): Promise<Verdict> {
+  const verdict: Verdict = { lostInPipeline: 0, wrongFinalState: 0, regressions: 0, missing: 0 };
+  for (const story of all) {
+    const key = `${story.flavour}#${story.chargeId}`;
+    const item = await stored(pipeline, clients, story);
+    if (!item) {
+      verdict.lostInPipeline += story.notifications.length;
+      verdict.wrongFinalState++;
+      note(`${key}: no charge stored`);
+      continue;
+    }
+    verdict.lostInPipeline += notificationsMissingFromHistory(key, story, item, note);
+    if (!finalStateAsExpected(key, story, item, note)) verdict.wrongFinalState++;
+    verdict.regressions += regressionsIn(key, story, item, note);
+    verdict.missing += transitionsNeverPublished(key, item, published, note);
+  }
+  return verdict;
+}
+
+/** Every distinct notification must have left a trace in the charge's history (Payment Link, checkout). */
+function notificationsMissingFromHistory(key: string, story: Story, item: StoredItem, note: Note): number {
+  let lost = 0;
+  // Every distinct Payment Link notification too (they carry no time: counted by status).
+  if (story.flavour === 'paymentLink') {
+    for (const raw of new Set(story.notifications.map((n) => n.rawStatus!))) {
+      const sent = story.notifications.filter((n) => n.rawStatus === raw).length;
+      const traced = item.history.filter((h) => h.kind === 'status' && h.rawStatus === raw).length;
+      if (traced < sent) {
+        lost += sent - traced;
+        note(`${key}: ${sent - traced} ${raw} notification(s) not in the history`);
+      }
+    }
+  }
+  // Every distinct checkout notification must have left a trace in the history.
+  if (story.flavour === 'checkout') {
+    for (const n of story.notifications) {
+      const found = item.history.some((h) =>
+        n.kind === 'three_ds'
+          ? h.kind === 'three_ds'
+          : h.kind === 'status' && h.rawStatus === n.rawStatus && h.occurredAt === new Date(n.eventDate!).toISOString(),
+      );
+      if (!found) {
+        lost++;
+        note(`${key}: notification ${n.kind} ${n.rawStatus ?? ''} ${n.eventDate ?? ''} not in the history`);
+      }
+    }
+  }
+  return lost;
+}
+
+/** The stored status, refunded amount and 3DS status are the ones the story expects. */
+function finalStateAsExpected(key: string, story: Story, item: StoredItem, note: Note): boolean {
+  const e = story.expected;
+  const refundedOk = e.refunded === undefined || item.amounts?.refundedAmount === e.refunded;
+  const threeDsOk = e.threeDs === undefined || item.threeDs?.status === e.threeDs;
+  if (item.status !== e.status || !refundedOk || !threeDsOk) {
+    note(`${key} (${story.shape}): final ${item.status} (refunded ${item.amounts?.refundedAmount}), expected ${e.status} (refunded ${e.refunded})`);
+    return false;
+  }
+  return true;
+}
+
+/** Each applied status change must be one the tables allow after the one before it: counts those that are not. */
+function regressionsIn(key: string, story: Story, item: StoredItem, note: Note): number {
+  let regressions = 0;
+  const applied = item.history.filter((h) => h.outcome === 'applied' && h.kind === 'status' && h.reason !== 'refunded_amount_raised' && h.rawStatus !== null);
+  for (let i = 1; i < applied.length; i++) {
+    const [a, b] = [applied[i - 1]!, applied[i]!];
+    if (a.rawStatus === b.rawStatus && a.occurredAt === b.occurredAt) continue; // an amount update
+    if (story.flavour === 'paymentLink' && a.rawStatus === b.rawStatus) continue; // another refund added up
+    if (b.eventType === 'Reconciliation' || a.eventType === 'Reconciliation') {
+      // find-charge has no event time: the canonical move must still go forward.
+      const order = ['CREATED', 'AUTHORIZED', 'PAID'];
+      if (order.indexOf(canonicalOf('checkout', b.rawStatus!)) < order.indexOf(canonicalOf('checkout', a.rawStatus!))) {
+        regressions++;
+        note(`${key}: ${a.rawStatus} then ${b.rawStatus} by reconciliation`);
+      }
+      continue;
+    }
+    const letter = cellFor(SPEC[story.flavour], { raw: a.rawStatus!, at: Date.parse(a.occurredAt) }, { raw: b.rawStatus!, at: Date.parse(b.occurredAt) });
+    if (letter !== 'A' && letter !== 'U' && letter !== '=') {
+      regressions++;
+      note(`${key}: ${a.rawStatus} then ${b.rawStatus} was applied; the table says ${letter}`);
+    }
+  }
+  return regressions;
+}
+
+/** Every applied or noted transition in the history must have reached SNS: counts those that did not. */
+function transitionsNeverPublished(key: string, item: StoredItem, published: ReadonlyMap<string, number>, note: Note): number {
+  let missing = 0;
+  for (const h of item.history) {
+    if ((h.outcome === 'applied' || h.outcome === 'noted') && !published.has(h.transitionId)) {
+      missing++;
+      note(`${key}: transition ${h.transitionId} (${h.to}) never published`);
+    }
+  }
+  return missing;
 }
 
 interface StoredItem {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { type ApiType, BUNDLING, HANDLERS } from '../../lambda/contract.js';
-import { startLocalPipeline } from '../pipeline.js';
+import { startLocalPipeline } from '../../local/pipeline.js';
 import { paymentBody } from '../../cli/samples.js';
 import { countCommands, median, percentile, round } from './measure.js';
 import { type ColdSample, type ColdSubject, coldPairs, cpuDuring, formatSpread, localSqs, pairRatios, type Spread, spread, startBareServer } from './floor.js';
@@ -108,20 +108,88 @@ function loadTest(url: string, headers: Record<string, string>, body: string, co
   });
 }
 
+type Pipeline = Awaited<ReturnType<typeof startLocalPipeline>>;
+type Bundle = Awaited<ReturnType<typeof bundle>>;
+
+/** Every build the cold starts compare: the deployed bundles, their floors, the SDK left external, a naive tsc build. */
+interface Builds {
+  readonly bundles: Record<'authenticator' | 'processor' | 'reconciler' | 'sweeper', Bundle>;
+  readonly floors: Record<'authenticator' | 'processor', Bundle>;
+  readonly external: Record<'authenticator' | 'processor' | 'authenticatorFloor' | 'processorFloor', Bundle>;
+  readonly naiveDir: string;
+}
+
 async function main() {
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(WORK, { recursive: true });
-  const machine = {
+  const machine = describeMachine();
+  log(`machine: ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+
+  log('bundling…');
+  const builds = await buildEverything();
+
+  log('starting the local pipeline…');
+  const arrivals = new Map<string, number>();
+  const pipeline = await startLocalPipeline({
+    port: 0,
+    logLevel: 'ERROR',
+    reconcileEverySeconds: 0,
+    processorConcurrency: 2,
+    onEvent: (e) => {
+      const key = String(e.body.chargeKey);
+      if (!arrivals.has(key)) arrivals.set(key, performance.now());
+    },
+  });
+  try {
+    // A second pipeline without a processor, for the cold starts and the ack path's floor: what
+    // the floors enqueue is not a notification, and nothing here should compete for the CPU.
+    const ackOnly = await startLocalPipeline({ port: 0, logLevel: 'ERROR', reconcileEverySeconds: 0, sweepEverySeconds: 0, processorConcurrency: 0 });
+    const cold = await measureColdStarts(builds, ackOnly, pipeline.tokens);
+    const handlerTime = await measureAuthenticatorHandler(pipeline);
+    const ackFloor = await measureAckPathAgainstItsFloor(ackOnly);
+    const ack = await measureAckLatency(pipeline);
+    const e2e = await measureEndToEndLatency(pipeline, arrivals);
+    const perNotification = await countRequestsPerNotification(pipeline);
+
+    const { bundles, floors, external } = builds;
+    const results: Results = {
+      machine,
+      bundles: {
+        deployed: Object.fromEntries(Object.entries(bundles).map(([k, v]) => [k, v.bytes])),
+        sdkExternal: { authenticator: external.authenticator.bytes, processor: external.processor.bytes },
+        floors: { authenticator: floors.authenticator.bytes, processor: floors.processor.bytes },
+      },
+      cold,
+      ackFloor,
+      handlerTime,
+      ack,
+      e2e: {
+        count: e2e.latencies.length,
+        rate: e2e.rate,
+        p50: percentile(e2e.latencies, 50),
+        p99: percentile(e2e.latencies, 99),
+        max: Math.max(...e2e.latencies),
+      },
+      perNotification,
+    };
+    writeResults(results);
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+function describeMachine(): Results['machine'] {
+  return {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     memoryGiB: round(totalmem() / 2 ** 30, 1),
     node: process.version,
     date: new Date().toISOString().slice(0, 10),
   };
-  log(`machine: ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+}
 
-  log('bundling…');
-  const FLOORS = { authenticator: 'local/bench/floors/authenticator.ts', processor: 'local/bench/floors/processor.ts' } as const;
+async function buildEverything(): Promise<Builds> {
+  const FLOORS = { authenticator: 'tools/bench/floors/authenticator.ts', processor: 'tools/bench/floors/processor.ts' } as const;
   const bundles = {
     authenticator: await bundle(HANDLERS.authenticator.entry, 'authenticator'),
     processor: await bundle(HANDLERS.processor.entry, 'processor'),
@@ -139,319 +207,327 @@ async function main() {
     processorFloor: await bundle(FLOORS.processor, 'processor-floor', 'sdkExternal'),
   };
   const naiveDir = naiveBuild();
+  return { bundles, floors, external, naiveDir };
+}
 
-  log('starting the local pipeline…');
-  const arrivals = new Map<string, number>();
-  const pipeline = await startLocalPipeline({
-    port: 0,
-    logLevel: 'ERROR',
-    reconcileEverySeconds: 0,
-    processorConcurrency: 2,
-    onEvent: (e) => {
-      const key = String(e.body.chargeKey);
-      if (!arrivals.has(key)) arrivals.set(key, performance.now());
-    },
-  });
-  try {
-    const { urls, tokens } = pipeline;
+/** A legacy callback as API Gateway hands it to the authenticator. */
+function authenticatorEvent(tokens: Pipeline['tokens'], i: number) {
+  return {
+    resource: '/callback',
+    path: '/callback',
+    httpMethod: 'POST',
+    headers: { 'x-seller-token': tokens.sellerToken, 'content-type': 'application/json' },
+    body: JSON.stringify({ referenceId: `cold-${i}` }),
+    isBase64Encoded: false,
+    requestContext: { requestId: `cold-start-${i}`, identity: { sourceIp: '127.0.0.1' } },
+  };
+}
 
-    // A second pipeline without a processor, for the cold starts and the ack path's floor: what
-    // the floors enqueue is not a notification, and nothing here should compete for the CPU.
-    const ackOnly = await startLocalPipeline({ port: 0, logLevel: 'ERROR', reconcileEverySeconds: 0, sweepEverySeconds: 0, processorConcurrency: 0 });
-
-    // ---- cold starts, each against its floor, alternating ------------------------------------
-    log('cold starts…');
-    const pairs = quick ? 5 : 30;
-    const secondary = quick ? 3 : 15;
-    const authEvent = (i: number) => ({
-      resource: '/callback',
-      path: '/callback',
-      httpMethod: 'POST',
-      headers: { 'x-seller-token': tokens.sellerToken, 'content-type': 'application/json' },
-      body: JSON.stringify({ referenceId: `cold-${i}` }),
-      isBase64Encoded: false,
-      requestContext: { requestId: `cold-start-${i}`, identity: { sourceIp: '127.0.0.1' } },
-    });
-    // Every cold start is a new charge's first status: a state change (read, put, publish, clear),
-    // not a duplicate, so the processor does what its floor does.
-    const run = `${Date.now()}`;
-    const procEvent = (i: number) => ({
-      Records: [
-        {
-          messageId: `cold-${run}-${i}`,
-          receiptHandle: 'x',
-          md5OfBody: '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
-          awsRegion: 'us-east-1',
-          attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
-          messageAttributes: {},
-          body: JSON.stringify({
-            v: 1,
-            flavour: 'checkout',
-            eventType: 'TransactionUpdateMessage',
-            receivedAt: new Date().toISOString(),
-            requestId: `cold-start-${i}`,
-            body: JSON.stringify(paymentBody({ chargeId: `cold-${run}-${i}`, status: 'PAID' })),
-          }),
-        },
-      ],
-    });
-    const env = ackOnly.lambdaEnvironment;
-    const subject = (file: string, expect: string, extra: Record<string, string> = {}) => ({ file, expect, env: { ...env, ...extra } });
-    const naiveFile = (name: keyof typeof HANDLERS) => join(naiveDir, HANDLERS[name].entry.replace(/\.ts$/, '.js'));
-    const traced = { POWERTOOLS_TRACE_ENABLED: 'true' };
-    const untraced = { POWERTOOLS_TRACE_ENABLED: 'false' };
-    const auth = (file: string) => subject(file, '200');
-    const proc = (file: string, tracing: Record<string, string> = untraced) => subject(file, 'failures=0', tracing);
-    const compare = (label: string, a: ColdSubject, b: ColdSubject, n: number, event: (i: number) => unknown) => {
-      log(`  ${label} (${n} pairs)…`);
-      return coldPairs(ROOT, a, b, n, event);
-    };
-    const naiveRuns = quick ? 3 : 7;
-    const offset = (from: number) => (i: number) => procEvent(from + i);
-    const plan: Record<string, Parameters<typeof compare>> = {
-      authVsFloor: ['authenticator vs its floor', auth(bundles.authenticator.file), auth(floors.authenticator.file), pairs, authEvent],
-      procVsFloor: ['processor, tracing off, vs its floor', proc(bundles.processor.file), proc(floors.processor.file), pairs, procEvent],
-      tracedVsFloor: ['processor, tracing on, vs its floor', proc(bundles.processor.file, traced), proc(floors.processor.file), pairs, offset(1000)],
-      authExternal: ['authenticator, SDK external vs bundled', auth(external.authenticator.file), auth(bundles.authenticator.file), secondary, authEvent],
-      authFloorExternal: ['its floor, SDK external vs bundled', auth(external.authenticatorFloor.file), auth(floors.authenticator.file), secondary, authEvent],
-      procExternal: ['processor, SDK external vs bundled', proc(external.processor.file), proc(bundles.processor.file), secondary, offset(2000)],
-      authNaive: ['authenticator, naive build vs bundled', auth(naiveFile('authenticator')), auth(bundles.authenticator.file), naiveRuns, authEvent],
-      procNaive: ['processor, naive build vs bundled', proc(naiveFile('processor')), proc(bundles.processor.file), naiveRuns, offset(3000)],
-    };
-    const measured: Record<string, Awaited<ReturnType<typeof coldPairs>>> = {};
-    for (const [key, args] of Object.entries(plan)) measured[key] = await compare(...args);
-    const { authVsFloor, procVsFloor, tracedVsFloor, authExternal, authFloorExternal, procExternal, authNaive, procNaive } = measured as Record<
-      keyof typeof plan,
-      Awaited<ReturnType<typeof coldPairs>>
-    >;
-    const summary = (samples: readonly ColdSample[]) => ({
-      loadMs: median(samples.map((x) => x.loadMs)),
-      firstEventMs: median(samples.map((x) => x.firstEventMs)),
-      processMs: median(samples.map((x) => x.processMs)),
-      rssMB: median(samples.map((x) => x.rssMB)),
-    });
-    const cold = {
-      authenticator: { vsFloor: authVsFloor.ratio, fn: summary(authVsFloor.a), floor: summary(authVsFloor.b) },
-      processor: { vsFloor: procVsFloor.ratio, fn: summary(procVsFloor.a), floor: summary(procVsFloor.b) },
-      processorTraced: { vsFloor: tracedVsFloor.ratio, fn: summary(tracedVsFloor.a), floor: summary(tracedVsFloor.b) },
-      sdkExternal: {
-        authenticator: { vsBundled: authExternal.ratio, fn: summary(authExternal.a) },
-        authenticatorFloor: { vsBundled: authFloorExternal.ratio, fn: summary(authFloorExternal.a) },
-        processor: { vsBundled: procExternal.ratio, fn: summary(procExternal.a) },
-      },
-      naive: {
-        authenticator: { vsBundled: authNaive.ratio, fn: summary(authNaive.a) },
-        processor: { vsBundled: procNaive.ratio, fn: summary(procNaive.a) },
-      },
-    };
-
-    // ---- authenticator handler time, SQS call short-circuited -------------------------------
-    log('authenticator handler time…');
-    // The authenticator as the Lambda entry makes it, with the pipeline's configuration and a
-    // client of its own whose SendMessage is answered at once (no SQS in the measured time).
-    const { makeAuthenticatorHandler } = await import('../../lambda/handlers/authenticator.js');
-    const { Logger } = await import('@aws-lambda-powertools/logger');
-    const { LocalMetrics } = await import('../metrics.js');
-    const benchSqs = localSqs(pipeline.endpoints.sqs);
-    benchSqs.middlewareStack.add(() => async () => ({ output: { MessageId: 'bench', $metadata: {} }, response: {} }), {
-      step: 'initialize',
-      name: 'bench-short-circuit',
-    });
-    const authenticate = makeAuthenticatorHandler(
-      { queueUrl: pipeline.resources.queueUrl, secretId: pipeline.resources.secretId, secretMaxAgeSeconds: 60 },
+/**
+ * An SQS batch of one for the processor. Every cold start is a new charge's first status: a
+ * state change (read, put, publish, clear), not a duplicate, so the processor does what its floor does.
+ */
+function processorEvent(run: string, i: number) {
+  return {
+    Records: [
       {
-        sqs: benchSqs,
-        secrets: pipeline.clients.secrets,
-        logger: new Logger({ logLevel: 'SILENT' }),
-        metrics: new LocalMetrics({ serviceName: 'authenticator' }),
+        messageId: `cold-${run}-${i}`,
+        receiptHandle: 'x',
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
+        awsRegion: 'us-east-1',
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+        messageAttributes: {},
+        body: JSON.stringify({
+          v: 1,
+          flavour: 'checkout',
+          eventType: 'TransactionUpdateMessage',
+          receivedAt: new Date().toISOString(),
+          requestId: `cold-start-${i}`,
+          body: JSON.stringify(paymentBody({ chargeId: `cold-${run}-${i}`, status: 'PAID' })),
+        }),
       },
-    ) as unknown as (e: unknown, c: unknown) => Promise<{ statusCode: number }>;
-    const ctx = {
-      functionName: 'a',
-      awsRequestId: 'a',
-      invokedFunctionArn: 'arn:aws:lambda:us-east-1:0:function:a',
-      memoryLimitInMB: '256',
-      getRemainingTimeInMillis: () => 10000,
-    };
-    const webhookEvent = {
-      ...authEvent(0),
-      resource: '/webhook',
-      path: '/webhook',
-      headers: { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage', 'content-type': 'application/json' },
-      body: JSON.stringify(paymentBody()),
-    };
-    const iterations = quick ? 5_000 : 20_000;
-    for (let i = 0; i < 500; i++) await authenticate(webhookEvent, ctx); // warm: secret cached, JIT
-    const times: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      const t = performance.now();
-      const res = await authenticate(webhookEvent, ctx);
-      times.push(performance.now() - t);
-      if (res.statusCode !== 200) throw new Error(`unexpected ${res.statusCode}`);
-    }
-    benchSqs.destroy();
-    const handlerTime = { p50: percentile(times, 50), p99: percentile(times, 99), max: Math.max(...times), iterations };
+    ],
+  };
+}
 
-    // ---- the local ack path against its floor --------------------------------------------------
-    // A pipeline of its own with no processor, so both sides do the same work: take the request,
-    // send one message to the same emulator. CPU is this process's (API, authenticator, fauxqs);
-    // the load generator runs in another process.
-    log('local ack path vs a bare node:http server…');
-    const bare = await startBareServer(ackOnly.endpoints.sqs, ackOnly.resources.queueUrl);
-    const floorRounds = quick ? 1 : 3;
-    const floorSeconds = quick ? 3 : 6;
-    const floorHeaders = { 'content-type': 'application/json', authorization: ackOnly.tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' };
-    const floorBody = JSON.stringify(paymentBody({ chargeId: 'bench-floor' }));
-    const ackSeries: Record<'pipeline' | 'bare', Array<{ cpuPerAckMs: number; p99: number; rps: number }>> = { pipeline: [], bare: [] };
-    const urlOf = { pipeline: ackOnly.urls.webhook, bare: bare.url };
-    const floorSqs = localSqs(ackOnly.endpoints.sqs);
-    try {
-      for (const side of ['pipeline', 'bare'] as const) await loadTest(urlOf[side], floorHeaders, floorBody, 50, 2); // warm-up
-      for (let round = 0; round < floorRounds; round++) {
-        for (const side of round % 2 === 0 ? (['pipeline', 'bare'] as const) : (['bare', 'pipeline'] as const)) {
-          await floorSqs.send(new PurgeQueueCommand({ QueueUrl: ackOnly.resources.queueUrl })).catch(() => undefined);
-          const { value: r, cpuMs } = await cpuDuring(() => loadTest(urlOf[side], floorHeaders, floorBody, 50, floorSeconds));
-          if (r.non2xx > 0 || r['2xx'] === 0) throw new Error(`${side}: ${r.non2xx} non-2xx answers in the floor comparison`);
-          ackSeries[side].push({ cpuPerAckMs: cpuMs / r['2xx'], p99: r.latency.p99, rps: r.requests.average });
-        }
-      }
-    } finally {
-      floorSqs.destroy();
-      await bare.stop();
-      await ackOnly.stop();
-    }
-    const stats = (series: (typeof ackSeries)['bare']) => ({
-      cpuPerAckMs: spread(series.map((x) => x.cpuPerAckMs)),
-      p99: spread(series.map((x) => x.p99)),
-      rps: spread(series.map((x) => x.rps)),
-    });
-    const ackFloor = {
-      cpuRatio: pairRatios(
-        ackSeries.pipeline.map((x) => x.cpuPerAckMs),
-        ackSeries.bare.map((x) => x.cpuPerAckMs),
-      ),
-      pipeline: stats(ackSeries.pipeline),
-      bare: stats(ackSeries.bare),
-    };
+/** Cold starts, each against its floor (or another build), alternating, in fresh processes. */
+async function measureColdStarts(builds: Builds, ackOnly: Pipeline, tokens: Pipeline['tokens']): Promise<Results['cold']> {
+  const { bundles, floors, external, naiveDir } = builds;
+  log('cold starts…');
+  const pairs = quick ? 5 : 30;
+  const secondary = quick ? 3 : 15;
+  const authEvent = (i: number) => authenticatorEvent(tokens, i);
+  const run = `${Date.now()}`;
+  const procEvent = (i: number) => processorEvent(run, i);
+  const env = ackOnly.lambdaEnvironment;
+  const subject = (file: string, expect: string, extra: Record<string, string> = {}) => ({ file, expect, env: { ...env, ...extra } });
+  const naiveFile = (name: keyof typeof HANDLERS) => join(naiveDir, HANDLERS[name].entry.replace(/\.ts$/, '.js'));
+  const traced = { POWERTOOLS_TRACE_ENABLED: 'true' };
+  const untraced = { POWERTOOLS_TRACE_ENABLED: 'false' };
+  const auth = (file: string) => subject(file, '200');
+  const proc = (file: string, tracing: Record<string, string> = untraced) => subject(file, 'failures=0', tracing);
+  const compare = (label: string, a: ColdSubject, b: ColdSubject, n: number, event: (i: number) => unknown) => {
+    log(`  ${label} (${n} pairs)…`);
+    return coldPairs(ROOT, a, b, n, event);
+  };
+  const naiveRuns = quick ? 3 : 7;
+  const offset = (from: number) => (i: number) => procEvent(from + i);
+  const plan: Record<string, Parameters<typeof compare>> = {
+    authVsFloor: ['authenticator vs its floor', auth(bundles.authenticator.file), auth(floors.authenticator.file), pairs, authEvent],
+    procVsFloor: ['processor, tracing off, vs its floor', proc(bundles.processor.file), proc(floors.processor.file), pairs, procEvent],
+    tracedVsFloor: ['processor, tracing on, vs its floor', proc(bundles.processor.file, traced), proc(floors.processor.file), pairs, offset(1000)],
+    authExternal: ['authenticator, SDK external vs bundled', auth(external.authenticator.file), auth(bundles.authenticator.file), secondary, authEvent],
+    authFloorExternal: ['its floor, SDK external vs bundled', auth(external.authenticatorFloor.file), auth(floors.authenticator.file), secondary, authEvent],
+    procExternal: ['processor, SDK external vs bundled', proc(external.processor.file), proc(bundles.processor.file), secondary, offset(2000)],
+    authNaive: ['authenticator, naive build vs bundled', auth(naiveFile('authenticator')), auth(bundles.authenticator.file), naiveRuns, authEvent],
+    procNaive: ['processor, naive build vs bundled', proc(naiveFile('processor')), proc(bundles.processor.file), naiveRuns, offset(3000)],
+  };
+  const measured: Record<string, Awaited<ReturnType<typeof coldPairs>>> = {};
+  for (const [key, args] of Object.entries(plan)) measured[key] = await compare(...args);
+  const { authVsFloor, procVsFloor, tracedVsFloor, authExternal, authFloorExternal, procExternal, authNaive, procNaive } = measured as Record<
+    keyof typeof plan,
+    Awaited<ReturnType<typeof coldPairs>>
+  >;
+  const summary = (samples: readonly ColdSample[]) => ({
+    loadMs: median(samples.map((x) => x.loadMs)),
+    firstEventMs: median(samples.map((x) => x.firstEventMs)),
+    processMs: median(samples.map((x) => x.processMs)),
+    rssMB: median(samples.map((x) => x.rssMB)),
+  });
+  return {
+    authenticator: { vsFloor: authVsFloor.ratio, fn: summary(authVsFloor.a), floor: summary(authVsFloor.b) },
+    processor: { vsFloor: procVsFloor.ratio, fn: summary(procVsFloor.a), floor: summary(procVsFloor.b) },
+    processorTraced: { vsFloor: tracedVsFloor.ratio, fn: summary(tracedVsFloor.a), floor: summary(tracedVsFloor.b) },
+    sdkExternal: {
+      authenticator: { vsBundled: authExternal.ratio, fn: summary(authExternal.a) },
+      authenticatorFloor: { vsBundled: authFloorExternal.ratio, fn: summary(authFloorExternal.a) },
+      processor: { vsBundled: procExternal.ratio, fn: summary(procExternal.a) },
+    },
+    naive: {
+      authenticator: { vsBundled: authNaive.ratio, fn: summary(authNaive.a) },
+      processor: { vsBundled: procNaive.ratio, fn: summary(procNaive.a) },
+    },
+  };
+}
 
-    // ---- ack latency and throughput ----------------------------------------------------------
-    log('ack latency (autocannon)…');
-    const seconds = quick ? 3 : 8;
-    const checkoutHeaders = { 'content-type': 'application/json', authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' };
-    const legacyHeaders = { 'content-type': 'application/json', 'x-seller-token': tokens.sellerToken };
-    const ack: Array<{ route: string; connections: number; r: Autocannon }> = [];
-    for (const connections of [1, 10, 50]) {
-      ack.push({
-        route: 'POST /webhook',
-        connections,
-        r: await loadTest(urls.webhook, checkoutHeaders, JSON.stringify(paymentBody({ chargeId: 'bench-ack' })), connections, seconds),
-      });
-      await drain(pipeline);
-      ack.push({
-        route: 'POST /callback',
-        connections,
-        r: await loadTest(urls.callback, legacyHeaders, JSON.stringify({ referenceId: '102030' }), connections, seconds),
-      });
-      await drain(pipeline);
-    }
-    // Let the processor drain the duplicates the load test queued.
-    await drain(pipeline);
-
-    // ---- end-to-end latency: request → event at a subscriber ---------------------------------
-    log('end-to-end latency…');
-    // A paced stream (~40/s, below the local processor's capacity) measures latency, not queueing.
-    const e2eCount = quick ? 100 : 300;
-    const sentAt = new Map<string, number>();
-    const e2eStarted = performance.now();
-    for (let i = 0; i < e2eCount; i++) {
-      const id = `bench-e2e-${i}`;
-      sentAt.set(`checkout#${id}`, performance.now());
-      await fetch(urls.webhook, { method: 'POST', headers: checkoutHeaders, body: JSON.stringify(paymentBody({ chargeId: id, status: 'PAID' })) }).then((r) =>
-        r.arrayBuffer(),
-      );
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const e2eRate = e2eCount / ((performance.now() - e2eStarted) / 1000);
-    await pipeline.waitForEvents(() => [...sentAt.keys()].every((k) => arrivals.has(k)), 60_000);
-    const e2e = [...sentAt.entries()].map(([k, t]) => arrivals.get(k)! - t);
-
-    // ---- AWS requests per notification ------------------------------------------------------
-    log('requests per notification…');
-    await drain(pipeline);
-    const ddb = countCommands(pipeline.clients.dynamodb, { consumedCapacity: true });
-    const sns = countCommands(pipeline.clients.sns);
-    const sqs = countCommands(pipeline.clients.sqs);
-    const send = (id: string, status: string, minute: number) =>
-      fetch(urls.webhook, {
-        method: 'POST',
-        headers: checkoutHeaders,
-        body: JSON.stringify(paymentBody({ chargeId: id, status, eventDate: new Date(Date.UTC(2026, 0, 1, 12, minute)).toISOString() })),
-      }).then((r) => r.arrayBuffer());
-    const n = quick ? 50 : 200;
-    const phase = async (label: string, work: () => Promise<void>) => {
-      ddb.reset();
-      sns.reset();
-      sqs.reset();
-      await work();
-      await drain(pipeline);
-      const d = ddb.snapshot();
-      const get = (m: Map<string, number>, name: string) => m.get(name) ?? 0;
-      // The document client's middleware sees the low-level names (GetItemCommand…); count both.
-      const match = (m: Map<string, number>, re: RegExp) => [...m.entries()].filter(([k]) => re.test(k)).reduce((s, [, v]) => s + v, 0);
-      return {
-        label,
-        reads: match(d.counts, /^Get(Item)?Command$/),
-        writes: match(d.counts, /^(Put|Update)(Item)?Command$/),
-        rcu: d.capacity.read,
-        wcu: d.capacity.write,
-        sqsSends: get(sqs.snapshot().counts, 'SendMessageCommand'),
-        snsPublishes: get(sns.snapshot().counts, 'PublishCommand'),
-      };
-    };
-    const changing = await phase('state change', async () => {
-      for (let i = 0; i < n; i++) await send(`bench-req-${i}`, 'AUTHORIZED', 0);
-      await drain(pipeline);
-    });
-    const later = await phase('state change, 2nd status', async () => {
-      for (let i = 0; i < n; i++) await send(`bench-req-${i}`, 'PAID', 1);
-    });
-    const duplicates = await phase('duplicate', async () => {
-      for (let i = 0; i < n; i++) await send(`bench-req-${i}`, 'PAID', 1);
-    });
-    const perNotification = [changing, later, duplicates].map((p) => ({
-      ...p,
-      reads: p.reads / n,
-      writes: p.writes / n,
-      rcu: p.rcu / n,
-      wcu: p.wcu / n,
-      sqsSends: p.sqsSends / n,
-      snsPublishes: p.snsPublishes / n,
-    }));
-
-    const results: Results = {
-      machine,
-      bundles: {
-        deployed: Object.fromEntries(Object.entries(bundles).map(([k, v]) => [k, v.bytes])),
-        sdkExternal: { authenticator: external.authenticator.bytes, processor: external.processor.bytes },
-        floors: { authenticator: floors.authenticator.bytes, processor: floors.processor.bytes },
-      },
-      cold,
-      ackFloor,
-      handlerTime,
-      ack,
-      e2e: { count: e2e.length, rate: e2eRate, p50: percentile(e2e, 50), p99: percentile(e2e, 99), max: Math.max(...e2e) },
-      perNotification,
-    };
-    // A quick run's figures are too few to publish: they never become what --render renders.
-    writeFileSync(join(WORK, quick ? 'results-quick.json' : 'results.json'), JSON.stringify(results, null, 2));
-    const doc = renderMarkdown(results);
-    if (!quick) writeFileSync(join(ROOT, 'docs/benchmarks.md'), doc);
-    process.stdout.write(doc);
-  } finally {
-    await pipeline.stop();
+/**
+ * The authenticator handler's own time, its SQS call short-circuited: the authenticator as the
+ * Lambda entry makes it, with the pipeline's configuration and a client of its own whose
+ * SendMessage is answered at once (no SQS in the measured time).
+ */
+async function measureAuthenticatorHandler(pipeline: Pipeline): Promise<Results['handlerTime']> {
+  log('authenticator handler time…');
+  const { makeAuthenticatorHandler } = await import('../../lambda/handlers/authenticator.js');
+  const { Logger } = await import('@aws-lambda-powertools/logger');
+  const { LocalMetrics } = await import('../../local/metrics.js');
+  const benchSqs = localSqs(pipeline.endpoints.sqs);
+  benchSqs.middlewareStack.add(() => async () => ({ output: { MessageId: 'bench', $metadata: {} }, response: {} }), {
+    step: 'initialize',
+    name: 'bench-short-circuit',
+  });
+  const authenticate = makeAuthenticatorHandler(
+    { queueUrl: pipeline.resources.queueUrl, secretId: pipeline.resources.secretId, secretMaxAgeSeconds: 60 },
+    {
+      sqs: benchSqs,
+      secrets: pipeline.clients.secrets,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: new LocalMetrics({ serviceName: 'authenticator' }),
+    },
+  ) as unknown as (e: unknown, c: unknown) => Promise<{ statusCode: number }>;
+  const ctx = {
+    functionName: 'a',
+    awsRequestId: 'a',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:0:function:a',
+    memoryLimitInMB: '256',
+    getRemainingTimeInMillis: () => 10000,
+  };
+  const webhookEvent = {
+    ...authenticatorEvent(pipeline.tokens, 0),
+    resource: '/webhook',
+    path: '/webhook',
+    headers: { authorization: pipeline.tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage', 'content-type': 'application/json' },
+    body: JSON.stringify(paymentBody()),
+  };
+  const iterations = quick ? 5_000 : 20_000;
+  for (let i = 0; i < 500; i++) await authenticate(webhookEvent, ctx); // warm: secret cached, JIT
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const t = performance.now();
+    const res = await authenticate(webhookEvent, ctx);
+    times.push(performance.now() - t);
+    if (res.statusCode !== 200) throw new Error(`unexpected ${res.statusCode}`);
   }
+  benchSqs.destroy();
+  return { p50: percentile(times, 50), p99: percentile(times, 99), max: Math.max(...times), iterations };
+}
+
+/**
+ * The local ack path against its floor, on a pipeline of its own with no processor (stopped
+ * here), so both sides do the same work: take the request, send one message to the same emulator.
+ * CPU is this process's (API, authenticator, fauxqs); the load generator runs in another process.
+ */
+async function measureAckPathAgainstItsFloor(ackOnly: Pipeline): Promise<Results['ackFloor']> {
+  log('local ack path vs a bare node:http server…');
+  const bare = await startBareServer(ackOnly.endpoints.sqs, ackOnly.resources.queueUrl);
+  const floorRounds = quick ? 1 : 3;
+  const floorSeconds = quick ? 3 : 6;
+  const floorHeaders = { 'content-type': 'application/json', authorization: ackOnly.tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' };
+  const floorBody = JSON.stringify(paymentBody({ chargeId: 'bench-floor' }));
+  const ackSeries: Record<'pipeline' | 'bare', Array<{ cpuPerAckMs: number; p99: number; rps: number }>> = { pipeline: [], bare: [] };
+  const urlOf = { pipeline: ackOnly.urls.webhook, bare: bare.url };
+  const floorSqs = localSqs(ackOnly.endpoints.sqs);
+  try {
+    for (const side of ['pipeline', 'bare'] as const) await loadTest(urlOf[side], floorHeaders, floorBody, 50, 2); // warm-up
+    for (let round = 0; round < floorRounds; round++) {
+      for (const side of round % 2 === 0 ? (['pipeline', 'bare'] as const) : (['bare', 'pipeline'] as const)) {
+        await floorSqs.send(new PurgeQueueCommand({ QueueUrl: ackOnly.resources.queueUrl })).catch(() => undefined);
+        const { value: r, cpuMs } = await cpuDuring(() => loadTest(urlOf[side], floorHeaders, floorBody, 50, floorSeconds));
+        if (r.non2xx > 0 || r['2xx'] === 0) throw new Error(`${side}: ${r.non2xx} non-2xx answers in the floor comparison`);
+        ackSeries[side].push({ cpuPerAckMs: cpuMs / r['2xx'], p99: r.latency.p99, rps: r.requests.average });
+      }
+    }
+  } finally {
+    floorSqs.destroy();
+    await bare.stop();
+    await ackOnly.stop();
+  }
+  const stats = (series: (typeof ackSeries)['bare']) => ({
+    cpuPerAckMs: spread(series.map((x) => x.cpuPerAckMs)),
+    p99: spread(series.map((x) => x.p99)),
+    rps: spread(series.map((x) => x.rps)),
+  });
+  return {
+    cpuRatio: pairRatios(
+      ackSeries.pipeline.map((x) => x.cpuPerAckMs),
+      ackSeries.bare.map((x) => x.cpuPerAckMs),
+    ),
+    pipeline: stats(ackSeries.pipeline),
+    bare: stats(ackSeries.bare),
+  };
+}
+
+const checkoutHeadersFor = (tokens: Pipeline['tokens']) => ({
+  'content-type': 'application/json',
+  authorization: tokens.checkoutToken,
+  'event-type': 'TransactionUpdateMessage',
+});
+
+/** Ack latency and throughput of both routes at 1, 10 and 50 connections (autocannon). */
+async function measureAckLatency(pipeline: Pipeline): Promise<Results['ack']> {
+  const { urls, tokens } = pipeline;
+  log('ack latency (autocannon)…');
+  const seconds = quick ? 3 : 8;
+  const checkoutHeaders = checkoutHeadersFor(tokens);
+  const legacyHeaders = { 'content-type': 'application/json', 'x-seller-token': tokens.sellerToken };
+  const ack: Array<{ route: string; connections: number; r: Autocannon }> = [];
+  for (const connections of [1, 10, 50]) {
+    ack.push({
+      route: 'POST /webhook',
+      connections,
+      r: await loadTest(urls.webhook, checkoutHeaders, JSON.stringify(paymentBody({ chargeId: 'bench-ack' })), connections, seconds),
+    });
+    await drain(pipeline);
+    ack.push({
+      route: 'POST /callback',
+      connections,
+      r: await loadTest(urls.callback, legacyHeaders, JSON.stringify({ referenceId: '102030' }), connections, seconds),
+    });
+    await drain(pipeline);
+  }
+  // Let the processor drain the duplicates the load test queued.
+  await drain(pipeline);
+  return ack;
+}
+
+/**
+ * End-to-end latency, request → event at a subscriber. A paced stream (~40/s, below the local
+ * processor's capacity) measures latency, not queueing.
+ */
+async function measureEndToEndLatency(pipeline: Pipeline, arrivals: ReadonlyMap<string, number>): Promise<{ latencies: number[]; rate: number }> {
+  log('end-to-end latency…');
+  const checkoutHeaders = checkoutHeadersFor(pipeline.tokens);
+  const e2eCount = quick ? 100 : 300;
+  const sentAt = new Map<string, number>();
+  const e2eStarted = performance.now();
+  for (let i = 0; i < e2eCount; i++) {
+    const id = `bench-e2e-${i}`;
+    sentAt.set(`checkout#${id}`, performance.now());
+    await fetch(pipeline.urls.webhook, { method: 'POST', headers: checkoutHeaders, body: JSON.stringify(paymentBody({ chargeId: id, status: 'PAID' })) }).then(
+      (r) => r.arrayBuffer(),
+    );
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const e2eRate = e2eCount / ((performance.now() - e2eStarted) / 1000);
+  await pipeline.waitForEvents(() => [...sentAt.keys()].every((k) => arrivals.has(k)), 60_000);
+  const e2e = [...sentAt.entries()].map(([k, t]) => arrivals.get(k)! - t);
+  return { latencies: e2e, rate: e2eRate };
+}
+
+/** AWS requests (and DynamoDB capacity) per notification: a state change, a second status, a duplicate. */
+async function countRequestsPerNotification(pipeline: Pipeline): Promise<Results['perNotification']> {
+  log('requests per notification…');
+  await drain(pipeline);
+  const checkoutHeaders = checkoutHeadersFor(pipeline.tokens);
+  const ddb = countCommands(pipeline.clients.dynamodb, { consumedCapacity: true });
+  const sns = countCommands(pipeline.clients.sns);
+  const sqs = countCommands(pipeline.clients.sqs);
+  const send = (id: string, status: string, minute: number) =>
+    fetch(pipeline.urls.webhook, {
+      method: 'POST',
+      headers: checkoutHeaders,
+      body: JSON.stringify(paymentBody({ chargeId: id, status, eventDate: new Date(Date.UTC(2026, 0, 1, 12, minute)).toISOString() })),
+    }).then((r) => r.arrayBuffer());
+  const n = quick ? 50 : 200;
+  const phase = async (label: string, work: () => Promise<void>) => {
+    ddb.reset();
+    sns.reset();
+    sqs.reset();
+    await work();
+    await drain(pipeline);
+    const d = ddb.snapshot();
+    const get = (m: Map<string, number>, name: string) => m.get(name) ?? 0;
+    // The document client's middleware sees the low-level names (GetItemCommand…); count both.
+    const match = (m: Map<string, number>, re: RegExp) => [...m.entries()].filter(([k]) => re.test(k)).reduce((s, [, v]) => s + v, 0);
+    return {
+      label,
+      reads: match(d.counts, /^Get(Item)?Command$/),
+      writes: match(d.counts, /^(Put|Update)(Item)?Command$/),
+      rcu: d.capacity.read,
+      wcu: d.capacity.write,
+      sqsSends: get(sqs.snapshot().counts, 'SendMessageCommand'),
+      snsPublishes: get(sns.snapshot().counts, 'PublishCommand'),
+    };
+  };
+  const changing = await phase('state change', async () => {
+    for (let i = 0; i < n; i++) await send(`bench-req-${i}`, 'AUTHORIZED', 0);
+    await drain(pipeline);
+  });
+  const later = await phase('state change, 2nd status', async () => {
+    for (let i = 0; i < n; i++) await send(`bench-req-${i}`, 'PAID', 1);
+  });
+  const duplicates = await phase('duplicate', async () => {
+    for (let i = 0; i < n; i++) await send(`bench-req-${i}`, 'PAID', 1);
+  });
+  return [changing, later, duplicates].map((p) => ({
+    ...p,
+    reads: p.reads / n,
+    writes: p.writes / n,
+    rcu: p.rcu / n,
+    wcu: p.wcu / n,
+    sqsSends: p.sqsSends / n,
+    snsPublishes: p.snsPublishes / n,
+  }));
+}
+
+/** The results, and docs/benchmarks.md from them unless the run was a quick one; the markdown goes to stdout. */
+function writeResults(results: Results): void {
+  // A quick run's figures are too few to publish: they never become what --render renders.
+  writeFileSync(join(WORK, quick ? 'results-quick.json' : 'results.json'), JSON.stringify(results, null, 2));
+  const doc = renderMarkdown(results);
+  if (!quick) writeFileSync(join(ROOT, 'docs/benchmarks.md'), doc);
+  process.stdout.write(doc);
 }
 
 async function drain(pipeline: Awaited<ReturnType<typeof startLocalPipeline>>): Promise<void> {
@@ -649,7 +725,7 @@ they compare builds and catch regressions. Raw results: \`.bench/results.json\` 
 Each figure is measured against its floor in the same run, alternating (function, floor, floor, function, …), and
 the ratio of every pair is reported as median (min–max, n pairs). A **floor** does the same AWS work with nothing of
 ours: for a function, a bare ES module with the same SDK clients, built the same way, making the same calls on its
-first event (\`local/bench/floors/\`); for the local ack path, a bare \`node:http\` server that sends one SQS message
+first event (\`tools/bench/floors/\`); for the local ack path, a bare \`node:http\` server that sends one SQS message
 to the same emulator. A cold start is a fresh Node process: start, load the module, serve one real event
 (a new charge each time), exit.
 
