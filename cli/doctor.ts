@@ -202,9 +202,14 @@ async function checkTokensSecret(run: DoctorRun, found: SecretFindings): Promise
 
 function checkCheckoutReconciliation(tokens: Secret | null, checkoutClient: string): Result {
   if (!tokens) return skip('the tokens secret is not usable');
-  if (checkoutClient === 'on') return pass('picpayClientId and picpayClientSecret are set: checkout charges are re-read with find-charge');
+  if (checkoutClient === 'on')
+    return pass(
+      'picpayClientId and picpayClientSecret are set: money-moving checkout notifications are confirmed with find-charge, and waiting charges re-read',
+    );
   if (checkoutClient === 'off')
-    return skip('off: no picpayClientId/picpayClientSecret in the tokens secret (checkout charges whose last webhook is lost are not recovered)');
+    return skip(
+      'off: no picpayClientId/picpayClientSecret in the tokens secret: checkout events are only as trustworthy as the checkout token (a paid, refunded or cancelled notification is applied as sent, not confirmed with PicPay), and checkout charges whose last webhook is lost are not recovered',
+    );
   return fail(
     `${checkoutClient}: checkout reconciliation needs both`,
     'add picpayClientId and picpayClientSecret (Painel Lojista API credentials) to the tokens secret',

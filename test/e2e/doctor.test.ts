@@ -165,10 +165,12 @@ describe('picpay-webhooks doctor', () => {
   });
 
   test('checkout reconciliation: off without the OAuth client, on with both keys, a failure with one', async () => {
-    expect((await run()).line('checkout-reconciliation')).toMatch(/^SKIP {2}checkout-reconciliation +off: no picpayClientId/);
+    const off = (await run()).line('checkout-reconciliation');
+    expect(off).toMatch(/^SKIP {2}checkout-reconciliation +off: no picpayClientId/);
+    expect(off).toContain('checkout events are only as trustworthy as the checkout token');
     const on = await withSecret({ ...TOKENS, picpayClientId: 'client', picpayClientSecret: 'secret' }, () => run());
     expect(on.line('tokens-secret')).toMatch(/^PASS /);
-    expect(on.line('checkout-reconciliation')).toMatch(/^PASS /);
+    expect(on.line('checkout-reconciliation')).toMatch(/^PASS .*money-moving checkout notifications are confirmed with find-charge/);
     const half = await withSecret({ ...TOKENS, picpayClientId: 'client' }, () => run());
     expect(half.code).toBe(1);
     expect(half.line('checkout-reconciliation')).toMatch(
