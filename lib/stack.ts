@@ -20,21 +20,13 @@ import { PicPayFunction } from './function.js';
 import { METRICS_NAMESPACE_ENV, metricsNamespaceFor } from '../lambda/metrics.js';
 import { type ApiMetricSource, PipelineMonitoring } from './monitoring.js';
 import { PLACEHOLDER_SECRET } from '../lambda/adapters/tokens-secret.js';
-import {
-  API_TYPES,
-  type ApiType,
-  DEFAULTS,
-  ENV,
-  HANDLERS,
-  QUEUE,
-  RECONCILE,
-  REGISTRATION_ROUTE,
-  ROUTES,
-  SWEEP,
-  TABLE,
-  TABLE_INDEXES,
-} from '../lambda/contract.js';
+import { type ApiType, DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, ROUTES, SWEEP, TABLE, TABLE_INDEXES } from '../lambda/contract.js';
+import { propOf, SETTING_RULES, SETTINGS, type SettingKey, settingProblem } from '../lambda/settings.js';
 
+/**
+ * Each setting is defined once in lambda/settings.ts, with its context key, default and allowed
+ * values (docs/settings.md); the props are checked against it.
+ */
 export interface PicPayWebhooksStackProps extends StackProps {
   /** API stage name, the last path segment before the routes. Default `live`. */
   readonly stageName?: string;
@@ -59,7 +51,7 @@ export interface PicPayWebhooksStackProps extends StackProps {
   readonly dataRemovalPolicy?: RemovalPolicy;
   /** PicPay API base URL for the legacy status lookup. */
   readonly picpayBaseUrl?: string;
-  /** Upper bound on concurrent processor invocations fed by the queue (2..1000). Default 10. */
+  /** Upper bound on concurrent processor invocations fed by the queue (2..1000). Default 5. */
   readonly processorMaxConcurrency?: number;
   /** How often the reconciler asks PicPay about legacy charges left waiting (minutes). Default 15. */
   readonly reconcileEveryMinutes?: number;
@@ -89,11 +81,31 @@ export interface PicPayWebhooksStackProps extends StackProps {
   readonly tracing?: boolean;
 }
 
-/** Default cap on concurrent processor invocations: half of the smallest account quota (10). */
-export const DEFAULT_PROCESSOR_MAX_CONCURRENCY = 5;
-
 function check(ok: boolean, prop: string, message: string): void {
   if (!ok) throw new Error(`PicPayWebhooksStack: ${prop} ${message}`);
+}
+
+/**
+ * The props checked against the settings' rules (lambda/settings.ts), as the context keys are:
+ * a bad value stops the synth naming its prop. A custom domain given as tokens is left to
+ * CloudFormation.
+ */
+function checkProps(props: PicPayWebhooksStackProps): void {
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    const prop = propOf(key);
+    if (prop === null) continue;
+    const [name, member] = prop.split('.');
+    const outer = (props as Record<string, unknown>)[name!];
+    const value = member === undefined ? outer : (outer as Record<string, unknown> | undefined)?.[member];
+    if (value === undefined || (member !== undefined && Token.isUnresolved(value))) continue;
+    const problem = settingProblem(SETTINGS[key], value);
+    check(problem === undefined, prop, `${problem}, got ${JSON.stringify(value)}`);
+  }
+  check(
+    !SETTING_RULES.wafNeedsRest.broken(props),
+    'enableWaf',
+    `cannot be used with apiType "http": ${SETTING_RULES.wafNeedsRest.why}. Use apiType "rest" for WAF, or turn enableWaf off`,
+  );
 }
 
 const PICPAY_CANNOT_SIGN =
@@ -162,32 +174,20 @@ export class PicPayWebhooksStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PicPayWebhooksStackProps = {}) {
     super(scope, id, props);
-    const stageName = props.stageName ?? 'live';
-    const rate = props.throttlingRateLimit ?? 50;
-    const burst = props.throttlingBurstLimit ?? 100;
-    const maxReceiveCount = props.dlqMaxReceiveCount ?? QUEUE.maxReceiveCount;
-    const maxConcurrency = props.processorMaxConcurrency ?? DEFAULT_PROCESSOR_MAX_CONCURRENCY;
-    const wafRateLimit = props.wafRateLimit ?? 2000;
-    const apiType = props.apiType ?? 'rest';
-    const tracing = props.tracing ?? true;
+    checkProps(props);
+    const stageName = props.stageName ?? SETTINGS.stageName.default;
+    const rate = props.throttlingRateLimit ?? SETTINGS.throttlingRateLimit.default;
+    const burst = props.throttlingBurstLimit ?? SETTINGS.throttlingBurstLimit.default;
+    const maxReceiveCount = props.dlqMaxReceiveCount ?? SETTINGS.dlqMaxReceiveCount.default;
+    const maxConcurrency = props.processorMaxConcurrency ?? SETTINGS.processorMaxConcurrency.default;
+    const wafRateLimit = props.wafRateLimit ?? SETTINGS.wafRateLimit.default;
+    const apiType = props.apiType ?? SETTINGS.apiType.default;
+    const tracing = props.tracing ?? SETTINGS.tracing.default;
     this.apiType = apiType;
-    check((API_TYPES as readonly string[]).includes(apiType), 'apiType', `must be ${API_TYPES.map((t) => `"${t}"`).join(' or ')}`);
-    check(
-      !(apiType === 'http' && props.enableWaf),
-      'enableWaf',
-      'cannot be used with apiType "http": AWS WAF cannot be associated with an API Gateway HTTP API. Use apiType "rest" for WAF, or turn enableWaf off',
-    );
-    check(/^[A-Za-z0-9_]{1,64}$/.test(stageName), 'stageName', 'must be letters, digits or underscores');
-    check(rate > 0 && burst > 0, 'throttlingRateLimit/throttlingBurstLimit', 'must be positive');
-    check(Number.isInteger(maxReceiveCount) && maxReceiveCount >= 1 && maxReceiveCount <= 1000, 'dlqMaxReceiveCount', 'must be an integer from 1 to 1000');
-    check(Number.isInteger(maxConcurrency) && maxConcurrency >= 2 && maxConcurrency <= 1000, 'processorMaxConcurrency', 'must be an integer from 2 to 1000');
-    check(Number.isInteger(wafRateLimit) && wafRateLimit >= 10, 'wafRateLimit', 'must be an integer of at least 10');
-    const reconcileEvery = props.reconcileEveryMinutes ?? RECONCILE.everyMinutes;
-    const reconcileMinAge = props.reconcileMinAgeMinutes ?? RECONCILE.minAgeMinutes;
-    check(Number.isInteger(reconcileEvery) && reconcileEvery >= 1 && reconcileEvery <= 1440, 'reconcileEveryMinutes', 'must be an integer from 1 to 1440');
-    check(Number.isInteger(reconcileMinAge) && reconcileMinAge >= 1, 'reconcileMinAgeMinutes', 'must be a positive integer');
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    const dataRemovalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const reconcileEvery = props.reconcileEveryMinutes ?? SETTINGS.reconcileEveryMinutes.default;
+    const reconcileMinAge = props.reconcileMinAgeMinutes ?? SETTINGS.reconcileMinAgeMinutes.default;
+    const logRetention = props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays);
+    const dataRemovalPolicy = props.dataRemovalPolicy ?? (SETTINGS.removalPolicy.default === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
 
     // One customer managed key for the SNS topics: SNS-to-subscriber delivery and CloudWatch
     // alarms need a key whose policy can name those services, which AWS managed keys cannot.
