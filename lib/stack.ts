@@ -467,6 +467,32 @@ export class PicPayWebhooksStack extends Stack {
 
   /** apiType `rest`: a regional REST API, every body as base64 of its bytes, optional WAF. */
   private buildRestApi(id: string, o: ApiOptions & PicPayWebhooksStackProps & { tracing: boolean; wafRateLimit: number }): ApiFront {
+    const api = this.createRestApi(o);
+    // Stage logging needs the account's API Gateway CloudWatch role; a new account has none,
+    // and creating the stage fails without it ("CloudWatch Logs role ARN must be set").
+    const apiGatewayAccount = (o.apiGatewayCloudWatchRole ?? SETTINGS.apiGatewayCloudWatchRole.default) ? this.addApiGatewayAccount(api) : undefined;
+    // A deployment is a snapshot: a change that only takes effect on redeploy (the execute-api
+    // endpoint switched off when a custom domain is added) must change its logical id.
+    api.latestDeployment?.addToLogicalId({
+      customDomain: o.customDomain?.domainName ?? null,
+      disableExecuteApiEndpoint: o.customDomain !== undefined,
+    });
+    this.addRestRoutes(api);
+    const webAcl = this.protectWithWaf(id, api, o.enableWaf === true, o.wafRateLimit);
+    const domainTarget = o.customDomain ? this.addRestCustomDomain(api, o.customDomain) : undefined;
+    return {
+      restApi: api,
+      webAcl,
+      apiGatewayAccount,
+      domainTarget,
+      metrics: api,
+      urlForPath: (path) => api.urlForPath(path),
+      arnForExecuteApi: (method, path, stage) => api.arnForExecuteApi(method, path, stage),
+    };
+  }
+
+  /** The REST API and its stage: throttling, access logs, metrics, tracing when on. */
+  private createRestApi(o: ApiOptions & { tracing: boolean }): apigateway.RestApi {
     const api = new apigateway.RestApi(this, 'Api', {
       // The name is the ApiName dimension of its metrics: each stack's own.
       restApiName: this.stackName,
@@ -504,41 +530,40 @@ export class PicPayWebhooksStack extends Stack {
         reason: 'Tracing is turned off for this stack (context tracing=false): access logs and metrics remain; no X-Ray cost.',
       });
     }
-    // Stage logging needs the account's API Gateway CloudWatch role; a new account has none,
-    // and creating the stage fails without it ("CloudWatch Logs role ARN must be set").
-    let apiGatewayAccount: apigateway.CfnAccount | undefined;
-    if (o.apiGatewayCloudWatchRole ?? true) {
-      const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {
-        assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
-        description: 'Account-wide (this region): lets API Gateway write its logs to CloudWatch Logs',
-        inlinePolicies: {
-          PushLogs: new iam.PolicyDocument({
-            statements: [
-              new iam.PolicyStatement({
-                actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
-                resources: [`arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`],
-              }),
-            ],
-          }),
-        },
-      });
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
-        reason:
-          'The account-level API Gateway logging role serves every API of the account in this region, whose log groups API Gateway names itself (API-Gateway-Execution-Logs_<api id>/<stage>).',
-      });
-      apiGatewayAccount = new apigateway.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
-      // Other APIs in the account may come to rely on it: deleting this stack must not break them.
-      role.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      apiGatewayAccount.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      api.deploymentStage.node.addDependency(apiGatewayAccount);
-    }
-    // A deployment is a snapshot: a change that only takes effect on redeploy (the execute-api
-    // endpoint switched off when a custom domain is added) must change its logical id.
-    api.latestDeployment?.addToLogicalId({
-      customDomain: o.customDomain?.domainName ?? null,
-      disableExecuteApiEndpoint: o.customDomain !== undefined,
+    return api;
+  }
+
+  /** The account-level API Gateway logging role (account-wide, kept when the stack is deleted). */
+  private addApiGatewayAccount(api: apigateway.RestApi): apigateway.CfnAccount {
+    const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      description: 'Account-wide (this region): lets API Gateway write its logs to CloudWatch Logs',
+      inlinePolicies: {
+        PushLogs: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+              resources: [`arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`],
+            }),
+          ],
+        }),
+      },
     });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
+      reason:
+        'The account-level API Gateway logging role serves every API of the account in this region, whose log groups API Gateway names itself (API-Gateway-Execution-Logs_<api id>/<stage>).',
+    });
+    const apiGatewayAccount = new apigateway.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    // Other APIs in the account may come to rely on it: deleting this stack must not break them.
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    apiGatewayAccount.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    api.deploymentStage.node.addDependency(apiGatewayAccount);
+    return apiGatewayAccount;
+  }
+
+  /** The PicPay webhook routes (their tokens checked by the authenticator) and the IAM-authorized registration route. */
+  private addRestRoutes(api: apigateway.RestApi): void {
     const integration = new apigateway.LambdaIntegration(this.authenticator.function);
     for (const route of ROUTES) {
       const method = api.root.addResource(route.path.replace(/^\//, '')).addMethod(route.method, integration);
@@ -551,54 +576,48 @@ export class PicPayWebhooksStack extends Stack {
       .addResource(REGISTRATION_ROUTE.path.replace(/^\//, ''))
       .addMethod(REGISTRATION_ROUTE.method, integration, { authorizationType: apigateway.AuthorizationType.IAM });
     Validations.of(registration).acknowledge({ id: 'AwsSolutions-COG4', reason: MERCHANT_BACKEND_SIGNS });
+  }
 
-    let webAcl: wafv2.CfnWebACL | undefined;
-    if (o.enableWaf) {
-      webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
-        scope: 'REGIONAL',
-        defaultAction: { allow: {} },
-        visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-webacl`, sampledRequestsEnabled: true },
-        rules: [
-          {
-            name: 'RateLimitPerIp',
-            priority: 0,
-            action: { block: {} },
-            statement: { rateBasedStatement: { limit: o.wafRateLimit, aggregateKeyType: 'IP' } },
-            visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-rate-limit`, sampledRequestsEnabled: true },
-          },
-        ],
-      });
-      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
-        resourceArn: api.deploymentStage.stageArn,
-        webAclArn: webAcl.attrArn,
-      });
-    } else {
+  /** With enableWaf, a web ACL with a per-IP rate-based rule on the stage; otherwise the finding acknowledged. */
+  private protectWithWaf(id: string, api: apigateway.RestApi, enableWaf: boolean, wafRateLimit: number): wafv2.CfnWebACL | undefined {
+    if (!enableWaf) {
       Validations.of(api.deploymentStage).acknowledge({
         id: 'AwsSolutions-APIG3',
         reason: 'WAF is optional (context enableWaf=true); stage throttling and the token check bound abuse without its per-request cost.',
       });
+      return undefined;
     }
+    const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-webacl`, sampledRequestsEnabled: true },
+      rules: [
+        {
+          name: 'RateLimitPerIp',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: wafRateLimit, aggregateKeyType: 'IP' } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-rate-limit`, sampledRequestsEnabled: true },
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: api.deploymentStage.stageArn,
+      webAclArn: webAcl.attrArn,
+    });
+    return webAcl;
+  }
 
-    let domainTarget: string | undefined;
-    if (o.customDomain) {
-      this.checkCertificateRegion(o.customDomain.certificateArn);
-      const domain = api.addDomainName('CustomDomain', {
-        domainName: o.customDomain.domainName,
-        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', o.customDomain.certificateArn),
-        endpointType: apigateway.EndpointType.REGIONAL,
-        securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
-      });
-      domainTarget = domain.domainNameAliasDomainName;
-    }
-    return {
-      restApi: api,
-      webAcl,
-      apiGatewayAccount,
-      domainTarget,
-      metrics: api,
-      urlForPath: (path) => api.urlForPath(path),
-      arnForExecuteApi: (method, path, stage) => api.arnForExecuteApi(method, path, stage),
-    };
+  /** The custom domain, its certificate checked to be in the stack's region; returns its regional hostname. */
+  private addRestCustomDomain(api: apigateway.RestApi, customDomain: NonNullable<PicPayWebhooksStackProps['customDomain']>): string {
+    this.checkCertificateRegion(customDomain.certificateArn);
+    const domain = api.addDomainName('CustomDomain', {
+      domainName: customDomain.domainName,
+      certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', customDomain.certificateArn),
+      endpointType: apigateway.EndpointType.REGIONAL,
+      securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
+    });
+    return domain.domainNameAliasDomainName;
   }
 
   /**
