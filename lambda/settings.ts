@@ -9,7 +9,7 @@
  *
  * Like the contract, this file is free of aws-cdk-lib: the functions load it.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { API_TYPES, DEFAULTS, ENV, QUEUE, RECONCILE, SWEEP } from './contract.js';
 
 /** How a value given as text (`-c key=value`, an environment variable) is read before it is checked. */
@@ -18,7 +18,7 @@ export type SettingText = 'number' | 'boolean' | 'string';
 export interface Setting {
   readonly text: SettingText;
   /** The rule a value must satisfy, however it was given. */
-  readonly schema: z.ZodType<string | number | boolean>;
+  readonly schema: z.ZodMiniType<string | number | boolean>;
   /** Used when the setting is absent or empty; none when absent means "off". */
   readonly default?: string | number | boolean;
   /** What a value must be, as error messages and docs/settings.md say it ("must be …"). */
@@ -33,23 +33,22 @@ export interface Setting {
   /** The environment variable it reaches the functions as (ENV in lambda/contract.ts). */
   readonly env?: string;
   /** A rule of its own for the environment variable, when the function accepts more than the stack sets. */
-  readonly envRule?: { readonly schema: z.ZodType<string | number | boolean>; readonly expected: string; readonly why: string };
+  readonly envRule?: { readonly schema: z.ZodMiniType<string | number | boolean>; readonly expected: string; readonly why: string };
 }
 
-const whole = (min: number, max?: number) => {
-  const atLeast = z.number().int().min(min);
-  return max === undefined ? atLeast : atLeast.max(max);
-};
+const whole = (min: number, max?: number) => (max === undefined ? z.int().check(z.minimum(min)) : z.int().check(z.minimum(min), z.maximum(max)));
 
 /** An http or https URL: what a function accepts in its environment (the local runtime's PicPay sandbox is http). */
-const httpUrl = z.string().refine((raw) => {
-  try {
-    const { protocol } = new URL(raw);
-    return protocol === 'https:' || protocol === 'http:';
-  } catch {
-    return false;
-  }
-});
+const httpUrl = z.string().check(
+  z.refine((raw) => {
+    try {
+      const { protocol } = new URL(raw);
+      return protocol === 'https:' || protocol === 'http:';
+    } catch {
+      return false;
+    }
+  }),
+);
 const HTTP_URL = 'an http(s) URL';
 
 /** CloudWatch Logs retention periods in days (9999: never expire); a test checks them against aws-cdk-lib's RetentionDays. */
@@ -61,7 +60,7 @@ export const REMOVAL_POLICIES = ['retain', 'destroy'] as const;
 export const SETTINGS = {
   stackName: {
     text: 'string',
-    schema: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,99}$/),
+    schema: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,99}$/)),
     default: 'PicPayWebhooks',
     expected: 'a letter then letters, digits or hyphens (at most 100)',
     description:
@@ -86,14 +85,14 @@ export const SETTINGS = {
   },
   stageName: {
     text: 'string',
-    schema: z.string().regex(/^[A-Za-z0-9_]{1,64}$/),
+    schema: z.string().check(z.regex(/^[A-Za-z0-9_]{1,64}$/)),
     default: 'live',
     expected: 'letters, digits or underscores (at most 64)',
     description: 'API stage, the path segment before `/callback`',
   },
   throttlingRateLimit: {
     text: 'number',
-    schema: z.number().positive(),
+    schema: z.number().check(z.positive()),
     default: 50,
     expected: 'a positive number',
     description: 'API requests per second, steady state',
@@ -107,7 +106,7 @@ export const SETTINGS = {
   },
   logRetentionDays: {
     text: 'number',
-    schema: z.number().refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n)),
+    schema: z.number().check(z.refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n))),
     default: 30,
     expected: `one of ${LOG_RETENTION_DAYS.join(', ')}`,
     description: 'retention of the function and access logs, in days (a CloudWatch Logs value; 9999: never expire)',
@@ -132,7 +131,7 @@ export const SETTINGS = {
   },
   alarmEmail: {
     text: 'string',
-    schema: z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/),
+    schema: z.string().check(z.regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/)),
     expected: 'an e-mail address',
     description: 'subscribed to the alarm topic; confirm the mail AWS sends',
   },
@@ -168,7 +167,7 @@ export const SETTINGS = {
   },
   picpayBaseUrl: {
     text: 'string',
-    schema: z.string().regex(/^https:\/\/[^/?#\s]+/),
+    schema: z.string().check(z.regex(/^https:\/\/[^/?#\s]+/)),
     default: DEFAULTS.picpayBaseUrl,
     expected: 'an https URL',
     description: 'PicPay API base for legacy status lookups',
@@ -192,7 +191,7 @@ export const SETTINGS = {
   },
   domainName: {
     text: 'string',
-    schema: z.string().regex(/^(?!-)[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$/),
+    schema: z.string().check(z.regex(/^(?!-)[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$/)),
     expected: 'a domain name',
     description:
       'serve the webhooks on your own domain (with `certificateArn`); point it at the `CustomDomainTarget` output. The default `execute-api` URL is then switched off',
@@ -200,7 +199,7 @@ export const SETTINGS = {
   },
   certificateArn: {
     text: 'string',
-    schema: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/),
+    schema: z.string().check(z.regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/)),
     expected: 'an ACM certificate ARN',
     description:
       "the domain's ACM certificate, in the stack's region: a certificate from another region stops the synth, or the deploy before it creates anything",
