@@ -1,7 +1,11 @@
-import { DEFAULTS, ENV, QUEUE, RECONCILE, SWEEP } from './contract.js';
+import { ENV } from './contract.js';
 import { ConfigError } from './domain/errors.js';
+import { FUNCTION_SETTINGS, SETTINGS, type Setting } from './settings.js';
 
-/** Read and validated once at cold start: a missing or bad value fails the init with its name. */
+/**
+ * Read and validated once at cold start: a missing or bad value fails the init with its name.
+ * The tunable settings and their rules are those of lambda/settings.ts (docs/settings.md).
+ */
 type Env = Readonly<Record<string, string | undefined>>;
 
 function required(env: Env, name: string): string {
@@ -10,25 +14,17 @@ function required(env: Env, name: string): string {
   return value;
 }
 
-function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigError(`Environment variable ${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
+/** A setting that reaches the functions as an environment variable. */
+type EnvSetting<T> = Setting & { readonly env: string; readonly default: T };
 
-function url(env: Env, name: string, fallback: string): string {
-  const raw = env[name]?.trim() || fallback;
-  try {
-    const parsed = new URL(raw);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('not http(s)');
-  } catch {
-    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got ${JSON.stringify(raw)}`);
-  }
-  return raw;
+/** The setting's environment variable, checked against its rule; its default when unset or empty. */
+function setting<T extends string | number>(env: Env, s: EnvSetting<T>): T {
+  const raw = env[s.env]?.trim();
+  if (raw === undefined || raw === '') return s.default;
+  const rule = s.envRule ?? s;
+  const parsed = rule.schema.safeParse(s.text === 'number' ? Number(raw) : raw);
+  if (!parsed.success) throw new ConfigError(`Environment variable ${s.env} must be ${rule.expected}, got ${JSON.stringify(raw)}`);
+  return parsed.data as T;
 }
 
 export interface AuthenticatorConfig {
@@ -41,7 +37,7 @@ export function loadAuthenticatorConfig(env: Env = process.env): AuthenticatorCo
   return {
     queueUrl: required(env, ENV.queueUrl),
     secretId: required(env, ENV.secretId),
-    secretMaxAgeSeconds: positiveInt(env, ENV.secretMaxAgeSeconds, DEFAULTS.secretMaxAgeSeconds),
+    secretMaxAgeSeconds: setting<number>(env, FUNCTION_SETTINGS.secretMaxAgeSeconds),
   };
 }
 
@@ -67,13 +63,13 @@ export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
     tableName: required(env, ENV.tableName),
     topicArn: required(env, ENV.topicArn),
     secretId: required(env, ENV.secretId),
-    picpayBaseUrl: url(env, ENV.picpayBaseUrl, DEFAULTS.picpayBaseUrl),
-    picpayCheckoutBaseUrl: url(env, ENV.picpayCheckoutBaseUrl, DEFAULTS.picpayCheckoutBaseUrl),
-    picpayTimeoutMs: positiveInt(env, ENV.picpayTimeoutMs, DEFAULTS.picpayTimeoutMs),
-    secretMaxAgeSeconds: positiveInt(env, ENV.secretMaxAgeSeconds, DEFAULTS.secretMaxAgeSeconds),
-    maxReceiveCount: positiveInt(env, ENV.maxReceiveCount, QUEUE.maxReceiveCount),
-    maxBodyBytes: positiveInt(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes),
-    picpayCircuitCoolDownMs: positiveInt(env, ENV.picpayCircuitCoolDownMs, DEFAULTS.picpayCircuitCoolDownMs),
+    picpayBaseUrl: setting<string>(env, SETTINGS.picpayBaseUrl),
+    picpayCheckoutBaseUrl: setting<string>(env, FUNCTION_SETTINGS.picpayCheckoutBaseUrl),
+    picpayTimeoutMs: setting<number>(env, FUNCTION_SETTINGS.picpayTimeoutMs),
+    secretMaxAgeSeconds: setting<number>(env, FUNCTION_SETTINGS.secretMaxAgeSeconds),
+    maxReceiveCount: setting<number>(env, SETTINGS.dlqMaxReceiveCount),
+    maxBodyBytes: setting<number>(env, FUNCTION_SETTINGS.maxBodyBytes),
+    picpayCircuitCoolDownMs: setting<number>(env, FUNCTION_SETTINGS.picpayCircuitCoolDownMs),
   };
 }
 
@@ -89,9 +85,9 @@ export function loadReconcilerConfig(env: Env = process.env): ReconcilerConfig {
   return {
     tableName: required(env, ENV.tableName),
     queueUrl: required(env, ENV.queueUrl),
-    minAgeMinutes: positiveInt(env, ENV.reconcileMinAgeMinutes, RECONCILE.minAgeMinutes),
-    maxAgeDays: positiveInt(env, ENV.reconcileMaxAgeDays, RECONCILE.maxAgeDays),
-    maxPerRun: positiveInt(env, ENV.reconcileMaxPerRun, RECONCILE.maxPerRun),
+    minAgeMinutes: setting<number>(env, SETTINGS.reconcileMinAgeMinutes),
+    maxAgeDays: setting<number>(env, FUNCTION_SETTINGS.reconcileMaxAgeDays),
+    maxPerRun: setting<number>(env, FUNCTION_SETTINGS.reconcileMaxPerRun),
   };
 }
 
@@ -105,6 +101,6 @@ export function loadSweeperConfig(env: Env = process.env): SweeperConfig {
   return {
     tableName: required(env, ENV.tableName),
     topicArn: required(env, ENV.topicArn),
-    maxPerRun: positiveInt(env, ENV.sweepMaxPerRun, SWEEP.maxPerRun),
+    maxPerRun: setting<number>(env, FUNCTION_SETTINGS.sweepMaxPerRun),
   };
 }

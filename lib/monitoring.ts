@@ -72,15 +72,23 @@ export class PipelineMonitoring extends Construct {
     this.namespace = metricsNamespaceFor(stack.stackName);
     this.alarmNamePrefix = `${stack.stackName}-`;
 
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: props.key, enforceSSL: true });
+    this.alarmTopic = this.createAlarmTopic(props);
+    this.addPipelineAlarms(props);
+    if (props.sweeper) this.addOutboxAlarms(props.sweeper);
+    this.dashboard = this.createDashboard(stack, props);
+  }
+
+  /** The encrypted topic every alarm notifies, open to this stack's alarms only; the e-mail subscription. */
+  private createAlarmTopic(props: PipelineMonitoringProps): sns.Topic {
+    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: props.key, enforceSSL: true });
     // enforceSSL replaces SNS's default topic policy with a TLS-only Deny, so CloudWatch (a
     // service principal) needs its own Allow, limited to this account's alarms of this stack.
-    this.alarmTopic.addToResourcePolicy(
+    topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowThisStacksAlarmsToPublish',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
-        resources: [this.alarmTopic.topicArn],
+        resources: [topic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
           ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${this.alarmNamePrefix}*` },
@@ -96,171 +104,188 @@ export class PipelineMonitoring extends Construct {
       }),
     );
     if (props.alarmEmail) {
-      const subscription = this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      const subscription = topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
       Validations.of(subscription).acknowledge({
         id: 'Serverless-SNSRedrivePolicy',
         reason:
           'An e-mail subscription for alarms: an undelivered e-mail leaves the alarm in ALARM state, visible on the dashboard; there is nothing to redrive.',
       });
     }
+    return topic;
+  }
 
-    const custom = (service: Service, metricName: string) =>
-      new cloudwatch.Metric({ namespace: this.namespace, metricName, dimensionsMap: { service }, statistic: 'Sum', period: FIVE_MINUTES });
-    const auth = (name: string) => custom(SERVICES.authenticator, name);
-    const proc = (name: string) => custom(SERVICES.processor, name);
+  /** A metric this stack's functions emit (lambda/metrics.ts), summed over five minutes. */
+  private custom(service: Service, metricName: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: this.namespace, metricName, dimensionsMap: { service }, statistic: 'Sum', period: FIVE_MINUTES });
+  }
 
-    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
-      const a = new cloudwatch.Alarm(this, name, {
-        alarmName: `${this.alarmNamePrefix}${name}`,
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      a.addAlarmAction(new SnsAction(this.alarmTopic));
-      this.alarms[name] = a;
-      return a;
-    };
+  private auth(name: string): cloudwatch.Metric {
+    return this.custom(SERVICES.authenticator, name);
+  }
 
-    alarm(
+  private proc(name: string): cloudwatch.Metric {
+    return this.custom(SERVICES.processor, name);
+  }
+
+  /** An alarm on the alarm topic, named with the stack's prefix. */
+  private addAlarm(name: string, metric: cloudwatch.IMetric, threshold: number, description: string): cloudwatch.Alarm {
+    const a = new cloudwatch.Alarm(this, name, {
+      alarmName: `${this.alarmNamePrefix}${name}`,
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    a.addAlarmAction(new SnsAction(this.alarmTopic));
+    this.alarms[name] = a;
+    return a;
+  }
+
+  /** The queue, the API and the processor: a notification stuck, lost to a misconfiguration, or under attack. */
+  private addPipelineAlarms(props: PipelineMonitoringProps): void {
+    this.addAlarm(
       'DeadLetterQueueNotEmpty',
       props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) }),
       1,
       'Notifications failed on every receive, retried with growing delays for a day or more (36 receives by default), and wait in the DLQ. Fix the cause (logs: "goes to the DLQ"), then redrive.',
     );
-    alarm(
+    this.addAlarm(
       'OldestMessageAge',
       props.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(1) }),
       ALARM_THRESHOLDS.oldestMessageAgeSeconds,
       'Notifications are waiting too long to be processed: the processor is failing or throttled.',
     );
-    alarm(
+    this.addAlarm(
       'Authenticator5xx',
       props.api.metricServerError({ statistic: 'Sum', period: FIVE_MINUTES }),
       1,
       'The webhook answered 5xx: tokens not configured, secret unreadable, or SQS unavailable. PicPay is retrying; it gives up after 21 tries.',
     );
-    alarm(
+    this.addAlarm(
       'UnauthorizedBurst',
-      auth(METRICS.authenticator.rejected),
+      this.auth(METRICS.authenticator.rejected),
       ALARM_THRESHOLDS.unauthorizedPer5Min,
       'Many requests with a missing or wrong token: a token changed in PicPay but not in the secret, or someone is probing the endpoint.',
     );
-    alarm(
+    this.addAlarm(
       'ProcessorErrors',
       props.processor.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
       1,
       'The processor Lambda itself failed (crash, timeout): the whole batch returns to the queue.',
     );
-    alarm(
+    this.addAlarm(
       'ProcessingFailures',
-      proc(METRICS.processor.processingFailures),
+      this.proc(METRICS.processor.processingFailures),
       ALARM_THRESHOLDS.processingFailuresPer5Min,
       'Notifications failed processing and will be retried, 1 min, 2, 4 … then every hour, for a day or more (DynamoDB, SNS or PicPay failing). Nothing to do while the cause is outside; they are applied once it passes.',
     );
-    alarm(
+    this.addAlarm(
       'PicPayApiErrors',
-      proc(METRICS.processor.picpayApiErrors),
+      this.proc(METRICS.processor.picpayApiErrors),
       ALARM_THRESHOLDS.picpayApiErrorsPer5Min,
       'PicPay APIs failing (429, 5xx, timeouts): nothing to fix on our side; notifications are retried and applied when PicPay is back.',
     );
-    alarm(
+    this.addAlarm(
       'ConfigurationErrors',
-      proc(METRICS.processor.configurationErrors),
+      this.proc(METRICS.processor.configurationErrors),
       1,
       'PicPay refused our x-picpay-token or OAuth client, or the tokens secret is unusable: fix the secret (picpay-webhooks doctor). Notifications are retried meanwhile.',
     );
-    alarm(
+    this.addAlarm(
       'AwsServiceErrors',
-      proc(METRICS.processor.awsServiceErrors),
+      this.proc(METRICS.processor.awsServiceErrors),
       ALARM_THRESHOLDS.awsServiceErrorsPer5Min,
       'DynamoDB, SNS or SQS failing or throttling (logs: code dynamodb_unavailable, sns_unavailable, sqs_unavailable): notifications are retried.',
     );
-    alarm(
+    this.addAlarm(
       'ContradictedNotifications',
-      proc(METRICS.processor.contradicted),
+      this.proc(METRICS.processor.contradicted),
       1,
-      "PicPay's API contradicted a checkout notification (PicPay's answer was applied, the notification parked as contradicted_by_picpay): a leaked checkout token being used, or PicPay lagging. Inspect the parked items; rotate the checkout token in Painel Lojista if they are not PicPay's (docs/security.md).",
+      "PicPay's API contradicted a checkout notification (PicPay's answer was applied, the notification parked as contradicted_by_picpay): a leaked checkout token being used, or PicPay lagging. Inspect the parked items; rotate the checkout token in Painel Lojista if they are not PicPay's (docs/operations.md).",
     );
-    alarm(
+    this.addAlarm(
       'ParkedNotifications',
-      proc(METRICS.processor.parked),
+      this.proc(METRICS.processor.parked),
       1,
       'Authenticated notifications that cannot be processed were parked in the table (pk = PARKED). Inspect and replay.',
     );
-    alarm(
+    this.addAlarm(
       'UnrecognizedStatuses',
-      proc(METRICS.processor.unrecognizedStatuses),
+      this.proc(METRICS.processor.unrecognizedStatuses),
       1,
       'PicPay sent a status value nobody has documented. The charge state is unchanged; look at the history.',
     );
-    alarm(
+    this.addAlarm(
       'PayloadTooLarge',
-      auth(METRICS.authenticator.tooLarge),
+      this.auth(METRICS.authenticator.tooLarge),
       1,
       'An authenticated notification was over 200 KiB and answered 413: it is lost for good (PicPay retries in vain). Ask PicPay what it sent (authenticator logs: requestId, bytes).',
     );
-    alarm(
+    this.addAlarm(
       'ReconcilerErrors',
       props.reconciler.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
       1,
       'The reconciler Lambda failed: legacy charges whose callback was lost are not being re-checked with PicPay.',
     );
-    alarm(
+    this.addAlarm(
       'DeadLetterQueueMessagesExpiring',
       props.deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(5) }),
       ALARM_THRESHOLDS.deadLetterAgeSeconds,
       'A dead-lettered notification was first received 10 days ago; SQS deletes it 14 days after that first receipt. Replay it now (picpay-webhooks dlq replay).',
     );
+  }
 
-    if (props.sweeper) {
-      alarm(
-        'OutboxEventsStuck',
-        new cloudwatch.Metric({
-          namespace: this.namespace,
-          metricName: METRICS.sweeper.oldestPendingAge,
-          dimensionsMap: { service: SERVICES.sweeper },
-          statistic: 'Maximum',
-          period: FIVE_MINUTES,
-        }),
-        SWEEP.alarmAgeSeconds,
-        'A charge event has waited an hour or more to be published: SNS (or its KMS key) keeps failing. The sweep retries every 5 minutes; nothing is lost.',
-      );
-      alarm(
-        'SweeperErrors',
-        props.sweeper.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
-        1,
-        'The outbox sweep Lambda failed (DynamoDB unavailable, timeout). It runs again in 5 minutes.',
-      );
-    }
+  /** The outbox sweep: an event left unpublished, or the sweep itself failing. */
+  private addOutboxAlarms(sweeper: lambda.IFunction): void {
+    this.addAlarm(
+      'OutboxEventsStuck',
+      new cloudwatch.Metric({
+        namespace: this.namespace,
+        metricName: METRICS.sweeper.oldestPendingAge,
+        dimensionsMap: { service: SERVICES.sweeper },
+        statistic: 'Maximum',
+        period: FIVE_MINUTES,
+      }),
+      SWEEP.alarmAgeSeconds,
+      'A charge event has waited an hour or more to be published: SNS (or its KMS key) keeps failing. The sweep retries every 5 minutes; nothing is lost.',
+    );
+    this.addAlarm(
+      'SweeperErrors',
+      sweeper.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+      1,
+      'The outbox sweep Lambda failed (DynamoDB unavailable, timeout). It runs again in 5 minutes.',
+    );
+  }
 
+  /** The pipeline's dashboard, with every alarm's state at the bottom. */
+  private createDashboard(stack: Stack, props: PipelineMonitoringProps): cloudwatch.Dashboard {
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) => new cloudwatch.GraphWidget({ title, left, width, height: 6 });
     // Dashboard names are global to the account: the stack name and the region make it unique.
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${stack.stackName}-${Aws.REGION}`,
       defaultInterval: Duration.hours(24),
     });
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph('Received / accepted / rejected', [
-        auth(METRICS.authenticator.received),
-        auth(METRICS.authenticator.accepted),
-        auth(METRICS.authenticator.rejected),
-        auth(METRICS.authenticator.tooLarge),
-        auth(METRICS.authenticator.tokensNotConfigured),
-        auth(METRICS.authenticator.enqueueFailures),
+        this.auth(METRICS.authenticator.received),
+        this.auth(METRICS.authenticator.accepted),
+        this.auth(METRICS.authenticator.rejected),
+        this.auth(METRICS.authenticator.tooLarge),
+        this.auth(METRICS.authenticator.tokensNotConfigured),
+        this.auth(METRICS.authenticator.enqueueFailures),
       ]),
       graph('Processed', [
-        proc(METRICS.processor.transitions),
-        proc(METRICS.processor.duplicates),
-        proc(METRICS.processor.ignoredLateEvents),
-        proc(METRICS.processor.parked),
-        proc(METRICS.processor.processingFailures),
+        this.proc(METRICS.processor.transitions),
+        this.proc(METRICS.processor.duplicates),
+        this.proc(METRICS.processor.ignoredLateEvents),
+        this.proc(METRICS.processor.parked),
+        this.proc(METRICS.processor.processingFailures),
       ]),
-      graph('Transitions published', [proc(METRICS.processor.eventsPublished), proc(METRICS.processor.unrecognizedStatuses)]),
+      graph('Transitions published', [this.proc(METRICS.processor.eventsPublished), this.proc(METRICS.processor.unrecognizedStatuses)]),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph(
         'Retries: delay set (s, max)',
         [
@@ -277,17 +302,17 @@ export class PipelineMonitoring extends Construct {
       graph(
         'PicPay circuits and retries',
         [
-          proc(METRICS.processor.circuitOpened),
-          proc(METRICS.processor.shortCircuited),
-          proc(METRICS.processor.picpayApiErrors),
-          proc(METRICS.processor.configurationErrors),
-          proc(METRICS.processor.awsServiceErrors),
-          proc(METRICS.processor.retryDelayFailures),
+          this.proc(METRICS.processor.circuitOpened),
+          this.proc(METRICS.processor.shortCircuited),
+          this.proc(METRICS.processor.picpayApiErrors),
+          this.proc(METRICS.processor.configurationErrors),
+          this.proc(METRICS.processor.awsServiceErrors),
+          this.proc(METRICS.processor.retryDelayFailures),
         ],
         12,
       ),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph('API latency (ms)', [
         props.api.metricLatency({ statistic: 'p50', period: FIVE_MINUTES }),
         props.api.metricLatency({ statistic: 'p99', period: FIVE_MINUTES }),
@@ -305,7 +330,7 @@ export class PipelineMonitoring extends Construct {
         props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) }),
       ]),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph(
         'API requests and errors',
         [
@@ -316,6 +341,7 @@ export class PipelineMonitoring extends Construct {
         24,
       ),
     );
-    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 4 }));
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 4 }));
+    return dashboard;
   }
 }

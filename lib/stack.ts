@@ -20,21 +20,13 @@ import { PicPayFunction } from './function.js';
 import { METRICS_NAMESPACE_ENV, metricsNamespaceFor } from '../lambda/metrics.js';
 import { type ApiMetricSource, PipelineMonitoring } from './monitoring.js';
 import { PLACEHOLDER_SECRET } from '../lambda/adapters/tokens-secret.js';
-import {
-  API_TYPES,
-  type ApiType,
-  DEFAULTS,
-  ENV,
-  HANDLERS,
-  QUEUE,
-  RECONCILE,
-  REGISTRATION_ROUTE,
-  ROUTES,
-  SWEEP,
-  TABLE,
-  TABLE_INDEXES,
-} from '../lambda/contract.js';
+import { type ApiType, DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, ROUTES, SWEEP, TABLE, TABLE_INDEXES } from '../lambda/contract.js';
+import { propOf, SETTING_RULES, SETTINGS, type SettingKey, settingProblem } from '../lambda/settings.js';
 
+/**
+ * Each setting is defined once in lambda/settings.ts, with its context key, default and allowed
+ * values (docs/settings.md); the props are checked against it.
+ */
 export interface PicPayWebhooksStackProps extends StackProps {
   /** API stage name, the last path segment before the routes. Default `live`. */
   readonly stageName?: string;
@@ -59,7 +51,7 @@ export interface PicPayWebhooksStackProps extends StackProps {
   readonly dataRemovalPolicy?: RemovalPolicy;
   /** PicPay API base URL for the legacy status lookup. */
   readonly picpayBaseUrl?: string;
-  /** Upper bound on concurrent processor invocations fed by the queue (2..1000). Default 10. */
+  /** Upper bound on concurrent processor invocations fed by the queue (2..1000). Default 5. */
   readonly processorMaxConcurrency?: number;
   /** How often the reconciler asks PicPay about legacy charges left waiting (minutes). Default 15. */
   readonly reconcileEveryMinutes?: number;
@@ -89,11 +81,31 @@ export interface PicPayWebhooksStackProps extends StackProps {
   readonly tracing?: boolean;
 }
 
-/** Default cap on concurrent processor invocations: half of the smallest account quota (10). */
-export const DEFAULT_PROCESSOR_MAX_CONCURRENCY = 5;
-
 function check(ok: boolean, prop: string, message: string): void {
   if (!ok) throw new Error(`PicPayWebhooksStack: ${prop} ${message}`);
+}
+
+/**
+ * The props checked against the settings' rules (lambda/settings.ts), as the context keys are:
+ * a bad value stops the synth naming its prop. A custom domain given as tokens is left to
+ * CloudFormation.
+ */
+function checkProps(props: PicPayWebhooksStackProps): void {
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    const prop = propOf(key);
+    if (prop === null) continue;
+    const [name, member] = prop.split('.');
+    const outer = (props as Record<string, unknown>)[name!];
+    const value = member === undefined ? outer : (outer as Record<string, unknown> | undefined)?.[member];
+    if (value === undefined || (member !== undefined && Token.isUnresolved(value))) continue;
+    const problem = settingProblem(SETTINGS[key], value);
+    check(problem === undefined, prop, `${problem}, got ${JSON.stringify(value)}`);
+  }
+  check(
+    !SETTING_RULES.wafNeedsRest.broken(props),
+    'enableWaf',
+    `cannot be used with apiType "http": ${SETTING_RULES.wafNeedsRest.why}. Use apiType "rest" for WAF, or turn enableWaf off`,
+  );
 }
 
 const PICPAY_CANNOT_SIGN =
@@ -162,32 +174,20 @@ export class PicPayWebhooksStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PicPayWebhooksStackProps = {}) {
     super(scope, id, props);
-    const stageName = props.stageName ?? 'live';
-    const rate = props.throttlingRateLimit ?? 50;
-    const burst = props.throttlingBurstLimit ?? 100;
-    const maxReceiveCount = props.dlqMaxReceiveCount ?? QUEUE.maxReceiveCount;
-    const maxConcurrency = props.processorMaxConcurrency ?? DEFAULT_PROCESSOR_MAX_CONCURRENCY;
-    const wafRateLimit = props.wafRateLimit ?? 2000;
-    const apiType = props.apiType ?? 'rest';
-    const tracing = props.tracing ?? true;
+    checkProps(props);
+    const stageName = props.stageName ?? SETTINGS.stageName.default;
+    const rate = props.throttlingRateLimit ?? SETTINGS.throttlingRateLimit.default;
+    const burst = props.throttlingBurstLimit ?? SETTINGS.throttlingBurstLimit.default;
+    const maxReceiveCount = props.dlqMaxReceiveCount ?? SETTINGS.dlqMaxReceiveCount.default;
+    const maxConcurrency = props.processorMaxConcurrency ?? SETTINGS.processorMaxConcurrency.default;
+    const wafRateLimit = props.wafRateLimit ?? SETTINGS.wafRateLimit.default;
+    const apiType = props.apiType ?? SETTINGS.apiType.default;
+    const tracing = props.tracing ?? SETTINGS.tracing.default;
     this.apiType = apiType;
-    check((API_TYPES as readonly string[]).includes(apiType), 'apiType', `must be ${API_TYPES.map((t) => `"${t}"`).join(' or ')}`);
-    check(
-      !(apiType === 'http' && props.enableWaf),
-      'enableWaf',
-      'cannot be used with apiType "http": AWS WAF cannot be associated with an API Gateway HTTP API. Use apiType "rest" for WAF, or turn enableWaf off',
-    );
-    check(/^[A-Za-z0-9_]{1,64}$/.test(stageName), 'stageName', 'must be letters, digits or underscores');
-    check(rate > 0 && burst > 0, 'throttlingRateLimit/throttlingBurstLimit', 'must be positive');
-    check(Number.isInteger(maxReceiveCount) && maxReceiveCount >= 1 && maxReceiveCount <= 1000, 'dlqMaxReceiveCount', 'must be an integer from 1 to 1000');
-    check(Number.isInteger(maxConcurrency) && maxConcurrency >= 2 && maxConcurrency <= 1000, 'processorMaxConcurrency', 'must be an integer from 2 to 1000');
-    check(Number.isInteger(wafRateLimit) && wafRateLimit >= 10, 'wafRateLimit', 'must be an integer of at least 10');
-    const reconcileEvery = props.reconcileEveryMinutes ?? RECONCILE.everyMinutes;
-    const reconcileMinAge = props.reconcileMinAgeMinutes ?? RECONCILE.minAgeMinutes;
-    check(Number.isInteger(reconcileEvery) && reconcileEvery >= 1 && reconcileEvery <= 1440, 'reconcileEveryMinutes', 'must be an integer from 1 to 1440');
-    check(Number.isInteger(reconcileMinAge) && reconcileMinAge >= 1, 'reconcileMinAgeMinutes', 'must be a positive integer');
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    const dataRemovalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const reconcileEvery = props.reconcileEveryMinutes ?? SETTINGS.reconcileEveryMinutes.default;
+    const reconcileMinAge = props.reconcileMinAgeMinutes ?? SETTINGS.reconcileMinAgeMinutes.default;
+    const logRetention = props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays);
+    const dataRemovalPolicy = props.dataRemovalPolicy ?? (SETTINGS.removalPolicy.default === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
 
     // One customer managed key for the SNS topics: SNS-to-subscriber delivery and CloudWatch
     // alarms need a key whose policy can name those services, which AWS managed keys cannot.
@@ -467,6 +467,32 @@ export class PicPayWebhooksStack extends Stack {
 
   /** apiType `rest`: a regional REST API, every body as base64 of its bytes, optional WAF. */
   private buildRestApi(id: string, o: ApiOptions & PicPayWebhooksStackProps & { tracing: boolean; wafRateLimit: number }): ApiFront {
+    const api = this.createRestApi(o);
+    // Stage logging needs the account's API Gateway CloudWatch role; a new account has none,
+    // and creating the stage fails without it ("CloudWatch Logs role ARN must be set").
+    const apiGatewayAccount = (o.apiGatewayCloudWatchRole ?? SETTINGS.apiGatewayCloudWatchRole.default) ? this.addApiGatewayAccount(api) : undefined;
+    // A deployment is a snapshot: a change that only takes effect on redeploy (the execute-api
+    // endpoint switched off when a custom domain is added) must change its logical id.
+    api.latestDeployment?.addToLogicalId({
+      customDomain: o.customDomain?.domainName ?? null,
+      disableExecuteApiEndpoint: o.customDomain !== undefined,
+    });
+    this.addRestRoutes(api);
+    const webAcl = this.protectWithWaf(id, api, o.enableWaf === true, o.wafRateLimit);
+    const domainTarget = o.customDomain ? this.addRestCustomDomain(api, o.customDomain) : undefined;
+    return {
+      restApi: api,
+      webAcl,
+      apiGatewayAccount,
+      domainTarget,
+      metrics: api,
+      urlForPath: (path) => api.urlForPath(path),
+      arnForExecuteApi: (method, path, stage) => api.arnForExecuteApi(method, path, stage),
+    };
+  }
+
+  /** The REST API and its stage: throttling, access logs, metrics, tracing when on. */
+  private createRestApi(o: ApiOptions & { tracing: boolean }): apigateway.RestApi {
     const api = new apigateway.RestApi(this, 'Api', {
       // The name is the ApiName dimension of its metrics: each stack's own.
       restApiName: this.stackName,
@@ -504,41 +530,40 @@ export class PicPayWebhooksStack extends Stack {
         reason: 'Tracing is turned off for this stack (context tracing=false): access logs and metrics remain; no X-Ray cost.',
       });
     }
-    // Stage logging needs the account's API Gateway CloudWatch role; a new account has none,
-    // and creating the stage fails without it ("CloudWatch Logs role ARN must be set").
-    let apiGatewayAccount: apigateway.CfnAccount | undefined;
-    if (o.apiGatewayCloudWatchRole ?? true) {
-      const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {
-        assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
-        description: 'Account-wide (this region): lets API Gateway write its logs to CloudWatch Logs',
-        inlinePolicies: {
-          PushLogs: new iam.PolicyDocument({
-            statements: [
-              new iam.PolicyStatement({
-                actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
-                resources: [`arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`],
-              }),
-            ],
-          }),
-        },
-      });
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
-        reason:
-          'The account-level API Gateway logging role serves every API of the account in this region, whose log groups API Gateway names itself (API-Gateway-Execution-Logs_<api id>/<stage>).',
-      });
-      apiGatewayAccount = new apigateway.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
-      // Other APIs in the account may come to rely on it: deleting this stack must not break them.
-      role.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      apiGatewayAccount.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      api.deploymentStage.node.addDependency(apiGatewayAccount);
-    }
-    // A deployment is a snapshot: a change that only takes effect on redeploy (the execute-api
-    // endpoint switched off when a custom domain is added) must change its logical id.
-    api.latestDeployment?.addToLogicalId({
-      customDomain: o.customDomain?.domainName ?? null,
-      disableExecuteApiEndpoint: o.customDomain !== undefined,
+    return api;
+  }
+
+  /** The account-level API Gateway logging role (account-wide, kept when the stack is deleted). */
+  private addApiGatewayAccount(api: apigateway.RestApi): apigateway.CfnAccount {
+    const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      description: 'Account-wide (this region): lets API Gateway write its logs to CloudWatch Logs',
+      inlinePolicies: {
+        PushLogs: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+              resources: [`arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`],
+            }),
+          ],
+        }),
+      },
     });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
+      reason:
+        'The account-level API Gateway logging role serves every API of the account in this region, whose log groups API Gateway names itself (API-Gateway-Execution-Logs_<api id>/<stage>).',
+    });
+    const apiGatewayAccount = new apigateway.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    // Other APIs in the account may come to rely on it: deleting this stack must not break them.
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    apiGatewayAccount.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    api.deploymentStage.node.addDependency(apiGatewayAccount);
+    return apiGatewayAccount;
+  }
+
+  /** The PicPay webhook routes (their tokens checked by the authenticator) and the IAM-authorized registration route. */
+  private addRestRoutes(api: apigateway.RestApi): void {
     const integration = new apigateway.LambdaIntegration(this.authenticator.function);
     for (const route of ROUTES) {
       const method = api.root.addResource(route.path.replace(/^\//, '')).addMethod(route.method, integration);
@@ -551,54 +576,48 @@ export class PicPayWebhooksStack extends Stack {
       .addResource(REGISTRATION_ROUTE.path.replace(/^\//, ''))
       .addMethod(REGISTRATION_ROUTE.method, integration, { authorizationType: apigateway.AuthorizationType.IAM });
     Validations.of(registration).acknowledge({ id: 'AwsSolutions-COG4', reason: MERCHANT_BACKEND_SIGNS });
+  }
 
-    let webAcl: wafv2.CfnWebACL | undefined;
-    if (o.enableWaf) {
-      webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
-        scope: 'REGIONAL',
-        defaultAction: { allow: {} },
-        visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-webacl`, sampledRequestsEnabled: true },
-        rules: [
-          {
-            name: 'RateLimitPerIp',
-            priority: 0,
-            action: { block: {} },
-            statement: { rateBasedStatement: { limit: o.wafRateLimit, aggregateKeyType: 'IP' } },
-            visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-rate-limit`, sampledRequestsEnabled: true },
-          },
-        ],
-      });
-      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
-        resourceArn: api.deploymentStage.stageArn,
-        webAclArn: webAcl.attrArn,
-      });
-    } else {
+  /** With enableWaf, a web ACL with a per-IP rate-based rule on the stage; otherwise the finding acknowledged. */
+  private protectWithWaf(id: string, api: apigateway.RestApi, enableWaf: boolean, wafRateLimit: number): wafv2.CfnWebACL | undefined {
+    if (!enableWaf) {
       Validations.of(api.deploymentStage).acknowledge({
         id: 'AwsSolutions-APIG3',
         reason: 'WAF is optional (context enableWaf=true); stage throttling and the token check bound abuse without its per-request cost.',
       });
+      return undefined;
     }
+    const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-webacl`, sampledRequestsEnabled: true },
+      rules: [
+        {
+          name: 'RateLimitPerIp',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: wafRateLimit, aggregateKeyType: 'IP' } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-rate-limit`, sampledRequestsEnabled: true },
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: api.deploymentStage.stageArn,
+      webAclArn: webAcl.attrArn,
+    });
+    return webAcl;
+  }
 
-    let domainTarget: string | undefined;
-    if (o.customDomain) {
-      this.checkCertificateRegion(o.customDomain.certificateArn);
-      const domain = api.addDomainName('CustomDomain', {
-        domainName: o.customDomain.domainName,
-        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', o.customDomain.certificateArn),
-        endpointType: apigateway.EndpointType.REGIONAL,
-        securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
-      });
-      domainTarget = domain.domainNameAliasDomainName;
-    }
-    return {
-      restApi: api,
-      webAcl,
-      apiGatewayAccount,
-      domainTarget,
-      metrics: api,
-      urlForPath: (path) => api.urlForPath(path),
-      arnForExecuteApi: (method, path, stage) => api.arnForExecuteApi(method, path, stage),
-    };
+  /** The custom domain, its certificate checked to be in the stack's region; returns its regional hostname. */
+  private addRestCustomDomain(api: apigateway.RestApi, customDomain: NonNullable<PicPayWebhooksStackProps['customDomain']>): string {
+    this.checkCertificateRegion(customDomain.certificateArn);
+    const domain = api.addDomainName('CustomDomain', {
+      domainName: customDomain.domainName,
+      certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', customDomain.certificateArn),
+      endpointType: apigateway.EndpointType.REGIONAL,
+      securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
+    });
+    return domain.domainNameAliasDomainName;
   }
 
   /**

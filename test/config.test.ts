@@ -1,4 +1,4 @@
-import { loadAuthenticatorConfig, loadProcessorConfig } from '../lambda/config.js';
+import { loadAuthenticatorConfig, loadProcessorConfig, loadReconcilerConfig, loadSweeperConfig } from '../lambda/config.js';
 import { ConfigError } from '../lambda/domain/errors.js';
 
 const processorEnv = { QUEUE_URL: 'https://sqs.sa-east-1.amazonaws.com/123456789012/q', TABLE_NAME: 't', TOPIC_ARN: 'arn', TOKENS_SECRET_ID: 's' };
@@ -32,6 +32,9 @@ describe('config', () => {
     ['PICPAY_TIMEOUT_MS', '0'],
     ['PICPAY_CIRCUIT_COOLDOWN_MS', '0'],
     ['PICPAY_CIRCUIT_COOLDOWN_MS', 'soon'],
+    ['MAX_RECEIVE_COUNT', '0'],
+    ['MAX_RECEIVE_COUNT', '1001'],
+    ['PICPAY_CHECKOUT_BASE_URL', 'checkout-api.picpay.com'],
   ])('rejects %s=%p with its name', (name, value) => {
     expect(() => loadProcessorConfig({ ...processorEnv, [name]: value })).toThrow(name);
   });
@@ -47,5 +50,32 @@ describe('config', () => {
   test('processor validates the PicPay URL', () => {
     expect(() => loadProcessorConfig({ ...processorEnv, PICPAY_BASE_URL: 'ftp://x' })).toThrow('PICPAY_BASE_URL');
     expect(loadProcessorConfig(processorEnv).picpayBaseUrl).toBe('https://appws.picpay.com');
+  });
+
+  test('the processor takes the receive limit the stack sets (the dead-letter setting, 1 to 1000) and a PicPay sandbox over http', () => {
+    expect(loadProcessorConfig(processorEnv).maxReceiveCount).toBe(36);
+    expect(loadProcessorConfig({ ...processorEnv, MAX_RECEIVE_COUNT: ' 1000 ' }).maxReceiveCount).toBe(1000);
+    expect(loadProcessorConfig({ ...processorEnv, PICPAY_BASE_URL: 'http://127.0.0.1:4010' }).picpayBaseUrl).toBe('http://127.0.0.1:4010');
+  });
+
+  const reconcilerEnv = { TABLE_NAME: 't', QUEUE_URL: 'q' };
+
+  test('reconciler and sweeper defaults', () => {
+    expect(loadReconcilerConfig(reconcilerEnv)).toEqual({ tableName: 't', queueUrl: 'q', minAgeMinutes: 30, maxAgeDays: 7, maxPerRun: 200 });
+    expect(loadSweeperConfig({ TABLE_NAME: 't', TOPIC_ARN: 'arn' })).toEqual({ tableName: 't', topicArn: 'arn', maxPerRun: 100 });
+    expect(loadReconcilerConfig({ ...reconcilerEnv, RECONCILE_MIN_AGE_MINUTES: '100000' }).minAgeMinutes).toBe(100000);
+  });
+
+  test.each([
+    ['RECONCILE_MIN_AGE_MINUTES', '0'],
+    ['RECONCILE_MIN_AGE_MINUTES', '100001'],
+    ['RECONCILE_MAX_AGE_DAYS', '-7'],
+    ['RECONCILE_MAX_PER_RUN', 'all'],
+  ])('the reconciler rejects %s=%p with its name', (name, value) => {
+    expect(() => loadReconcilerConfig({ ...reconcilerEnv, [name]: value })).toThrow(new RegExp(`^Environment variable ${name} must be`));
+  });
+
+  test('the sweeper rejects a bad SWEEP_MAX_PER_RUN with its name', () => {
+    expect(() => loadSweeperConfig({ TABLE_NAME: 't', TOPIC_ARN: 'arn', SWEEP_MAX_PER_RUN: '0' })).toThrow('SWEEP_MAX_PER_RUN');
   });
 });

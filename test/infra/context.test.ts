@@ -75,8 +75,46 @@ describe('stack settings from context', () => {
     ['apiType', true],
     ['tracing', 'off'],
     ['tracing', 1],
+    ['throttlingRateLimit', 0],
+    ['throttlingBurstLimit', 5001],
+    ['logRetentionDays', 'forever'],
+    ['dlqMaxReceiveCount', '1001'],
+    ['processorMaxConcurrency', 1001],
+    ['wafRateLimit', '2000000001'],
+    ['reconcileEveryMinutes', 0],
+    ['reconcileEveryMinutes', '1441'],
+    ['reconcileEveryMinutes', '1.5'],
+    ['reconcileMinAgeMinutes', 0],
+    ['reconcileMinAgeMinutes', 100001],
+    ['certificateArn', 'arn:aws:iam::123456789012:role/webhooks'],
   ])('a bad %s (%p) stops the synth naming the key', (key, value) => {
     expect(() => stackPropsFromContext(ctx({ [key]: value }))).toThrow(`Context key "${key}"`);
+  });
+
+  test('the reconcile schedule and the bounds themselves, from cdk.json types or -c strings', () => {
+    expect(
+      stackPropsFromContext(
+        ctx({
+          reconcileEveryMinutes: '1440',
+          reconcileMinAgeMinutes: 100000,
+          throttlingBurstLimit: '5000',
+          dlqMaxReceiveCount: 1000,
+          processorMaxConcurrency: '2',
+          wafRateLimit: 10,
+          logRetentionDays: 9999,
+          removalPolicy: 'retain',
+        }),
+      ),
+    ).toEqual({
+      reconcileEveryMinutes: 1440,
+      reconcileMinAgeMinutes: 100000,
+      throttlingBurstLimit: 5000,
+      dlqMaxReceiveCount: 1000,
+      processorMaxConcurrency: 2,
+      wafRateLimit: 10,
+      logRetention: 9999,
+      dataRemovalPolicy: RemovalPolicy.RETAIN,
+    });
   });
 
   test('apiType http and tracing from cdk.json types or -c strings', () => {
