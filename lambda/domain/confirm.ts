@@ -1,5 +1,5 @@
 import { hashOf, type Observation } from './observation.js';
-import { orderKeyOf, phaseOf } from './status.js';
+import { compareLifecycle, phaseOf } from './status.js';
 
 /**
  * PicPay's word, not the body's. PicPay's checkout webhook is unsigned and its token static: a
@@ -17,7 +17,8 @@ import { orderKeyOf, phaseOf } from './status.js';
  * (find-transactions) is not implemented, so their events say `confirmed: false`.
  */
 export function needsConfirmation(claim: Observation): boolean {
-  if (claim.kind !== 'status' || claim.flavour !== 'checkout' || claim.status === null) return false;
+  // A 3DS result or a registration carries no status.
+  if (claim.flavour !== 'checkout' || claim.status === null) return false;
   const phase = phaseOf(claim.status);
   return phase === 'money' || phase === 'closed';
 }
@@ -58,13 +59,11 @@ export function confirmClaim(claim: Observation, picpay: Observation): Confirmat
 }
 
 function contradictionOf(claim: Observation, picpay: Observation): string | null {
-  const claimed = orderKeyOf(claim.status!, 0, null, '', '');
-  const answered = orderKeyOf(picpay.status!, 0, null, '', '');
   const says = `the notification says ${claim.rawStatus}`;
-  if (answered.phase < claimed.phase || (answered.phase === claimed.phase && answered.step < claimed.step)) {
-    return `${says}, PicPay says ${picpay.rawStatus}`;
-  }
-  if (claim.status !== picpay.status) return null;
+  const lifecycle = compareLifecycle(picpay.status!, claim.status!);
+  if (lifecycle < 0) return `${says}, PicPay says ${picpay.rawStatus}`;
+  // PicPay has moved on since: its amounts are of a later step, not comparable.
+  if (lifecycle > 0) return null;
   const amount = [claim.amounts?.amount ?? null, picpay.amounts?.amount ?? null] as const;
   if (amount[0] !== null && amount[1] !== null && amount[0] !== amount[1]) {
     return `${says} of ${amount[0]} centavos, PicPay says ${picpay.rawStatus} of ${amount[1]}`;

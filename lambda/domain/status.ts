@@ -63,6 +63,13 @@ export function phaseOf(status: CanonicalStatus): Phase {
   return PLACE[status][0];
 }
 
+/** Negative when `a` comes before `b` in a charge's lifecycle (phase, then step), zero for the same status. */
+export function compareLifecycle(a: CanonicalStatus, b: CanonicalStatus): number {
+  const [phaseA, stepA] = PLACE[a];
+  const [phaseB, stepB] = PLACE[b];
+  return PHASE_ORDER[phaseA] - PHASE_ORDER[phaseB] || stepA - stepB;
+}
+
 /** Legacy e-commerce status values, both spec versions (v1 and v3). */
 const LEGACY: Readonly<Record<string, CanonicalStatus>> = {
   created: 'CREATED',

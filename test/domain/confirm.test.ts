@@ -61,6 +61,24 @@ describe('a money-moving checkout notification is confirmed with PicPay', () => 
     expect(charges.parked.map((p) => p.reason)).toEqual(['contradicted_by_picpay']);
   });
 
+  test('PicPay ahead of the claim: amounts are of a later step and not compared', async () => {
+    const { deps } = verifying({ chargeStatus: 'PAID', amount: 9000 });
+    const outcome = await processEnvelope(webhook('CANCELED', { amount: 10000 }), deps);
+    expect(outcome.kind === 'applied' && outcome.contradiction).toBeUndefined();
+  });
+
+  test('an amount only one side gives is not a contradiction', async () => {
+    const noClaimAmount = verifying({ chargeStatus: 'PAID', amount: 10000 });
+    const body = paymentEvent({ status: 'PAID' });
+    const { amount: _, ...data } = body.data;
+    const bare = envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify({ ...body, data }) });
+    const first = await processEnvelope(bare, noClaimAmount.deps);
+    expect(first.kind === 'applied' && first.contradiction).toBeUndefined();
+    const noPicPayAmount = verifying({ chargeStatus: 'PAID', amount: undefined });
+    const second = await processEnvelope(webhook('PAID', { amount: 1 }), noPicPayAmount.deps);
+    expect(second.kind === 'applied' && second.contradiction).toBeUndefined();
+  });
+
   test('a refund larger than PicPay knows of is a contradiction; a smaller one is PicPay having moved on', async () => {
     const larger = verifying({ chargeStatus: 'PARTIAL', refundedAmount: 2500 });
     await expect(processEnvelope(webhook('PARTIAL', { refundedAmount: 5000 }), larger.deps)).resolves.toMatchObject({
