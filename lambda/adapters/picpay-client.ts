@@ -1,4 +1,5 @@
 import { NotConfiguredError, ParkError, PicPayAuthError, PicPayCircuitOpenError, PicPayUnavailableError } from '../domain/errors.js';
+import { pathSegmentMessage, pathSegmentProblem } from '../domain/ids.js';
 import { type FoundCharge, findChargeSchema, type LegacyStatus, legacyStatusSchema } from '../domain/payloads.js';
 import type { LegacyStatusSource } from '../domain/process.js';
 import type { PicPayCircuit } from './picpay-circuit.js';
@@ -98,6 +99,8 @@ export class PicPayStatusClient implements LegacyStatusSource {
   async fetchStatus(referenceId: string): Promise<LegacyStatus> {
     const token = await this.options.token();
     if (token === null) throw new NotConfiguredError('picpayToken is not configured in the tokens secret');
+    // The domain parks such ids before they get here; this adapter never builds a path from one.
+    if (pathSegmentProblem(referenceId) !== null) throw new ParkError('unexpected_shape', `referenceId ${pathSegmentMessage(referenceId)}`);
     const url = `${this.options.baseUrl.replace(/\/+$/, '')}/ecommerce/public/payments/${encodeURIComponent(referenceId)}/status`;
     let lastReason = 'no attempt made';
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
@@ -221,6 +224,7 @@ export class PicPayCheckoutClient {
   async findCharge(merchantChargeId: string): Promise<FoundCharge | null> {
     const credentials = await this.options.credentials();
     if (credentials === null) return null;
+    if (pathSegmentProblem(merchantChargeId) !== null) throw new ParkError('unexpected_shape', `merchantChargeId ${pathSegmentMessage(merchantChargeId)}`);
     const url = `${this.options.baseUrl.replace(/\/+$/, '')}/charge/${encodeURIComponent(merchantChargeId)}`;
     let renewed = false;
     let lastReason = 'no attempt made';

@@ -169,3 +169,24 @@ describe('security: an answer larger than any real PicPay answer is not read who
     }
   });
 });
+
+describe('security: an id that cannot be one path segment is never sent (the domain parks it first; the client refuses too)', () => {
+  test.each([
+    ['dot-dot', '..', 'a dot segment'],
+    ['dot', '.', 'a dot segment'],
+    ['an unpaired surrogate', 'ref\ud800', 'an unpaired surrogate'],
+    ['a newline', 'ref\nx', 'a control character'],
+  ])('%s', async (_name, id, problem) => {
+    stolen.length = 0;
+    const status = new PicPayStatusClient({ ...common, baseUrl: elsewhere.origin, token: async () => TOKEN });
+    await expect(status.fetchStatus(id)).rejects.toMatchObject({
+      reason: 'unexpected_shape',
+      message: `referenceId cannot be a URL path segment (${problem})`,
+    });
+    await expect(checkoutClient(elsewhere.origin).findCharge(id)).rejects.toMatchObject({
+      reason: 'unexpected_shape',
+      message: `merchantChargeId cannot be a URL path segment (${problem})`,
+    });
+    expect(stolen).toEqual([]);
+  });
+});
