@@ -1,5 +1,6 @@
 import type { ChargeState } from '../lambda/domain/charge.js';
 import { type Io, table } from './io.js';
+import { eachLine } from './terminal.js';
 import { CliError, type Clients, type Target } from './target.js';
 
 const brl = (cents: number | null | undefined) =>
@@ -17,7 +18,7 @@ export async function showCharge(key: string, json: boolean, target: Target, cli
   }
   const { state, version } = stored;
   if (json) {
-    io.out(JSON.stringify({ ...state, version }, null, 2));
+    eachLine(JSON.stringify({ ...state, version }, null, 2), (line) => io.out(line));
     return 0;
   }
   for (const line of describeCharge(state)) io.out(line);

@@ -1,5 +1,6 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type Io, replayEach, table } from './io.js';
+import { eachLine } from './terminal.js';
 import { CliError, type Clients, type Target } from './target.js';
 
 interface DeadLetter {
@@ -69,12 +70,13 @@ export async function dlqList(json: boolean, max: number, target: Target, client
   const letters = await peek(target, clients, max, 30);
   await release(letters, target, clients);
   if (json) {
-    io.out(
+    eachLine(
       JSON.stringify(
         letters.map(({ receiptHandle: _r, ...rest }) => rest),
         null,
         2,
       ),
+      (line) => io.out(line),
     );
     return 0;
   }

@@ -1,6 +1,10 @@
 import cliProgress from 'cli-progress';
+import { terminalSafe } from './terminal.js';
 
-/** Where a command writes: the terminal, or a buffer in tests. */
+/**
+ * Where a command writes: the terminal, or a buffer in tests. One call is one line: the console
+ * escapes every control character in it, a newline too (cli/terminal.ts).
+ */
 export interface Io {
   out(line: string): void;
   err(line: string): void;
@@ -17,8 +21,8 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 export const consoleIo: Io = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  out: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
+  err: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
   interactive: process.stderr.isTTY === true,
 };
 

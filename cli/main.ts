@@ -10,6 +10,7 @@ import { doctor, stackAccountFacts } from './doctor.js';
 import { consoleIo, type Io } from './io.js';
 import { parkedList, parkedReplay } from './parked.js';
 import { register } from './register.js';
+import { eachLine } from './terminal.js';
 import { EVENTS, simulate } from './simulate.js';
 import { CliError, clientsFor, NO_LOCAL_PIPELINE, readLocalTarget, stackTarget, type Target } from './target.js';
 
@@ -148,21 +149,23 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
   try {
     parsed = parseArgs({ args: [...argv], allowPositionals: true, options: CLI_OPTIONS });
   } catch (error) {
-    io.err(`${(error as Error).message}\n\n${HELP.main}`);
+    io.err((error as Error).message);
+    eachLine(`\n${HELP.main}`, (line) => io.err(line));
     return 2;
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   if (!command || command === 'help') {
-    io.out(HELP[rest[0] ?? 'main'] ?? HELP.main!);
+    eachLine(HELP[rest[0] ?? 'main'] ?? HELP.main!, (line) => io.out(line));
     return 0;
   }
   if (!(command in HELP)) {
-    io.err(`Unknown command "${command}".\n\n${HELP.main}`);
+    io.err(`Unknown command "${command}".`);
+    eachLine(`\n${HELP.main}`, (line) => io.err(line));
     return 2;
   }
   if (values.help) {
-    io.out(HELP[command]!);
+    eachLine(HELP[command]!, (line) => io.out(line));
     return 0;
   }
   const number = (raw: string | undefined, fallback: number, name: string) => {
@@ -207,12 +210,13 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
     }
   } catch (error) {
     if (error instanceof CliError) {
-      io.err(error.message);
+      // Several lines when it ends with the command's help.
+      eachLine(error.message, (line) => io.err(line));
       return 2;
     }
     if (!values.stack && !target && refused(error)) {
       // The target file named a pipeline that is gone (killed without a chance to remove it).
-      io.err(NO_LOCAL_PIPELINE);
+      eachLine(NO_LOCAL_PIPELINE, (line) => io.err(line));
       return 2;
     }
     io.err(`Failed: ${(error as Error).message}`);

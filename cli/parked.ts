@@ -1,6 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { ParkedItem } from '../lambda/adapters/charge-store.js';
 import { type Io, replayEach, table } from './io.js';
+import { eachLine } from './terminal.js';
 import { CliError, type Clients, type Target } from './target.js';
 
 export async function listParked(clients: Clients): Promise<ParkedItem[]> {
@@ -11,12 +12,13 @@ export async function listParked(clients: Clients): Promise<ParkedItem[]> {
 export async function parkedList(json: boolean, target: Target, clients: Clients, io: Io): Promise<number> {
   const items = await listParked(clients);
   if (json) {
-    io.out(
+    eachLine(
       JSON.stringify(
         items.map(({ envelope, ...rest }) => ({ ...rest, envelope: JSON.parse(envelope) as unknown })),
         null,
         2,
       ),
+      (line) => io.out(line),
     );
     return 0;
   }

@@ -155,7 +155,14 @@ export async function tokensFor(target: Target, clients: Clients): Promise<{ sel
   if (target.tokens) return target.tokens;
   if (!target.secretId) throw new CliError('No tokens known for this target; pass --seller-token and --checkout-token.');
   const out = await clients.secrets.send(new GetSecretValueCommand({ SecretId: target.secretId }));
-  const parsed = tokensSecretSchema.safeParse(JSON.parse(out.SecretString ?? '{}'));
+  let json: unknown;
+  try {
+    json = JSON.parse(out.SecretString ?? '{}');
+  } catch {
+    // Not the parse error's message: it quotes the secret's text, a token.
+    throw new CliError(`The tokens secret ${target.secretId} is not JSON.`);
+  }
+  const parsed = tokensSecretSchema.safeParse(json);
   if (!parsed.success) throw new CliError(`The tokens secret ${target.secretId} is not the expected JSON: ${parsed.error.message}`);
   return { sellerToken: newestToken(parsed.data.sellerToken), checkoutToken: newestToken(parsed.data.checkoutToken) };
 }

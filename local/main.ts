@@ -12,25 +12,22 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { inspect, parseArgs } from 'node:util';
 import { EXAMPLE_PAYMENT } from './picpay-sandbox.js';
-import { startLocalPipeline, type TappedEvent } from './pipeline.js';
+import { eventLine } from './event-line.js';
+import { startLocalPipeline } from './pipeline.js';
 import { EXAMPLE_CHARGE_ID, paymentBody, paymentLinkBody, threeDsBody } from '../cli/samples.js';
+import { terminalSafe } from '../cli/terminal.js';
 import { isAlive, LOCAL_DATA_DIR, LOCAL_STATE_FILE, readTargetFile, removeLocalTarget, writeLocalTarget } from '../cli/target.js';
 import { API_TYPES, type ApiType } from '../lambda/contract.js';
-import { PROBE_EVENT_TYPE } from '../lambda/domain/events.js';
 
 const CHECKOUT_PAYMENT = paymentBody();
 const CHECKOUT_3DS = threeDsBody();
 
-function describe(event: TappedEvent): string {
-  const b = event.body as Record<string, string | null>;
-  if (b.type === PROBE_EVENT_TYPE) return `[probe] ${b.flavour}  probeId=${b.probeId}  (picpay-webhooks doctor; not a charge)`;
-  const what =
-    b.type === 'picpay.charge.three_ds_updated'
-      ? `3DS ${JSON.stringify((b.threeDs as unknown as { status: string })?.status)}`
-      : `${b.previousStatus ?? '∅'} → ${b.status}`;
-  return `[event] ${b.chargeKey}  ${what}  transitionId=${b.transitionId}`;
+/** Everything else it prints (errors, the banner): line by line, control characters shown, not obeyed. */
+function print(stream: 'out' | 'err', ...parts: unknown[]): void {
+  const text = parts.map((p) => (typeof p === 'string' ? p : inspect(p))).join(' ');
+  for (const line of text.split('\n')) (stream === 'out' ? process.stdout : process.stderr).write(`${terminalSafe(line)}\n`);
 }
 
 async function main() {
@@ -50,21 +47,23 @@ async function main() {
     for (const part of ['dynamodb', 'queues']) rmSync(join(LOCAL_DATA_DIR, part), { recursive: true, force: true });
   }
   // A crash must not take the pipeline down with every request after it: report and go on.
-  process.on('uncaughtException', (error) => console.error('[local] uncaught exception (still running):', error));
-  process.on('unhandledRejection', (error) => console.error('[local] unhandled rejection (still running):', error));
+  process.on('uncaughtException', (error) => print('err', '[local] uncaught exception (still running):', error));
+  process.on('unhandledRejection', (error) => print('err', '[local] unhandled rejection (still running):', error));
   const pipeline = await startLocalPipeline({
     port,
     apiType: apiType as ApiType,
     dataDir: LOCAL_DATA_DIR,
     processorConcurrency: process.env.LOCAL_PROCESSORS === undefined ? undefined : Number(process.env.LOCAL_PROCESSORS),
     timeScale,
-    onEvent: (event) => console.log(describe(event)),
-    onError: (error) => console.error('[local] poller error:', error),
+    onEvent: (event) => print('out', eventLine(event)),
+    onError: (error) => print('err', '[local] poller error:', error),
   });
   writeLocalTarget({ ...pipeline.target, pid: process.pid });
   const { urls, tokens } = pipeline;
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  console.log(`
+  print(
+    'out',
+    `
 PicPay webhooks: local pipeline running (dynalite + fauxqs in-process, PicPay sandbox; API Gateway ${apiType === 'http' ? 'HTTP API' : 'REST API'}, LOCAL_API_TYPE)
   State kept in ${LOCAL_DATA_DIR}${values.fresh ? ' (started fresh)' : ' (npm start -- --fresh starts empty)'}; pid ${process.pid}
 
@@ -106,16 +105,17 @@ Operator CLI (in another terminal): npm run cli -- --help
   e.g. npm run cli -- simulate lifecycle --flavour legacy
 
 Published events are printed below. Ctrl-C to stop.
-`);
+`,
+  );
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping (queued notifications stay in ${LOCAL_DATA_DIR})…`);
+    print('out', `\n${signal}: stopping (queued notifications stay in ${LOCAL_DATA_DIR})…`);
     removeLocalTarget(LOCAL_STATE_FILE);
     // Give in-flight work a few seconds to finish; what does not is redelivered on the next start.
     const timer = setTimeout(() => process.exit(0), 5000);
-    await pipeline.stop().catch((error: unknown) => console.error('[local] stop:', error));
+    await pipeline.stop().catch((error: unknown) => print('err', '[local] stop:', error));
     clearTimeout(timer);
     process.exit(0);
   };
@@ -123,6 +123,6 @@ Published events are printed below. Ctrl-C to stop.
 }
 
 main().catch((error: unknown) => {
-  console.error('Could not start the local pipeline:', error instanceof Error ? error.message : error);
+  print('err', 'Could not start the local pipeline:', error instanceof Error ? error.message : error);
   process.exit(1);
 });

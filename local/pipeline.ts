@@ -18,6 +18,7 @@ import { makeProcessorHandler } from '../lambda/handlers/processor.js';
 import { makeReconciler } from '../lambda/handlers/reconciler.js';
 import { makeSweeper } from '../lambda/handlers/sweeper.js';
 import { close, listen } from './http.js';
+import { onHost } from './loopback.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
 import { type FaultSwitch, installFaults } from './faults.js';
 import { lambdaContext } from './lambda-context.js';
@@ -159,7 +160,8 @@ async function startEmulators(host: string, dataDir: string | undefined, stops: 
   const ddbPort = await listen(ddbServer, 0, host);
   stops.push(() => close(ddbServer));
   if (dataDir) releaseHeldMessages(join(dataDir, 'queues'));
-  const fauxqs = await startFauxqs({ port: 0, host, logger: false, ...(dataDir ? { dataDir: join(dataDir, 'queues') } : {}) });
+  // fauxqs binds 0.0.0.0 whatever `host` says (that is only the host in its queue URLs): loopback it.
+  const fauxqs = await onHost(host, () => startFauxqs({ port: 0, host, logger: false, ...(dataDir ? { dataDir: join(dataDir, 'queues') } : {}) }));
   stops.push(() => fauxqs.stop());
   const secrets = await startSecretsEmulator(host);
   stops.push(() => secrets.stop());

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -6,7 +7,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
  * What API Gateway does for a method with AWS_IAM authorization, for the local runtime: the
  * request must carry a SigV4 signature for service `execute-api` made with the local
  * credentials. The signature is recomputed with the AWS SDK's own signer over the headers the
- * caller signed and compared. (Locally there is no IAM policy to evaluate: the local
+ * caller signed and the body received, and compared. (Locally there is no IAM policy to evaluate: the local
  * credentials may call the route.)
  */
 export interface LocalIdentity {
@@ -42,6 +43,13 @@ export async function verifySigV4(req: IncomingMessage, body: Buffer, identity: 
     const value = req.headers[name];
     if (value === undefined) return { ok: false, status: 403, message: `Signed header ${name} is missing` };
     headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  // The signer takes a signed x-amz-content-sha256 header as the body's hash without hashing the
+  // body: it must be the hash of the body received (never UNSIGNED-PAYLOAD), or the signature
+  // would cover another body.
+  const claimed = headers['x-amz-content-sha256'];
+  if (claimed !== undefined && claimed !== createHash('sha256').update(body).digest('hex')) {
+    return { ok: false, status: 403, message: 'The request body does not match its signed x-amz-content-sha256.' };
   }
   const signer = new SignatureV4({
     credentials: { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey },

@@ -1,7 +1,57 @@
 import { NotConfiguredError, ParkError, PicPayAuthError, PicPayCircuitOpenError, PicPayUnavailableError } from '../domain/errors.js';
+import { pathSegmentMessage, pathSegmentProblem } from '../domain/ids.js';
 import { type FoundCharge, findChargeSchema, type LegacyStatus, legacyStatusSchema } from '../domain/payloads.js';
 import type { LegacyStatusSource } from '../domain/process.js';
 import type { PicPayCircuit } from './picpay-circuit.js';
+
+/**
+ * Largest PicPay answer read (bytes, after any content decoding). Real answers are a few KB: the
+ * legacy status is a dozen fields, find-charge one charge with its transactions. 1 MiB is two
+ * orders of magnitude above them and a small slice of the processor's memory (512 MB), so a broken
+ * or hostile endpoint streaming hundreds of MB costs one cut-off read, not the function.
+ */
+export const MAX_PICPAY_RESPONSE_BYTES = 1024 * 1024;
+
+const TOO_LARGE = Symbol('too_large');
+
+/**
+ * The body as JSON, read as a stream and cut off at `MAX_PICPAY_RESPONSE_BYTES` (a declared
+ * Content-Length over it is refused before reading): `too_large`, or undefined when not JSON.
+ */
+async function readJson(response: Response): Promise<unknown> {
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > MAX_PICPAY_RESPONSE_BYTES) {
+    await response.body?.cancel().catch(() => undefined);
+    return TOO_LARGE;
+  }
+  if (response.body === null) return undefined;
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_PICPAY_RESPONSE_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        return TOO_LARGE;
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+/** A 3xx: never followed (it would carry our credentials to wherever it points), a PicPay error. */
+function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400;
+}
 
 export interface PicPayClientOptions {
   readonly baseUrl: string;
@@ -24,7 +74,9 @@ export interface PicPayClientOptions {
 /**
  * Client for `GET /ecommerce/public/payments/{referenceId}/status`. Retries timeouts, network
  * errors, 429 and 5xx with exponential backoff and full jitter; 401/403 means our token is wrong
- * (PicPayAuthError); 404 means PicPay does not know the reference (parked by the caller).
+ * (PicPayAuthError); 404 means PicPay does not know the reference (parked by the caller). A redirect
+ * is never followed (it would carry the token elsewhere) and an answer over
+ * MAX_PICPAY_RESPONSE_BYTES is not read on: both are PicPay errors, retried.
  * With a circuit, an open circuit ends the attempts at once (PicPayCircuitOpenError).
  */
 export class PicPayStatusClient implements LegacyStatusSource {
@@ -47,6 +99,8 @@ export class PicPayStatusClient implements LegacyStatusSource {
   async fetchStatus(referenceId: string): Promise<LegacyStatus> {
     const token = await this.options.token();
     if (token === null) throw new NotConfiguredError('picpayToken is not configured in the tokens secret');
+    // The domain parks such ids before they get here; this adapter never builds a path from one.
+    if (pathSegmentProblem(referenceId) !== null) throw new ParkError('unexpected_shape', `referenceId ${pathSegmentMessage(referenceId)}`);
     const url = `${this.options.baseUrl.replace(/\/+$/, '')}/ecommerce/public/payments/${encodeURIComponent(referenceId)}/status`;
     let lastReason = 'no attempt made';
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
@@ -56,6 +110,8 @@ export class PicPayStatusClient implements LegacyStatusSource {
         this.fetchImpl(url, {
           method: 'GET',
           headers: { 'x-picpay-token': token, accept: 'application/json' },
+          // A redirect would re-send x-picpay-token to wherever it points: never followed.
+          redirect: 'manual',
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });
       try {
@@ -67,13 +123,19 @@ export class PicPayStatusClient implements LegacyStatusSource {
         continue;
       }
       if (response.status === 200) {
-        const parsed = legacyStatusSchema.safeParse(await response.json().catch(() => undefined));
+        const json = await readJson(response);
+        const parsed = legacyStatusSchema.safeParse(json);
         if (parsed.success) return parsed.data;
-        lastReason = 'invalid_response';
+        lastReason = json === TOO_LARGE ? 'response_too_large' : 'invalid_response';
         this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: 200 });
         continue;
       }
       await response.body?.cancel().catch(() => undefined);
+      if (isRedirect(response.status)) {
+        lastReason = 'redirect';
+        this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: response.status });
+        continue;
+      }
       if (response.status === 401 || response.status === 403) {
         this.options.onAttemptFailed?.({ attempt, reason: 'unauthorized', httpStatus: response.status });
         throw new PicPayAuthError(`PicPay rejected the x-picpay-token (HTTP ${response.status})`);
@@ -133,7 +195,8 @@ const DEFAULT_TOKEN_SECONDS = 300;
  * (ParkError 'unknown_charge', parked: recorded for an operator); timeouts,
  * network errors, 429 and 5xx are retried with full-jitter backoff (a 429's `Retry-After` is
  * honoured up to the maximum delay), then PicPayUnavailableError so the queue retries later; an open
- * circuit ends the attempts at once (PicPayCircuitOpenError, retried later too).
+ * circuit ends the attempts at once (PicPayCircuitOpenError, retried later too). Redirects are never
+ * followed and answers are cut off at MAX_PICPAY_RESPONSE_BYTES, as for the status client.
  */
 export class PicPayCheckoutClient {
   private cached: { token: string; renewAt: number; clientId: string } | null = null;
@@ -161,6 +224,7 @@ export class PicPayCheckoutClient {
   async findCharge(merchantChargeId: string): Promise<FoundCharge | null> {
     const credentials = await this.options.credentials();
     if (credentials === null) return null;
+    if (pathSegmentProblem(merchantChargeId) !== null) throw new ParkError('unexpected_shape', `merchantChargeId ${pathSegmentMessage(merchantChargeId)}`);
     const url = `${this.options.baseUrl.replace(/\/+$/, '')}/charge/${encodeURIComponent(merchantChargeId)}`;
     let renewed = false;
     let lastReason = 'no attempt made';
@@ -172,13 +236,19 @@ export class PicPayCheckoutClient {
         continue;
       }
       if (response.status === 200) {
-        const parsed = findChargeSchema.safeParse(await response.json().catch(() => undefined));
+        const json = await readJson(response);
+        const parsed = findChargeSchema.safeParse(json);
         if (parsed.success) return parsed.data;
-        lastReason = 'invalid_response';
+        lastReason = json === TOO_LARGE ? 'response_too_large' : 'invalid_response';
         this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: 200 });
         continue;
       }
       await response.body?.cancel().catch(() => undefined);
+      if (isRedirect(response.status)) {
+        lastReason = 'redirect';
+        this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: response.status });
+        continue;
+      }
       if (response.status === 401 || response.status === 403) {
         this.cached = null;
         this.options.onAttemptFailed?.({ attempt, reason: 'unauthorized', httpStatus: response.status });
@@ -220,7 +290,8 @@ export class PicPayCheckoutClient {
         continue;
       }
       if (response.status === 200) {
-        const body = (await response.json().catch(() => undefined)) as { access_token?: unknown; expires_in?: unknown } | undefined;
+        const json = await readJson(response);
+        const body = typeof json === 'object' && json !== null ? (json as { access_token?: unknown; expires_in?: unknown }) : undefined;
         const token = typeof body?.access_token === 'string' && body.access_token !== '' ? body.access_token : null;
         if (token !== null) {
           const seconds = Number(body?.expires_in);
@@ -230,11 +301,17 @@ export class PicPayCheckoutClient {
           this.tokensIssued++;
           return token;
         }
-        lastReason = 'invalid_token_response';
+        lastReason = json === TOO_LARGE ? 'token_response_too_large' : 'invalid_token_response';
         this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: 200 });
         continue;
       }
       await response.body?.cancel().catch(() => undefined);
+      if (isRedirect(response.status)) {
+        // Following it would re-send client_secret (a 307/308 keeps the POST body) elsewhere.
+        lastReason = 'token_redirect';
+        this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: response.status });
+        continue;
+      }
       if (response.status === 400 || response.status === 401 || response.status === 403) {
         this.options.onAttemptFailed?.({ attempt, reason: 'unauthorized', httpStatus: response.status });
         throw new PicPayAuthError(`PicPay refused the OAuth client credentials (HTTP ${response.status})`);
@@ -249,7 +326,8 @@ export class PicPayCheckoutClient {
   /** One request, after the backoff for its attempt; a string is why it failed to get an answer. */
   private async call(url: string, init: RequestInit, attempt: number): Promise<Response | string> {
     if (attempt > 1) await this.sleep(Math.floor(this.random() * Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1))));
-    const send = () => this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs) });
+    // redirect 'manual': a redirect would carry the bearer token or the client secret elsewhere.
+    const send = () => this.fetchImpl(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(this.options.timeoutMs) });
     try {
       return await (this.options.circuit ? this.options.circuit.request(send) : send());
     } catch (error) {

@@ -30,6 +30,19 @@ export function tokensFromSecret(json: unknown): Tokens {
   return { legacy: usable(parsed.data.sellerToken), checkout: usable(parsed.data.checkoutToken), picpay, checkoutClient };
 }
 
+/**
+ * The secret's text as JSON. A parse error is thrown without its message or cause: JSON.parse
+ * quotes the text around the error, which here is a token.
+ */
+export function parseSecret(raw: unknown): unknown {
+  if (typeof raw !== 'string') throw new NotConfiguredError('The tokens secret is not a string (SecretBinary is not supported)');
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new NotConfiguredError('The tokens secret is not JSON');
+  }
+}
+
 export interface TokenStore {
   /** Throws NotConfiguredError when the secret cannot be read or parsed. */
   get(): Promise<Tokens>;
@@ -48,14 +61,23 @@ export class SecretTokenStore implements TokenStore {
   }
 
   async get(): Promise<Tokens> {
-    let json: unknown;
+    let raw: unknown;
     try {
-      json = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds, transform: 'json' });
+      // No `transform: 'json'`: its parse error would quote the secret's first characters (a token).
+      raw = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds });
     } catch (error) {
       throw new NotConfiguredError('The tokens secret could not be read', { cause: error });
     }
-    return tokensFromSecret(json);
+    if (raw !== this.lastRaw || this.lastTokens === null) {
+      this.lastTokens = tokensFromSecret(parseSecret(raw));
+      this.lastRaw = raw;
+    }
+    return this.lastTokens;
   }
+
+  /** The secret string last parsed, and its tokens: parsed once per value, not per request. */
+  private lastRaw: unknown = undefined;
+  private lastTokens: Tokens | null = null;
 
   /** Forget the cached value (tests; an operator-triggered refresh). */
   clearCache(): void {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { pathSegmentMessage, pathSegmentProblem } from './ids.js';
 import { MAX_ID_LENGTH, MAX_TEXT_LENGTH } from './limits.js';
 
 /**
@@ -11,7 +12,18 @@ import { MAX_ID_LENGTH, MAX_TEXT_LENGTH } from './limits.js';
  * published or logged (LGPD).
  */
 
-const idSchema = z.union([z.string(), z.number().finite()]).transform(String).pipe(z.string().trim().min(1).max(MAX_ID_LENGTH));
+/** A charge id: also one segment of PicPay's API path, so `.`, `..` and control characters park (ids.ts). */
+const idSchema = z
+  .union([z.string(), z.number().finite()])
+  .transform(String)
+  .pipe(
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(MAX_ID_LENGTH)
+      .refine((id) => pathSegmentProblem(id) === null, { error: (issue) => pathSegmentMessage(String(issue.input)) }),
+  );
 
 /** Free text we keep: bounded so no value can grow the stored item past its limit. */
 export function boundedText(value: string): string {

@@ -14,6 +14,7 @@ import {
   parseRegistration,
   parseWebhook,
 } from './observation.js';
+import { pathSegmentMessage, pathSegmentProblem } from './ids.js';
 import type { FoundCharge, LegacyStatus } from './payloads.js';
 
 /* Ports: implemented in lambda/adapters, faked in tests. */
@@ -228,6 +229,8 @@ function checkoutReconciliationId(body: string): string {
     id = undefined;
   }
   if (typeof id !== 'string' || id === '') throw new ParkError('unexpected_shape', 'Reconciliation check names no merchantChargeId');
+  // An id stored before ids were checked (or a hand-made check) is never put in find-charge's path.
+  if (pathSegmentProblem(id) !== null) throw new ParkError('unexpected_shape', `Reconciliation check: merchantChargeId ${pathSegmentMessage(id)}`);
   return id;
 }
 

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { picpayTime } from './dates.js';
 import { ENVELOPE_VERSION, type Envelope, REGISTRATION_EVENT_TYPE } from './envelope.js';
+import { pathSegmentMessage, pathSegmentProblem } from './ids.js';
 import { MAX_ID_LENGTH } from './limits.js';
 
 /**
@@ -17,7 +18,12 @@ export const registrationSchema = z.pipe(
         z.union([z.string(), z.number().check(z.int())]),
         z.transform((v) => String(v).trim()),
       )
-      .check(z.minLength(1), z.maxLength(MAX_ID_LENGTH)),
+      .check(
+        z.minLength(1),
+        z.maxLength(MAX_ID_LENGTH),
+        // Reconciliation puts it in PicPay's status API path: it must be one path segment.
+        z.refine((id) => pathSegmentProblem(id) === null, { error: (issue) => pathSegmentMessage(String(issue.input)) }),
+      ),
     expiresAt: z.optional(z.nullable(z.string().check(z.refine((s) => picpayTime(s) !== null, 'not an ISO 8601 date-time')))),
   }),
   z.transform((r) => ({
