@@ -11,6 +11,7 @@ export const envelopeSchema = z.object({
   bodyEncoding: z.enum(['utf8', 'base64']).optional(),
   contentEncoding: z.string().optional(),
   redacted: z.array(z.string()).optional(),
+  withheld: z.object({ reason: z.literal('too_deep'), depth: z.number(), bytes: z.number() }).optional(),
 });
 
 /** Parses a queue message; throws on anything that is not an envelope. */

@@ -96,6 +96,8 @@ export type ParkReason =
   | 'invalid_json'
   | 'unexpected_shape'
   | 'unknown_event_type'
+  /** A body nested deeper than MAX_JSON_DEPTH: kept without its bytes (they were never searched for personal data). */
+  | 'too_deep'
   /** A queue message that is not an envelope at all: nothing to park, it goes to the DLQ. */
   | 'not_an_envelope';
 
