@@ -223,7 +223,7 @@ export function observePaymentLink(envelope: Envelope, body: PaymentLinkNotifica
     timeSource: picpayMs === null ? 'received' : 'picpay',
     amounts,
     refund: isRefund ? { transactionId: tx.id, amount } : null,
-    paymentType: tx.paymentType ?? null,
+    paymentType: paymentLinkPaymentType(tx.paymentType ?? null),
     eventType: PAYMENT_LINK_EVENT_TYPE,
     requestId: envelope.requestId,
     // A transaction's status is its identity: a redelivery with another time is the same event.
@@ -231,12 +231,17 @@ export function observePaymentLink(envelope: Envelope, body: PaymentLinkNotifica
   };
 }
 
+/** One integrator's Payment Link sends `CREDIT_CARD` where checkout says `CREDIT`: one name for one thing. */
+export function paymentLinkPaymentType(value: string | null): string | null {
+  return value !== null && value.toUpperCase().replace(/[\s_-]/g, '') === 'CREDITCARD' ? 'CREDIT' : value;
+}
+
 /** Checkout reconciliation: what PicPay's find-charge API said about a charge at `fetchedAtMs`. */
 export function observeFoundCharge(envelope: Envelope, chargeId: string, raw: FoundCharge, fetchedAtMs: number): Observation {
   const parsed = findChargeSchema.safeParse(raw);
   if (!parsed.success) throw shapeError('PicPay find-charge response', parsed.error.issues);
   const found = parsed.data;
-  const status = canonicalStatus('checkout', found.chargeStatus);
+  const status = canonicalStatus('checkout', found.chargeStatus, found.transactions ?? null);
   const amounts: Amounts = {
     amount: found.amount ?? null,
     originalAmount: found.originalAmount ?? null,
@@ -272,7 +277,7 @@ const NO_AMOUNTS_OR_DETAILS = { amounts: null, authorizationId: null, threeDs: n
 export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, receivedAtMs: number): Observation {
   if (parsed.type === 'PAYMENT') {
     const { data, eventDate } = parsed.body;
-    const status = canonicalStatus('checkout', data.status);
+    const status = canonicalStatus('checkout', data.status, data.transactions ?? null);
     const amounts: Amounts = {
       amount: data.amount ?? null,
       originalAmount: data.originalAmount ?? null,

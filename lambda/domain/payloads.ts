@@ -134,6 +134,8 @@ export const findChargeSchema = z.looseObject({
   amount: cents,
   originalAmount: cents,
   refundedAmount: cents,
+  /** Read for `paymentType` only: it decides what `PRE_AUTHORIZED` means (status.ts). */
+  transactions: z.unknown().transform(firstPaymentType).optional(),
 });
 export type FoundCharge = z.infer<typeof findChargeSchema>;
 

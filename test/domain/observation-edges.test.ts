@@ -192,6 +192,15 @@ describe('find-charge observations', () => {
   const found = (raw: Record<string, unknown>, at = Date.parse('2024-07-02T00:00:00Z')) =>
     observeFoundCharge(webhook('{}'), CHARGE_ID, raw as unknown as FoundCharge, at);
 
+  test.each([
+    [[{ paymentType: 'PIX' }], 'CREATED'],
+    [[{ paymentType: 'WALLET' }], 'CREATED'],
+    [[{ paymentType: 'CREDIT' }], 'AUTHORIZED'],
+    [undefined, 'AUTHORIZED'],
+  ])('PRE_AUTHORIZED with transactions %j is %s (checkout.md, "Pre-authorized by payment type")', (transactions, status) => {
+    expect(found({ chargeStatus: 'PRE_AUTHORIZED', transactions }).status).toBe(status);
+  });
+
   test('a paid charge: its amounts as PicPay gave them, paid equal to the amount', () => {
     const obs = found({ chargeStatus: 'PAID', amount: 10000, originalAmount: 12000, refundedAmount: 500 });
     expect(obs).toMatchObject({

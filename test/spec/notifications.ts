@@ -29,9 +29,21 @@ export function written(value: string): unknown {
   return value.startsWith('"') ? JSON.parse(value) : Number(value);
 }
 
-/** A PAYMENT body as a table row writes it (`eventDate`, `amount`, `refunded` null: absent). */
-export function tablePaymentBody(raw: string, eventDate: string | null, amount: string | null, refunded: string | null, merchantChargeId = CHARGE_ID) {
+/**
+ * A PAYMENT body as a table row writes it (`eventDate`, `amount`, `refunded` null: absent). The
+ * tables' charges are card charges (`paymentType` `CREDIT`, checkout.md) unless a row says otherwise.
+ */
+export function tablePaymentBody(
+  raw: string,
+  eventDate: string | null,
+  amount: string | null,
+  refunded: string | null,
+  merchantChargeId = CHARGE_ID,
+  paymentType = 'CREDIT',
+) {
   const body = paymentEvent({ status: raw, merchantChargeId }) as Record<string, unknown> & { data: Record<string, unknown> };
+  const [first] = body.data.transactions as Record<string, unknown>[];
+  body.data.transactions = [{ ...first, paymentType }];
   if (eventDate === null) delete body.eventDate;
   else body.eventDate = eventDate;
   if (amount === null) delete body.data.amount;
@@ -48,8 +60,9 @@ export function checkoutPayment(
   amount: string | null = '10000',
   refunded: string | null = '0',
   merchantChargeId = CHARGE_ID,
+  paymentType = 'CREDIT',
 ): Observation {
-  const e = env('checkout', tablePaymentBody(raw, eventDate, amount, refunded, merchantChargeId), receivedAt, 'TransactionUpdateMessage');
+  const e = env('checkout', tablePaymentBody(raw, eventDate, amount, refunded, merchantChargeId, paymentType), receivedAt, 'TransactionUpdateMessage');
   return observeCheckout(e, parseCheckout(e), Date.parse(receivedAt));
 }
 

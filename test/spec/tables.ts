@@ -124,6 +124,12 @@ export function statusSpec(file: 'checkout.md' | 'legacy.md' | 'paymentlink.md')
   return { canonical, columns, cells, reasons };
 }
 
+/** checkout.md, "Pre-authorized by payment type": raw, paymentType (null: no transaction), canonical. */
+export function paymentTypeRows(): { raw: string; paymentType: string | null; canonical: string }[] {
+  const table = sections('checkout.md').get('Pre-authorized by payment type')!.tables[0]!;
+  return table.rows.map((r) => ({ raw: r[0]!, paymentType: r[1] === '—' ? null : r[1]!, canonical: r[2]! }));
+}
+
 export interface ScenarioStep {
   readonly n: number;
   readonly send: string;
