@@ -101,9 +101,18 @@ function shapeError(what: string, issues: readonly { path: PropertyKey[]; messag
 }
 
 export function parseLegacyCallback(envelope: Envelope): LegacyCallback {
-  const result = legacyCallbackSchema.safeParse(parseJson(envelope.body));
-  if (!result.success) throw shapeError('Legacy callback', result.error.issues);
-  return result.data;
+  const json = parseJson(envelope.body);
+  const result = legacyCallbackSchema.safeParse(json);
+  if (result.success) return result.data;
+  if (typeof json === 'object' && json !== null && !Array.isArray(json) && !('referenceId' in json)) {
+    // A shape PicPay's page does not describe (one SDK author saw `{paymentId, status, …}`):
+    // parked, naming its members (names only, never values) so an operator can tell what it is.
+    const names = Object.keys(json);
+    const shown = names.slice(0, 20).map((k) => JSON.stringify(k.slice(0, 40)));
+    const more = names.length > 20 ? `, and ${names.length - 20} more` : '';
+    throw new ParkError('unexpected_shape', `Legacy callback without referenceId; its members: ${names.length === 0 ? '(none)' : shown.join(', ') + more}`);
+  }
+  throw shapeError('Legacy callback', result.error.issues);
 }
 
 export type ParsedCheckout =
@@ -347,6 +356,9 @@ export function observeLegacy(envelope: Envelope, callback: LegacyCallback, repo
       }
     : null;
   const authorizationId = reported.authorizationId ?? callback.authorizationId ?? null;
+  // PicPay's own time of the status, when its answer carries one, orders reads of the same
+  // payment: a slow read of an older status cannot undo a newer one. Without it, the read time.
+  const updatedMs = picpayTime(reported.updatedAt);
   return {
     ...NO_AMOUNTS_OR_DETAILS,
     kind: 'status',
@@ -355,8 +367,8 @@ export function observeLegacy(envelope: Envelope, callback: LegacyCallback, repo
     chargeKey: chargeKeyOf('legacy', callback.referenceId),
     rawStatus: reported.status,
     status,
-    occurredAt: new Date(fetchedAtMs).toISOString(),
-    atMs: fetchedAtMs,
+    occurredAt: new Date(updatedMs ?? fetchedAtMs).toISOString(),
+    atMs: updatedMs ?? fetchedAtMs,
     timeSource: 'picpay',
     amounts,
     authorizationId,

@@ -59,6 +59,13 @@ export const legacyStatusSchema = z.looseObject({
   status: text,
   authorizationId: optionalText,
   summary: z.looseObject({ authorized: reais, paid: reais, refunded: reais }).nullish().catch(null),
+  /**
+   * Undocumented, seen in live answers (`2023-06-26T16:47:52.000000Z`, reais): read leniently, a
+   * value that cannot be read is absent. `updatedAt` is PicPay's time of the status.
+   */
+  createdAt: z.unknown().optional(),
+  updatedAt: z.unknown().optional(),
+  value: reais,
 });
 /** What PicPay's status API answered, as the port hands it over; `observeLegacy` normalizes it. */
 export interface LegacyStatus {
@@ -66,6 +73,9 @@ export interface LegacyStatus {
   readonly referenceId?: string | number;
   readonly authorizationId?: string | null;
   readonly summary?: { readonly authorized?: unknown; readonly paid?: unknown; readonly refunded?: unknown } | null;
+  readonly createdAt?: unknown;
+  readonly updatedAt?: unknown;
+  readonly value?: unknown;
 }
 
 export const checkoutPaymentSchema = z.looseObject({

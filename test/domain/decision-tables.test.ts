@@ -172,7 +172,7 @@ function permutations<T>(items: readonly T[]): T[][] {
 }
 
 describe('scenarios', () => {
-  const all = scenarios();
+  const all = [...scenarios(), ...scenarios('legacy.md')];
 
   test.each(all.map((s) => [s.name, s] as const))('%s, step by step', (_name, scenario) => {
     let state: ChargeState | null = null;

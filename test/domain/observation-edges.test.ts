@@ -65,7 +65,7 @@ describe('park messages tell the operator what was wrong', () => {
   });
 
   test.each([
-    ['a legacy callback', () => parseLegacyCallback(legacy('{}')), /^Legacy callback: referenceId: /],
+    ['a legacy callback', () => parseLegacyCallback(legacy('{}')), /^Legacy callback without referenceId; its members: /],
     ['a PAYMENT event', () => parseCheckout(webhook({ type: 'PAYMENT', data: { status: 'PAID' } })), /^PAYMENT event: data\.merchantChargeId: /],
     [
       'a THREE_DS_CHALLENGE event',

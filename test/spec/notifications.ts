@@ -99,11 +99,25 @@ export function checkoutThreeDs(status: string, receivedAt: string): Observation
   return observeCheckout(e, parseCheckout(e), Date.parse(receivedAt));
 }
 
-/** A legacy callback for which PicPay's status API answered `raw` at `readAt` (amounts in reais). */
-export function legacyRead(raw: string, readAt: string, amount: string | null = null, refunded: string | null = null): Observation {
+/**
+ * A legacy callback for which PicPay's status API answered `raw` at `readAt` (amounts in reais),
+ * with its undocumented `updatedAt` when given.
+ */
+export function legacyRead(
+  raw: string,
+  readAt: string,
+  amount: string | null = null,
+  refunded: string | null = null,
+  updatedAt: string | null = null,
+): Observation {
   const e = env('legacy', { referenceId: REFERENCE_ID }, readAt);
   const summary = amount === null ? undefined : { authorized: written(amount), paid: written(amount), refunded: refunded === null ? null : written(refunded) };
-  return observeLegacy(e, parseLegacyCallback(e), { status: raw, ...(summary ? { summary } : {}) }, Date.parse(readAt));
+  return observeLegacy(
+    e,
+    parseLegacyCallback(e),
+    { status: raw, ...(summary ? { summary } : {}), ...(updatedAt === null ? {} : { updatedAt }) },
+    Date.parse(readAt),
+  );
 }
 
 export function registration(receivedAt: string): Observation {
@@ -120,7 +134,8 @@ export function fromStep(step: { send: string; eventDate: string | null; receive
     case '3DS':
       return checkoutThreeDs(value!, step.received);
     case 'legacy':
-      return legacyRead(value!, step.received, step.amount, step.refunded);
+      // A legacy row's eventDate column is the status answer's `updatedAt` (legacy.md).
+      return legacyRead(value!, step.received, step.amount, step.refunded, step.eventDate);
     case 'REGISTER':
       return registration(step.received);
     default:
