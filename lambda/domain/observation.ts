@@ -314,7 +314,9 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
       dedupeKey: hashOf(['checkout', 'status', data.merchantChargeId, data.status, picpayMs, amounts]),
     };
   }
-  const { data } = parsed.body;
+  const { data, eventDate } = parsed.body;
+  // PicPay's time of the 3DS result when the body carries one; otherwise when we received it.
+  const threeDsMs = picpayTime(eventDate);
   const threeDs: ThreeDsResult = {
     status: data.status,
     paresStatus: data.paresStatus ?? null,
@@ -329,10 +331,9 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
     chargeKey: chargeKeyOf('checkout', data.merchantChargeId),
     rawStatus: null,
     status: null,
-    // THREE_DS_CHALLENGE carries no eventDate: the time we received it stands in.
-    occurredAt: new Date(receivedAtMs).toISOString(),
-    atMs: receivedAtMs,
-    timeSource: 'received',
+    occurredAt: new Date(threeDsMs ?? receivedAtMs).toISOString(),
+    atMs: threeDsMs ?? receivedAtMs,
+    timeSource: threeDsMs === null ? 'received' : 'picpay',
     threeDs,
     eventType: parsed.eventType,
     requestId: envelope.requestId,

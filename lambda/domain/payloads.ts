@@ -96,6 +96,8 @@ export type CheckoutPayment = z.infer<typeof checkoutPaymentSchema>;
 
 export const checkoutThreeDsSchema = z.looseObject({
   type: z.literal('THREE_DS_CHALLENGE'),
+  /** Not in PicPay's example; a Java SDK's fixture sends one (`2025-04-16T11:30:04.157929932`, no offset). */
+  eventDate: z.unknown().optional(),
   data: z.looseObject({
     status: text,
     paresStatus: optionalText,
