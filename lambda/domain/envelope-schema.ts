@@ -12,6 +12,7 @@ export const envelopeSchema = z.object({
   contentEncoding: z.string().optional(),
   redacted: z.array(z.string()).optional(),
   origin: z.enum(['picpay', 'merchant', 'reconciler']).optional(),
+  withheld: z.object({ reason: z.literal('too_deep'), depth: z.number(), bytes: z.number() }).optional(),
 });
 
 /** Parses a queue message; throws on anything that is not an envelope. */

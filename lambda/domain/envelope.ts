@@ -1,5 +1,6 @@
 import { ParkError } from './errors.js';
 import type { Flavour } from './flavour.js';
+import { MAX_JSON_DEPTH } from './limits.js';
 
 /**
  * The message the authenticator puts on the queue for the processor: everything the
@@ -49,6 +50,12 @@ export interface Envelope {
    * messages queued before it existed, which are read as before.
    */
   readonly origin?: EnvelopeOrigin;
+  /**
+   * Set when the authenticator kept the request but not its body (then `body` is empty): a body
+   * nested deeper than `MAX_JSON_DEPTH` cannot be searched for personal data safely. The
+   * processor parks it (`too_deep`) with its size and depth.
+   */
+  readonly withheld?: { readonly reason: 'too_deep'; readonly depth: number; readonly bytes: number };
 }
 
 export type EnvelopeOrigin = 'picpay' | 'merchant' | 'reconciler';
@@ -89,6 +96,13 @@ export function utf8Text(bytes: Uint8Array): string | null {
  * when it is still compressed or is not UTF-8. Its byte length is checked against `maxBytes`.
  */
 export function bodyText(envelope: Envelope, maxBytes: number): string {
+  if (envelope.withheld !== undefined) {
+    const { depth, bytes } = envelope.withheld;
+    throw new ParkError(
+      'too_deep',
+      `Body of ${bytes} bytes nested ${depth} levels deep (limit ${MAX_JSON_DEPTH}) was not kept: it cannot be searched for personal data safely`,
+    );
+  }
   if (envelope.contentEncoding !== undefined) {
     throw new ParkError('undecodable_body', `Body could not be decoded from content-encoding ${JSON.stringify(envelope.contentEncoding.slice(0, 64))}`);
   }

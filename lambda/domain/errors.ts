@@ -100,6 +100,8 @@ export type ParkReason =
   | 'internal_event_type'
   /** PicPay's API contradicts a checkout notification (lambda/domain/confirm.ts): it does not know the charge. */
   | 'contradicted_by_picpay'
+  /** A body nested deeper than MAX_JSON_DEPTH: kept without its bytes (they were never searched for personal data). */
+  | 'too_deep'
   /** A queue message that is not an envelope at all: nothing to park, it goes to the DLQ. */
   | 'not_an_envelope';
 

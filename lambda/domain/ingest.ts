@@ -2,7 +2,8 @@ import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, zstdDeco
 import type { Flavour } from './flavour.js';
 import { ENVELOPE_VERSION, type Envelope, serializeEnvelope, utf8Text } from './envelope.js';
 import type { HeaderMap } from './headers.js';
-import { redactPersonalData } from './redact.js';
+import { MAX_JSON_DEPTH } from './limits.js';
+import { jsonDepth, redactPersonalData } from './redact.js';
 import { stripBearer, tokenMatches } from './token.js';
 
 /** What the authenticator knows about a request, already taken out of the API Gateway event. */
@@ -67,14 +68,24 @@ export function decideIngest(request: IngestRequest, validTokens: readonly strin
   const decoded = decodeContent(received, request.headers['content-encoding'], maxBodyBytes);
   if (decoded.kind === 'too_large') return { kind: 'too_large', bytes: decoded.bytes, reason: 'decompressed' };
 
+  if (decoded.kind === 'decoded') {
+    // Measured before the tree is built: the redaction's walk is recursive.
+    const depth = jsonDepth(decoded.bytes);
+    if (depth > MAX_JSON_DEPTH) {
+      return {
+        kind: 'accept',
+        envelope: {
+          ...envelopeBase(request),
+          body: '',
+          bodyEncoding: 'utf8',
+          withheld: { reason: 'too_deep', depth, bytes: decoded.bytes.length },
+        },
+      };
+    }
+  }
   const { bytes, removed } = decoded.kind === 'decoded' ? redactPersonalData(decoded.bytes) : { bytes: received, removed: [] };
   const base = {
-    v: ENVELOPE_VERSION,
-    flavour: request.flavour,
-    eventType: request.flavour === 'checkout' ? headerEventType(request.headers) : null,
-    receivedAt: request.receivedAt,
-    requestId: request.requestId,
-    origin: 'picpay',
+    ...envelopeBase(request),
     ...(decoded.kind === 'undecodable' ? { contentEncoding: decoded.contentEncoding } : {}),
     ...(removed.length > 0 ? { redacted: removed } : {}),
   } as const;
@@ -87,6 +98,17 @@ export function decideIngest(request: IngestRequest, validTokens: readonly strin
     if (Buffer.byteLength(serializeEnvelope(envelope)) <= MAX_MESSAGE_BYTES) return { kind: 'accept', envelope };
   }
   return { kind: 'too_large', bytes: bytes.length, reason: 'message' };
+}
+
+function envelopeBase(request: IngestRequest) {
+  return {
+    v: ENVELOPE_VERSION,
+    flavour: request.flavour,
+    eventType: request.flavour === 'checkout' ? headerEventType(request.headers) : null,
+    receivedAt: request.receivedAt,
+    requestId: request.requestId,
+    origin: 'picpay',
+  } as const;
 }
 
 /** The body's bytes as API Gateway received them. */

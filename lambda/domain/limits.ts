@@ -10,5 +10,11 @@ export const MAX_TEXT_LENGTH = 64;
 /** History entries and dedupe keys one charge keeps. */
 export const MAX_HISTORY = 100;
 export const MAX_SEEN = 200;
+/**
+ * Deepest JSON nesting whose members the personal-data redaction searches (redact.ts walks the
+ * tree recursively): PicPay's bodies nest 5 levels at most; a deeper body is kept without its
+ * bytes and parked (`too_deep`, docs/ingest.md), never searched with a stack that could overflow.
+ */
+export const MAX_JSON_DEPTH = 256;
 /** Events one charge may hold unpublished; a notification that would add one more waits. */
 export const MAX_OUTBOX = 20;

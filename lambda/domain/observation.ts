@@ -106,9 +106,18 @@ function shapeError(what: string, issues: readonly { path: PropertyKey[]; messag
 }
 
 export function parseLegacyCallback(envelope: Envelope): LegacyCallback {
-  const result = legacyCallbackSchema.safeParse(parseJson(envelope.body));
-  if (!result.success) throw shapeError('Legacy callback', result.error.issues);
-  return result.data;
+  const json = parseJson(envelope.body);
+  const result = legacyCallbackSchema.safeParse(json);
+  if (result.success) return result.data;
+  if (typeof json === 'object' && json !== null && !Array.isArray(json) && !('referenceId' in json)) {
+    // A shape PicPay's page does not describe (one SDK author saw `{paymentId, status, …}`):
+    // parked, naming its members (names only, never values) so an operator can tell what it is.
+    const names = Object.keys(json);
+    const shown = names.slice(0, 20).map((k) => JSON.stringify(k.slice(0, 40)));
+    const more = names.length > 20 ? `, and ${names.length - 20} more` : '';
+    throw new ParkError('unexpected_shape', `Legacy callback without referenceId; its members: ${names.length === 0 ? '(none)' : shown.join(', ') + more}`);
+  }
+  throw shapeError('Legacy callback', result.error.issues);
 }
 
 export type ParsedCheckout =
@@ -228,7 +237,7 @@ export function observePaymentLink(envelope: Envelope, body: PaymentLinkNotifica
     timeSource: picpayMs === null ? 'received' : 'picpay',
     amounts,
     refund: isRefund ? { transactionId: tx.id, amount } : null,
-    paymentType: tx.paymentType ?? null,
+    paymentType: paymentLinkPaymentType(tx.paymentType ?? null),
     eventType: PAYMENT_LINK_EVENT_TYPE,
     requestId: envelope.requestId,
     // A transaction's status is its identity: a redelivery with another time is the same event.
@@ -236,12 +245,17 @@ export function observePaymentLink(envelope: Envelope, body: PaymentLinkNotifica
   };
 }
 
+/** One integrator's Payment Link sends `CREDIT_CARD` where checkout says `CREDIT`: one name for one thing. */
+export function paymentLinkPaymentType(value: string | null): string | null {
+  return value !== null && value.toUpperCase().replace(/[\s_-]/g, '') === 'CREDITCARD' ? 'CREDIT' : value;
+}
+
 /** Checkout reconciliation: what PicPay's find-charge API said about a charge at `fetchedAtMs`. */
 export function observeFoundCharge(envelope: Envelope, chargeId: string, raw: FoundCharge, fetchedAtMs: number): Observation {
   const parsed = findChargeSchema.safeParse(raw);
   if (!parsed.success) throw shapeError('PicPay find-charge response', parsed.error.issues);
   const found = parsed.data;
-  const status = canonicalStatus('checkout', found.chargeStatus);
+  const status = canonicalStatus('checkout', found.chargeStatus, found.transactions ?? null);
   const amounts: Amounts = {
     amount: found.amount ?? null,
     originalAmount: found.originalAmount ?? null,
@@ -278,7 +292,7 @@ const NO_AMOUNTS_OR_DETAILS = { amounts: null, authorizationId: null, threeDs: n
 export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, receivedAtMs: number): Observation {
   if (parsed.type === 'PAYMENT') {
     const { data, eventDate } = parsed.body;
-    const status = canonicalStatus('checkout', data.status);
+    const status = canonicalStatus('checkout', data.status, data.transactions ?? null);
     const amounts: Amounts = {
       amount: data.amount ?? null,
       originalAmount: data.originalAmount ?? null,
@@ -306,7 +320,9 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
       dedupeKey: hashOf(['checkout', 'status', data.merchantChargeId, data.status, picpayMs, amounts]),
     };
   }
-  const { data } = parsed.body;
+  const { data, eventDate } = parsed.body;
+  // PicPay's time of the 3DS result when the body carries one; otherwise when we received it.
+  const threeDsMs = picpayTime(eventDate);
   const threeDs: ThreeDsResult = {
     status: data.status,
     paresStatus: data.paresStatus ?? null,
@@ -321,10 +337,9 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
     chargeKey: chargeKeyOf('checkout', data.merchantChargeId),
     rawStatus: null,
     status: null,
-    // THREE_DS_CHALLENGE carries no eventDate: the time we received it stands in.
-    occurredAt: new Date(receivedAtMs).toISOString(),
-    atMs: receivedAtMs,
-    timeSource: 'received',
+    occurredAt: new Date(threeDsMs ?? receivedAtMs).toISOString(),
+    atMs: threeDsMs ?? receivedAtMs,
+    timeSource: threeDsMs === null ? 'received' : 'picpay',
     threeDs,
     eventType: parsed.eventType,
     requestId: envelope.requestId,
@@ -348,6 +363,9 @@ export function observeLegacy(envelope: Envelope, callback: LegacyCallback, repo
       }
     : null;
   const authorizationId = reported.authorizationId ?? callback.authorizationId ?? null;
+  // PicPay's own time of the status, when its answer carries one, orders reads of the same
+  // payment: a slow read of an older status cannot undo a newer one. Without it, the read time.
+  const updatedMs = picpayTime(reported.updatedAt);
   return {
     ...NO_AMOUNTS_OR_DETAILS,
     kind: 'status',
@@ -356,8 +374,8 @@ export function observeLegacy(envelope: Envelope, callback: LegacyCallback, repo
     chargeKey: chargeKeyOf('legacy', callback.referenceId),
     rawStatus: reported.status,
     status,
-    occurredAt: new Date(fetchedAtMs).toISOString(),
-    atMs: fetchedAtMs,
+    occurredAt: new Date(updatedMs ?? fetchedAtMs).toISOString(),
+    atMs: updatedMs ?? fetchedAtMs,
     timeSource: 'picpay',
     amounts,
     authorizationId,

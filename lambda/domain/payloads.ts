@@ -71,6 +71,13 @@ export const legacyStatusSchema = z.looseObject({
   status: text,
   authorizationId: optionalText,
   summary: z.looseObject({ authorized: reais, paid: reais, refunded: reais }).nullish().catch(null),
+  /**
+   * Undocumented, seen in live answers (`2023-06-26T16:47:52.000000Z`, reais): read leniently, a
+   * value that cannot be read is absent. `updatedAt` is PicPay's time of the status.
+   */
+  createdAt: z.unknown().optional(),
+  updatedAt: z.unknown().optional(),
+  value: reais,
 });
 /** What PicPay's status API answered, as the port hands it over; `observeLegacy` normalizes it. */
 export interface LegacyStatus {
@@ -78,6 +85,9 @@ export interface LegacyStatus {
   readonly referenceId?: string | number;
   readonly authorizationId?: string | null;
   readonly summary?: { readonly authorized?: unknown; readonly paid?: unknown; readonly refunded?: unknown } | null;
+  readonly createdAt?: unknown;
+  readonly updatedAt?: unknown;
+  readonly value?: unknown;
 }
 
 export const checkoutPaymentSchema = z.looseObject({
@@ -98,6 +108,8 @@ export type CheckoutPayment = z.infer<typeof checkoutPaymentSchema>;
 
 export const checkoutThreeDsSchema = z.looseObject({
   type: z.literal('THREE_DS_CHALLENGE'),
+  /** Not in PicPay's example; a Java SDK's fixture sends one (`2025-04-16T11:30:04.157929932`, no offset). */
+  eventDate: z.unknown().optional(),
   data: z.looseObject({
     status: text,
     paresStatus: optionalText,
@@ -146,6 +158,8 @@ export const findChargeSchema = z.looseObject({
   amount: cents,
   originalAmount: cents,
   refundedAmount: cents,
+  /** Read for `paymentType` only: it decides what `PRE_AUTHORIZED` means (status.ts). */
+  transactions: z.unknown().transform(firstPaymentType).optional(),
 });
 export type FoundCharge = z.infer<typeof findChargeSchema>;
 

@@ -102,6 +102,28 @@ export function isPersonalKey(key: string): boolean {
   return k.endsWith('name') && PERSONAL_NAME_PREFIXES.some((p) => k.startsWith(p));
 }
 
+/**
+ * The deepest nesting of `{` and `[` outside strings, scanned byte by byte without recursion, so
+ * any body (valid JSON or not, cut short or not) is measured safely. Brackets inside a comment
+ * are counted too: the measure can be larger than the tree's, never smaller.
+ */
+export function jsonDepth(body: Buffer): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i]!;
+    if (inString) {
+      if (byte === 0x5c)
+        i++; // a backslash escapes the next byte
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if ((byte === 0x7d || byte === 0x5d) && depth > 0) depth--;
+  }
+  return deepest;
+}
+
 export interface Redaction {
   /** The body with personal members cut out (the same Buffer when nothing was removed). */
   readonly bytes: Buffer;

@@ -82,17 +82,21 @@ const LEGACY: Readonly<Record<string, CanonicalStatus>> = {
   chargeback: 'CHARGEBACK',
 };
 
-/** Checkout charge status values (find-charge API) plus the webhook example's AUTHORIZED. */
+/**
+ * Checkout charge status values (find-charge API) plus the webhook example's AUTHORIZED. Keys
+ * are written without underscores: letter case and `_`, `-` or spaces carry no meaning
+ * (`PreAuthorized`, accepted by PicPay's own Magento module, is `PRE_AUTHORIZED`).
+ */
 const CHECKOUT: Readonly<Record<string, CanonicalStatus>> = {
   CREATED: 'CREATED',
   PENDING: 'CREATED',
-  PRE_AUTHORIZED: 'AUTHORIZED',
+  PREAUTHORIZED: 'AUTHORIZED',
   AUTHORIZED: 'AUTHORIZED',
   PAID: 'PAID',
   CAPTURED: 'PAID',
   // PicPay does not define PARTIAL; its transactions use PARTIALLY_REFUNDED, so we read it so.
   PARTIAL: 'PARTIALLY_REFUNDED',
-  PARTIALLY_REFUNDED: 'PARTIALLY_REFUNDED',
+  PARTIALLYREFUNDED: 'PARTIALLY_REFUNDED',
   REFUNDED: 'REFUNDED',
   CHARGEBACK: 'CHARGEBACK',
   CANCELED: 'CANCELED',
@@ -103,19 +107,40 @@ const CHECKOUT: Readonly<Record<string, CanonicalStatus>> = {
 };
 
 /**
- * Payment Link transaction status values (its webhook page): `PAYED`, `REFUNDED`,
- * `PARTREFUNDED`. The link itself has no pending or failed state on the webhook.
+ * Payment Link transaction status values: `PAYED`, `REFUNDED`, `PARTREFUNDED` (its webhook
+ * page), and the other values of its transactions API's status filter: `DENIED`, `AUTHORIZED`,
+ * `PENDING`, `CANCELLED` (PicPay's spelling, two L; `CANCELED` read alike).
  */
 const PAYMENT_LINK: Readonly<Record<string, CanonicalStatus>> = {
+  PENDING: 'CREATED',
+  DENIED: 'DENIED',
+  AUTHORIZED: 'AUTHORIZED',
+  CANCELLED: 'CANCELED',
+  CANCELED: 'CANCELED',
   PAYED: 'PAID',
   PARTREFUNDED: 'PARTIALLY_REFUNDED',
   REFUNDED: 'REFUNDED',
 };
 
-export function canonicalStatus(flavour: ChargeFlavour, raw: string): CanonicalStatus {
-  const table = flavour === 'legacy' ? LEGACY : flavour === 'paymentLink' ? PAYMENT_LINK : CHECKOUT;
-  const key = flavour === 'legacy' ? raw.trim().toLowerCase() : raw.trim().toUpperCase();
-  return Object.hasOwn(table, key) ? table[key]! : 'UNKNOWN';
+/** Payment types with nothing to capture: the payer pays at once, or not at all. */
+const PAID_AT_ONCE = ['PIX', 'WALLET'];
+
+/**
+ * The canonical status of a raw value. `paymentType` (checkout only) decides what
+ * `PRE_AUTHORIZED` means: for a card (or when unknown) an authorization awaiting capture; for a
+ * Pix or Wallet charge, which has no capture, a charge awaiting payment (`CREATED`), as PicPay's
+ * own Magento module reads it.
+ */
+export function canonicalStatus(flavour: ChargeFlavour, raw: string, paymentType: string | null = null): CanonicalStatus {
+  if (flavour === 'legacy') {
+    const key = raw.trim().toLowerCase();
+    return Object.hasOwn(LEGACY, key) ? LEGACY[key]! : 'UNKNOWN';
+  }
+  const table = flavour === 'paymentLink' ? PAYMENT_LINK : CHECKOUT;
+  const key = raw.toUpperCase().replace(/[\s_-]/g, '');
+  if (!Object.hasOwn(table, key)) return 'UNKNOWN';
+  const awaitingPayment = key === 'PREAUTHORIZED' && PAID_AT_ONCE.includes((paymentType ?? '').trim().toUpperCase());
+  return awaitingPayment ? 'CREATED' : table[key]!;
 }
 
 /** Where a notification stands in the total order over one charge's notifications. */

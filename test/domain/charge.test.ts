@@ -196,7 +196,7 @@ describe('decide: what the tables do not show', () => {
 
   test('the reasons recorded for ignored and noted notifications', () => {
     const paid = apply(null, obs('PAID', '2024-07-01T16:00:00-03:00'))!;
-    const lower = decide(paid, obs('PRE_AUTHORIZED', '2024-07-01T17:00:00-03:00'), NOW, OPTIONS);
+    const lower = decide(paid, obs('AUTHORIZED', '2024-07-01T17:00:00-03:00'), NOW, OPTIONS);
     expect(lower.kind === 'ignored' && lower.reason).toBe('AUTHORIZED does not supersede PAID (lower precedence)');
     const older = decide(paid, obs('CHARGEBACK', '2024-07-01T15:00:00-03:00'), NOW, OPTIONS);
     expect(older.kind === 'ignored' && older.reason).toBe('older than the current PAID (same precedence, earlier or equal occurredAt)');

@@ -7,7 +7,10 @@ import { PROPERTY_RUNS } from '../property-runs.js';
 import { type ChargeState, type Decision, decide } from '../../lambda/domain/charge.js';
 import type { Observation } from '../../lambda/domain/observation.js';
 import { checkoutPayment, fromStep, legacyRead, PAYMENT_TX, paymentLinkNotification } from '../spec/notifications.js';
-import { type Letter, paymentLinkScenarios, scenarios, statusSpec, WHENS, type When } from '../spec/tables.js';
+import { type Letter, paymentLinkScenarios, paymentTypeRows, scenarios, statusSpec, WHENS, type When } from '../spec/tables.js';
+import type { Envelope } from '../../lambda/domain/envelope.js';
+import { observeCheckout, parseCheckout } from '../../lambda/domain/observation.js';
+import { tablePaymentBody } from '../spec/notifications.js';
 
 const NOW = '2024-07-20T00:00:00.000Z';
 const OPTIONS = { outboxLeaseMs: 60_000 };
@@ -169,7 +172,7 @@ function permutations<T>(items: readonly T[]): T[][] {
 }
 
 describe('scenarios', () => {
-  const all = scenarios();
+  const all = [...scenarios(), ...scenarios('legacy.md')];
 
   test.each(all.map((s) => [s.name, s] as const))('%s, step by step', (_name, scenario) => {
     let state: ChargeState | null = null;
@@ -268,5 +271,19 @@ describe('Payment Link scenarios (paymentlink.md)', () => {
         status: scenario.finalStatus,
       });
     }
+  });
+});
+
+describe('checkout: PRE_AUTHORIZED by payment type (checkout.md)', () => {
+  const rows = paymentTypeRows();
+  test('the file has the rows', () => expect(rows.length).toBeGreaterThanOrEqual(6));
+
+  test.each(rows.map((r) => [r.raw, r.paymentType ?? '—', r.canonical, r] as const))('%s on a %s charge becomes %s', (_raw, _type, _canonical, row) => {
+    const body = tablePaymentBody(row.raw, '2024-07-01T16:00:00-03:00', '10000', '0') as { data: Record<string, unknown> };
+    if (row.paymentType === null) delete body.data.transactions;
+    else body.data.transactions = [{ paymentType: row.paymentType, transactionId: 'tx-1', status: row.raw }];
+    const e: Envelope = { v: 1, flavour: 'checkout', eventType: 'TransactionUpdateMessage', receivedAt: NOW, requestId: 'r-1', body: JSON.stringify(body) };
+    const d = decide(null, observeCheckout(e, parseCheckout(e), T0), NOW, OPTIONS);
+    expect({ status: settled(d).status, raw: settled(d).rawStatus }).toEqual({ status: row.canonical, raw: row.raw });
   });
 });

@@ -76,6 +76,7 @@ describe('ParkError', () => {
     'invalid_json',
     'unexpected_shape',
     'unknown_event_type',
+    'too_deep',
     'not_an_envelope',
   ] as const)('reason %s is its errorCode()', (reason) => {
     const error = new ParkError(reason, 'cannot process');

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ParkError } from '../../lambda/domain/errors.js';
+import { decide } from '../../lambda/domain/charge.js';
 import {
   knownEventType,
   observeCheckout,
@@ -65,7 +66,7 @@ describe('park messages tell the operator what was wrong', () => {
   });
 
   test.each([
-    ['a legacy callback', () => parseLegacyCallback(legacy('{}')), /^Legacy callback: referenceId: /],
+    ['a legacy callback', () => parseLegacyCallback(legacy('{}')), /^Legacy callback without referenceId; its members: /],
     ['a PAYMENT event', () => parseCheckout(webhook({ type: 'PAYMENT', data: { status: 'PAID' } })), /^PAYMENT event: data\.merchantChargeId: /],
     [
       'a THREE_DS_CHALLENGE event',
@@ -192,6 +193,15 @@ describe('find-charge observations', () => {
   const found = (raw: Record<string, unknown>, at = Date.parse('2024-07-02T00:00:00Z')) =>
     observeFoundCharge(webhook('{}'), CHARGE_ID, raw as unknown as FoundCharge, at);
 
+  test.each([
+    [[{ paymentType: 'PIX' }], 'CREATED'],
+    [[{ paymentType: 'WALLET' }], 'CREATED'],
+    [[{ paymentType: 'CREDIT' }], 'AUTHORIZED'],
+    [undefined, 'AUTHORIZED'],
+  ])('PRE_AUTHORIZED with transactions %j is %s (checkout.md, "Pre-authorized by payment type")', (transactions, status) => {
+    expect(found({ chargeStatus: 'PRE_AUTHORIZED', transactions }).status).toBe(status);
+  });
+
   test('a paid charge: its amounts as PicPay gave them, paid equal to the amount', () => {
     const obs = found({ chargeStatus: 'PAID', amount: 10000, originalAmount: 12000, refundedAmount: 500 });
     expect(obs).toMatchObject({
@@ -296,5 +306,38 @@ describe('legacy status reads and registrations', () => {
       expiresAt: '2024-07-03T00:00:00.000Z',
     });
     expect(obs.dedupeKey).toBe(key(['legacy', 'registration', '102030', '2024-07-03T00:00:00.000Z']));
+  });
+});
+
+describe('3DS results ordered by the eventDate a body may carry', () => {
+  // Written by hand: 2025-04-16T11:30:04.157929932 in Sao Paulo (UTC-3, no daylight saving in 2025) is 14:30:04.157 UTC.
+  const threeDs = (status: string, eventDate: string | undefined, receivedAt: string) => {
+    const body = { ...THREE_DS_EVENT, ...(eventDate === undefined ? {} : { eventDate }), data: { ...THREE_DS_EVENT.data, status } };
+    const env = { ...webhook(JSON.stringify(body)), eventType: 'Challenge3dsUpdateMessage' };
+    return observeCheckout(env, parseCheckout(env), Date.parse(receivedAt));
+  };
+
+  test('nine fractional digits and no offset: read in America/Sao_Paulo, to the millisecond', () => {
+    expect(threeDs('Approved', '2025-04-16T11:30:04.157929932', '2025-04-16T15:00:00Z')).toMatchObject({
+      kind: 'three_ds',
+      occurredAt: '2025-04-16T14:30:04.157Z',
+      atMs: Date.parse('2025-04-16T14:30:04.157Z'),
+      timeSource: 'picpay',
+    });
+  });
+
+  test('without one (PicPay example), or unreadable, the receive time stands in', () => {
+    expect(threeDs('Approved', undefined, '2025-04-16T15:00:00Z')).toMatchObject({ occurredAt: '2025-04-16T15:00:00.000Z', timeSource: 'received' });
+    expect(threeDs('Approved', 'soon', '2025-04-16T15:00:00Z')).toMatchObject({ occurredAt: '2025-04-16T15:00:00.000Z', timeSource: 'received' });
+  });
+
+  test('a result received last but dated earlier does not replace the later one', () => {
+    const later = threeDs('Approved', '2025-04-16T11:30:04.157929932', '2025-04-16T15:00:00Z');
+    const earlier = threeDs('Rejected', '2025-04-16T11:29:00.000000000', '2025-04-16T15:05:00Z');
+    const first = decide(null, later, '2025-04-16T15:00:00Z', { outboxLeaseMs: 1000 });
+    if (!('state' in first)) throw new Error('expected a state');
+    const second = decide(first.state, earlier, '2025-04-16T15:05:00Z', { outboxLeaseMs: 1000 });
+    expect(second).toMatchObject({ kind: 'ignored', reason: 'older than the 3DS result already recorded' });
+    expect('state' in second && second.state.threeDs?.status).toBe('Approved');
   });
 });

@@ -166,6 +166,27 @@ describe('parseWebhook: Payment Link notifications share /webhook with checkout'
     expect(observe(paymentEvent(), 'TransactionPaymentMessage')).toMatchObject({ flavour: 'checkout', chargeKey: `checkout#${CHARGE_ID}` });
   });
 
+  test.each([
+    ['CREDIT_CARD', 'CREDIT'],
+    ['credit-card', 'CREDIT'],
+    ['Credit Card', 'CREDIT'],
+    ['CREDIT', 'CREDIT'],
+    ['PIX', 'PIX'],
+    ['CREDITCARDX', 'CREDITCARDX'],
+  ])('a Payment Link paymentType %p is read as %p (one integrator sends CREDIT_CARD; checkout says CREDIT)', (sent, read) => {
+    expect(observe(link({ paymentType: sent }), 'TransactionPaymentMessage')).toMatchObject({ paymentType: read });
+  });
+
+  test.each([
+    ['PENDING', 'CREATED'],
+    ['DENIED', 'DENIED'],
+    ['AUTHORIZED', 'AUTHORIZED'],
+    ['CANCELLED', 'CANCELED'],
+    ['CANCELED', 'CANCELED'],
+  ])('a Payment Link transaction %s is %s, not UNKNOWN (its transactions API lists it)', (raw, status) => {
+    expect(observe(link({ status: raw }), 'TransactionPaymentMessage')).toMatchObject({ flavour: 'paymentLink', status, rawStatus: raw });
+  });
+
   test('a Pix checkout charge carries its paymentType', () => {
     const body = paymentEvent({ status: 'EXPIRED' }) as { data: Record<string, unknown> };
     body.data.transactions = [{ paymentType: 'PIX', status: 'EXPIRED', pix: { qrCode: 'x' } }];

@@ -87,3 +87,20 @@ describe('redactPersonalData: paths and cuts', () => {
     expect(redact('{"x":1,/* note */"email":"a",}')).toEqual({ text: '{"x":1,}', removed: ['email'] });
   });
 });
+
+describe("the Java SDK's webhook model: cardholder, payer and sub-merchant address are removed", () => {
+  test('credit.cardholder*, credit.subMerchant.address and pix.payer go; the payment fields stay', () => {
+    const body =
+      '{"transactions":[{"paymentType":"CREDIT","credit":{"cardholderName":"Ana Silva","cardholderDocument":"12345678901","brand":"VISA","nsu":"1","subMerchant":{"merchantCategoryCode":"5999","address":{"street":"Rua A"}}}},' +
+      '{"paymentType":"PIX","pix":{"endToEndId":"E1","payer":{"id":"p","name":"Ana","documentNumber":"1","type":"CPF","bankIspb":"0","branchNumber":"1","bankName":"B"}}}]}';
+    expect(redact(body)).toEqual({
+      text: '{"transactions":[{"paymentType":"CREDIT","credit":{"brand":"VISA","nsu":"1","subMerchant":{"merchantCategoryCode":"5999"}}},{"paymentType":"PIX","pix":{"endToEndId":"E1"}}]}',
+      removed: [
+        'transactions[0].credit.cardholderName',
+        'transactions[0].credit.cardholderDocument',
+        'transactions[0].credit.subMerchant.address',
+        'transactions[1].pix.payer',
+      ],
+    });
+  });
+});

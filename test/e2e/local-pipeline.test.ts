@@ -160,6 +160,27 @@ describe('local pipeline, end to end', () => {
     expect(JSON.stringify(parked[0])).toContain(String(res.body.requestId));
   });
 
+  test('an authenticated body nested 10,000 levels deep is answered 200 and parked as too_deep, without its bytes', async () => {
+    const { urls, tokens } = pipeline;
+    const deep = `${'{"customer":'.repeat(10_000)}"Pessoa"${'}'.repeat(10_000)}`;
+    const res = await post(urls.webhook, { authorization: tokens.checkoutToken, 'event-type': 'TransactionUpdateMessage' }, deep);
+    expect(res.status).toBe(200);
+    let item: Record<string, unknown> | undefined;
+    await eventually(async () => {
+      const out = await ddb.send(
+        new QueryCommand({
+          TableName: pipeline.resources.tableName,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': { S: 'PARKED' } },
+        }),
+      );
+      item = (out.Items ?? []).find((i) => JSON.stringify(i).includes(String(res.body.requestId)));
+      return item !== undefined;
+    });
+    expect(JSON.stringify(item)).toContain('too_deep');
+    expect(JSON.stringify(item)).not.toContain('Pessoa');
+  });
+
   test('a notification that keeps failing lands in the DLQ after the receive limit', async () => {
     const { urls, tokens } = pipeline;
     pipeline.sandbox.setPayment('dlq-1', { status: 'paid' });

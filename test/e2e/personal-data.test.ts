@@ -69,7 +69,18 @@ const person = fc
 type Person = typeof person extends fc.Arbitrary<infer T> ? T : never;
 
 /** What must never be found, for one person. */
-const needles = (p: Person) => [p.cpf, p.cpf.replace(/\D/g, ''), p.name, `${p.last} ${p.tag}`, p.email, p.phone, p.phone.replace(/\D/g, ''), p.card, p.birth];
+const needles = (p: Person) => [
+  p.cpf,
+  p.cpf.replace(/\D/g, ''),
+  p.name,
+  `${p.last} ${p.tag}`,
+  p.email,
+  p.phone,
+  p.phone.replace(/\D/g, ''),
+  p.card,
+  p.birth,
+  `Rua Exemplo ${p.tag}`,
+];
 
 function checkoutWith(p: Person, id: string) {
   const event = paymentEvent({ status: 'PAID', merchantChargeId: id });
@@ -80,13 +91,32 @@ function checkoutWith(p: Person, id: string) {
       ...event.data,
       customer: { document: p.cpf.replace(/\D/g, ''), documentType: 'CPF', email: p.email, name: p.name, phone: p.phone, birthDate: p.birth },
       transactions: [
-        { ...event.data.transactions[0], paymentType: 'CREDIT', credit: { cardNumber: p.card, holderName: p.name, installments: 1 } },
+        {
+          ...event.data.transactions[0],
+          paymentType: 'CREDIT',
+          // The Java SDK's credit model: cardholder fields and the sub-merchant's address.
+          credit: {
+            cardNumber: p.card,
+            holderName: p.name,
+            cardholderName: p.name,
+            cardholderDocument: p.cpf,
+            brand: 'VISA',
+            nsu: '123',
+            subMerchant: { merchantCategoryCode: '5999', address: { street: `Rua Exemplo ${p.tag}`, zipCode: '01001-000', city: 'São Paulo' } },
+            installments: 1,
+          },
+        },
         {
           paymentType: 'PIX',
           transactionId: `${id}-pix`,
           status: 'PAID',
           amount: 1,
-          pix: { endToEndId: 'E1', payer: { name: p.name, cpf: p.cpf }, payerEmail: p.email },
+          // The Java SDK's pix.payer: every member personal.
+          pix: {
+            endToEndId: 'E1',
+            payer: { id: `payer-${p.tag}`, name: p.name, documentNumber: p.cpf, type: 'CPF', bankIspb: '00000000', branchNumber: '0001', bankName: 'Banco' },
+            payerEmail: p.email,
+          },
         },
       ],
     },
@@ -176,7 +206,7 @@ test('no personal value is stored, queued, dead-lettered, published or logged', 
     await post('webhook', JSON.stringify(full), { 'event-type': 'TransactionUpdateMessage' }); // processed
     await post('webhook', gzipSync(JSON.stringify(checkoutWith(p, `${id}-gz`), null, 2)), { 'content-encoding': 'gzip' }); // processed, compressed
     await post('webhook', JSON.stringify(full).slice(0, 700)); // broken JSON, cut short inside the customer data: parked
-    await post('webhook', JSON.stringify({ ...THREE_DS_EVENT, customer: { name: p.name, email: p.email } })); // 3DS with a stray customer block
+    await post('webhook', JSON.stringify({ ...THREE_DS_EVENT, eventDate: '2025-04-16T11:30:04.157929932', customer: { name: p.name, email: p.email } })); // 3DS with PicPay's time and a stray customer block
     await post(
       'callback',
       JSON.stringify({ ...LEGACY_CALLBACK, referenceId: `${id}-unknown`, buyer: { document: p.cpf, email: p.email, name: p.name, phone: p.phone } }),
@@ -208,7 +238,7 @@ test('no personal value is stored, queued, dead-lettered, published or logged', 
   for (const [place, texts] of Object.entries(places)) {
     const haystack = texts.flatMap((t) => unfold(t)).join('\n');
     for (const p of people) for (const needle of needles(p)) if (haystack.includes(needle)) found.push(`${place}: ${needle}`);
-    for (const word of ['customer', 'buyer', 'payer', 'holderName', 'cardNumber', 'merchantDocument'])
+    for (const word of ['customer', 'buyer', 'payer', 'holderName', 'cardNumber', 'merchantDocument', 'cardholderName', 'cardholderDocument', 'address'])
       if (haystack.includes(`"${word}":`)) found.push(`${place}: key ${word}`);
   }
   expect(found).toEqual([]);

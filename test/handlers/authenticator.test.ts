@@ -102,6 +102,19 @@ describe('authenticator handler', () => {
     expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.QueueUrl).toBe(process.env.QUEUE_URL);
   });
 
+  test.each([
+    ['objects', `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`],
+    ['arrays', `${'['.repeat(10_000)}${']'.repeat(10_000)}`],
+    ['objects under a PAYMENT', `{"type":"PAYMENT","data":{"merchantChargeId":"c-1","status":"PAID","x":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}}`],
+  ])('an authenticated body nested 10,000 levels deep (%s) is kept without its body and answered 200, never 5xx', async (_name, deep) => {
+    const result = await handler(webhook({ authorization: CHECKOUT_TOKEN, 'event-type': 'TransactionUpdateMessage' }, deep), context);
+    expect(result.statusCode).toBe(200);
+    const [body] = sentBodies();
+    // Too deep to search for personal data safely: the body is withheld, its size and depth are kept.
+    expect(body).toMatchObject({ v: 2, flavour: 'checkout', body: '', withheld: { reason: 'too_deep', bytes: deep.length } });
+    expect(body.withheld.depth).toBeGreaterThan(256);
+  });
+
   test('decodes a base64 body', async () => {
     const event = legacy({ 'x-seller-token': SELLER_TOKEN }, Buffer.from(JSON.stringify(LEGACY_CALLBACK)).toString('base64'));
     await handler({ ...event, isBase64Encoded: true }, context);

@@ -29,9 +29,21 @@ export function written(value: string): unknown {
   return value.startsWith('"') ? JSON.parse(value) : Number(value);
 }
 
-/** A PAYMENT body as a table row writes it (`eventDate`, `amount`, `refunded` null: absent). */
-export function tablePaymentBody(raw: string, eventDate: string | null, amount: string | null, refunded: string | null, merchantChargeId = CHARGE_ID) {
+/**
+ * A PAYMENT body as a table row writes it (`eventDate`, `amount`, `refunded` null: absent). The
+ * tables' charges are card charges (`paymentType` `CREDIT`, checkout.md) unless a row says otherwise.
+ */
+export function tablePaymentBody(
+  raw: string,
+  eventDate: string | null,
+  amount: string | null,
+  refunded: string | null,
+  merchantChargeId = CHARGE_ID,
+  paymentType = 'CREDIT',
+) {
   const body = paymentEvent({ status: raw, merchantChargeId }) as Record<string, unknown> & { data: Record<string, unknown> };
+  const [first] = body.data.transactions as Record<string, unknown>[];
+  body.data.transactions = [{ ...first, paymentType }];
   if (eventDate === null) delete body.eventDate;
   else body.eventDate = eventDate;
   if (amount === null) delete body.data.amount;
@@ -48,8 +60,9 @@ export function checkoutPayment(
   amount: string | null = '10000',
   refunded: string | null = '0',
   merchantChargeId = CHARGE_ID,
+  paymentType = 'CREDIT',
 ): Observation {
-  const e = env('checkout', tablePaymentBody(raw, eventDate, amount, refunded, merchantChargeId), receivedAt, 'TransactionUpdateMessage');
+  const e = env('checkout', tablePaymentBody(raw, eventDate, amount, refunded, merchantChargeId, paymentType), receivedAt, 'TransactionUpdateMessage');
   return observeCheckout(e, parseCheckout(e), Date.parse(receivedAt));
 }
 
@@ -86,11 +99,25 @@ export function checkoutThreeDs(status: string, receivedAt: string): Observation
   return observeCheckout(e, parseCheckout(e), Date.parse(receivedAt));
 }
 
-/** A legacy callback for which PicPay's status API answered `raw` at `readAt` (amounts in reais). */
-export function legacyRead(raw: string, readAt: string, amount: string | null = null, refunded: string | null = null): Observation {
+/**
+ * A legacy callback for which PicPay's status API answered `raw` at `readAt` (amounts in reais),
+ * with its undocumented `updatedAt` when given.
+ */
+export function legacyRead(
+  raw: string,
+  readAt: string,
+  amount: string | null = null,
+  refunded: string | null = null,
+  updatedAt: string | null = null,
+): Observation {
   const e = env('legacy', { referenceId: REFERENCE_ID }, readAt);
   const summary = amount === null ? undefined : { authorized: written(amount), paid: written(amount), refunded: refunded === null ? null : written(refunded) };
-  return observeLegacy(e, parseLegacyCallback(e), { status: raw, ...(summary ? { summary } : {}) }, Date.parse(readAt));
+  return observeLegacy(
+    e,
+    parseLegacyCallback(e),
+    { status: raw, ...(summary ? { summary } : {}), ...(updatedAt === null ? {} : { updatedAt }) },
+    Date.parse(readAt),
+  );
 }
 
 export function registration(receivedAt: string): Observation {
@@ -107,7 +134,8 @@ export function fromStep(step: { send: string; eventDate: string | null; receive
     case '3DS':
       return checkoutThreeDs(value!, step.received);
     case 'legacy':
-      return legacyRead(value!, step.received, step.amount, step.refunded);
+      // A legacy row's eventDate column is the status answer's `updatedAt` (legacy.md).
+      return legacyRead(value!, step.received, step.amount, step.refunded, step.eventDate);
     case 'REGISTER':
       return registration(step.received);
     default:

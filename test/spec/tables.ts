@@ -124,6 +124,12 @@ export function statusSpec(file: 'checkout.md' | 'legacy.md' | 'paymentlink.md')
   return { canonical, columns, cells, reasons };
 }
 
+/** checkout.md, "Pre-authorized by payment type": raw, paymentType (null: no transaction), canonical. */
+export function paymentTypeRows(): { raw: string; paymentType: string | null; canonical: string }[] {
+  const table = sections('checkout.md').get('Pre-authorized by payment type')!.tables[0]!;
+  return table.rows.map((r) => ({ raw: r[0]!, paymentType: r[1] === '—' ? null : r[1]!, canonical: r[2]! }));
+}
+
 export interface ScenarioStep {
   readonly n: number;
   readonly send: string;
@@ -152,10 +158,11 @@ export interface Scenario {
 const dash = (v: string): string | null => (v === '—' ? null : v);
 const num = (v: string): number | null => (v === '—' ? null : Number(v));
 
-export function scenarios(): Scenario[] {
+/** The `## S…` scenarios of scenarios.md, or the `## L…` ones of legacy.md. */
+export function scenarios(file: 'scenarios.md' | 'legacy.md' = 'scenarios.md'): Scenario[] {
   const out: Scenario[] = [];
-  for (const [name, section] of sections('scenarios.md')) {
-    if (!/^S\d+ /.test(name)) continue;
+  for (const [name, section] of sections(file)) {
+    if (!/^[SL]\d+ /.test(name)) continue;
     const table = section.tables[0]!;
     const steps = table.rows.map((r) => ({
       n: Number(r[0]),
@@ -176,7 +183,7 @@ export function scenarios(): Scenario[] {
     }));
     const finalLine = section.text.find((t) => t.startsWith('Final in every delivery order:'));
     const m = /^Final in every delivery order: (\S+), amount (\S+), refunded (\S+), 3DS (\S+)$/.exec(finalLine ?? '');
-    if (!m) throw new Error(`scenarios.md: ${name} has no final line`);
+    if (!m) throw new Error(`${file}: ${name} has no final line`);
     out.push({ name, steps, final: { status: dash(m[1]!), amount: num(m[2]!), refunded: num(m[3]!), threeDs: dash(m[4]!) } });
   }
   return out;
