@@ -4,4 +4,4 @@
  */
 import base from './jest.config.js';
 
-export default { ...base, roots: ['<rootDir>/test/domain'], setupFiles: ['<rootDir>/test/mutate-setup.ts'] };
+export default { ...base, roots: ['<rootDir>/test/domain'], setupFiles: ['<rootDir>/test/mutate-setup.support.ts'] };

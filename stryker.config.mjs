@@ -24,7 +24,8 @@ export default {
   ignoreStatic: true,
   // Incremental: each run re-tests only the mutants whose code or covering tests changed since
   // the results committed in test/mutation/ (a full run takes over an hour and a half on two
-  // cores; `npm run mutate -- --force` does one and rewrites the file).
+  // cores; `npm run mutate -- --force` does one and rewrites the file). `npm run mutate` then
+  // rewrites the file a line per result (tools/mutation/compact.mjs, docs/testing.md).
   incremental: true,
   incrementalFile: 'test/mutation/stryker-incremental.json',
   concurrency: 2,

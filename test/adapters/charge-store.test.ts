@@ -11,7 +11,7 @@ import { createTableInput, DynamoChargeStore } from '../../lambda/adapters/charg
 import type { Envelope } from '../../lambda/domain/envelope.js';
 import { decide } from '../../lambda/domain/charge.js';
 import { close, listen } from '../../local/http.js';
-import { checkoutPayment, legacyRead, paymentLinkNotification } from '../spec/notifications.js';
+import { checkoutPayment, legacyRead, paymentLinkNotification } from '../spec/notifications.support.js';
 
 /** The table as the stack defines it (keys, indexes, projections), written out by hand here. */
 const TABLE_BY_HAND = {

@@ -4,7 +4,7 @@ import { PicPayStatusClient } from '../../lambda/adapters/picpay-client.js';
 import { PicPayCircuit } from '../../lambda/adapters/picpay-circuit.js';
 import { NotConfiguredError, ParkError, PicPayAuthError, PicPayCircuitOpenError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { startPicPaySandbox } from '../../local/picpay-sandbox.js';
-import { PICPAY_TOKEN } from '../fixtures.js';
+import { PICPAY_TOKEN } from '../picpay-examples.support.js';
 
 const sandbox = await startPicPaySandbox(PICPAY_TOKEN);
 afterAll(() => sandbox.stop());

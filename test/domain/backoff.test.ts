@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { nominalDelaySeconds, retryDelaySeconds, retryWindowSeconds } from '../../lambda/domain/backoff.js';
-import { PROPERTY_RUNS } from '../property-runs.js';
+import { PROPERTY_RUNS } from '../property-runs.support.js';
 
 /**
  * The retry schedule, written out by hand (docs/architecture.md, "Retries"): 1 min after the

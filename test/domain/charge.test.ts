@@ -3,11 +3,11 @@
  * outbox, bounds, ids and the item's size. Expected values are literals.
  */
 import fc from 'fast-check';
-import { PROPERTY_RUNS } from '../property-runs.js';
+import { PROPERTY_RUNS } from '../property-runs.support.js';
 import { type ChargeState, type Decision, decide } from '../../lambda/domain/charge.js';
 import { observeCheckout, type Observation, observeRegistration, parseCheckout, parseRegistration } from '../../lambda/domain/observation.js';
-import { envelope, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
-import { checkoutPayment, checkoutThreeDs, legacyRead } from '../spec/notifications.js';
+import { envelope, paymentEvent, THREE_DS_EVENT } from '../picpay-examples.support.js';
+import { checkoutPayment, checkoutThreeDs, legacyRead } from '../spec/notifications.support.js';
 
 const NOW = '2024-07-01T20:00:00.000Z';
 const OPTIONS = { outboxLeaseMs: 60_000 };

@@ -1,6 +1,6 @@
 import { ParkError } from '../../lambda/domain/errors.js';
 import { parseCheckout } from '../../lambda/domain/observation.js';
-import { envelope, paymentEvent } from '../fixtures.js';
+import { envelope, paymentEvent } from '../picpay-examples.support.js';
 
 /**
  * The body's `type` says what a checkout notification is. A body whose type we do not know is

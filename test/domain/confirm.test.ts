@@ -7,8 +7,8 @@
  */
 import { PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
-import { CHARGE_ID, envelope, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
-import { memoryDeps } from './in-memory.js';
+import { CHARGE_ID, envelope, paymentEvent, THREE_DS_EVENT } from '../picpay-examples.support.js';
+import { memoryDeps } from './in-memory.support.js';
 
 const KEY = `checkout#${CHARGE_ID}`;
 

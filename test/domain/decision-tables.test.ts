@@ -3,14 +3,14 @@
  * value comes from the tables; nothing is computed from the production constants.
  */
 import fc from 'fast-check';
-import { PROPERTY_RUNS } from '../property-runs.js';
+import { PROPERTY_RUNS } from '../property-runs.support.js';
 import { type ChargeState, type Decision, decide } from '../../lambda/domain/charge.js';
 import type { Observation } from '../../lambda/domain/observation.js';
-import { checkoutPayment, fromStep, legacyRead, PAYMENT_TX, paymentLinkNotification } from '../spec/notifications.js';
-import { type Letter, paymentLinkScenarios, paymentTypeRows, scenarios, statusSpec, WHENS, type When } from '../spec/tables.js';
+import { checkoutPayment, fromStep, legacyRead, PAYMENT_TX, paymentLinkNotification } from '../spec/notifications.support.js';
+import { type Letter, paymentLinkScenarios, paymentTypeRows, scenarios, statusSpec, WHENS, type When } from '../spec/tables.support.js';
 import type { Envelope } from '../../lambda/domain/envelope.js';
 import { observeCheckout, parseCheckout } from '../../lambda/domain/observation.js';
-import { tablePaymentBody } from '../spec/notifications.js';
+import { tablePaymentBody } from '../spec/notifications.support.js';
 
 const NOW = '2024-07-20T00:00:00.000Z';
 const OPTIONS = { outboxLeaseMs: 60_000 };

@@ -1,7 +1,7 @@
 import { processEnvelope } from '../../lambda/domain/process.js';
 import type { Envelope } from '../../lambda/domain/envelope.js';
 import { parseEnvelope } from '../../lambda/domain/envelope-schema.js';
-import { memoryDeps } from './in-memory.js';
+import { memoryDeps } from './in-memory.support.js';
 
 const base = { flavour: 'checkout', eventType: null, receivedAt: '2024-07-01T19:00:05.000Z', requestId: 'r-1' } as const;
 const payment = '{"type":"PAYMENT","eventDate":"2024-07-01T16:00:00-03:00","data":{"status":"PAID","amount":100,"merchantChargeId":"c-1"}}';

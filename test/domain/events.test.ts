@@ -3,7 +3,7 @@ import { decide } from '../../lambda/domain/charge.js';
 import { chargeEventSchema, eventAttributes } from '../../lambda/domain/events.js';
 import { observeCheckout, parseCheckout } from '../../lambda/domain/observation.js';
 import { eventJsonSchema, SCHEMA_PATH } from '../../tools/schema.js';
-import { envelope, paymentEvent } from '../fixtures.js';
+import { envelope, paymentEvent } from '../picpay-examples.support.js';
 
 describe('event contract', () => {
   const env = envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status: 'PAID' })) });

@@ -8,8 +8,8 @@
 import { pathSegmentProblem } from '../../lambda/domain/ids.js';
 import { decideRegistration } from '../../lambda/domain/registration.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
-import { CHARGE_ID, envelope, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
-import { memoryDeps } from './in-memory.js';
+import { CHARGE_ID, envelope, paymentEvent, THREE_DS_EVENT } from '../picpay-examples.support.js';
+import { memoryDeps } from './in-memory.support.js';
 
 /** The id as a test title can show it: every character outside printable ASCII as \uXXXX. */
 const visible = (id: string) => id.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

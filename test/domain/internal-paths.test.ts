@@ -8,8 +8,8 @@ import { decideIngest } from '../../lambda/domain/ingest.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
 import { reconciliationEnvelope } from '../../lambda/domain/reconcile.js';
 import { decideRegistration } from '../../lambda/domain/registration.js';
-import { CHECKOUT_TOKEN, envelope } from '../fixtures.js';
-import { memoryDeps } from './in-memory.js';
+import { CHECKOUT_TOKEN, envelope } from '../picpay-examples.support.js';
+import { memoryDeps } from './in-memory.support.js';
 
 const FOUND = { merchantChargeId: 'order-123', chargeStatus: 'PAID', amount: 1 };
 

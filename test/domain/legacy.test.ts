@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { PROPERTY_RUNS } from '../property-runs.js';
+import { PROPERTY_RUNS } from '../property-runs.support.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
-import { envelope } from '../fixtures.js';
-import { statusSpec } from '../spec/tables.js';
-import { memoryDeps } from './in-memory.js';
+import { envelope } from '../picpay-examples.support.js';
+import { statusSpec } from '../spec/tables.support.js';
+import { memoryDeps } from './in-memory.support.js';
 
 /** Canonical names come from the hand-written table in test/spec/legacy.md. */
 const canonical = statusSpec('legacy.md').canonical;

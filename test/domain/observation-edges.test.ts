@@ -20,7 +20,7 @@ import {
   parseWebhook,
 } from '../../lambda/domain/observation.js';
 import type { FoundCharge, LegacyStatus } from '../../lambda/domain/payloads.js';
-import { CHARGE_ID, envelope, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
+import { CHARGE_ID, envelope, paymentEvent, THREE_DS_EVENT } from '../picpay-examples.support.js';
 
 const webhook = (body: unknown, eventType: string | null = null) =>
   envelope({ flavour: 'checkout', eventType, body: typeof body === 'string' ? body : JSON.stringify(body) });

@@ -1,6 +1,6 @@
 import { ParkError } from '../../lambda/domain/errors.js';
 import { observeCheckout, observeLegacy, observeWebhook, parseCheckout, parseLegacyCallback, parseWebhook } from '../../lambda/domain/observation.js';
-import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
+import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../picpay-examples.support.js';
 
 const checkout = (body: unknown, eventType: string | null = null) =>
   envelope({ flavour: 'checkout', eventType, body: typeof body === 'string' ? body : JSON.stringify(body) });

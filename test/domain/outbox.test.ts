@@ -1,7 +1,7 @@
 import { decide } from '../../lambda/domain/charge.js';
 import { type SweepDeps, sweepOutbox } from '../../lambda/domain/outbox.js';
-import { checkoutPayment } from '../spec/notifications.js';
-import { MemoryCharges, MemoryPublisher } from './in-memory.js';
+import { checkoutPayment } from '../spec/notifications.support.js';
+import { MemoryCharges, MemoryPublisher } from './in-memory.support.js';
 
 const T = Date.parse('2024-07-01T20:00:00Z');
 

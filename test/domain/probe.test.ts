@@ -1,6 +1,6 @@
 import { handleProbe, parseProbe, probeBody, type ProbeRecord } from '../../lambda/domain/probe.js';
 import { type ProbeEvent, probeEventAttributes, probeEventSchema } from '../../lambda/domain/events.js';
-import { envelope, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
+import { envelope, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../picpay-examples.support.js';
 
 const PROBE_BODY = '{"picpayWebhooksProbe":{"id":"doctor-3f2a9c1e","sentAt":"2026-11-23T10:00:00.000Z"}}';
 

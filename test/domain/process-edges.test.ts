@@ -6,8 +6,8 @@
  */
 import { ConcurrentUpdateError, OutboxFullError } from '../../lambda/domain/errors.js';
 import { flushOutbox, processEnvelope } from '../../lambda/domain/process.js';
-import { CHARGE_ID, envelope, paymentEvent } from '../fixtures.js';
-import { memoryDeps } from './in-memory.js';
+import { CHARGE_ID, envelope, paymentEvent } from '../picpay-examples.support.js';
+import { memoryDeps } from './in-memory.support.js';
 
 const checkout = (status: string, eventDate: string) =>
   envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status, eventDate })) });

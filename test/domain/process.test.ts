@@ -1,7 +1,7 @@
 import { ConcurrentUpdateError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
-import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent } from '../fixtures.js';
-import { memoryDeps } from './in-memory.js';
+import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent } from '../picpay-examples.support.js';
+import { memoryDeps } from './in-memory.support.js';
 
 const legacy = () => envelope({ flavour: 'legacy', body: JSON.stringify(LEGACY_CALLBACK) });
 const checkout = (status: string, eventDate?: string) =>

@@ -2,7 +2,7 @@ import { type Envelope, serializeEnvelope } from '../../lambda/domain/envelope.j
 import { parseEnvelope } from '../../lambda/domain/envelope-schema.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
 import { type ReconcileCandidate, type ReconcileDeps, reconcile, reconciliationEnvelope } from '../../lambda/domain/reconcile.js';
-import { memoryDeps } from './in-memory.js';
+import { memoryDeps } from './in-memory.support.js';
 
 const NOW = Date.parse('2024-07-02T12:00:00Z');
 const settings = { minAgeMs: 30 * 60_000, maxAgeMs: 7 * 86_400_000, maxPerRun: 2 };

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { PROPERTY_RUNS } from '../property-runs.js';
+import { PROPERTY_RUNS } from '../property-runs.support.js';
 import { isPersonalKey, redactPersonalData } from '../../lambda/domain/redact.js';
 
 const redact = (text: string) => {

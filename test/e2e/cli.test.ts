@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Io } from '../../cli/io.js';
 import { LOCAL_DATA_DIR } from '../../cli/target.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
-import { DLQ_PATH } from './dlq-path.js';
+import { DLQ_PATH } from './dlq-path.support.js';
 
 const savedEnv = { ...process.env };
 let pipeline: LocalPipeline;

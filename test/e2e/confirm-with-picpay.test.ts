@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoChargeStore } from '../../lambda/adapters/charge-store.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
-import { paymentEvent } from '../fixtures.js';
+import { paymentEvent } from '../picpay-examples.support.js';
 
 let pipeline: LocalPipeline;
 let store: DynamoChargeStore;

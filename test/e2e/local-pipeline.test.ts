@@ -2,8 +2,8 @@ import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
-import { DLQ_PATH } from './dlq-path.js';
-import { CHARGE_ID, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
+import { DLQ_PATH } from './dlq-path.support.js';
+import { CHARGE_ID, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../picpay-examples.support.js';
 
 const savedEnv = { ...process.env };
 let pipeline: LocalPipeline;

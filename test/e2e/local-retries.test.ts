@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPicPaySandbox } from '../../local/picpay-sandbox.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
-import { paymentEvent } from '../fixtures.js';
+import { paymentEvent } from '../picpay-examples.support.js';
 
 const savedEnv = { ...process.env };
 afterAll(() => {

@@ -10,7 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
-import { paymentEvent } from '../fixtures.js';
+import { paymentEvent } from '../picpay-examples.support.js';
 
 const TIME_SCALE = 1800;
 /** Wall-clock milliseconds for this many hours of the queue's time. */

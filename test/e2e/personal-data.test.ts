@@ -12,9 +12,9 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
-import { DLQ_PATH } from './dlq-path.js';
-import { captureOutput } from '../handlers/log-capture.js';
-import { LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
+import { DLQ_PATH } from './dlq-path.support.js';
+import { captureOutput } from '../handlers/log-capture.support.js';
+import { LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../picpay-examples.support.js';
 
 const savedEnv = { ...process.env };
 let pipeline: LocalPipeline;

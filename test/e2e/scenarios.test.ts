@@ -7,11 +7,11 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
-import { DLQ_PATH } from './dlq-path.js';
+import { DLQ_PATH } from './dlq-path.support.js';
 import { signForExecuteApi } from '../../cli/sigv4.js';
-import { THREE_DS_EVENT } from '../fixtures.js';
-import { tablePaymentBody, written } from '../spec/notifications.js';
-import { type Scenario, type ScenarioStep, scenarios } from '../spec/tables.js';
+import { THREE_DS_EVENT } from '../picpay-examples.support.js';
+import { tablePaymentBody, written } from '../spec/notifications.support.js';
+import { type Scenario, type ScenarioStep, scenarios } from '../spec/tables.support.js';
 
 const savedEnv = { ...process.env };
 let pipeline: LocalPipeline;

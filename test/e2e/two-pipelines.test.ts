@@ -5,7 +5,7 @@
  */
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { clientsFor } from '../../cli/target.js';
-import { paymentEvent } from '../fixtures.js';
+import { paymentEvent } from '../picpay-examples.support.js';
 
 const envBefore = { ...process.env };
 let a: LocalPipeline;

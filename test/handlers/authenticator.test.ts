@@ -5,9 +5,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadAuthenticatorConfig } from '../../lambda/config.js';
-import { CHECKOUT_TOKEN, LEGACY_CALLBACK, paymentEvent, SELLER_TOKEN, THREE_DS_EVENT } from '../fixtures.js';
-import { apiEvent, context } from './events.js';
-import { captureOutput } from './log-capture.js';
+import { CHECKOUT_TOKEN, LEGACY_CALLBACK, paymentEvent, SELLER_TOKEN, THREE_DS_EVENT } from '../picpay-examples.support.js';
+import { apiEvent, context } from './lambda-events.support.js';
+import { captureOutput } from './log-capture.support.js';
 
 const sqs = mockClient(SQSClient);
 const secrets = mockClient(SecretsManagerClient);

@@ -8,9 +8,9 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { AwsServiceError, ConcurrentUpdateError, NotConfiguredError, PicPayAuthError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { createProcessor } from '../../lambda/handlers/processor.js';
-import { memoryDeps } from '../domain/in-memory.js';
-import { envelope } from '../fixtures.js';
-import { context, sqsEvent } from './events.js';
+import { memoryDeps } from '../domain/in-memory.support.js';
+import { envelope } from '../picpay-examples.support.js';
+import { context, sqsEvent } from './lambda-events.support.js';
 
 const legacy = JSON.stringify(envelope({ flavour: 'legacy', body: JSON.stringify({ referenceId: 'r-1' }) }));
 

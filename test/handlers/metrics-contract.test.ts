@@ -4,10 +4,10 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { PicPayCircuit } from '../../lambda/adapters/picpay-circuit.js';
 import { AwsServiceError, NotConfiguredError, PicPayAuthError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { metricsNamespace } from '../../lambda/metrics.js';
-import { memoryDeps } from '../domain/in-memory.js';
-import { CHECKOUT_TOKEN, envelope, paymentEvent, SELLER_TOKEN } from '../fixtures.js';
-import { variants } from '../infra/variants.js';
-import { apiEvent, context, sqsEvent } from './events.js';
+import { memoryDeps } from '../domain/in-memory.support.js';
+import { CHECKOUT_TOKEN, envelope, paymentEvent, SELLER_TOKEN } from '../picpay-examples.support.js';
+import { variants } from '../infra/variants.support.js';
+import { apiEvent, context, sqsEvent } from './lambda-events.support.js';
 
 /**
  * Every metric an alarm (or the dashboard) reads is one the code emits, under the namespace

@@ -3,10 +3,10 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { CircuitEvent } from '../../lambda/adapters/picpay-circuit.js';
 import { AwsServiceError, PicPayAuthError, PicPayCircuitOpenError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
-import { memoryDeps } from '../domain/in-memory.js';
-import { envelope, LEGACY_CALLBACK, paymentEvent } from '../fixtures.js';
-import { context, sqsEvent } from './events.js';
-import { captureOutput } from './log-capture.js';
+import { memoryDeps } from '../domain/in-memory.support.js';
+import { envelope, LEGACY_CALLBACK, paymentEvent } from '../picpay-examples.support.js';
+import { context, sqsEvent } from './lambda-events.support.js';
+import { captureOutput } from './log-capture.support.js';
 
 /**
  * The processor's backoff: a record that failed in a way a retry may fix is held back in the

@@ -10,8 +10,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { ProcessorConfig } from '../../lambda/config.js';
 import { makeProcessorHandler } from '../../lambda/handlers/processor.js';
 import type { Tracing } from '../../lambda/handlers/tracing.js';
-import { envelope, paymentEvent } from '../fixtures.js';
-import { context, sqsEvent } from './events.js';
+import { envelope, paymentEvent } from '../picpay-examples.support.js';
+import { context, sqsEvent } from './lambda-events.support.js';
 
 /**
  * The processor's runtime carries X-Ray only when tracing is on (lambda/handlers/tracing.ts).

@@ -3,9 +3,9 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context, SQSEvent } from 'aws-lambda';
 import AWSXRay from 'aws-xray-sdk-core';
-import { memoryDeps } from '../domain/in-memory.js';
-import { envelope, paymentEvent } from '../fixtures.js';
-import { context, sqsEvent } from './events.js';
+import { memoryDeps } from '../domain/in-memory.support.js';
+import { envelope, paymentEvent } from '../picpay-examples.support.js';
+import { context, sqsEvent } from './lambda-events.support.js';
 
 /**
  * The records of a batch are processed in parallel. With the real X-Ray SDK as the oracle:

@@ -9,9 +9,9 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startPicPaySandbox } from '../../local/picpay-sandbox.js';
-import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent, PICPAY_TOKEN } from '../fixtures.js';
-import { context, sqsEvent } from './events.js';
-import { captureOutput } from './log-capture.js';
+import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent, PICPAY_TOKEN } from '../picpay-examples.support.js';
+import { context, sqsEvent } from './lambda-events.support.js';
+import { captureOutput } from './log-capture.support.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sns = mockClient(SNSClient);

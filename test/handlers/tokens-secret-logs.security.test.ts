@@ -13,9 +13,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { SecretTokenStore } from '../../lambda/adapters/token-store.js';
 import { loadAuthenticatorConfig } from '../../lambda/config.js';
 import { NotConfiguredError } from '../../lambda/domain/errors.js';
-import { LEGACY_CALLBACK } from '../fixtures.js';
-import { apiEvent, context } from './events.js';
-import { captureOutput } from './log-capture.js';
+import { LEGACY_CALLBACK } from '../picpay-examples.support.js';
+import { apiEvent, context } from './lambda-events.support.js';
+import { captureOutput } from './log-capture.support.js';
 
 const sqs = mockClient(SQSClient);
 const secrets = mockClient(SecretsManagerClient);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { variants } from './variants.js';
+import { variants } from './variants.support.js';
 
 /**
  * cfn-lint reads the synthesized templates against the CloudFormation resource specification

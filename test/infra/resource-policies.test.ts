@@ -1,6 +1,6 @@
 import type { PicPayWebhooksStack } from '../../lib/stack.js';
-import { ACCOUNT, type Decision, evaluate, type PolicyDocument, type Principal, REGION, resolver, type Statement } from './iam.js';
-import { variants } from './variants.js';
+import { ACCOUNT, type Decision, evaluate, type PolicyDocument, type Principal, REGION, resolver, type Statement } from './iam.support.js';
+import { variants } from './variants.support.js';
 
 /**
  * Every resource policy and key policy in the template, read as IAM reads it (./iam.ts):

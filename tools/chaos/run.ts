@@ -12,7 +12,7 @@ import { dlqReplay } from '../../cli/dlq.js';
 import type { Io } from '../../cli/io.js';
 import { clientsFor } from '../../cli/target.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
-import { cellFor, statusSpec, tableWinner } from '../../test/spec/tables.js';
+import { cellFor, statusSpec, tableWinner } from '../../test/spec/tables.support.js';
 import { paymentBody, paymentLinkBody, threeDsBody } from '../../cli/samples.js';
 import { signForExecuteApi } from '../../cli/sigv4.js';
 

@@ -7,7 +7,7 @@ import { PicPayCheckoutClient } from '../../lambda/adapters/picpay-client.js';
 import { PicPayCircuit } from '../../lambda/adapters/picpay-circuit.js';
 import { ParkError, PicPayAuthError, PicPayCircuitOpenError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { startPicPaySandbox } from '../../local/picpay-sandbox.js';
-import { PICPAY_TOKEN } from '../fixtures.js';
+import { PICPAY_TOKEN } from '../picpay-examples.support.js';
 
 const CLIENT = { clientId: 'client-1', clientSecret: 'secret-1' };
 const sandbox = await startPicPaySandbox(PICPAY_TOKEN, '127.0.0.1', 0, CLIENT);

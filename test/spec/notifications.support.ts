@@ -14,7 +14,7 @@ import {
   parseLegacyCallback,
   parseRegistration,
 } from '../../lambda/domain/observation.js';
-import { CHARGE_ID, paymentEvent, THREE_DS_EVENT } from '../fixtures.js';
+import { CHARGE_ID, paymentEvent, THREE_DS_EVENT } from '../picpay-examples.support.js';
 
 export const REFERENCE_ID = '102030';
 let counter = 0;
