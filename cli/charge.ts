@@ -11,7 +11,7 @@ export async function showCharge(key: string, json: boolean, target: Target, cli
   if (!/^(legacy|checkout|paymentLink)#.+/.test(key)) {
     throw new CliError(`A charge key looks like legacy#<referenceId>, checkout#<merchantChargeId> or paymentLink#<payment id>, got "${key}"`);
   }
-  const stored = await clients.store.load(key);
+  const stored = await clients.stores.charges.load(key);
   if (!stored) {
     io.err(`No charge ${key} in ${target.name}.`);
     return 1;

@@ -35,7 +35,7 @@ async function peek(target: Target, clients: Clients, max: number, visibilitySec
     for (const m of fresh) seen.set(m.MessageId!, m);
   }
   const messages = [...seen.values()].slice(0, max);
-  const notes = await clients.store.deadLetterNotes(messages.map((m) => m.MessageId!));
+  const notes = await clients.stores.deadLetters.find(messages.map((m) => m.MessageId!));
   return messages.map((m) => {
     let envelope: { requestId?: string; flavour?: string } = {};
     try {
@@ -112,7 +112,7 @@ export async function dlqReplay(ids: readonly string[], all: boolean, target: Ta
     remove: async (letter) => {
       await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: target.deadLetterQueueUrl, ReceiptHandle: letter.receiptHandle }));
       // The note is only an explanation; a failure to delete it loses nothing.
-      await clients.store.deleteDeadLetterNote(letter.messageId).catch(() => undefined);
+      await clients.stores.deadLetters.delete(letter.messageId).catch(() => undefined);
     },
     staysIn: 'in the DLQ',
   });

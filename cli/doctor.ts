@@ -326,12 +326,12 @@ async function checkProbe(run: DoctorRun, p: SentProbe, deadline: number): Promi
     );
   let record: ProbeRecord | null;
   for (;;) {
-    record = await clients.store.findProbe(p.id);
+    record = await clients.stores.probes.find(p.id);
     if (record || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 250));
   }
   if (!record) {
-    const parked = (await clients.store.listParked()).find((e) => e.envelope.includes(p.id));
+    const parked = (await clients.stores.parked.list()).find((e) => e.envelope.includes(p.id));
     if (parked)
       return fail(
         `the processor parked the probe (${parked.reason}): it runs a version that does not know probes`,
@@ -342,8 +342,8 @@ async function checkProbe(run: DoctorRun, p: SentProbe, deadline: number): Promi
       'the processor is failing or throttled: see its logs, the ProcessorErrors alarm and picpay-webhooks dlq list',
     );
   }
-  const charge = await clients.store.load(`${p.flavour}#${p.id}`);
-  await clients.store.deleteProbe(p.id);
+  const charge = await clients.stores.charges.load(`${p.flavour}#${p.id}`);
+  await clients.stores.probes.delete(p.id);
   if (charge) return fail('the probe created a charge', 'a bug: report it; delete the charge item for the probe id');
   return pass(`accepted, recorded as a probe (not a charge), probe event on the topic (SNS message ${String(record.messageId)})`);
 }
@@ -365,7 +365,7 @@ async function checkDeadLetterQueue({ target, clients }: DoctorRun): Promise<Res
 }
 
 async function checkParked({ clients }: DoctorRun): Promise<Result> {
-  const n = (await clients.store.listParked()).length;
+  const n = (await clients.stores.parked.list()).length;
   return n === 0
     ? pass('nothing parked')
     : fail(

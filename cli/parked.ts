@@ -1,11 +1,11 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { ParkedItem } from '../lambda/adapters/charge-store.js';
+import type { ParkedItem } from '../lambda/adapters/table/parked.js';
 import { type Io, replayEach, table } from './io.js';
 import { eachLine } from './terminal.js';
 import { CliError, type Clients, type Target } from './target.js';
 
 export async function listParked(clients: Clients): Promise<ParkedItem[]> {
-  return clients.store.listParked();
+  return clients.stores.parked.list();
 }
 
 /** `parked list`: what was authenticated but could not be processed, with the reason. */
@@ -45,7 +45,7 @@ export async function parkedReplay(ids: readonly string[], all: boolean, target:
   return replayEach(chosen, missing.length, io, {
     id: (item) => item.id,
     send: (item) => clients.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: item.envelope })),
-    remove: (item) => clients.store.deleteParked(item.id),
+    remove: (item) => clients.stores.parked.delete(item.id),
     staysIn: 'parked',
   });
 }

@@ -6,7 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoChargeStore } from '../lambda/adapters/charge-store.js';
+import { type TableStores, tableStores } from '../lambda/adapters/table/stores.js';
+import { documentClientFor } from '../lambda/adapters/table/table.js';
 import { newestToken, tokensSecretSchema } from '../lambda/adapters/tokens-secret.js';
 
 /**
@@ -120,8 +121,8 @@ export class CliError extends Error {}
 
 export interface Clients {
   readonly ddb: DynamoDBDocumentClient;
-  /** The table, read and written only through the store adapter (it owns the item layout). */
-  readonly store: DynamoChargeStore;
+  /** The table, read and written only through its stores (lambda/adapters/table/: they own the item layout). */
+  readonly stores: TableStores;
   readonly sqs: SQSClient;
   readonly secrets: SecretsManagerClient;
   destroy(): void;
@@ -136,10 +137,10 @@ export function clientsFor(target: Target): Clients {
   const dynamo = new DynamoDBClient({ ...base, ...(local ? { endpoint: local.dynamodb } : {}) });
   const sqs = new SQSClient({ ...base, useQueueUrlAsEndpoint: false, ...(local ? { endpoint: local.sqs } : {}) });
   const secrets = new SecretsManagerClient({ ...base, ...(local ? { endpoint: local.secretsManager } : {}) });
-  const ddb = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const ddb = documentClientFor(dynamo);
   return {
     ddb,
-    store: new DynamoChargeStore(ddb, target.tableName),
+    stores: tableStores(ddb, target.tableName),
     sqs,
     secrets,
     destroy() {

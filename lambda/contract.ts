@@ -132,7 +132,7 @@ export interface IndexSpec {
 
 /**
  * The table's layout: its keys and its indexes. The stack and the local runtime create the
- * table from this; the item shapes are in lambda/adapters/charge-store.ts, the only code that
+ * table from this; the item shapes are in lambda/adapters/table/ (one store per item family), the only code that
  * reads or writes items (the CLI goes through it).
  */
 export const TABLE = {
@@ -173,11 +173,8 @@ export const SWEEP = {
   alarmAgeSeconds: 3600,
 } as const;
 
-/**
- * How long the notification that wrote an outbox entry has to publish it before anyone else
- * may: twice the processor's timeout, so a live writer is never raced by a duplicate.
- */
-export const OUTBOX_LEASE_MS = 2 * HANDLERS.processor.timeoutSeconds * 1000;
+/** The outbox lease (lambda/domain/outbox.ts): twice the processor's timeout, checked by a test. */
+export { OUTBOX_LEASE_MS } from './domain/outbox.js';
 
 /** Environment variables the handlers read at cold start (see lambda/config.ts). */
 export const ENV = {

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { createTableInput } from '../lambda/adapters/charge-store.js';
+import { createTableInput } from '../lambda/adapters/table/table.js';
 import type { TokensSecret } from '../lambda/adapters/tokens-secret.js';
 import type { ProcessorConfig } from '../lambda/config.js';
 import { API_TYPES, type ApiType, DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, SWEEP } from '../lambda/contract.js';

@@ -1,7 +1,7 @@
 import { NotConfiguredError, ParkError, PicPayAuthError, PicPayCircuitOpenError, PicPayUnavailableError } from '../domain/errors.js';
 import { pathSegmentMessage, pathSegmentProblem } from '../domain/ids.js';
 import { type FoundCharge, findChargeSchema, type LegacyStatus, legacyStatusSchema } from '../domain/payloads.js';
-import type { LegacyStatusSource } from '../domain/process.js';
+import type { LegacyStatusSource } from '../domain/ports.js';
 import type { PicPayCircuit } from './picpay-circuit.js';
 
 /**

@@ -2,7 +2,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { asciiJson } from '../domain/envelope.js';
 import { AwsServiceError } from '../domain/errors.js';
 import { type ChargeEvent, eventAttributes, type ProbeEvent, probeEventAttributes } from '../domain/events.js';
-import type { EventPublisher } from '../domain/process.js';
+import type { EventPublisher } from '../domain/ports.js';
 
 export class SnsEventPublisher implements EventPublisher {
   constructor(

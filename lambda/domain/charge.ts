@@ -1,17 +1,9 @@
 import { type ChargeEvent, EVENT_SPEC_VERSION, EVENT_TYPES } from './events.js';
-import { MAX_HISTORY, MAX_OUTBOX, MAX_SEEN } from './limits.js';
+import { MAX_HISTORY, MAX_SEEN } from './limits.js';
 import type { ChargeFlavour } from './flavour.js';
 import { type Amounts, hashOf, type Observation, type ThreeDsResult } from './observation.js';
+import { MAX_OUTBOX, type OutboxEntry } from './outbox.js';
 import { type CanonicalStatus, compareOrder, type OrderKey, orderKeyOf, phaseOf, type TransitionReason, transitionReason } from './status.js';
-
-/** An event written with the state change and not yet confirmed published. */
-export interface OutboxEntry {
-  readonly event: ChargeEvent;
-  /** requestId of the notification that wrote it: its redeliveries may publish at once. */
-  readonly owner: string;
-  /** ISO time after which anyone (a duplicate, the outbox sweep) may publish it. */
-  readonly leaseUntil: string;
-}
 
 export interface HistoryEntry {
   readonly transitionId: string;

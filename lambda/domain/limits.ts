@@ -1,6 +1,6 @@
 /**
  * Size bounds that keep one charge's DynamoDB item under the 400 KB item limit whatever PicPay
- * sends (see the worst-case item test in test/domain/item-size.test.ts).
+ * sends (see the worst-case item test, "item size", in test/domain/charge.test.ts).
  */
 
 /** Longest id we key a charge by (DynamoDB keys allow 2 KB; PicPay's ids are UUIDs). */
@@ -16,5 +16,3 @@ export const MAX_SEEN = 200;
  * bytes and parked (`too_deep`, docs/ingest.md), never searched with a stack that could overflow.
  */
 export const MAX_JSON_DEPTH = 256;
-/** Events one charge may hold unpublished; a notification that would add one more waits. */
-export const MAX_OUTBOX = 20;

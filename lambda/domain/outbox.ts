@@ -1,4 +1,40 @@
-import { type ChargeRepository, type EventPublisher, flushOutbox } from './process.js';
+import type { ChargeState } from './charge.js';
+import type { ChargeEvent } from './events.js';
+import type { ChargeRepository, EventPublisher, OutboxIndex } from './ports.js';
+
+/**
+ * The transactional outbox, in one place: an event is written in the same item write as the
+ * state change it announces (charge.ts adds the entry), published right after by the
+ * notification that wrote it (`flushOutbox`), and cleared; whatever is left when every publish
+ * failed is published by the sweep (`sweepOutbox`). The DynamoDB side is
+ * lambda/adapters/table/charges.ts (the entries) and outbox-index.ts (the sweep's index).
+ */
+
+/** An event written with the state change and not yet confirmed published. */
+export interface OutboxEntry {
+  readonly event: ChargeEvent;
+  /** requestId of the notification that wrote it: its redeliveries may publish at once. */
+  readonly owner: string;
+  /** ISO time after which anyone (a duplicate, the outbox sweep) may publish it. */
+  readonly leaseUntil: string;
+}
+
+/** Events one charge may hold unpublished; a notification that would add one more waits. */
+export const MAX_OUTBOX = 20;
+
+/**
+ * How long the notification that wrote an outbox entry has to publish it before anyone else
+ * may: twice the processor's timeout (30 s), so a live writer is never raced by a duplicate.
+ * (lambda/contract.ts checks it against the processor's timeout.)
+ */
+export const OUTBOX_LEASE_MS = 60_000;
+
+export interface OutboxDeps {
+  readonly charges: ChargeRepository;
+  readonly publisher: EventPublisher;
+  readonly now: () => number;
+}
+
 
 /**
  * The outbox sweep: no event is left behind. An event is written with its state change and
@@ -12,15 +48,7 @@ export interface SweepSettings {
   readonly maxPerRun: number;
 }
 
-export interface SweepDeps {
-  /** Keys of charges whose oldest outbox lease ended before `leaseEndedBefore`, oldest first. */
-  findPending(leaseEndedBefore: string, limit: number): Promise<string[]>;
-  /** Takes a charge out of the sweep's index when its outbox turns out empty at `version`. */
-  forgetEmpty(chargeKey: string, version: number): Promise<void>;
-  readonly charges: ChargeRepository;
-  readonly publisher: EventPublisher;
-  readonly now: () => number;
-}
+export interface SweepDeps extends OutboxIndex, OutboxDeps {}
 
 export interface SweepResult {
   readonly charges: number;
@@ -52,4 +80,28 @@ export async function sweepOutbox(settings: SweepSettings, deps: SweepDeps): Pro
     }
   }
   return { charges: keys.length, published, failed, oldestPendingSeconds: Math.round((start - oldest) / 1000) };
+}
+
+/**
+ * Publishes the pending events this notification may publish, in order, then clears them
+ * from the outbox in one write. An entry belongs to the notification that wrote it (a
+ * redelivery of it has the same requestId) until its lease ends; a concurrent duplicate
+ * leaves it to its owner, whose message stays in the queue until it is published.
+ */
+export async function flushOutbox(
+  stored: { readonly state: ChargeState; readonly version: number },
+  requestId: string | null,
+  deps: OutboxDeps,
+): Promise<number> {
+  const { state, version } = stored;
+  const now = deps.now();
+  const mine = state.outbox.filter((e) => e.owner === requestId || Date.parse(e.leaseUntil) <= now);
+  if (mine.length === 0) return 0;
+  for (const entry of mine) await deps.publisher.publish(entry.event);
+  await deps.charges.markPublished(
+    state.chargeKey,
+    mine.map((e) => e.event.transitionId),
+    { version, emptiesOutbox: mine.length === state.outbox.length },
+  );
+  return mine.length;
 }

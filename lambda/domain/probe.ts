@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Envelope } from './envelope.js';
-import { EVENT_SPEC_VERSION, PROBE_EVENT_TYPE, type ProbeEvent } from './events.js';
+import { EVENT_SPEC_VERSION, PROBE_EVENT_TYPE } from './events.js';
+import type { ProbeLog, ProbePublisher } from './ports.js';
 
 /**
  * Probes: `picpay-webhooks doctor` sends an authenticated request whose body is
@@ -30,9 +31,7 @@ export interface ProbeRecord {
   readonly messageId: string;
 }
 
-export interface ProbeDeps {
-  publishProbe(event: ProbeEvent): Promise<string>;
-  recordProbe(record: ProbeRecord): Promise<void>;
+export interface ProbeDeps extends ProbePublisher, ProbeLog {
   readonly now: () => number;
 }
 

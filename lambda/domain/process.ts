@@ -1,9 +1,7 @@
-import type { ChargeState } from './charge.js';
 import { decide } from './charge.js';
 import { confirmClaim, needsConfirmation } from './confirm.js';
 import { bodyText, type Envelope, RECONCILIATION_EVENT_TYPE, REGISTRATION_EVENT_TYPE } from './envelope.js';
 import { ConcurrentUpdateError, OutboxFullError, ParkError, type ParkReason } from './errors.js';
-import type { ChargeEvent } from './events.js';
 import {
   type Observation,
   observeFoundCharge,
@@ -15,55 +13,9 @@ import {
   parseWebhook,
 } from './observation.js';
 import { pathSegmentMessage, pathSegmentProblem } from './ids.js';
-import type { FoundCharge, LegacyStatus } from './payloads.js';
-
-/* Ports: implemented in lambda/adapters, faked in tests. */
-
-export interface StoredCharge {
-  readonly state: ChargeState;
-  readonly version: number;
-}
-
-export interface ChargeRepository {
-  load(chargeKey: string): Promise<StoredCharge | null>;
-  /** Single-item conditional write; `expectedVersion` null means "must not exist yet". */
-  save(state: ChargeState, expectedVersion: number | null): Promise<void>;
-  /**
-   * Drops published events from the charge's outbox. `emptiesOutbox`: these were all the
-   * entries of the charge at `version`, so the charge may also leave the outbox sweep's index
-   * (only if the item is still at that version).
-   */
-  markPublished(chargeKey: string, transitionIds: readonly string[], at: { version: number; emptiesOutbox: boolean }): Promise<void>;
-}
-
-export interface ParkedNotification {
-  readonly parkedAt: string;
-  readonly reason: ParkReason;
-  readonly message: string;
-  readonly envelope: Envelope;
-}
-
-export interface ParkingLot {
-  park(notification: ParkedNotification): Promise<void>;
-}
-
-export interface EventPublisher {
-  publish(event: ChargeEvent): Promise<void>;
-}
-
-export interface LegacyStatusSource {
-  /** Throws ParkError('unknown_reference') when PicPay does not know it. */
-  fetchStatus(referenceId: string): Promise<LegacyStatus>;
-}
-
-export interface CheckoutChargeSource {
-  /**
-   * PicPay's find-charge answer; null when checkout reconciliation is off (no OAuth client in
-   * the tokens secret). Throws ParkError('unknown_charge') on 404,
-   * PicPayAuthError on 401, PicPayUnavailableError when PicPay stays unavailable (429, 5xx).
-   */
-  findCharge(merchantChargeId: string): Promise<FoundCharge | null>;
-}
+import { flushOutbox } from './outbox.js';
+import type { FoundCharge } from './payloads.js';
+import type { ChargeRepository, CheckoutChargeSource, EventPublisher, LegacyStatusSource, ParkingLot } from './ports.js';
 
 /** A reconciliation check whose answer changes nothing: checkout reconciliation is off. */
 export class ReconciliationOffError extends Error {}
@@ -85,12 +37,6 @@ export interface ProcessDeps {
   readonly maxBodyBytes: number;
   /** How long a notification's own events are left to it before anyone else may publish them. */
   readonly outboxLeaseMs: number;
-}
-
-export interface OutboxDeps {
-  readonly charges: ChargeRepository;
-  readonly publisher: EventPublisher;
-  readonly now: () => number;
 }
 
 export type ProcessOutcome =
@@ -232,28 +178,4 @@ function checkoutReconciliationId(body: string): string {
   // An id stored before ids were checked (or a hand-made check) is never put in find-charge's path.
   if (pathSegmentProblem(id) !== null) throw new ParkError('unexpected_shape', `Reconciliation check: merchantChargeId ${pathSegmentMessage(id)}`);
   return id;
-}
-
-/**
- * Publishes the pending events this notification may publish, in order, then clears them
- * from the outbox in one write. An entry belongs to the notification that wrote it (a
- * redelivery of it has the same requestId) until its lease ends; a concurrent duplicate
- * leaves it to its owner, whose message stays in the queue until it is published.
- */
-export async function flushOutbox(
-  stored: { readonly state: ChargeState; readonly version: number },
-  requestId: string | null,
-  deps: OutboxDeps,
-): Promise<number> {
-  const { state, version } = stored;
-  const now = deps.now();
-  const mine = state.outbox.filter((e) => e.owner === requestId || Date.parse(e.leaseUntil) <= now);
-  if (mine.length === 0) return 0;
-  for (const entry of mine) await deps.publisher.publish(entry.event);
-  await deps.charges.markPublished(
-    state.chargeKey,
-    mine.map((e) => e.event.transitionId),
-    { version, emptiesOutbox: mine.length === state.outbox.length },
-  );
-  return mine.length;
 }

@@ -1,4 +1,5 @@
 import { ENVELOPE_VERSION, type Envelope, RECONCILIATION_EVENT_TYPE } from './envelope.js';
+import type { NotificationQueue, ReconcileIndex } from './ports.js';
 import type { Flavour } from './flavour.js';
 import type { CanonicalStatus } from './status.js';
 
@@ -45,14 +46,7 @@ export interface ReconcileCandidate extends ChargeRef {
   readonly expiresAt: string | null;
 }
 
-export interface ReconcileDeps {
-  /** Awaiting charges of one flavour last checked before `checkedBefore`, least recently checked first. */
-  findAwaiting(flavour: ReconcileFlavour, checkedBefore: string, limit: number): Promise<ReconcileCandidate[]>;
-  enqueue(envelopes: readonly Envelope[]): Promise<void>;
-  /** Moves the charges' `lastCheckedAt` to `at` (only those still awaiting). */
-  markChecked(charges: readonly ChargeRef[], at: string): Promise<void>;
-  /** Takes the charges out of the awaiting index: reconciliation has given up on them. */
-  retire(charges: readonly ChargeRef[]): Promise<void>;
+export interface ReconcileDeps extends ReconcileIndex, NotificationQueue {
   readonly now: () => number;
 }
 

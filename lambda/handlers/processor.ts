@@ -9,7 +9,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoChargeStore, documentClientFor } from '../adapters/charge-store.js';
+import { tableStores } from '../adapters/table/stores.js';
+import { documentClientFor } from '../adapters/table/table.js';
 import { PicPayCheckoutClient, PicPayStatusClient } from '../adapters/picpay-client.js';
 import { PicPayCircuit } from '../adapters/picpay-circuit.js';
 import { SnsEventPublisher } from '../adapters/sns-publisher.js';
@@ -276,7 +277,7 @@ export interface ProcessorRuntime {
  */
 export function makeProcessorHandler(config: ProcessorConfig, runtime: ProcessorRuntime) {
   const { logger, metrics, tracing, sleep } = runtime;
-  const store = new DynamoChargeStore(documentClientFor(runtime.dynamodb), config.tableName);
+  const stores = tableStores(documentClientFor(runtime.dynamodb), config.tableName);
   const tokenStore = new SecretTokenStore(runtime.secrets, config.secretId, config.secretMaxAgeSeconds);
   const publisher = new SnsEventPublisher(runtime.sns, config.topicArn);
   const circuit = (name: string) => new PicPayCircuit({ name, failuresToOpen: DEFAULTS.picpayCircuitFailures, coolDownMs: config.picpayCircuitCoolDownMs });
@@ -294,10 +295,10 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
   });
   const processor = middy(
     createProcessor({
-      charges: store,
-      parking: store,
+      charges: stores.charges,
+      parking: stores.parked,
       publisher,
-      probes: { publishProbe: (e) => publisher.publishProbe(e), recordProbe: (r) => store.recordProbe(r), now: runtime.now },
+      probes: { publishProbe: (e) => publisher.publishProbe(e), recordProbe: (r) => stores.probes.recordProbe(r), now: runtime.now },
       legacyStatus: new PicPayStatusClient({
         baseUrl: config.picpayBaseUrl,
         timeoutMs: config.picpayTimeoutMs,
@@ -315,7 +316,7 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
       ...(tracing ? { traceRecord: recordTracer(tracing.tracer) } : {}),
       maxBodyBytes: config.maxBodyBytes,
       outboxLeaseMs: OUTBOX_LEASE_MS,
-      noteDeadLetter: (note) => store.noteDeadLetter(note),
+      noteDeadLetter: (note) => stores.deadLetters.note(note),
       visibility: new SqsMessageVisibility(runtime.sqs, config.queueUrl),
       retry: RETRY,
       random: runtime.random,

@@ -5,7 +5,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoChargeStore, documentClientFor } from '../adapters/charge-store.js';
+import { tableStores } from '../adapters/table/stores.js';
+import { documentClientFor } from '../adapters/table/table.js';
 import { SqsNotificationQueue } from '../adapters/sqs-queue.js';
 import { loadReconcilerConfig, type ReconcilerConfig } from '../config.js';
 import { type ReconcileDeps, type ReconcileResult, reconcile } from '../domain/reconcile.js';
@@ -45,15 +46,15 @@ export interface ReconcilerRuntime {
  * job on an interval, with its own configuration (a minimum age in seconds).
  */
 export function makeReconciler(config: ReconcilerConfig, runtime: ReconcilerRuntime) {
-  const store = new DynamoChargeStore(documentClientFor(runtime.dynamodb), config.tableName);
+  const { reconcile: index } = tableStores(documentClientFor(runtime.dynamodb), config.tableName);
   const queue = new SqsNotificationQueue(runtime.sqs, config.queueUrl);
   return createReconciler(
     config,
     {
-      findAwaiting: (flavour, before, limit) => store.findAwaiting(flavour, before, limit),
+      findAwaiting: (flavour, before, limit) => index.findAwaiting(flavour, before, limit),
       enqueue: (envelopes) => queue.sendAll(envelopes),
-      markChecked: (ids, at) => store.markChecked(ids, at),
-      retire: (ids) => store.retire(ids),
+      markChecked: (ids, at) => index.markChecked(ids, at),
+      retire: (ids) => index.retire(ids),
       now: runtime.now,
     },
     runtime.logger,

@@ -5,7 +5,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoChargeStore, documentClientFor } from '../adapters/charge-store.js';
+import { tableStores } from '../adapters/table/stores.js';
+import { documentClientFor } from '../adapters/table/table.js';
 import { SnsEventPublisher } from '../adapters/sns-publisher.js';
 import { loadSweeperConfig, type SweeperConfig } from '../config.js';
 import { type SweepDeps, type SweepResult, sweepOutbox } from '../domain/outbox.js';
@@ -39,13 +40,13 @@ export interface SweeperRuntime {
  * interval (and its chaos suite with a clock set ahead, to play the schedule after the leases end).
  */
 export function makeSweeper(config: SweeperConfig, runtime: SweeperRuntime) {
-  const store = new DynamoChargeStore(documentClientFor(runtime.dynamodb), config.tableName);
+  const stores = tableStores(documentClientFor(runtime.dynamodb), config.tableName);
   return createSweeper(
     config,
     {
-      findPending: (before, limit) => store.findPendingOutbox(before, limit),
-      forgetEmpty: (chargeKey, version) => store.forgetEmptyOutbox(chargeKey, version),
-      charges: store,
+      findPending: (before, limit) => stores.outbox.findPending(before, limit),
+      forgetEmpty: (chargeKey, version) => stores.outbox.forgetEmpty(chargeKey, version),
+      charges: stores.charges,
       publisher: new SnsEventPublisher(runtime.sns, config.topicArn),
       now: runtime.now,
     },

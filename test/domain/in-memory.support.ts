@@ -10,9 +10,9 @@ import type {
   LegacyStatusSource,
   ParkedNotification,
   ParkingLot,
-  ProcessDeps,
   StoredCharge,
-} from '../../lambda/domain/process.js';
+} from '../../lambda/domain/ports.js';
+import type { ProcessDeps } from '../../lambda/domain/process.js';
 import { AwsServiceError, ParkError } from '../../lambda/domain/errors.js';
 
 /** Legacy and checkout statuses PicPay may still move on from (docs/state-model.md), written out here. */

@@ -5,7 +5,8 @@
  * docs/state-model.md.
  */
 import { ConcurrentUpdateError, OutboxFullError } from '../../lambda/domain/errors.js';
-import { flushOutbox, processEnvelope } from '../../lambda/domain/process.js';
+import { flushOutbox } from '../../lambda/domain/outbox.js';
+import { processEnvelope } from '../../lambda/domain/process.js';
 import { CHARGE_ID, envelope, paymentEvent } from '../picpay-examples.support.js';
 import { memoryDeps } from './in-memory.support.js';
 

@@ -7,18 +7,18 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoChargeStore } from '../../lambda/adapters/charge-store.js';
+import { type TableStores, tableStores } from '../../lambda/adapters/table/stores.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { paymentEvent } from '../picpay-examples.support.js';
 
 let pipeline: LocalPipeline;
-let store: DynamoChargeStore;
+let stores: TableStores;
 
 beforeAll(async () => {
   pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0, sweepEverySeconds: 0 });
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: pipeline.endpoints.dynamodb, credentials }));
-  store = new DynamoChargeStore(ddb, pipeline.resources.tableName);
+  stores = tableStores(ddb, pipeline.resources.tableName);
 }, 60000);
 
 afterAll(async () => {
@@ -44,7 +44,7 @@ async function eventually<T>(check: () => Promise<T | false | undefined>, timeou
   }
 }
 
-const parkedFor = async (chargeId: string) => (await store.listParked()).filter((p) => p.envelope.includes(chargeId));
+const parkedFor = async (chargeId: string) => (await stores.parked.list()).filter((p) => p.envelope.includes(chargeId));
 
 test('a forged PAID for a charge PicPay does not know is parked as contradicted; nothing is stored or published', async () => {
   expect(await send(paymentEvent({ status: 'PAID', amount: 1, merchantChargeId: 'order-forged' }))).toBe(200);
@@ -53,7 +53,7 @@ test('a forged PAID for a charge PicPay does not know is parked as contradicted;
     return items.length > 0 && items;
   });
   expect(parked.map((p) => [p.reason, p.message])).toEqual([['contradicted_by_picpay', 'the notification says PAID, PicPay does not know the charge']]);
-  expect(await store.load('checkout#order-forged')).toBeNull();
+  expect(await stores.charges.load('checkout#order-forged')).toBeNull();
   expect(pipeline.events.filter((e) => e.body.chargeKey === 'checkout#order-forged')).toEqual([]);
 });
 

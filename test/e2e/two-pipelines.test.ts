@@ -36,7 +36,7 @@ async function send(p: LocalPipeline, chargeId: string): Promise<number> {
 async function status(p: LocalPipeline, key: string): Promise<string | null | undefined> {
   const clients = clientsFor(p.target);
   try {
-    return (await clients.store.load(key))?.state.status;
+    return (await clients.stores.charges.load(key))?.state.status;
   } finally {
     clients.destroy();
   }

@@ -805,7 +805,7 @@ interface StoredItem {
 }
 
 async function stored(_pipeline: LocalPipeline, clients: ReturnType<typeof clientsFor>, story: Story): Promise<StoredItem | undefined> {
-  const found = await clients.store.load(`${story.flavour}#${story.chargeId}`);
+  const found = await clients.stores.charges.load(`${story.flavour}#${story.chargeId}`);
   return found ? (found.state as unknown as StoredItem) : undefined;
 }
 

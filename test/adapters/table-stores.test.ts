@@ -7,7 +7,8 @@ import type { Server } from 'node:http';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { createTableInput, DynamoChargeStore } from '../../lambda/adapters/charge-store.js';
+import { type TableStores, tableStores } from '../../lambda/adapters/table/stores.js';
+import { createTableInput } from '../../lambda/adapters/table/table.js';
 import type { Envelope } from '../../lambda/domain/envelope.js';
 import { decide } from '../../lambda/domain/charge.js';
 import { close, listen } from '../../local/http.js';
@@ -47,7 +48,7 @@ const TABLE_BY_HAND = {
 
 let server: Server;
 let client: DynamoDBClient;
-let store: DynamoChargeStore;
+let stores: TableStores;
 let doc: DynamoDBDocumentClient;
 const NOW = '2024-07-01T20:00:00.000Z';
 
@@ -57,7 +58,7 @@ beforeAll(async () => {
   client = new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   await client.send(new CreateTableCommand(TABLE_BY_HAND));
   doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  store = new DynamoChargeStore(doc, 'charges');
+  stores = tableStores(doc, 'charges');
 });
 
 afterAll(async () => {
@@ -67,35 +68,35 @@ afterAll(async () => {
 
 const raw = async (chargeKey: string) => (await doc.send(new GetCommand({ TableName: 'charges', Key: { pk: `CHARGE#${chargeKey}`, sk: 'STATE' } }))).Item!;
 
-describe('DynamoChargeStore on dynalite', () => {
+describe('the table stores on dynalite', () => {
   test('a saved charge with an unpublished event is in the outbox index until it is published', async () => {
     const d = decide(null, checkoutPayment('PAID', '2024-07-01T16:00:00-03:00', '2024-07-01T19:00:01Z'), NOW, { outboxLeaseMs: 60_000 });
     if (d.kind !== 'applied') throw new Error(d.kind);
-    await store.save(d.state, null);
+    await stores.charges.save(d.state, null);
     expect(await raw(d.state.chargeKey)).toMatchObject({ outboxKey: 'pending', outboxLeaseEnds: '2024-07-01T20:01:00.000Z', version: 1 });
-    expect(await store.findPendingOutbox('2024-07-01T20:01:00.001Z', 10)).toEqual([d.state.chargeKey]);
-    expect(await store.findPendingOutbox('2024-07-01T20:00:59.999Z', 10)).toEqual([]);
+    expect(await stores.outbox.findPending('2024-07-01T20:01:00.001Z', 10)).toEqual([d.state.chargeKey]);
+    expect(await stores.outbox.findPending('2024-07-01T20:00:59.999Z', 10)).toEqual([]);
 
-    await store.markPublished(d.state.chargeKey, [d.event.transitionId], { version: 1, emptiesOutbox: true });
+    await stores.charges.markPublished(d.state.chargeKey, [d.event.transitionId], { version: 1, emptiesOutbox: true });
     const item = await raw(d.state.chargeKey);
     expect(item.outbox).toEqual({});
     expect(item.outboxKey).toBeUndefined();
     expect(item.version).toBe(2);
-    expect(await store.findPendingOutbox('2099-01-01T00:00:00Z', 10)).toEqual([]);
-    expect((await store.load(d.state.chargeKey))!.state.outbox).toEqual([]);
+    expect(await stores.outbox.findPending('2099-01-01T00:00:00Z', 10)).toEqual([]);
+    expect((await stores.charges.load(d.state.chargeKey))!.state.outbox).toEqual([]);
   });
 
   test('when someone wrote the item since, publishing removes the event but leaves the index to the newer writer', async () => {
     const d = decide(null, checkoutPayment('PAID', '2024-07-01T16:00:00-03:00', '2024-07-01T19:00:01Z', '10000', '0'), NOW, { outboxLeaseMs: 60_000 });
     if (d.kind !== 'applied') throw new Error(d.kind);
     const state = { ...d.state, chargeKey: 'checkout#other', chargeId: 'other' };
-    await store.save(state, null);
-    await store.markPublished(state.chargeKey, [d.event.transitionId], { version: 7, emptiesOutbox: true });
+    await stores.charges.save(state, null);
+    await stores.charges.markPublished(state.chargeKey, [d.event.transitionId], { version: 7, emptiesOutbox: true });
     const item = await raw(state.chargeKey);
     expect(item.outbox).toEqual({});
     expect(item.outboxKey).toBe('pending');
     // The sweep finds it, sees the empty outbox, and takes it out of the index.
-    await store.forgetEmptyOutbox(state.chargeKey, 2);
+    await stores.outbox.forgetEmpty(state.chargeKey, 2);
     expect((await raw(state.chargeKey)).outboxKey).toBeUndefined();
   });
 
@@ -107,25 +108,25 @@ describe('DynamoChargeStore on dynalite', () => {
     ] as const) {
       const d = decide(null, legacyRead('created', at), at, { outboxLeaseMs: 60_000 });
       if (d.kind !== 'applied') throw new Error(d.kind);
-      await store.save({ ...d.state, chargeKey: `legacy#${id}`, chargeId: id, updatedAt: new Date(at).toISOString(), outbox: [] }, null);
+      await stores.charges.save({ ...d.state, chargeKey: `legacy#${id}`, chargeId: id, updatedAt: new Date(at).toISOString(), outbox: [] }, null);
     }
-    const ids = async () => (await store.findAwaiting('legacy', '2024-07-02T00:00:00Z', 10)).map((c) => c.chargeId);
+    const ids = async () => (await stores.reconcile.findAwaiting('legacy', '2024-07-02T00:00:00Z', 10)).map((c) => c.chargeId);
     expect(await ids()).toEqual(['b', 'a', 'c']);
-    expect((await store.findAwaiting('legacy', '2024-07-02T00:00:00Z', 10))[0]).toEqual({
+    expect((await stores.reconcile.findAwaiting('legacy', '2024-07-02T00:00:00Z', 10))[0]).toEqual({
       flavour: 'legacy',
       chargeId: 'b',
       lastCheckedAt: '2024-07-01T09:00:00.000Z',
       createdAt: '2024-07-01T09:00:00Z',
       expiresAt: null,
     });
-    expect((await store.findAwaiting('legacy', '2024-07-01T10:30:00Z', 10)).map((c) => c.chargeId)).toEqual(['b', 'a']);
-    expect((await store.findAwaiting('legacy', '2024-07-02T00:00:00Z', 2)).map((c) => c.chargeId)).toEqual(['b', 'a']);
-    await store.markChecked([{ flavour: 'legacy', chargeId: 'b' }], '2024-07-01T12:00:00.000Z');
+    expect((await stores.reconcile.findAwaiting('legacy', '2024-07-01T10:30:00Z', 10)).map((c) => c.chargeId)).toEqual(['b', 'a']);
+    expect((await stores.reconcile.findAwaiting('legacy', '2024-07-02T00:00:00Z', 2)).map((c) => c.chargeId)).toEqual(['b', 'a']);
+    await stores.reconcile.markChecked([{ flavour: 'legacy', chargeId: 'b' }], '2024-07-01T12:00:00.000Z');
     expect(await ids()).toEqual(['a', 'c', 'b']);
-    await store.retire([{ flavour: 'legacy', chargeId: 'a' }]);
+    await stores.reconcile.retire([{ flavour: 'legacy', chargeId: 'a' }]);
     expect(await ids()).toEqual(['c', 'b']);
     // Neither touches a charge that is not awaiting (nor creates one).
-    await store.markChecked(
+    await stores.reconcile.markChecked(
       [
         { flavour: 'legacy', chargeId: 'a' },
         { flavour: 'legacy', chargeId: 'nobody' },
@@ -133,7 +134,7 @@ describe('DynamoChargeStore on dynalite', () => {
       '2024-07-01T13:00:00.000Z',
     );
     expect(await ids()).toEqual(['c', 'b']);
-    expect(await store.load('legacy#nobody')).toBeNull();
+    expect(await stores.charges.load('legacy#nobody')).toBeNull();
   });
 
   test('checkout charges still pending have their own partition of the awaiting index; paid ones and Payment Link charges are not in it', async () => {
@@ -144,17 +145,17 @@ describe('DynamoChargeStore on dynalite', () => {
     ] as const) {
       const d = decide(null, checkoutPayment(raw, '2024-07-01T05:00:00-03:00', at), at, { outboxLeaseMs: 60_000 });
       if (d.kind !== 'applied') throw new Error(d.kind);
-      await store.save({ ...d.state, chargeKey: `checkout#${id}`, chargeId: id, outbox: [] }, null);
+      await stores.charges.save({ ...d.state, chargeKey: `checkout#${id}`, chargeId: id, outbox: [] }, null);
     }
     const link = decide(null, paymentLinkNotification('PAYED', at), at, { outboxLeaseMs: 60_000 });
     if (link.kind !== 'applied') throw new Error(link.kind);
-    await store.save({ ...link.state, outbox: [] }, null);
-    expect((await store.findAwaiting('checkout', '2024-07-02T00:00:00Z', 10)).map((c) => [c.flavour, c.chargeId])).toEqual([['checkout', 'co-pending']]);
-    expect((await store.findAwaiting('legacy', '2024-07-02T00:00:00Z', 10)).map((c) => c.chargeId)).not.toContain('co-pending');
-    await store.markChecked([{ flavour: 'checkout', chargeId: 'co-pending' }], '2024-07-01T12:00:00.000Z');
-    expect(await store.findAwaiting('checkout', '2024-07-01T11:00:00Z', 10)).toEqual([]);
-    await store.retire([{ flavour: 'checkout', chargeId: 'co-pending' }]);
-    expect(await store.findAwaiting('checkout', '2024-07-02T00:00:00Z', 10)).toEqual([]);
+    await stores.charges.save({ ...link.state, outbox: [] }, null);
+    expect((await stores.reconcile.findAwaiting('checkout', '2024-07-02T00:00:00Z', 10)).map((c) => [c.flavour, c.chargeId])).toEqual([['checkout', 'co-pending']]);
+    expect((await stores.reconcile.findAwaiting('legacy', '2024-07-02T00:00:00Z', 10)).map((c) => c.chargeId)).not.toContain('co-pending');
+    await stores.reconcile.markChecked([{ flavour: 'checkout', chargeId: 'co-pending' }], '2024-07-01T12:00:00.000Z');
+    expect(await stores.reconcile.findAwaiting('checkout', '2024-07-01T11:00:00Z', 10)).toEqual([]);
+    await stores.reconcile.retire([{ flavour: 'checkout', chargeId: 'co-pending' }]);
+    expect(await stores.reconcile.findAwaiting('checkout', '2024-07-02T00:00:00Z', 10)).toEqual([]);
   });
 
   test('the table the local runtime creates is the one written out by hand above', () => {
@@ -170,39 +171,39 @@ describe('DynamoChargeStore on dynalite', () => {
       requestId,
       body: '{"referenceId":"op-1"}',
     });
-    await store.park({
+    await stores.parked.park({
       parkedAt: NOW,
       reason: 'unknown_reference',
       message: 'PicPay does not know op-1',
       envelope: envelope('req-b', '2024-07-01T19:00:02.000Z'),
     });
-    await store.park({ parkedAt: NOW, reason: 'body_too_large', message: 'too big', envelope: envelope('req-a', '2024-07-01T19:00:01.000Z') });
-    const listed = await store.listParked();
+    await stores.parked.park({ parkedAt: NOW, reason: 'body_too_large', message: 'too big', envelope: envelope('req-a', '2024-07-01T19:00:01.000Z') });
+    const listed = await stores.parked.list();
     expect(listed.map((p) => [p.id, p.reason, p.requestId])).toEqual([
       ['2024-07-01T19:00:01.000Z#req-a', 'body_too_large', 'req-a'],
       ['2024-07-01T19:00:02.000Z#req-b', 'unknown_reference', 'req-b'],
     ]);
     expect(JSON.parse(listed[1]!.envelope)).toEqual(envelope('req-b', '2024-07-01T19:00:02.000Z'));
-    await store.deleteParked('2024-07-01T19:00:01.000Z#req-a');
-    expect((await store.listParked()).map((p) => p.id)).toEqual(['2024-07-01T19:00:02.000Z#req-b']);
-    await store.deleteParked('2024-07-01T19:00:02.000Z#req-b');
-    expect(await store.listParked()).toEqual([]);
+    await stores.parked.delete('2024-07-01T19:00:01.000Z#req-a');
+    expect((await stores.parked.list()).map((p) => p.id)).toEqual(['2024-07-01T19:00:02.000Z#req-b']);
+    await stores.parked.delete('2024-07-01T19:00:02.000Z#req-b');
+    expect(await stores.parked.list()).toEqual([]);
   });
 
   test('operator reads: dead-letter notes by message id, only for the ids that have one; probes found and deleted', async () => {
-    await store.noteDeadLetter({ messageId: 'm-1', requestId: 'r-1', code: 'picpay_unavailable', message: 'PicPay 503', receiveCount: 5, at: NOW });
-    await store.noteDeadLetter({ messageId: 'm-3', code: 'dynamodb_unavailable', message: 'throttled', receiveCount: 5, at: NOW });
-    const notes = await store.deadLetterNotes(['m-1', 'm-2', 'm-3']);
+    await stores.deadLetters.note({ messageId: 'm-1', requestId: 'r-1', code: 'picpay_unavailable', message: 'PicPay 503', receiveCount: 5, at: NOW });
+    await stores.deadLetters.note({ messageId: 'm-3', code: 'dynamodb_unavailable', message: 'throttled', receiveCount: 5, at: NOW });
+    const notes = await stores.deadLetters.find(['m-1', 'm-2', 'm-3']);
     expect([...notes.keys()].sort()).toEqual(['m-1', 'm-3']);
     expect(notes.get('m-1')).toMatchObject({ code: 'picpay_unavailable', message: 'PicPay 503', receiveCount: 5 });
-    await store.deleteDeadLetterNote('m-1');
-    expect([...(await store.deadLetterNotes(['m-1', 'm-3'])).keys()]).toEqual(['m-3']);
+    await stores.deadLetters.delete('m-1');
+    expect([...(await stores.deadLetters.find(['m-1', 'm-3'])).keys()]).toEqual(['m-3']);
 
-    expect(await store.findProbe('doctor-1')).toBeNull();
+    expect(await stores.probes.find('doctor-1')).toBeNull();
     const probe = { probeId: 'doctor-1', flavour: 'checkout' as const, requestId: 'r-9', sentAt: NOW, receivedAt: NOW, recordedAt: NOW, messageId: 'sns-9' };
-    await store.recordProbe(probe);
-    expect(await store.findProbe('doctor-1')).toMatchObject(probe);
-    await store.deleteProbe('doctor-1');
-    expect(await store.findProbe('doctor-1')).toBeNull();
+    await stores.probes.recordProbe(probe);
+    expect(await stores.probes.find('doctor-1')).toMatchObject(probe);
+    await stores.probes.delete('doctor-1');
+    expect(await stores.probes.find('doctor-1')).toBeNull();
   });
 });

@@ -1,0 +1,31 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ChargeStore } from './charges.js';
+import { DeadLetterNotes } from './dead-letters.js';
+import { OutboxIndexStore } from './outbox-index.js';
+import { ParkedStore } from './parked.js';
+import { ProbeStore } from './probes.js';
+import { ReconcileIndexStore } from './reconcile-index.js';
+import { Table } from './table.js';
+
+/** Every store over one table: what the handlers, the local runtime, the CLI and the chaos oracle use. */
+export interface TableStores {
+  readonly charges: ChargeStore;
+  readonly outbox: OutboxIndexStore;
+  readonly reconcile: ReconcileIndexStore;
+  readonly parked: ParkedStore;
+  readonly deadLetters: DeadLetterNotes;
+  readonly probes: ProbeStore;
+}
+
+/** `client` from documentClientFor (table.ts): items keep no `undefined` members. */
+export function tableStores(client: DynamoDBDocumentClient, tableName: string): TableStores {
+  const table = new Table(client, tableName);
+  return {
+    charges: new ChargeStore(table),
+    outbox: new OutboxIndexStore(table),
+    reconcile: new ReconcileIndexStore(table),
+    parked: new ParkedStore(table),
+    deadLetters: new DeadLetterNotes(table),
+    probes: new ProbeStore(table),
+  };
+}
