@@ -6,7 +6,8 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { PLACEHOLDER, tokensSecretSchema } from '../lambda/adapters/tokens-secret.js';
-import { PROBE_EVENT_TYPE_HEADER, type ProbeRecord, probeBody } from '../lambda/domain/probe.js';
+import { PROBE_EVENT_TYPE_HEADER } from '../lambda/domain/event-types.js';
+import { type ProbeRecord, probeBody } from '../lambda/domain/probe.js';
 import type { Io } from './io.js';
 import type { Clients, Target } from './target.js';
 

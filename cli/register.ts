@@ -1,5 +1,5 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { signForExecuteApi } from './sigv4.js';
+import { signForExecuteApi } from './sigv4-sign.js';
 import type { Io } from './io.js';
 import { CliError, type Target } from './target.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { paymentBody, paymentLinkBody, threeDsBody } from './samples.js';
-import { CliError, type Clients, type Target, tokensFor } from './target.js';
+import { CliError, type Clients, type Target, readTargetTokens } from './target.js';
 import type { Io } from './io.js';
 
 const LEGACY_CALLBACK_STATUS_HINT = 'Note: against a deployed stack the legacy status comes from PicPay itself; only the callbacks are sent.';
@@ -196,7 +196,7 @@ export async function simulate(name: string, options: SimulateOptions, target: T
       steps = [single(name)];
   }
 
-  const tokens = await tokensFor(target, clients);
+  const tokens = await readTargetTokens(target, clients);
   if (steps.some((s) => s.legacyStatus) && !target.picpaySandboxUrl) {
     io.err(LEGACY_CALLBACK_STATUS_HINT);
   }

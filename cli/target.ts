@@ -5,7 +5,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type TableStores, tableStores } from '../lambda/adapters/table/stores.js';
 import { documentClientFor } from '../lambda/adapters/table/table.js';
 import { newestToken, tokensSecretSchema } from '../lambda/adapters/tokens-secret.js';
@@ -152,7 +152,7 @@ export function clientsFor(target: Target): Clients {
 }
 
 /** The tokens to sign simulated notifications with: known locally, read from the secret otherwise. */
-export async function tokensFor(target: Target, clients: Clients): Promise<{ sellerToken: string; checkoutToken: string }> {
+export async function readTargetTokens(target: Target, clients: Clients): Promise<{ sellerToken: string; checkoutToken: string }> {
   if (target.tokens) return target.tokens;
   if (!target.secretId) throw new CliError('No tokens known for this target; pass --seller-token and --checkout-token.');
   const out = await clients.secrets.send(new GetSecretValueCommand({ SecretId: target.secretId }));

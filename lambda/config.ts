@@ -53,7 +53,7 @@ export interface ProcessorConfig {
   readonly picpayTimeoutMs: number;
   readonly secretMaxAgeSeconds: number;
   readonly maxReceiveCount: number;
-  readonly maxBodyBytes: number;
+  readonly maxProcessedBodyBytes: number;
   readonly picpayCircuitCoolDownMs: number;
 }
 
@@ -68,7 +68,7 @@ export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
     picpayTimeoutMs: setting<number>(env, FUNCTION_SETTINGS.picpayTimeoutMs),
     secretMaxAgeSeconds: setting<number>(env, FUNCTION_SETTINGS.secretMaxAgeSeconds),
     maxReceiveCount: setting<number>(env, SETTINGS.dlqMaxReceiveCount),
-    maxBodyBytes: setting<number>(env, FUNCTION_SETTINGS.maxBodyBytes),
+    maxProcessedBodyBytes: setting<number>(env, FUNCTION_SETTINGS.maxProcessedBodyBytes),
     picpayCircuitCoolDownMs: setting<number>(env, FUNCTION_SETTINGS.picpayCircuitCoolDownMs),
   };
 }

@@ -186,7 +186,7 @@ export const ENV = {
   picpayTimeoutMs: 'PICPAY_TIMEOUT_MS',
   /** Checkout API base for find-charge (`{base}/charge/{id}`) and its token endpoint (origin + `/oauth2/token`). */
   picpayCheckoutBaseUrl: 'PICPAY_CHECKOUT_BASE_URL',
-  maxBodyBytes: 'MAX_BODY_BYTES',
+  maxProcessedBodyBytes: 'MAX_PROCESSED_BODY_BYTES',
   secretMaxAgeSeconds: 'SECRET_MAX_AGE_SECONDS',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   /** How long an open PicPay circuit refuses requests before one probe (milliseconds). */
@@ -199,7 +199,7 @@ export const ENV = {
 
 /**
  * Largest body the authenticator accepts at all (413 above it). Anything up to this, once
- * authenticated, is kept: processed, or parked when over MAX_BODY_BYTES. It leaves room for the
+ * authenticated, is kept: processed, or parked when over MAX_PROCESSED_BODY_BYTES. It leaves room for the
  * envelope within SQS's 256 KiB message and DynamoDB's 400 KB item.
  */
 export const MAX_ACCEPTED_BODY_BYTES = 200 * 1024;
@@ -209,7 +209,7 @@ export const DEFAULTS = {
   picpayCheckoutBaseUrl: 'https://checkout-api.picpay.com/api/v1',
   picpayTimeoutMs: 5000,
   /** Bodies over this are not processed: parked for an operator. */
-  maxBodyBytes: 64 * 1024,
+  maxProcessedBodyBytes: 64 * 1024,
   secretMaxAgeSeconds: 60,
   /** Failed PicPay requests in a row (429, 5xx, timeouts, network errors) that open its circuit. */
   picpayCircuitFailures: 5,

@@ -258,13 +258,13 @@ export const FUNCTION_SETTINGS = {
     description: 'how long the authenticator and the processor cache the tokens secret, in seconds',
     env: ENV.secretMaxAgeSeconds,
   },
-  maxBodyBytes: {
+  maxProcessedBodyBytes: {
     text: 'number',
     schema: whole(1),
-    default: DEFAULTS.maxBodyBytes,
+    default: DEFAULTS.maxProcessedBodyBytes,
     expected: 'a positive whole number',
     description: 'bodies over this many bytes are not processed but parked for an operator',
-    env: ENV.maxBodyBytes,
+    env: ENV.maxProcessedBodyBytes,
   },
   reconcileMaxAgeDays: {
     text: 'number',

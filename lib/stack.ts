@@ -288,7 +288,7 @@ export class PicPayWebhooksStack extends Stack {
         [ENV.picpayTimeoutMs]: String(DEFAULTS.picpayTimeoutMs),
         [ENV.secretMaxAgeSeconds]: String(DEFAULTS.secretMaxAgeSeconds),
         [ENV.maxReceiveCount]: String(maxReceiveCount),
-        [ENV.maxBodyBytes]: String(DEFAULTS.maxBodyBytes),
+        [ENV.maxProcessedBodyBytes]: String(DEFAULTS.maxProcessedBodyBytes),
         ...metricsEnv,
       },
       noDeadLetterQueueReason: 'Invoked by the SQS event source mapping; failed messages return to the queue and move to its DLQ after the receive limit.',

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { type ApiType, HANDLERS, REGISTRATION_ROUTE, ROUTES } from '../lambda/contract.js';
 import { close, listen, readBody, sendJson } from './http.js';
 import { lambdaContext } from './lambda-context.js';
-import { type LocalIdentity, verifySigV4 } from './sigv4.js';
+import { type LocalIdentity, verifySigV4 } from './sigv4-verify.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 

@@ -15,8 +15,8 @@ import type { ProcessorConfig } from '../lambda/config.js';
 import { API_TYPES, type ApiType, DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, SWEEP } from '../lambda/contract.js';
 import { makeAuthenticatorHandler } from '../lambda/handlers/authenticator.js';
 import { makeProcessorHandler } from '../lambda/handlers/processor.js';
-import { makeReconciler } from '../lambda/handlers/reconciler.js';
-import { makeSweeper } from '../lambda/handlers/sweeper.js';
+import { makeReconcilerHandler } from '../lambda/handlers/reconciler.js';
+import { makeSweeperHandler } from '../lambda/handlers/sweeper.js';
 import { close, listen } from './http.js';
 import { onHost } from './loopback.js';
 import { type LocalApi, type ProxyHandler, startLocalApi } from './api-gateway.js';
@@ -289,7 +289,7 @@ async function startFunctions(
     picpayTimeoutMs: options.picpayTimeoutMs ?? 5000,
     secretMaxAgeSeconds: 2,
     maxReceiveCount,
-    maxBodyBytes: DEFAULTS.maxBodyBytes,
+    maxProcessedBodyBytes: DEFAULTS.maxProcessedBodyBytes,
     // Every wait the processor chooses runs on the local clock.
     picpayCircuitCoolDownMs: DEFAULTS.picpayCircuitCoolDownMs / timeScale,
   };
@@ -335,7 +335,8 @@ async function startFunctions(
     maxAgeDays: RECONCILE.maxAgeDays,
     maxPerRun: run.maxPerRun ?? RECONCILE.maxPerRun,
   });
-  const reconcileNow = (run: { minAgeSeconds?: number; maxPerRun?: number } = {}) => makeReconciler(reconcilerConfig(run), reconcilerRuntime)();
+  const reconcileNow = (run: { minAgeSeconds?: number; maxPerRun?: number } = {}) =>
+    makeReconcilerHandler(reconcilerConfig(run), reconcilerRuntime)({}, lambdaContext('reconciler', HANDLERS.reconciler));
   const reconcileEvery = options.reconcileEverySeconds ?? 60;
   if (reconcileEvery > 0) {
     const timer = setInterval(() => void reconcileNow().catch((error: unknown) => options.onError?.(error)), reconcileEvery * 1000);
@@ -346,12 +347,12 @@ async function startFunctions(
   const sweeperConfig = { tableName: resources.tableName, topicArn: resources.topicArn, maxPerRun: SWEEP.maxPerRun };
   const sweeperObservability = observability('sweeper');
   const sweepNow = (asOfMs?: number) =>
-    makeSweeper(sweeperConfig, {
+    makeSweeperHandler(sweeperConfig, {
       dynamodb: clients.dynamodb,
       sns: clients.sns,
       ...sweeperObservability,
       now: asOfMs === undefined ? Date.now : () => asOfMs,
-    })();
+    })({}, lambdaContext('sweeper', HANDLERS.sweeper));
   const sweepEvery = options.sweepEverySeconds ?? 60;
   if (sweepEvery > 0) {
     const timer = setInterval(() => void sweepNow().catch((error: unknown) => options.onError?.(error)), sweepEvery * 1000);

@@ -18,7 +18,7 @@ describe('config', () => {
       secretId: 's',
       secretMaxAgeSeconds: 60,
     });
-    expect(loadProcessorConfig(processorEnv).maxBodyBytes).toBe(65536);
+    expect(loadProcessorConfig(processorEnv).maxProcessedBodyBytes).toBe(65536);
   });
 
   test.each([['QUEUE_URL'], ['TABLE_NAME'], ['TOPIC_ARN'], ['TOKENS_SECRET_ID']])('processor fails fast without %s', (name) => {
@@ -26,8 +26,8 @@ describe('config', () => {
   });
 
   test.each([
-    ['MAX_BODY_BYTES', 'abc'],
-    ['MAX_BODY_BYTES', '-1'],
+    ['MAX_PROCESSED_BODY_BYTES', 'abc'],
+    ['MAX_PROCESSED_BODY_BYTES', '-1'],
     ['SECRET_MAX_AGE_SECONDS', '1.5'],
     ['PICPAY_TIMEOUT_MS', '0'],
     ['PICPAY_CIRCUIT_COOLDOWN_MS', '0'],

@@ -14,12 +14,6 @@ import { MAX_JSON_DEPTH } from './limits.js';
  */
 export const ENVELOPE_VERSION = 2;
 
-/** Event type recorded for legacy callbacks (they carry none), and for the reconciler's. */
-export const LEGACY_EVENT_TYPE = 'LegacyCallback';
-export const RECONCILIATION_EVENT_TYPE = 'Reconciliation';
-/** Event type of a legacy payment the merchant registered (`POST /charges`, IAM-authorized). */
-export const REGISTRATION_EVENT_TYPE = 'Registration';
-
 export interface Envelope {
   readonly v: 1 | 2;
   readonly flavour: Flavour;

@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { ChargeFlavour } from './flavour.js';
 import { picpayTime } from './dates.js';
-import { type Envelope, LEGACY_EVENT_TYPE, RECONCILIATION_EVENT_TYPE, REGISTRATION_EVENT_TYPE } from './envelope.js';
-import { ParkError } from './errors.js';
+import type { Envelope } from './envelope.js';
 import {
   CHECKOUT_EVENT_TYPES,
   type CheckoutEventType,
+  LEGACY_EVENT_TYPE,
+  PAYMENT_LINK_EVENT_TYPE,
+  RECONCILIATION_EVENT_TYPE,
+  REGISTRATION_EVENT_TYPE,
+} from './event-types.js';
+import { ParkError } from './errors.js';
+import {
   type CheckoutPayment,
   type CheckoutThreeDs,
   checkoutPaymentSchema,
@@ -13,7 +19,6 @@ import {
   type FoundCharge,
   findChargeSchema,
   type LegacyCallback,
-  PAYMENT_LINK_EVENT_TYPE,
   type PaymentLinkNotification,
   paymentLinkSchema,
   type LegacyStatus,

@@ -35,7 +35,6 @@ export interface OutboxDeps {
   readonly now: () => number;
 }
 
-
 /**
  * The outbox sweep: no event is left behind. An event is written with its state change and
  * published right after; when that publish fails on every receive (SNS down for the whole

@@ -145,9 +145,6 @@ export const paymentLinkSchema = z.looseObject({
 });
 export type PaymentLinkNotification = z.infer<typeof paymentLinkSchema>;
 
-/** The Payment Link webhook's event type header value. */
-export const PAYMENT_LINK_EVENT_TYPE = 'TransactionPaymentMessage';
-
 /**
  * Checkout "find charge" (`GET /charge/{merchantChargeId}`) response: `chargeStatus` and the
  * amounts in centavos; lenient like the webhook (unknown fields pass, unknown statuses are kept).
@@ -162,13 +159,6 @@ export const findChargeSchema = z.looseObject({
   transactions: z.unknown().transform(firstPaymentType).optional(),
 });
 export type FoundCharge = z.infer<typeof findChargeSchema>;
-
-/** Checkout event types: header value and the body `type` each implies. */
-export const CHECKOUT_EVENT_TYPES = {
-  TransactionUpdateMessage: 'PAYMENT',
-  Challenge3dsUpdateMessage: 'THREE_DS_CHALLENGE',
-} as const;
-export type CheckoutEventType = keyof typeof CHECKOUT_EVENT_TYPES;
 
 /** Reais (a double) to integer centavos, rounding away the binary fraction (10.29 -> 1029). */
 export function reaisToCents(value: number | null | undefined): number | null {

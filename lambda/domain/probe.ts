@@ -12,9 +12,6 @@ import type { ProbeLog, ProbePublisher } from './ports.js';
  */
 export const PROBE_BODY_KEY = 'picpayWebhooksProbe';
 
-/** Header value the doctor sends as `event-type` on the checkout webhook. */
-export const PROBE_EVENT_TYPE_HEADER = 'PicPayWebhooksProbe';
-
 export interface Probe {
   readonly id: string;
   readonly sentAt: string;

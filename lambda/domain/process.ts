@@ -1,6 +1,7 @@
 import { decide } from './charge.js';
 import { confirmClaim, needsConfirmation } from './confirm.js';
-import { bodyText, type Envelope, RECONCILIATION_EVENT_TYPE, REGISTRATION_EVENT_TYPE } from './envelope.js';
+import { bodyText, type Envelope } from './envelope.js';
+import { RECONCILIATION_EVENT_TYPE, REGISTRATION_EVENT_TYPE } from './event-types.js';
 import { ConcurrentUpdateError, OutboxFullError, ParkError, type ParkReason } from './errors.js';
 import {
   type Observation,
@@ -34,7 +35,7 @@ export interface ProcessDeps {
   readonly confirmations?: CheckoutChargeSource;
   readonly now: () => number;
   /** Bodies larger than this are parked, not processed. */
-  readonly maxBodyBytes: number;
+  readonly maxProcessedBodyBytes: number;
   /** How long a notification's own events are left to it before anyone else may publish them. */
   readonly outboxLeaseMs: number;
 }
@@ -119,7 +120,7 @@ const asSent = (observation: Observation): Observed => ({ observation, contradic
 
 async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observed> {
   // The body as text (base64 undone); parks what is too large, still compressed or not UTF-8.
-  const envelope: Envelope = { ...queued, body: bodyText(queued, deps.maxBodyBytes), bodyEncoding: 'utf8' };
+  const envelope: Envelope = { ...queued, body: bodyText(queued, deps.maxProcessedBodyBytes), bodyEncoding: 'utf8' };
   const parsedReceivedAt = Date.parse(envelope.receivedAt);
   const receivedAtMs = Number.isNaN(parsedReceivedAt) ? deps.now() : parsedReceivedAt;
   if (envelope.flavour === 'checkout' && envelope.eventType === RECONCILIATION_EVENT_TYPE) {

@@ -1,4 +1,5 @@
-import { ENVELOPE_VERSION, type Envelope, RECONCILIATION_EVENT_TYPE } from './envelope.js';
+import { ENVELOPE_VERSION, type Envelope } from './envelope.js';
+import { RECONCILIATION_EVENT_TYPE } from './event-types.js';
 import type { NotificationQueue, ReconcileIndex } from './ports.js';
 import type { Flavour } from './flavour.js';
 import type { CanonicalStatus } from './status.js';

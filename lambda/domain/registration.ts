@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { picpayTime } from './dates.js';
-import { ENVELOPE_VERSION, type Envelope, REGISTRATION_EVENT_TYPE } from './envelope.js';
+import { ENVELOPE_VERSION, type Envelope } from './envelope.js';
+import { REGISTRATION_EVENT_TYPE } from './event-types.js';
 import { pathSegmentMessage, pathSegmentProblem } from './ids.js';
 import { MAX_ID_LENGTH } from './limits.js';
 

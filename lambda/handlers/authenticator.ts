@@ -22,7 +22,7 @@ export interface AuthenticatorDeps {
   readonly queue: NotificationQueue;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly maxBodyBytes: number;
+  readonly maxAcceptedBodyBytes: number;
   readonly now: () => number;
 }
 
@@ -102,7 +102,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
           receivedAt: new Date(deps.now()).toISOString(),
         },
         valid,
-        deps.maxBodyBytes,
+        deps.maxAcceptedBodyBytes,
       );
       switch (decision.kind) {
         case 'unauthorized':
@@ -114,10 +114,10 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
           logger.error('Authenticated notification too large to keep; PicPay will retry it in vain', {
             ...context,
             bytes: decision.bytes,
-            limit: deps.maxBodyBytes,
+            limit: deps.maxAcceptedBodyBytes,
             reason: decision.reason,
           });
-          return json(413, { message: `Payload too large (limit ${deps.maxBodyBytes} bytes)` }, requestId);
+          return json(413, { message: `Payload too large (limit ${deps.maxAcceptedBodyBytes} bytes)` }, requestId);
         case 'accept': {
           const messageId = await deps.queue.send(decision.envelope);
           count(METRICS.authenticator.accepted);
@@ -163,7 +163,7 @@ export function makeAuthenticatorHandler(config: AuthenticatorConfig, runtime: A
       queue: new SqsNotificationQueue(runtime.sqs, config.queueUrl),
       logger,
       metrics,
-      maxBodyBytes: MAX_ACCEPTED_BODY_BYTES,
+      maxAcceptedBodyBytes: MAX_ACCEPTED_BODY_BYTES,
       now: Date.now,
     }),
   )

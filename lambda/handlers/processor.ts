@@ -22,7 +22,7 @@ import { type BackoffPolicy, retryDelaySeconds } from '../domain/backoff.js';
 import { parseEnvelope } from '../domain/envelope-schema.js';
 import { type ErrorSource, errorCode, ParkError, PicPayCircuitOpenError, RetryableError } from '../domain/errors.js';
 import type { Envelope } from '../domain/envelope.js';
-import { type ProcessDeps, processEnvelope } from '../domain/process.js';
+import { type ProcessDeps, type ProcessOutcome, processEnvelope } from '../domain/process.js';
 import { handleProbe, parseProbe, type ProbeDeps } from '../domain/probe.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
 import { lambdaEntry } from './entry.js';
@@ -35,27 +35,36 @@ const FAILURE_METRIC: Readonly<Record<ErrorSource, string>> = {
   configuration: METRICS.processor.configurationErrors,
 };
 
-export interface ProcessorDeps extends ProcessDeps {
-  readonly logger: Logger;
-  readonly metrics: Metrics;
+/** What a failed record needs: how long to hold it back, and a note when it goes to the DLQ. */
+export interface RetryDeps {
   readonly maxReceiveCount: number;
-  /** Probes from `picpay-webhooks doctor`: published and recorded, never processed as charges. */
-  readonly probes: ProbeDeps;
-  /**
-   * Runs one record in its own X-Ray subsegment. Records of a batch are processed in parallel,
-   * so without it their AWS and PicPay calls all hang off whichever segment is current.
-   */
-  readonly traceRecord?: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
-  /** Records why a message is being dead-lettered (best effort). */
-  readonly noteDeadLetter?: (note: { messageId: string; requestId?: string; code: string; message: string; receiveCount: number; at: string }) => Promise<void>;
   /** Holds a failed message back in the queue for its retry delay. */
   readonly visibility: MessageVisibility;
   /** The retry delays (lambda/domain/backoff.ts). */
   readonly retry: BackoffPolicy;
   /** In [0, 1), like Math.random: the jitter of the retry delays. */
   readonly random: () => number;
+  /** Records why a message is being dead-lettered (best effort). */
+  readonly noteDeadLetter?: (note: { messageId: string; requestId?: string; code: string; message: string; receiveCount: number; at: string }) => Promise<void>;
+}
+
+/** Logs, metrics and traces. */
+export interface Observability {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /**
+   * Runs one record in its own X-Ray subsegment. Records of a batch are processed in parallel,
+   * so without it their AWS and PicPay calls all hang off whichever segment is current.
+   */
+  readonly traceRecord?: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
   /** The PicPay circuits: their opening is logged and counted. */
   readonly circuits?: ReadonlyArray<Pick<PicPayCircuit, 'name' | 'onChange'>>;
+}
+
+/** The processor's dependencies: the use case's ports, the retry path, observability and probes. */
+export interface ProcessorDeps extends ProcessDeps, RetryDeps, Observability {
+  /** Probes from `picpay-webhooks doctor`: published and recorded, never processed as charges. */
+  readonly probes: ProbeDeps;
 }
 
 /**
@@ -112,96 +121,105 @@ export function createProcessor(deps: ProcessorDeps) {
       requestId = envelope.requestId;
       const probe = parseProbe(envelope);
       if (probe) {
-        const record = await handleProbe(probe, envelope, deps.probes);
+        const recorded = await handleProbe(probe, envelope, deps.probes);
         count(METRICS.processor.probes);
-        logger.info('Probe recorded and published', { messageId: record.messageId, requestId, probeId: probe.id, flavour: envelope.flavour });
+        logger.info('Probe recorded and published', { messageId: recorded.messageId, requestId, probeId: probe.id, flavour: envelope.flavour });
         return;
       }
       const outcome = await processEnvelope(envelope, deps);
-      const context = { messageId: record.messageId, requestId, flavour: envelope.flavour, receiveCount };
-      switch (outcome.kind) {
-        case 'applied':
-          count(METRICS.processor.transitions);
-          logger.info('Transition recorded', { ...context, chargeKey: outcome.chargeKey, published: outcome.published });
-          break;
-        case 'noted':
-          count(METRICS.processor.unrecognizedStatuses);
-          logger.warn('Unrecognized PicPay status recorded and published; charge status unchanged', {
-            ...context,
-            chargeKey: outcome.chargeKey,
-            reason: outcome.reason,
-          });
-          break;
-        case 'ignored':
-          count(METRICS.processor.ignoredLateEvents);
-          logger.info('Late notification recorded as ignored', { ...context, chargeKey: outcome.chargeKey, reason: outcome.reason });
-          break;
-        case 'registered':
-          count(METRICS.processor.registrations);
-          logger.info('Legacy payment registered by the merchant', { ...context, chargeKey: outcome.chargeKey });
-          break;
-        case 'duplicate':
-          count(METRICS.processor.duplicates);
-          logger.info('Duplicate notification', { ...context, chargeKey: outcome.chargeKey, republished: outcome.published });
-          break;
-        case 'skipped':
-          logger.info('Reconciliation check skipped', { ...context, reason: outcome.reason });
-          break;
-        case 'parked':
-          count(METRICS.processor.parked);
-          logger.warn('Notification parked for an operator', { ...context, reason: outcome.reason, detail: outcome.message });
-          break;
-      }
-      if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.published > 0) count(METRICS.processor.eventsPublished, outcome.published);
-      const contradiction =
-        outcome.kind === 'parked'
-          ? outcome.reason === 'contradicted_by_picpay'
-            ? outcome.message
-            : undefined
-          : outcome.kind === 'skipped'
-            ? undefined
-            : outcome.contradiction;
-      if (contradiction !== undefined) {
-        // A notification PicPay's API contradicts: forged with a leaked token, or PicPay lagging.
-        count(METRICS.processor.contradicted);
-        logger.warn('PicPay contradicts the notification; what PicPay says was applied', { ...context, detail: contradiction });
-      }
+      reportOutcome(outcome, { messageId: record.messageId, requestId, flavour: envelope.flavour, receiveCount });
     } catch (error) {
-      const code = errorCode(error);
-      const source = error instanceof RetryableError ? error.source : 'internal';
-      // A bug may be fixed by a deploy within the retry window: only a ParkError stops retries.
-      const retryable = !(error instanceof ParkError);
-      count(METRICS.processor.processingFailures);
-      // Each source its own metric and alarm: a DynamoDB outage must not page about PicPay.
-      if (source !== 'internal') count(FAILURE_METRIC[source]);
-      if (error instanceof PicPayCircuitOpenError) count(METRICS.processor.shortCircuited);
-      const deadLetter = receiveCount >= deps.maxReceiveCount;
-      // The last receive sets no delay: the message goes to the DLQ after the visibility timeout.
-      const retryInSeconds = !deadLetter && retryable ? await holdBack(record, receiveCount) : undefined;
-      logger.error(deadLetter ? 'Processing failed; the message goes to the DLQ' : 'Processing failed; the message will be retried', {
-        messageId: record.messageId,
-        requestId,
-        receiveCount,
-        maxReceiveCount: deps.maxReceiveCount,
-        code,
-        source,
-        retryable,
-        ...(retryInSeconds === undefined ? {} : { retryInSeconds }),
-        error: error as Error,
-      });
-      if (deadLetter && deps.noteDeadLetter) {
-        await deps
-          .noteDeadLetter({
-            messageId: record.messageId,
-            requestId,
-            code,
-            message: error instanceof RetryableError || error instanceof ParkError ? error.message : 'internal error',
-            receiveCount,
-            at: new Date(deps.now()).toISOString(),
-          })
-          .catch(() => undefined);
-      }
+      await reportFailure(record, error, receiveCount, requestId);
       throw error;
+    }
+  }
+
+  /** One metric and one log line per outcome; a contradiction by PicPay is counted apart. */
+  function reportOutcome(outcome: ProcessOutcome, context: Record<string, unknown>): void {
+    switch (outcome.kind) {
+      case 'applied':
+        count(METRICS.processor.transitions);
+        logger.info('Transition recorded', { ...context, chargeKey: outcome.chargeKey, published: outcome.published });
+        break;
+      case 'noted':
+        count(METRICS.processor.unrecognizedStatuses);
+        logger.warn('Unrecognized PicPay status recorded and published; charge status unchanged', {
+          ...context,
+          chargeKey: outcome.chargeKey,
+          reason: outcome.reason,
+        });
+        break;
+      case 'ignored':
+        count(METRICS.processor.ignoredLateEvents);
+        logger.info('Late notification recorded as ignored', { ...context, chargeKey: outcome.chargeKey, reason: outcome.reason });
+        break;
+      case 'registered':
+        count(METRICS.processor.registrations);
+        logger.info('Legacy payment registered by the merchant', { ...context, chargeKey: outcome.chargeKey });
+        break;
+      case 'duplicate':
+        count(METRICS.processor.duplicates);
+        logger.info('Duplicate notification', { ...context, chargeKey: outcome.chargeKey, republished: outcome.published });
+        break;
+      case 'skipped':
+        logger.info('Reconciliation check skipped', { ...context, reason: outcome.reason });
+        break;
+      case 'parked':
+        count(METRICS.processor.parked);
+        logger.warn('Notification parked for an operator', { ...context, reason: outcome.reason, detail: outcome.message });
+        break;
+    }
+    if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.published > 0) count(METRICS.processor.eventsPublished, outcome.published);
+    const contradiction =
+      outcome.kind === 'parked'
+        ? outcome.reason === 'contradicted_by_picpay'
+          ? outcome.message
+          : undefined
+        : outcome.kind === 'skipped'
+          ? undefined
+          : outcome.contradiction;
+    if (contradiction !== undefined) {
+      // A notification PicPay's API contradicts: forged with a leaked token, or PicPay lagging.
+      count(METRICS.processor.contradicted);
+      logger.warn('PicPay contradicts the notification; what PicPay says was applied', { ...context, detail: contradiction });
+    }
+  }
+
+  /** Counts the failure by its source, holds the record back for its retry delay, and says so. */
+  async function reportFailure(record: SQSRecord, error: unknown, receiveCount: number, requestId: string | undefined): Promise<void> {
+    const code = errorCode(error);
+    const source = error instanceof RetryableError ? error.source : 'internal';
+    // A bug may be fixed by a deploy within the retry window: only a ParkError stops retries.
+    const retryable = !(error instanceof ParkError);
+    count(METRICS.processor.processingFailures);
+    // Each source its own metric and alarm: a DynamoDB outage must not page about PicPay.
+    if (source !== 'internal') count(FAILURE_METRIC[source]);
+    if (error instanceof PicPayCircuitOpenError) count(METRICS.processor.shortCircuited);
+    const deadLetter = receiveCount >= deps.maxReceiveCount;
+    // The last receive sets no delay: the message goes to the DLQ after the visibility timeout.
+    const retryInSeconds = !deadLetter && retryable ? await holdBack(record, receiveCount) : undefined;
+    logger.error(deadLetter ? 'Processing failed; the message goes to the DLQ' : 'Processing failed; the message will be retried', {
+      messageId: record.messageId,
+      requestId,
+      receiveCount,
+      maxReceiveCount: deps.maxReceiveCount,
+      code,
+      source,
+      retryable,
+      ...(retryInSeconds === undefined ? {} : { retryInSeconds }),
+      error: error as Error,
+    });
+    if (deadLetter && deps.noteDeadLetter) {
+      await deps
+        .noteDeadLetter({
+          messageId: record.messageId,
+          requestId,
+          code,
+          message: error instanceof RetryableError || error instanceof ParkError ? error.message : 'internal error',
+          receiveCount,
+          at: new Date(deps.now()).toISOString(),
+        })
+        .catch(() => undefined);
     }
   }
 
@@ -314,7 +332,7 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
       metrics,
       maxReceiveCount: config.maxReceiveCount,
       ...(tracing ? { traceRecord: recordTracer(tracing.tracer) } : {}),
-      maxBodyBytes: config.maxBodyBytes,
+      maxProcessedBodyBytes: config.maxProcessedBodyBytes,
       outboxLeaseMs: OUTBOX_LEASE_MS,
       noteDeadLetter: (note) => stores.deadLetters.note(note),
       visibility: new SqsMessageVisibility(runtime.sqs, config.queueUrl),

@@ -5,23 +5,31 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SnsEventPublisher } from '../adapters/sns-publisher.js';
 import { tableStores } from '../adapters/table/stores.js';
 import { documentClientFor } from '../adapters/table/table.js';
-import { SnsEventPublisher } from '../adapters/sns-publisher.js';
 import { loadSweeperConfig, type SweeperConfig } from '../config.js';
-import { type SweepDeps, type SweepResult, sweepOutbox } from '../domain/outbox.js';
+import { type SweepDeps, type SweepResult, type SweepSettings, sweepOutbox } from '../domain/outbox.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
 import { lambdaEntry } from './entry.js';
 
+/** What one sweep needs: its limit, the outbox index, the charges and the topic, logs and metrics. */
+export interface SweeperDeps extends SweepDeps {
+  readonly settings: SweepSettings;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
 /** One scheduled run: publish the events whose writer could not, and clear them from the outbox. */
-export function createSweeper(config: SweeperConfig, deps: SweepDeps, logger: Logger, metrics: Metrics) {
+export function createSweeper(deps: SweeperDeps) {
+  const { settings, logger, metrics } = deps;
   return async function run(): Promise<SweepResult> {
-    const result = await sweepOutbox({ maxPerRun: config.maxPerRun }, deps);
+    const result = await sweepOutbox(settings, deps);
     metrics.addMetric(METRICS.sweeper.swept, MetricUnit.Count, result.published);
     metrics.addMetric(METRICS.sweeper.failures, MetricUnit.Count, result.failed);
     metrics.addMetric(METRICS.sweeper.oldestPendingAge, MetricUnit.Seconds, result.oldestPendingSeconds);
     const log = result.failed > 0 ? logger.warn.bind(logger) : logger.info.bind(logger);
-    log('Outbox sweep', { ...result, maxPerRun: config.maxPerRun });
+    log('Outbox sweep', { ...result, maxPerRun: settings.maxPerRun });
     return result;
   };
 }
@@ -36,30 +44,29 @@ export interface SweeperRuntime {
 }
 
 /**
- * The sweep from its configuration and runtime; the local runtime runs the same job on an
- * interval (and its chaos suite with a clock set ahead, to play the schedule after the leases end).
+ * The Lambda handler, from its configuration and runtime; the local runtime runs the same
+ * handler on an interval (and its chaos suite with a clock set ahead, to play the schedule after
+ * the leases end).
  */
-export function makeSweeper(config: SweeperConfig, runtime: SweeperRuntime) {
+export function makeSweeperHandler(config: SweeperConfig, runtime: SweeperRuntime) {
   const stores = tableStores(documentClientFor(runtime.dynamodb), config.tableName);
-  return createSweeper(
-    config,
-    {
-      findPending: (before, limit) => stores.outbox.findPending(before, limit),
-      forgetEmpty: (chargeKey, version) => stores.outbox.forgetEmpty(chargeKey, version),
-      charges: stores.charges,
-      publisher: new SnsEventPublisher(runtime.sns, config.topicArn),
-      now: runtime.now,
-    },
-    runtime.logger,
-    runtime.metrics,
-  );
+  const run = createSweeper({
+    settings: { maxPerRun: config.maxPerRun },
+    findPending: (before, limit) => stores.outbox.findPending(before, limit),
+    forgetEmpty: (chargeKey, version) => stores.outbox.forgetEmpty(chargeKey, version),
+    charges: stores.charges,
+    publisher: new SnsEventPublisher(runtime.sns, config.topicArn),
+    now: runtime.now,
+    logger: runtime.logger,
+    metrics: runtime.metrics,
+  });
+  return middy(run)
+    .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
+    .use(logMetrics(runtime.metrics));
 }
 
 export const handler = lambdaEntry(() => {
   const logger = new Logger({ serviceName: 'picpay-webhooks-sweeper' });
   const metrics = new Metrics({ namespace: metricsNamespace(process.env), serviceName: SERVICES.sweeper });
-  const run = makeSweeper(loadSweeperConfig(process.env), { dynamodb: new DynamoDBClient({}), sns: new SNSClient({}), logger, metrics, now: Date.now });
-  return middy(run)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  return makeSweeperHandler(loadSweeperConfig(process.env), { dynamodb: new DynamoDBClient({}), sns: new SNSClient({}), logger, metrics, now: Date.now });
 });

@@ -150,7 +150,9 @@ describe('the table stores on dynalite', () => {
     const link = decide(null, paymentLinkNotification('PAYED', at), at, { outboxLeaseMs: 60_000 });
     if (link.kind !== 'applied') throw new Error(link.kind);
     await stores.charges.save({ ...link.state, outbox: [] }, null);
-    expect((await stores.reconcile.findAwaiting('checkout', '2024-07-02T00:00:00Z', 10)).map((c) => [c.flavour, c.chargeId])).toEqual([['checkout', 'co-pending']]);
+    expect((await stores.reconcile.findAwaiting('checkout', '2024-07-02T00:00:00Z', 10)).map((c) => [c.flavour, c.chargeId])).toEqual([
+      ['checkout', 'co-pending'],
+    ]);
     expect((await stores.reconcile.findAwaiting('legacy', '2024-07-02T00:00:00Z', 10)).map((c) => c.chargeId)).not.toContain('co-pending');
     await stores.reconcile.markChecked([{ flavour: 'checkout', chargeId: 'co-pending' }], '2024-07-01T12:00:00.000Z');
     expect(await stores.reconcile.findAwaiting('checkout', '2024-07-01T11:00:00Z', 10)).toEqual([]);

@@ -142,7 +142,7 @@ export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
     checkoutCharges: findCharge,
     confirmations: findCharge,
     now: () => (clock.ms += 1),
-    maxBodyBytes: 64 * 1024,
+    maxProcessedBodyBytes: 64 * 1024,
     outboxLeaseMs: 60_000,
   };
   return { deps, charges, publisher, picpay, findCharge, clock };

@@ -11,7 +11,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { signForExecuteApi } from '../../cli/sigv4.js';
+import { signForExecuteApi } from '../../cli/sigv4-sign.js';
 import { makeAuthenticatorHandler } from '../../lambda/handlers/authenticator.js';
 import { httpApiSendsAsText, type LocalApi, type ProxyHandler, startLocalApi } from '../../local/api-gateway.js';
 import { LocalMetrics } from '../../local/metrics.js';

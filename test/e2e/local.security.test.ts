@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { signForExecuteApi } from '../../cli/sigv4.js';
+import { signForExecuteApi } from '../../cli/sigv4-sign.js';
 import { REGISTRATION_ROUTE } from '../../lambda/contract.js';
 import { type LocalApi, startLocalApi } from '../../local/api-gateway.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';

@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { DLQ_PATH } from './dlq-path.support.js';
-import { signForExecuteApi } from '../../cli/sigv4.js';
+import { signForExecuteApi } from '../../cli/sigv4-sign.js';
 import { THREE_DS_EVENT } from '../picpay-examples.support.js';
 import { tablePaymentBody, written } from '../spec/notifications.support.js';
 import { type Scenario, type ScenarioStep, scenarios } from '../spec/tables.support.js';

@@ -52,7 +52,7 @@ beforeAll(async () => {
     },
     logger,
     metrics: recorder(emitted.authenticator),
-    maxBodyBytes: 1024,
+    maxAcceptedBodyBytes: 1024,
     now: Date.now,
   });
   const webhook = (token: string, body = JSON.stringify(paymentEvent())) =>
@@ -135,12 +135,16 @@ beforeAll(async () => {
     throw new PicPayUnavailableError('PicPay status API failed');
   };
   // The outbox sweep, on an empty outbox: it still reports its run.
-  const sweep = createSweeper(
-    { tableName: 'charges', topicArn: 'arn:aws:sns:us-east-1:000000000000:events', maxPerRun: 10 },
-    { findPending: async () => [], forgetEmpty: async () => undefined, charges: deps.charges, publisher, now: Date.now },
+  const sweep = createSweeper({
+    settings: { maxPerRun: 10 },
+    findPending: async () => [],
+    forgetEmpty: async () => undefined,
+    charges: deps.charges,
+    publisher,
+    now: Date.now,
     logger,
-    recorder(emitted.sweeper),
-  );
+    metrics: recorder(emitted.sweeper),
+  });
   await sweep();
   await run([{ id: 'picpay-down', body: JSON.stringify(envelope({ flavour: 'legacy', body: JSON.stringify({ referenceId: 'r-1' }) })), receiveCount: 3 }]); // PicPay API error
 });

@@ -32,7 +32,7 @@ const CONFIG: ProcessorConfig = {
   picpayTimeoutMs: 500,
   secretMaxAgeSeconds: 60,
   maxReceiveCount: 3,
-  maxBodyBytes: 65536,
+  maxProcessedBodyBytes: 65536,
   picpayCircuitCoolDownMs: 30000,
 };
 

@@ -23,6 +23,9 @@ const PLANTED: Record<string, string> = {
   // no-circular (both ends)
   'lambda/domain/cycle-a.ts': `import { B } from './cycle-b';\nexport const A = () => B;\n`,
   'lambda/domain/cycle-b.ts': `import { A } from './cycle-a';\nexport const B = () => A;\n`,
+  // allowed: a cycle of type imports only (no code runs through it)
+  'lambda/domain/type-cycle-a.ts': `import type { TB } from './type-cycle-b';\nexport type TA = { b?: TB };\nexport const TA_OK = 1;\n`,
+  'lambda/domain/type-cycle-b.ts': `import type { TA } from './type-cycle-a';\nexport type TB = { a?: TA };\n`,
   // runtime-is-the-ground-floor
   'lambda/handlers/reads-lib.ts': `import { S } from '../../lib/stack';\nexport const H = S;\n`,
   // adapters-do-not-know-handlers

@@ -14,7 +14,7 @@ import { clientsFor } from '../../cli/target.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { cellFor, statusSpec, tableWinner } from '../../test/spec/tables.support.js';
 import { paymentBody, paymentLinkBody, threeDsBody } from '../../cli/samples.js';
-import { signForExecuteApi } from '../../cli/sigv4.js';
+import { signForExecuteApi } from '../../cli/sigv4-sign.js';
 
 export interface ChaosOptions {
   readonly charges: number;

@@ -8,7 +8,9 @@ export class ProbeStore implements ProbeLog {
   constructor(private readonly table: Table) {}
 
   async recordProbe(record: ProbeRecord): Promise<void> {
-    await this.table.call(() => this.table.client.send(new PutCommand({ TableName: this.table.name, Item: { ...this.table.key(PROBE_PK, record.probeId), ...record } })));
+    await this.table.call(() =>
+      this.table.client.send(new PutCommand({ TableName: this.table.name, Item: { ...this.table.key(PROBE_PK, record.probeId), ...record } })),
+    );
   }
 
   /** A probe's record, once the processor has handled it; null before. */
