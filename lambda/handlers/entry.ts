@@ -1,3 +1,9 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+
 /**
  * The Lambda entry of a handler module: its factory applied to the configuration read from
  * `process.env` and the real AWS clients, once per execution environment, on its first event (its
@@ -20,4 +26,14 @@ export function lambdaEntry<A extends unknown[], R>(
       });
     return (await handler)(...args);
   };
+}
+
+/**
+ * A scheduled job (the reconciler, the outbox sweep) as a Lambda handler: each run's logs carry
+ * the invocation's context, and its metrics are flushed when it ends.
+ */
+export function scheduledHandler<R>(run: () => Promise<R>, observability: { readonly logger: Logger; readonly metrics: Metrics }) {
+  return middy(run)
+    .use(injectLambdaContext(observability.logger, { resetKeys: true }))
+    .use(logMetrics(observability.metrics));
 }

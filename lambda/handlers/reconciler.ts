@@ -1,8 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsNotificationQueue } from '../adapters/sqs-queue.js';
@@ -11,7 +8,7 @@ import { documentClientFor } from '../adapters/table/table.js';
 import { loadReconcilerConfig, type ReconcilerConfig } from '../config.js';
 import { type ReconcileDeps, type ReconcileResult, type ReconcileSettings, reconcile } from '../domain/reconcile.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
-import { lambdaEntry } from './entry.js';
+import { lambdaEntry, scheduledHandler } from './entry.js';
 
 /** What one reconciliation run needs: its limits, the index and the queue, logs and metrics. */
 export interface ReconcilerDeps extends ReconcileDeps {
@@ -59,9 +56,7 @@ export function makeReconcilerHandler(config: ReconcilerConfig, runtime: Reconci
     logger: runtime.logger,
     metrics: runtime.metrics,
   });
-  return middy(run)
-    .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
-    .use(logMetrics(runtime.metrics));
+  return scheduledHandler(run, runtime);
 }
 
 export const handler = lambdaEntry(() => {

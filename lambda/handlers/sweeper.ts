@@ -1,8 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SnsEventPublisher } from '../adapters/sns-publisher.js';
@@ -11,7 +8,7 @@ import { documentClientFor } from '../adapters/table/table.js';
 import { loadSweeperConfig, type SweeperConfig } from '../config.js';
 import { type SweepDeps, type SweepResult, type SweepSettings, sweepOutbox } from '../domain/outbox.js';
 import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
-import { lambdaEntry } from './entry.js';
+import { lambdaEntry, scheduledHandler } from './entry.js';
 
 /** What one sweep needs: its limit, the outbox index, the charges and the topic, logs and metrics. */
 export interface SweeperDeps extends SweepDeps {
@@ -60,9 +57,7 @@ export function makeSweeperHandler(config: SweeperConfig, runtime: SweeperRuntim
     logger: runtime.logger,
     metrics: runtime.metrics,
   });
-  return middy(run)
-    .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
-    .use(logMetrics(runtime.metrics));
+  return scheduledHandler(run, runtime);
 }
 
 export const handler = lambdaEntry(() => {
