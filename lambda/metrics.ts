@@ -50,6 +50,8 @@ export const METRICS = {
     parked: 'ParkedNotifications',
     /** Checkout notifications PicPay's API contradicted (lambda/domain/confirm.ts): a leaked token? */
     contradicted: 'ContradictedNotifications',
+    /** Notifications dated later than their receipt (lambda/domain/dates.ts): ordered by the receipt. */
+    futureDated: 'FutureDatedNotifications',
     eventsPublished: 'EventsPublished',
     processingFailures: 'ProcessingFailures',
     // Failures a retry may fix, one metric per source (lambda/domain/errors.ts), each with its own alarm.

@@ -32,3 +32,21 @@ export function picpayTime(value: unknown): number | null {
   const written = `${back.getFullYear()}-${pad(back.getMonth() + 1)}-${pad(back.getDate())} ${pad(back.getHours())}:${pad(back.getMinutes())}`;
   return written === `${local[1]}-${local[2]}-${local[3]} ${local[4]}:${local[5]}` ? date.getTime() : null;
 }
+
+/**
+ * How far ahead of its receipt a notification's own date may be: PicPay's clock and ours may
+ * disagree by a few seconds, never by minutes.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The time a notification is ordered by: the date PicPay wrote in it, unless that date is later
+ * than the notification's receipt by more than the skew. Such a date (a `PAID` dated 2999, a
+ * PicPay clock bug) would outrank everything that comes after it; it is ordered by its receipt
+ * instead, and flagged.
+ */
+export function notificationTime(picpayMs: number | null, receivedAtMs: number): { readonly atMs: number; readonly futureDated: boolean } {
+  if (picpayMs === null) return { atMs: receivedAtMs, futureDated: false };
+  if (picpayMs > receivedAtMs + MAX_CLOCK_SKEW_MS) return { atMs: receivedAtMs, futureDated: true };
+  return { atMs: picpayMs, futureDated: false };
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChargeFlavour } from './flavour.js';
-import { picpayTime } from './dates.js';
+import { notificationTime, picpayTime } from './dates.js';
 import type { Envelope } from './envelope.js';
 import {
   CHECKOUT_EVENT_TYPES,
@@ -78,6 +78,11 @@ export interface Observation {
   readonly orderAtMs?: number;
   /** Payment Link refund notifications: the refund transaction (summed into `refundedAmount`). */
   readonly refund?: RefundTransaction | null;
+  /**
+   * PicPay's date was later than the receipt by more than the allowed skew (dates.ts): the
+   * notification is ordered by its receipt instead. Logged and counted by the processor.
+   */
+  readonly futureDated?: boolean;
   /** `WALLET`, `CREDIT`, `PIX` (checkout transactions, Payment Link `paymentType`), when given. */
   readonly paymentType?: string | null;
   /**
@@ -305,7 +310,7 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
       refundedAmount: data.refundedAmount ?? null,
     };
     const picpayMs = picpayTime(eventDate);
-    const atMs = picpayMs ?? receivedAtMs;
+    const { atMs, futureDated } = notificationTime(picpayMs, receivedAtMs);
     return {
       ...NO_AMOUNTS_OR_DETAILS,
       kind: 'status',
@@ -316,7 +321,8 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
       status,
       occurredAt: new Date(atMs).toISOString(),
       atMs,
-      timeSource: picpayMs === null ? 'received' : 'picpay',
+      timeSource: picpayMs === null || futureDated ? 'received' : 'picpay',
+      ...(futureDated ? { futureDated } : {}),
       amounts,
       paymentType: data.transactions ?? null,
       eventType: parsed.eventType,
@@ -327,7 +333,7 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
   }
   const { data, eventDate } = parsed.body;
   // PicPay's time of the 3DS result when the body carries one; otherwise when we received it.
-  const threeDsMs = picpayTime(eventDate);
+  const threeDsTime = notificationTime(picpayTime(eventDate), receivedAtMs);
   const threeDs: ThreeDsResult = {
     status: data.status,
     paresStatus: data.paresStatus ?? null,
@@ -342,9 +348,10 @@ export function observeCheckout(envelope: Envelope, parsed: ParsedCheckout, rece
     chargeKey: chargeKeyOf('checkout', data.merchantChargeId),
     rawStatus: null,
     status: null,
-    occurredAt: new Date(threeDsMs ?? receivedAtMs).toISOString(),
-    atMs: threeDsMs ?? receivedAtMs,
-    timeSource: threeDsMs === null ? 'received' : 'picpay',
+    occurredAt: new Date(threeDsTime.atMs).toISOString(),
+    atMs: threeDsTime.atMs,
+    timeSource: picpayTime(eventDate) === null || threeDsTime.futureDated ? 'received' : 'picpay',
+    ...(threeDsTime.futureDated ? { futureDated: true } : {}),
     threeDs,
     eventType: parsed.eventType,
     requestId: envelope.requestId,

@@ -51,6 +51,8 @@ export type ProcessOutcome =
        * the notification itself parked as `contradicted_by_picpay`. Counted and alarmed.
        */
       readonly contradiction?: string;
+      /** The notification's own date was later than its receipt (dates.ts): ordered by the receipt. Counted. */
+      readonly futureDated?: boolean;
     }
   /** A checkout reconciliation check while checkout reconciliation is off: nothing to do. */
   | { readonly kind: 'skipped'; readonly reason: string }
@@ -79,7 +81,8 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
     });
     return { kind: 'parked', reason: error.reason, message: error.message };
   }
-  const outcome = await apply(envelope, observation, deps);
+  const applied = await apply(envelope, observation, deps);
+  const outcome = observation.futureDated && applied.kind !== 'skipped' && applied.kind !== 'parked' ? { ...applied, futureDated: true } : applied;
   if (contradiction === null || outcome.kind === 'skipped' || outcome.kind === 'parked') return outcome;
   // PicPay's answer is applied; the claim it contradicts is kept where an operator looks.
   await deps.parking.park({ parkedAt: new Date(deps.now()).toISOString(), reason: 'contradicted_by_picpay', message: contradiction, envelope });

@@ -178,6 +178,10 @@ export function createProcessor(deps: ProcessorDeps) {
         : outcome.kind === 'skipped'
           ? undefined
           : outcome.contradiction;
+    if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.futureDated) {
+      count(METRICS.processor.futureDated);
+      logger.warn("A notification dated later than its receipt: ordered by when it was received, not by PicPay's date", context);
+    }
     if (contradiction !== undefined) {
       // A notification PicPay's API contradicts: forged with a leaked token, or PicPay lagging.
       count(METRICS.processor.contradicted);

@@ -10,11 +10,13 @@ import { envelope, paymentEvent, THREE_DS_EVENT } from '../picpay-examples.suppo
 import { checkoutPayment, checkoutThreeDs, legacyRead } from '../spec/notifications.support.js';
 
 const NOW = '2024-07-01T20:00:00.000Z';
+/** When the notifications were received: after every date they carry (a later date is bounded: dates.ts). */
+const RECEIVED = Date.parse('2024-07-10T00:00:00Z');
 const OPTIONS = { outboxLeaseMs: 60_000 };
 
 function obs(status: string, eventDate = '2024-07-01T16:00:00-03:00', extra: Parameters<typeof paymentEvent>[0] = {}): Observation {
   const env = envelope({ flavour: 'checkout', body: JSON.stringify(paymentEvent({ status, eventDate, ...extra })) });
-  return observeCheckout(env, parseCheckout(env), 0);
+  return observeCheckout(env, parseCheckout(env), RECEIVED);
 }
 
 function stateOf(d: Decision): ChargeState {
@@ -167,7 +169,7 @@ describe('item size', () => {
           ...paymentEvent({ status: `${i}${long}`, eventDate: new Date(Date.UTC(2024, 6, 1, 0, i)).toISOString(), refundedAmount: i, merchantChargeId: id }),
         }),
       });
-      const d = decide(state, observeCheckout(env, parseCheckout(env), 0), NOW, OPTIONS);
+      const d = decide(state, observeCheckout(env, parseCheckout(env), RECEIVED), NOW, OPTIONS);
       if (d.kind === 'deferred') break;
       // The first 280 are published at once; the last ones pile up in the outbox.
       state = i < 280 ? { ...stateOf(d), outbox: [] } : stateOf(d);
@@ -232,7 +234,7 @@ describe('decide: what the tables do not show', () => {
         data: { status: 'CHARGEBACK', merchantChargeId: 'x' },
       }),
     });
-    const bare = apply(null, observeCheckout(env, parseCheckout(env), 0))!;
+    const bare = apply(null, observeCheckout(env, parseCheckout(env), RECEIVED))!;
     expect(bare.amounts!.refundedAmount).toBeNull();
     const older = envelope({
       flavour: 'checkout',
@@ -251,7 +253,7 @@ describe('decide: what the tables do not show', () => {
         flavour: 'checkout',
         body: JSON.stringify({ ...paymentEvent({ eventDate: '2024-07-01T16:05:00-03:00' }), data: { ...paymentEvent().data, status: 'PAID', ...data } }),
       });
-      return decide(base, observeCheckout(env, parseCheckout(env), 0), NOW, OPTIONS).kind;
+      return decide(base, observeCheckout(env, parseCheckout(env), RECEIVED), NOW, OPTIONS).kind;
     };
     expect(change({})).toBe('ignored');
     expect(change({ amount: 9000 })).toBe('applied');
@@ -268,7 +270,7 @@ describe('decide: what the tables do not show', () => {
         data: { status: 'CHARGEBACK', merchantChargeId: paymentEvent().data.merchantChargeId },
       }),
     });
-    const d = decide(base, observeCheckout(env, parseCheckout(env), 0), NOW, OPTIONS);
+    const d = decide(base, observeCheckout(env, parseCheckout(env), RECEIVED), NOW, OPTIONS);
     expect(d.kind === 'applied' && d.state.amounts).toEqual({ amount: 10000, originalAmount: 10000, paidAmount: 10000, refundedAmount: 0 });
   });
 

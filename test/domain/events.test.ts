@@ -7,7 +7,9 @@ import { envelope, paymentEvent } from '../picpay-examples.support.js';
 
 describe('event contract', () => {
   const env = envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status: 'PAID' })) });
-  const decision = decide(null, observeCheckout(env, parseCheckout(env), 0), '2024-07-01T19:00:01.000Z', { outboxLeaseMs: 60_000 });
+  const decision = decide(null, observeCheckout(env, parseCheckout(env), Date.parse('2024-07-01T19:00:01Z')), '2024-07-01T19:00:01.000Z', {
+    outboxLeaseMs: 60_000,
+  });
   const event = decision.kind === 'applied' ? decision.event : undefined;
 
   test('events the reducer builds satisfy the published schema', () => {

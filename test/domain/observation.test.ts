@@ -2,6 +2,9 @@ import { ParkError } from '../../lambda/domain/errors.js';
 import { observeCheckout, observeLegacy, observeWebhook, parseCheckout, parseLegacyCallback, parseWebhook } from '../../lambda/domain/observation.js';
 import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent, THREE_DS_EVENT } from '../picpay-examples.support.js';
 
+/** When the notifications were received: after every date they carry (a later date is bounded: dates.ts). */
+const RECEIVED = Date.parse('2024-07-10T00:00:00Z');
+
 const checkout = (body: unknown, eventType: string | null = null) =>
   envelope({ flavour: 'checkout', eventType, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
@@ -51,7 +54,7 @@ describe('parseCheckout', () => {
 
   test('a 200-character merchantChargeId is accepted; a status longer than 64 characters is cut', () => {
     const env = checkout(paymentEvent({ merchantChargeId: 'x'.repeat(200), status: 'S'.repeat(70) }));
-    const obs = observeCheckout(env, parseCheckout(env), 0);
+    const obs = observeCheckout(env, parseCheckout(env), RECEIVED);
     expect(obs.chargeId).toHaveLength(200);
     expect(obs.rawStatus).toBe(`${'S'.repeat(63)}…`);
   });
@@ -71,7 +74,7 @@ describe('parseCheckout', () => {
 describe('observations', () => {
   test('a PAYMENT event becomes a status observation keyed by merchantChargeId', () => {
     const env = checkout(paymentEvent({ status: 'PAID' }));
-    const obs = observeCheckout(env, parseCheckout(env), 0);
+    const obs = observeCheckout(env, parseCheckout(env), RECEIVED);
     expect(obs).toMatchObject({
       kind: 'status',
       chargeKey: `checkout#${CHARGE_ID}`,
@@ -86,7 +89,7 @@ describe('observations', () => {
   test('dedupe keys: equal for the same content, different when anything we act on differs', () => {
     const key = (body: unknown) => {
       const env = checkout(body);
-      return observeCheckout(env, parseCheckout(env), 0).dedupeKey;
+      return observeCheckout(env, parseCheckout(env), RECEIVED).dedupeKey;
     };
     expect(key(paymentEvent())).toBe(key(paymentEvent()));
     expect(key(paymentEvent())).not.toBe(key(paymentEvent({ status: 'PAID' })));

@@ -4,8 +4,14 @@ import { CHARGE_ID, envelope, LEGACY_CALLBACK, paymentEvent } from '../picpay-ex
 import { memoryDeps } from './in-memory.support.js';
 
 const legacy = () => envelope({ flavour: 'legacy', body: JSON.stringify(LEGACY_CALLBACK) });
+// Received after every date these notifications carry (a date later than the receipt is bounded: dates.ts).
 const checkout = (status: string, eventDate?: string) =>
-  envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status, eventDate })) });
+  envelope({
+    flavour: 'checkout',
+    eventType: 'TransactionUpdateMessage',
+    receivedAt: '2024-07-02T00:00:00.000Z',
+    body: JSON.stringify(paymentEvent({ status, eventDate })),
+  });
 
 describe('processEnvelope', () => {
   test('a legacy callback reads the status from PicPay and records the transition', async () => {

@@ -107,6 +107,14 @@ beforeAll(async () => {
     }),
   );
   await run([{ id: 'forged', body: forged }]); // PicPay does not know the charge: contradicted
+  const future = JSON.stringify(
+    envelope({
+      flavour: 'checkout',
+      eventType: 'TransactionUpdateMessage',
+      body: JSON.stringify(paymentEvent({ status: 'AUTHORIZED', eventDate: '2999-01-01T00:00:00Z', merchantChargeId: 'far-future' })),
+    }),
+  );
+  await run([{ id: 'future', body: future }]); // dated after its receipt: ordered by the receipt
   findCharge.enabled = false;
   publisher.failNext = 1;
   await run([{ id: 'sns-down', body: checkout('REFUNDED') }]); // processing failure, held back (retry delay)
@@ -193,6 +201,7 @@ describe('alarms read only metrics the code emits', () => {
         'ConfigurationErrors',
         'ContradictedNotifications',
         'Duplicates',
+        'FutureDatedNotifications',
         'EventsPublished',
         'IgnoredLateEvents',
         'ParkedNotifications',
