@@ -294,3 +294,68 @@ describe('the evaluator follows the IAM documentation on small cases', () => {
     expect(() => evaluate(req(role), { resource: [odd], identity: [] })).toThrow('DateGreaterThan');
   });
 });
+
+describe('the evaluator reads principal conditions and negated operators as the IAM documentation does', () => {
+  const role = (name: string): Principal => ({ arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, account: ACCOUNT });
+  const sqsAll: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }] };
+  const send = (principal: Principal, context: Record<string, string> = {}) => ({
+    principal,
+    action: 'sqs:SendMessage',
+    resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:q`,
+    context,
+  });
+  const onlyFor = (operator: string, ...arns: string[]): PolicyDocument => ({
+    Statement: [{ Effect: 'Deny', Principal: '*', Action: 'sqs:SendMessage', Resource: '*', Condition: { [operator]: { 'aws:PrincipalArn': arns } } }],
+  });
+
+  test('aws:PrincipalArn is the calling role’s own ARN; a request cannot claim another', () => {
+    const deny = onlyFor('ArnNotEquals', role('front').arn);
+    expect(evaluate(send(role('front')), { resource: [deny], identity: [sqsAll] })).toBe('Allow');
+    expect(evaluate(send(role('other')), { resource: [deny], identity: [sqsAll] })).toBe('ExplicitDeny');
+    expect(evaluate(send(role('other'), { 'aws:PrincipalArn': role('front').arn }), { resource: [deny], identity: [sqsAll] })).toBe('ExplicitDeny');
+  });
+
+  test('a negated operator holds when the key matches none of the values', () => {
+    const deny = onlyFor('ArnNotEquals', role('a').arn, role('b').arn);
+    expect(evaluate(send(role('a')), { resource: [deny], identity: [sqsAll] })).toBe('Allow');
+    expect(evaluate(send(role('b')), { resource: [deny], identity: [sqsAll] })).toBe('Allow');
+    expect(evaluate(send(role('c')), { resource: [deny], identity: [sqsAll] })).toBe('ExplicitDeny');
+    const strings = onlyFor('StringNotEquals', role('a').arn);
+    expect(evaluate(send(role('a')), { resource: [strings], identity: [sqsAll] })).toBe('Allow');
+    expect(evaluate(send(role('c')), { resource: [strings], identity: [sqsAll] })).toBe('ExplicitDeny');
+  });
+
+  test('a negated operator holds when the request has no such key: anonymous and service-principal requests carry no aws:PrincipalArn', () => {
+    const allowAll: PolicyDocument = { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sqs:SendMessage', Resource: '*' }] };
+    for (const operator of ['ArnNotEquals', 'StringNotEquals']) {
+      const deny = onlyFor(operator, role('a').arn);
+      expect(evaluate(send({ anonymous: true }), { resource: [deny, allowAll], identity: [] })).toBe('ExplicitDeny');
+      expect(evaluate(send({ service: 'sns.amazonaws.com' }), { resource: [deny, allowAll], identity: [] })).toBe('ExplicitDeny');
+      expect(evaluate(send({ anonymous: true }), { resource: [allowAll], identity: [] })).toBe('Allow');
+    }
+  });
+
+  test('ARN operators match component by component, wildcards within a component only, case-sensitively', () => {
+    const allow = (operator: string, pattern: string): PolicyDocument => ({
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sqs:SendMessage', Resource: '*', Condition: { [operator]: { 'aws:SourceArn': pattern } } }],
+    });
+    const from = (arn: string) =>
+      evaluate(send({ service: 'sns.amazonaws.com' }, { 'aws:SourceArn': arn }), { resource: [allow('ArnLike', 'arn:aws:sns:*:*:t-*')], identity: [] });
+    expect(from(`arn:aws:sns:${REGION}:${ACCOUNT}:t-1`)).toBe('Allow');
+    expect(from(`arn:aws:sns:${REGION}:${ACCOUNT}:T-1`)).toBe('ImplicitDeny');
+    // The region's wildcard cannot swallow the account's colon: the ARN has a component too few.
+    expect(
+      evaluate(send({ service: 'sns.amazonaws.com' }, { 'aws:SourceArn': `arn:aws:sns:${REGION}:t-1` }), {
+        resource: [allow('ArnLike', 'arn:aws:sns:*:t-*')],
+        identity: [],
+      }),
+    ).toBe('ImplicitDeny');
+    // ArnEquals takes wildcards as ArnLike does.
+    expect(
+      evaluate(send({ service: 'sns.amazonaws.com' }, { 'aws:SourceArn': `arn:aws:sns:${REGION}:${ACCOUNT}:t-1` }), {
+        resource: [allow('ArnEquals', 'arn:aws:sns:*:*:t-*')],
+        identity: [],
+      }),
+    ).toBe('Allow');
+  });
+});
