@@ -8,6 +8,9 @@
  * - a KMS key policy is the exception: identity policies count only when the key policy
  *   allows the account (`arn:aws:iam::<account>:root`);
  * - a service principal has no identity policy: only the resource policy can allow it;
+ * - a role's requests carry its ARN as aws:PrincipalArn (and aws:PrincipalAccount); anonymous
+ *   and service-principal requests carry neither, and a negated operator (ArnNotEquals,
+ *   StringNotEquals) holds on a key the request does not carry;
  * - otherwise the request is implicitly denied.
  *
  * It is independent of CDK: it only reads the template. Anything it does not understand (a
