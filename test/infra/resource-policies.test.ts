@@ -294,6 +294,25 @@ describe('the policy check can fail', () => {
     expect(decisions.filter((_, i) => i % 3 === 0)).toEqual(Array(17).fill('ImplicitDeny'));
     expect(new Set(alarmsReachTheTopic(model(stack, template)))).toEqual(new Set(['Allow']));
   });
+
+  test("planted bug: without the front door's Deny statements (TLS-only, as before), any role of the account with sqs:* or sns:* writes", () => {
+    const { stack, template } = all[0]!;
+    const broken = structuredClone(template) as unknown as Template;
+    for (const r of Object.values(broken.Resources)) {
+      if (r.Type !== 'AWS::SNS::TopicPolicy' && r.Type !== 'AWS::SQS::QueuePolicy') continue;
+      const doc = r.Properties.PolicyDocument as { Statement: Array<{ Sid?: string }> };
+      doc.Statement = doc.Statement.filter((s) => s.Sid !== 'OnlyTheFrontDoorEnqueues' && s.Sid !== 'OnlyTheProcessorAndTheSweeperPublish');
+    }
+    const intruder = (service: string) => ({
+      principal: { arn: `arn:aws:iam::${ACCOUNT}:role/SomeDeveloper`, account: ACCOUNT },
+      identity: [{ Statement: [{ Effect: 'Allow' as const, Action: `${service}:*`, Resource: '*' }] }],
+    });
+    const [before, after] = [model(stack, template), model(stack, broken as unknown as Record<string, unknown>)];
+    expect(after.can(intruder('sqs'), 'sqs:SendMessage', after.ids.queue)).toBe('Allow');
+    expect(after.can(intruder('sns'), 'sns:Publish', after.ids.eventTopic)).toBe('Allow');
+    expect(before.can(intruder('sqs'), 'sqs:SendMessage', before.ids.queue)).toBe('ExplicitDeny');
+    expect(before.can(intruder('sns'), 'sns:Publish', before.ids.eventTopic)).toBe('ExplicitDeny');
+  });
 });
 
 describe('the evaluator follows the IAM documentation on small cases', () => {
