@@ -205,6 +205,13 @@ export const SETTINGS = {
       "the domain's ACM certificate, in the stack's region: a certificate from another region stops the synth, or the deploy before it creates anything",
     prop: 'customDomain.certificateArn',
   },
+  operatorRoleArns: {
+    text: 'string',
+    schema: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=.@/-]+(,arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=.@/-]+)*$/)),
+    expected: 'IAM role ARNs, comma-separated, each with its path and no wildcard',
+    description:
+      'the roles, besides the authenticator and the reconciler, that may send to the notification queue: operators who replay the DLQ or parked items (`picpay-webhooks dlq replay`, `parked replay`, `aws sqs start-message-move-task`). Without it, nobody else can (docs/operations.md, "Who may write to the queue")',
+  },
 } as const satisfies Record<string, Setting>;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -32,6 +32,7 @@ export function stackNameFromContext(ctx: ContextReader): string {
 const AS_PROP: Partial<Record<SettingKey, (value: unknown) => unknown>> = {
   logRetentionDays: (days) => days as logs.RetentionDays,
   removalPolicy: (policy) => (policy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN),
+  operatorRoleArns: (arns) => (arns as string).split(','),
 };
 
 export function stackPropsFromContext(ctx: ContextReader): PicPayWebhooksStackProps {

@@ -101,6 +101,12 @@ export class PipelineMonitoring extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
+        // CloudWatch sends the alarm's account and ARN with its KMS requests as with its publish:
+        // the key serves this stack's alarms only, not any alarm of any account (confused deputy).
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${this.alarmNamePrefix}*` },
+        },
       }),
     );
     if (props.alarmEmail) {

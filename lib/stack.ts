@@ -79,6 +79,13 @@ export interface PicPayWebhooksStackProps extends StackProps {
    * configuration, no X-Ray permissions, and POWERTOOLS_TRACE_ENABLED=false in the functions.
    */
   readonly tracing?: boolean;
+  /**
+   * IAM role ARNs (with their path, no wildcard) that may send to the notification queue
+   * besides the authenticator and the reconciler: the operators who replay the DLQ or parked
+   * items. Default none: the queue policy denies everyone else (docs/security.md, "Only the
+   * front door writes").
+   */
+  readonly operatorRoleArns?: readonly string[];
 }
 
 function check(ok: boolean, prop: string, message: string): void {
@@ -98,6 +105,15 @@ function checkProps(props: PicPayWebhooksStackProps): void {
     const outer = (props as Record<string, unknown>)[name!];
     const value = member === undefined ? outer : (outer as Record<string, unknown> | undefined)?.[member];
     if (value === undefined || (member !== undefined && Token.isUnresolved(value))) continue;
+    // A list prop (its context key comma-separated): each member on its own; tokens are left to CloudFormation.
+    if (Array.isArray(value)) {
+      for (const member of value) {
+        if (Token.isUnresolved(member)) continue;
+        const problem = String(member).includes(',') ? `must be ${SETTINGS[key].expected}` : settingProblem(SETTINGS[key], member);
+        check(problem === undefined, prop, `${problem}, got ${JSON.stringify(member)}`);
+      }
+      continue;
+    }
     const problem = settingProblem(SETTINGS[key], value);
     check(problem === undefined, prop, `${problem}, got ${JSON.stringify(value)}`);
   }
@@ -329,6 +345,15 @@ export class PicPayWebhooksStack extends Stack {
     });
     this.reconciler.allow(['dynamodb:Query'], [`${this.table.tableArn}/index/${TABLE.awaitingIndex.name}`]);
     this.reconciler.allow(['sqs:SendMessage'], [this.queue.queueArn]);
+    // Only the front door writes: a notification enters the queue through the authenticator
+    // (its token checked) or the reconciler (PicPay's own answer), never from another principal
+    // of the account, whatever its IAM policies allow; operators who replay the DLQ or parked
+    // items are listed by operatorRoleArns (docs/security.md).
+    this.onlyThesePrincipals(this.queue, 'OnlyTheFrontDoorEnqueues', 'sqs:SendMessage', [
+      this.authenticator.role.roleArn,
+      this.reconciler.role.roleArn,
+      ...(props.operatorRoleArns ?? []),
+    ]);
     // Advancing lastCheckedAt and leaving the index: updates that may touch only the keys and the
     // index attributes, and return nothing.
     this.reconciler.function.addToRolePolicy(
@@ -369,6 +394,9 @@ export class PicPayWebhooksStack extends Stack {
     this.sweeper.allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [this.table.tableArn]);
     this.sweeper.allow(['sns:Publish'], [this.topic.topicArn]);
     this.sweeper.allow(['kms:GenerateDataKey', 'kms:Decrypt'], [this.key.keyArn]);
+    // Only the processor and the sweeper publish charge events: nobody else in the account can
+    // send the merchant's systems a charge that did not happen.
+    this.onlyThesePrincipals(this.topic, 'OnlyTheProcessorAndTheSweeperPublish', 'sns:Publish', [this.processor.role.roleArn, this.sweeper.role.roleArn]);
     const sweepSchedule = new events.Rule(this, 'OutboxSweepSchedule', {
       description: 'Publishes charge events whose first publish failed on every try',
       schedule: events.Schedule.rate(Duration.minutes(SWEEP.everyMinutes)),
@@ -440,6 +468,25 @@ export class PicPayWebhooksStack extends Stack {
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+
+  /**
+   * Denies `action` on the queue or topic to every principal but these roles (aws:PrincipalArn
+   * is a role's own ARN, for any of its sessions): an identity policy elsewhere in the account,
+   * even `sqs:*` or `sns:*` on `*`, cannot open it. Requests without a principal ARN (anonymous,
+   * or a service acting as itself) are denied too.
+   */
+  private onlyThesePrincipals(target: sqs.Queue | sns.Topic, sid: string, action: string, roleArns: readonly string[]): void {
+    target.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [action],
+        resources: [target instanceof sqs.Queue ? target.queueArn : target.topicArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...roleArns] } },
+      }),
+    );
   }
 
   /** A regional API Gateway domain needs a certificate in the stack's own region: checked at synth, or by CloudFormation. */

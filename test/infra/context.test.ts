@@ -29,6 +29,7 @@ describe('stack settings from context', () => {
           certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab',
           apiType: 'rest',
           tracing: 'false',
+          operatorRoleArns: 'arn:aws:iam::123456789012:role/ops/Replayer,arn:aws:iam::123456789012:role/Oncall',
         }),
       ),
     ).toEqual({
@@ -50,6 +51,7 @@ describe('stack settings from context', () => {
         domainName: 'webhooks.loja.com.br',
         certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab',
       },
+      operatorRoleArns: ['arn:aws:iam::123456789012:role/ops/Replayer', 'arn:aws:iam::123456789012:role/Oncall'],
     });
   });
 
@@ -87,6 +89,10 @@ describe('stack settings from context', () => {
     ['reconcileMinAgeMinutes', 0],
     ['reconcileMinAgeMinutes', 100001],
     ['certificateArn', 'arn:aws:iam::123456789012:role/webhooks'],
+    ['operatorRoleArns', 'arn:aws:iam::123456789012:role/*'],
+    ['operatorRoleArns', 'arn:aws:iam::123456789012:user/ops'],
+    ['operatorRoleArns', 'arn:aws:iam::123456789012:role/a, arn:aws:iam::123456789012:role/b'],
+    ['operatorRoleArns', 'arn:aws:sts::123456789012:assumed-role/Ops/alice'],
   ])('a bad %s (%p) stops the synth naming the key', (key, value) => {
     expect(() => stackPropsFromContext(ctx({ [key]: value }))).toThrow(`Context key "${key}"`);
   });

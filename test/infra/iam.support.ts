@@ -8,6 +8,9 @@
  * - a KMS key policy is the exception: identity policies count only when the key policy
  *   allows the account (`arn:aws:iam::<account>:root`);
  * - a service principal has no identity policy: only the resource policy can allow it;
+ * - a role's requests carry its ARN as aws:PrincipalArn (and aws:PrincipalAccount); anonymous
+ *   and service-principal requests carry neither, and a negated operator (ArnNotEquals,
+ *   StringNotEquals) holds on a key the request does not carry;
  * - otherwise the request is implicitly denied.
  *
  * It is independent of CDK: it only reads the template. Anything it does not understand (a
@@ -128,6 +131,20 @@ function like(pattern: string, value: string, caseInsensitive = false): boolean 
   return re.test(value);
 }
 
+/**
+ * ArnEquals and ArnLike (and their negations) compare an ARN component by component: the six
+ * colon-delimited parts each match on their own, wildcards allowed in any (IAM JSON policy
+ * elements, "Amazon Resource Name (ARN) condition operators").
+ */
+function arnLike(pattern: string, value: string): boolean {
+  const parts = (arn: string) => {
+    const p = arn.split(':');
+    return p.length < 6 ? null : [...p.slice(0, 5), p.slice(5).join(':')];
+  };
+  const [want, got] = [parts(pattern), parts(value)];
+  return want !== null && got !== null && want.every((w, i) => like(w, got[i]!));
+}
+
 function principalMatches(statement: Statement, principal: Principal): 'yes' | 'account' | 'no' {
   if (statement.NotPrincipal !== undefined) throw new Error('NotPrincipal not understood');
   const p = statement.Principal;
@@ -160,15 +177,24 @@ function conditionsHold(statement: Statement, context: Readonly<Record<string, s
           holds = actual !== undefined && values.some((v) => v.toLowerCase() === actual.toLowerCase());
           break;
         case 'StringEquals':
-        case 'ArnEquals':
           holds = actual !== undefined && values.includes(actual);
           break;
         case 'StringLike':
-        case 'ArnLike':
           holds = actual !== undefined && values.some((v) => like(v, actual));
           break;
+        case 'ArnEquals':
+        case 'ArnLike':
+          holds = actual !== undefined && values.some((v) => arnLike(v, actual));
+          break;
+        // A negated operator holds when the key matches none of the values, and when the request
+        // does not carry the key at all ("Condition operators": "If the key ... is not present,
+        // the condition is true" for StringNotEquals, ArnNotEquals and the like).
         case 'StringNotEquals':
-          holds = actual !== undefined && !values.includes(actual);
+          holds = actual === undefined || !values.includes(actual);
+          break;
+        case 'ArnNotEquals':
+        case 'ArnNotLike':
+          holds = actual === undefined || !values.some((v) => arnLike(v, actual));
           break;
         default:
           throw new Error(`Condition operator ${operator} not understood`);
@@ -200,8 +226,19 @@ export interface Policies {
   readonly isKeyPolicy?: boolean;
 }
 
+/**
+ * The request context keys that come from the principal itself, not from the request
+ * ("AWS global condition context keys"): aws:PrincipalArn is a role's own ARN (for a session of
+ * an assumed role too) and aws:PrincipalAccount its account. Anonymous requests and requests a
+ * service makes with its service principal carry neither. The caller cannot override them.
+ */
+function principalKeys(principal: Principal): Record<string, string> {
+  return 'arn' in principal ? { 'aws:PrincipalArn': principal.arn, 'aws:PrincipalAccount': principal.account } : {};
+}
+
 export function evaluate(request: Request, policies: Policies): Decision {
-  const { principal, action, resource, context } = request;
+  const { principal, action, resource } = request;
+  const context = { ...request.context, ...principalKeys(principal) };
   let resourceAllows = false;
   let accountDelegates = false;
   for (const doc of policies.resource) {

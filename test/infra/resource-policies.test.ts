@@ -1,6 +1,6 @@
 import type { PicPayWebhooksStack } from '../../lib/stack.js';
 import { ACCOUNT, type Decision, evaluate, type PolicyDocument, type Principal, REGION, resolver, type Statement } from './iam.support.js';
-import { variants } from './variants.support.js';
+import { OPERATOR_ROLE_ARN, STACKS_WITH_OPERATOR, variants } from './variants.support.js';
 
 /**
  * Every resource policy and key policy in the template, read as IAM reads it (./iam.ts):
@@ -56,7 +56,12 @@ function model(stack: PicPayWebhooksStack, raw: Record<string, unknown>) {
     return { principal: { arn: arnOf(roleId), account: ACCOUNT } as Principal, identity: identityOf(roleId) };
   };
   const cloudwatch: Principal = { service: 'cloudwatch.amazonaws.com' };
-  const roles = { authenticator: role(stack.authenticator), processor: role(stack.processor), reconciler: role(stack.reconciler) };
+  const roles = {
+    authenticator: role(stack.authenticator),
+    processor: role(stack.processor),
+    reconciler: role(stack.reconciler),
+    sweeper: role(stack.sweeper),
+  };
   const alarmArns = ofType('AWS::CloudWatch::Alarm').map(
     ([, a]) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${resolve(a.Properties.AlarmName) as string}`,
   );
@@ -125,7 +130,7 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
     expect(m.can(m.cloudwatch, 'sns:Publish', m.ids.alarmTopic, foreign)).toBe('ImplicitDeny');
     const otherAccount = { 'aws:SourceAccount': '210987654321', 'aws:SourceArn': m.alarmArns[0]!.replace(ACCOUNT, '210987654321') };
     expect(m.can(m.cloudwatch, 'sns:Publish', m.ids.alarmTopic, otherAccount)).toBe('ImplicitDeny');
-    expect(m.can(m.cloudwatch, 'sns:Publish', m.ids.eventTopic, { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': m.alarmArns[0]! })).toBe('ImplicitDeny');
+    expect(m.can(m.cloudwatch, 'sns:Publish', m.ids.eventTopic, { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': m.alarmArns[0]! })).toBe('ExplicitDeny');
     expect(m.can(m.cloudwatch, 'sns:Subscribe', m.ids.alarmTopic, { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': m.alarmArns[0]! })).toBe('ImplicitDeny');
   });
 
@@ -135,7 +140,7 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
     expect(m.can(m.roles.processor, 'kms:Decrypt', m.ids.key)).toBe('Allow');
     expect(m.can(m.roles.processor, 'sns:Publish', m.ids.alarmTopic)).toBe('ImplicitDeny');
     for (const other of [m.roles.authenticator, m.roles.reconciler]) {
-      expect(m.can(other, 'sns:Publish', m.ids.eventTopic)).toBe('ImplicitDeny');
+      expect(m.can(other, 'sns:Publish', m.ids.eventTopic)).toBe('ExplicitDeny');
       expect(m.can(other, 'kms:GenerateDataKey', m.ids.key)).toBe('ImplicitDeny');
     }
   });
@@ -145,9 +150,62 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
     expect(m.can(m.roles.reconciler, 'sqs:SendMessage', m.ids.queue)).toBe('Allow');
     expect(m.can(m.roles.processor, 'sqs:ReceiveMessage', m.ids.queue)).toBe('Allow');
     expect(m.can(m.roles.processor, 'sqs:DeleteMessage', m.ids.queue)).toBe('Allow');
-    expect(m.can(m.roles.processor, 'sqs:SendMessage', m.ids.queue)).toBe('ImplicitDeny');
-    expect(m.can({ anonymous: true }, 'sqs:SendMessage', m.ids.queue)).toBe('ImplicitDeny');
+    expect(m.can(m.roles.processor, 'sqs:SendMessage', m.ids.queue)).toBe('ExplicitDeny');
+    expect(m.can({ anonymous: true }, 'sqs:SendMessage', m.ids.queue)).toBe('ExplicitDeny');
     expect(m.can(m.cloudwatch, 'sqs:SendMessage', m.ids.dlq)).toBe('ImplicitDeny');
+  });
+
+  /** A role of the account, not the stack's, whose identity policy allows everything on the service. */
+  const accountRole = (name: string, service: string) => ({
+    principal: { arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, account: ACCOUNT },
+    identity: [{ Statement: [{ Effect: 'Allow' as const, Action: `${service}:*`, Resource: '*' }] }],
+  });
+
+  test('only the front door writes: another role of the account, even with sqs:* on everything, cannot enqueue', () => {
+    const intruder = accountRole('SomeDeveloper', 'sqs');
+    expect(m.can(intruder, 'sqs:SendMessage', m.ids.queue)).toBe('ExplicitDeny');
+    // (SendMessageBatch has no IAM action of its own: it is authorized as sqs:SendMessage.)
+    // A session of a listed role is the role: aws:PrincipalArn is the role's ARN either way.
+    expect(m.can(m.roles.authenticator, 'sqs:SendMessage', m.ids.queue)).toBe('Allow');
+    expect(m.can(m.roles.reconciler, 'sqs:SendMessage', m.ids.queue)).toBe('Allow');
+    for (const other of [m.roles.processor, m.roles.sweeper]) expect(m.can(other, 'sqs:SendMessage', m.ids.queue)).toBe('ExplicitDeny');
+    // The account's root user is a principal like any other here.
+    expect(m.can({ principal: { arn: `arn:aws:iam::${ACCOUNT}:root`, account: ACCOUNT }, identity: intruder.identity }, 'sqs:SendMessage', m.ids.queue)).toBe(
+      'ExplicitDeny',
+    );
+    // Receiving is another matter: the deny is about writing only.
+    expect(m.can(intruder, 'sqs:ReceiveMessage', m.ids.queue)).toBe('Allow');
+  });
+
+  test(`an operator's role sends (DLQ and parked replays) only when listed in operatorRoleArns${STACKS_WITH_OPERATOR.includes(stack.stackName) ? ' (listed here)' : ' (not here)'}`, () => {
+    const operator = { principal: { arn: OPERATOR_ROLE_ARN, account: ACCOUNT }, identity: accountRole('x', 'sqs').identity };
+    expect(m.can(operator, 'sqs:SendMessage', m.ids.queue)).toBe(STACKS_WITH_OPERATOR.includes(stack.stackName) ? 'Allow' : 'ExplicitDeny');
+    // The same name under another path is another role.
+    const elsewhere = { ...operator, principal: { arn: OPERATOR_ROLE_ARN.replace('/ops/', '/'), account: ACCOUNT } };
+    expect(m.can(elsewhere, 'sqs:SendMessage', m.ids.queue)).toBe('ExplicitDeny');
+  });
+
+  test('only the processor and the outbox sweeper publish charge events: another role of the account with sns:* cannot', () => {
+    for (const publisher of [m.roles.processor, m.roles.sweeper]) {
+      expect(m.can(publisher, 'sns:Publish', m.ids.eventTopic)).toBe('Allow');
+      expect(m.can(publisher, 'kms:GenerateDataKey', m.ids.key)).toBe('Allow');
+    }
+    const intruder = accountRole('SomeDeveloper', 'sns');
+    expect(m.can(intruder, 'sns:Publish', m.ids.eventTopic)).toBe('ExplicitDeny');
+    for (const other of [m.roles.authenticator, m.roles.reconciler]) expect(m.can(other, 'sns:Publish', m.ids.eventTopic)).toBe('ExplicitDeny');
+    // Subscribing (the merchant's consumers) is not what this guards.
+    expect(m.can(intruder, 'sns:Subscribe', m.ids.eventTopic)).toBe('Allow');
+  });
+
+  test('the key serves CloudWatch for this stack’s alarms in this account only', () => {
+    const context = (account: string, alarm: string) => ({
+      'aws:SourceAccount': account,
+      'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${account}:alarm:${alarm}`,
+    });
+    expect(m.can(m.cloudwatch, 'kms:GenerateDataKey', m.ids.key, context(ACCOUNT, `${stack.stackName}-DeadLetterQueueNotEmpty`))).toBe('Allow');
+    expect(m.can(m.cloudwatch, 'kms:GenerateDataKey', m.ids.key, context(ACCOUNT, 'SomeOtherStack-Alarm'))).toBe('ImplicitDeny');
+    expect(m.can(m.cloudwatch, 'kms:Decrypt', m.ids.key, context('210987654321', `${stack.stackName}-DeadLetterQueueNotEmpty`))).toBe('ImplicitDeny');
+    expect(m.can(m.cloudwatch, 'kms:Decrypt', m.ids.key)).toBe('ImplicitDeny');
   });
 
   test('the processor can hold a message back on the processing queue (its retry delay); not on the DLQ, and nobody else can', () => {
@@ -236,6 +294,25 @@ describe('the policy check can fail', () => {
     expect(decisions.filter((_, i) => i % 3 === 0)).toEqual(Array(17).fill('ImplicitDeny'));
     expect(new Set(alarmsReachTheTopic(model(stack, template)))).toEqual(new Set(['Allow']));
   });
+
+  test("planted bug: without the front door's Deny statements (TLS-only, as before), any role of the account with sqs:* or sns:* writes", () => {
+    const { stack, template } = all[0]!;
+    const broken = structuredClone(template) as unknown as Template;
+    for (const r of Object.values(broken.Resources)) {
+      if (r.Type !== 'AWS::SNS::TopicPolicy' && r.Type !== 'AWS::SQS::QueuePolicy') continue;
+      const doc = r.Properties.PolicyDocument as { Statement: Array<{ Sid?: string }> };
+      doc.Statement = doc.Statement.filter((s) => s.Sid !== 'OnlyTheFrontDoorEnqueues' && s.Sid !== 'OnlyTheProcessorAndTheSweeperPublish');
+    }
+    const intruder = (service: string) => ({
+      principal: { arn: `arn:aws:iam::${ACCOUNT}:role/SomeDeveloper`, account: ACCOUNT },
+      identity: [{ Statement: [{ Effect: 'Allow' as const, Action: `${service}:*`, Resource: '*' }] }],
+    });
+    const [before, after] = [model(stack, template), model(stack, broken as unknown as Record<string, unknown>)];
+    expect(after.can(intruder('sqs'), 'sqs:SendMessage', after.ids.queue)).toBe('Allow');
+    expect(after.can(intruder('sns'), 'sns:Publish', after.ids.eventTopic)).toBe('Allow');
+    expect(before.can(intruder('sqs'), 'sqs:SendMessage', before.ids.queue)).toBe('ExplicitDeny');
+    expect(before.can(intruder('sns'), 'sns:Publish', before.ids.eventTopic)).toBe('ExplicitDeny');
+  });
 });
 
 describe('the evaluator follows the IAM documentation on small cases', () => {
@@ -292,5 +369,70 @@ describe('the evaluator follows the IAM documentation on small cases', () => {
       Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01' } } }],
     };
     expect(() => evaluate(req(role), { resource: [odd], identity: [] })).toThrow('DateGreaterThan');
+  });
+});
+
+describe('the evaluator reads principal conditions and negated operators as the IAM documentation does', () => {
+  const role = (name: string): { arn: string; account: string } => ({ arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, account: ACCOUNT });
+  const sqsAll: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }] };
+  const send = (principal: Principal, context: Record<string, string> = {}) => ({
+    principal,
+    action: 'sqs:SendMessage',
+    resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:q`,
+    context,
+  });
+  const onlyFor = (operator: string, ...arns: string[]): PolicyDocument => ({
+    Statement: [{ Effect: 'Deny', Principal: '*', Action: 'sqs:SendMessage', Resource: '*', Condition: { [operator]: { 'aws:PrincipalArn': arns } } }],
+  });
+
+  test('aws:PrincipalArn is the calling role’s own ARN; a request cannot claim another', () => {
+    const deny = onlyFor('ArnNotEquals', role('front').arn);
+    expect(evaluate(send(role('front')), { resource: [deny], identity: [sqsAll] })).toBe('Allow');
+    expect(evaluate(send(role('other')), { resource: [deny], identity: [sqsAll] })).toBe('ExplicitDeny');
+    expect(evaluate(send(role('other'), { 'aws:PrincipalArn': role('front').arn }), { resource: [deny], identity: [sqsAll] })).toBe('ExplicitDeny');
+  });
+
+  test('a negated operator holds when the key matches none of the values', () => {
+    const deny = onlyFor('ArnNotEquals', role('a').arn, role('b').arn);
+    expect(evaluate(send(role('a')), { resource: [deny], identity: [sqsAll] })).toBe('Allow');
+    expect(evaluate(send(role('b')), { resource: [deny], identity: [sqsAll] })).toBe('Allow');
+    expect(evaluate(send(role('c')), { resource: [deny], identity: [sqsAll] })).toBe('ExplicitDeny');
+    const strings = onlyFor('StringNotEquals', role('a').arn);
+    expect(evaluate(send(role('a')), { resource: [strings], identity: [sqsAll] })).toBe('Allow');
+    expect(evaluate(send(role('c')), { resource: [strings], identity: [sqsAll] })).toBe('ExplicitDeny');
+  });
+
+  test('a negated operator holds when the request has no such key: anonymous and service-principal requests carry no aws:PrincipalArn', () => {
+    const allowAll: PolicyDocument = { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sqs:SendMessage', Resource: '*' }] };
+    for (const operator of ['ArnNotEquals', 'StringNotEquals']) {
+      const deny = onlyFor(operator, role('a').arn);
+      expect(evaluate(send({ anonymous: true }), { resource: [deny, allowAll], identity: [] })).toBe('ExplicitDeny');
+      expect(evaluate(send({ service: 'sns.amazonaws.com' }), { resource: [deny, allowAll], identity: [] })).toBe('ExplicitDeny');
+      expect(evaluate(send({ anonymous: true }), { resource: [allowAll], identity: [] })).toBe('Allow');
+    }
+  });
+
+  test('ARN operators match component by component, wildcards within a component only, case-sensitively', () => {
+    const allow = (operator: string, pattern: string): PolicyDocument => ({
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sqs:SendMessage', Resource: '*', Condition: { [operator]: { 'aws:SourceArn': pattern } } }],
+    });
+    const from = (arn: string) =>
+      evaluate(send({ service: 'sns.amazonaws.com' }, { 'aws:SourceArn': arn }), { resource: [allow('ArnLike', 'arn:aws:sns:*:*:t-*')], identity: [] });
+    expect(from(`arn:aws:sns:${REGION}:${ACCOUNT}:t-1`)).toBe('Allow');
+    expect(from(`arn:aws:sns:${REGION}:${ACCOUNT}:T-1`)).toBe('ImplicitDeny');
+    // The region's wildcard cannot swallow the account's colon: the ARN has a component too few.
+    expect(
+      evaluate(send({ service: 'sns.amazonaws.com' }, { 'aws:SourceArn': `arn:aws:sns:${REGION}:t-1` }), {
+        resource: [allow('ArnLike', 'arn:aws:sns:*:t-*')],
+        identity: [],
+      }),
+    ).toBe('ImplicitDeny');
+    // ArnEquals takes wildcards as ArnLike does.
+    expect(
+      evaluate(send({ service: 'sns.amazonaws.com' }, { 'aws:SourceArn': `arn:aws:sns:${REGION}:${ACCOUNT}:t-1` }), {
+        resource: [allow('ArnEquals', 'arn:aws:sns:*:*:t-*')],
+        identity: [],
+      }),
+    ).toBe('Allow');
   });
 });

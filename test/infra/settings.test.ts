@@ -38,6 +38,7 @@ describe('the settings definition', () => {
       reconcileMinAgeMinutes: 30,
       domainName: '',
       certificateArn: '',
+      operatorRoleArns: '',
     });
     for (const [key, setting] of Object.entries(SETTINGS)) expect([key, context[key]]).toEqual([key, 'default' in setting ? setting.default : '']);
   });
@@ -80,6 +81,9 @@ describe('stack props are checked by the rules the context keys are', () => {
     [{ reconcileMinAgeMinutes: 100_001 }, 'reconcileMinAgeMinutes'],
     [{ customDomain: { domainName: 'not a domain', certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/abc' } }, 'customDomain.domainName'],
     [{ customDomain: { domainName: 'webhooks.loja.com.br', certificateArn: 'arn:aws:iam::123456789012:role/x' } }, 'customDomain.certificateArn'],
+    [{ operatorRoleArns: ['arn:aws:iam::123456789012:role/*'] }, 'operatorRoleArns'],
+    [{ operatorRoleArns: ['arn:aws:iam::123456789012:user/ops'] }, 'operatorRoleArns'],
+    [{ operatorRoleArns: ['arn:aws:iam::123456789012:role/a,arn:aws:iam::123456789012:role/b'] }, 'operatorRoleArns'],
   ])('refused, naming the prop: %p', (props, name) => {
     expect(() => quick(props)).toThrow(`PicPayWebhooksStack: ${name} must be`);
   });
@@ -96,6 +100,13 @@ describe('stack props are checked by the rules the context keys are', () => {
         logRetention: logs.RetentionDays.INFINITE,
       }),
     ).not.toThrow();
+  });
+
+  test('operator roles given as tokens (a role of another construct) are left to CloudFormation; literal ones are checked each', () => {
+    expect(() => quick({ operatorRoleArns: [Token.asString({ 'Fn::GetAtt': ['Ops', 'Arn'] }), 'arn:aws:iam::123456789012:role/ops/Replayer'] })).not.toThrow();
+    expect(() => quick({ operatorRoleArns: [Token.asString({ 'Fn::GetAtt': ['Ops', 'Arn'] }), 'Replayer'] })).toThrow(
+      'PicPayWebhooksStack: operatorRoleArns must be',
+    );
   });
 
   test('a custom domain given as tokens is left to CloudFormation', () => {

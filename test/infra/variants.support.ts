@@ -11,7 +11,13 @@ export interface Variant {
   readonly stacks: ReadonlyArray<{ readonly stack: PicPayWebhooksStack; readonly template: Record<string, unknown> }>;
 }
 
+/** An operator's role allowed to send to the notification queue (operatorRoleArns) in the variant with every option. */
+export const OPERATOR_ROLE_ARN = 'arn:aws:iam::123456789012:role/ops/PicPayWebhooksOperator';
+/** The stacks that list OPERATOR_ROLE_ARN. */
+export const STACKS_WITH_OPERATOR = ['PicPayWebhooksProd'];
+
 const EVERY_OPTION: PicPayWebhooksStackProps = {
+  operatorRoleArns: [OPERATOR_ROLE_ARN, 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/sa-east-1/AWSReservedSSO_Ops_0123456789abcdef'],
   enableWaf: true,
   wafRateLimit: 500,
   alarmEmail: 'ops@loja.com.br',
