@@ -5,7 +5,7 @@
  * lambda/domain/confirm.ts's comment: PicPay behind the claim (an earlier lifecycle step, the
  * same status with another amount or less refunded, or no such charge) is a contradiction.
  */
-import { PicPayUnavailableError } from '../../lambda/domain/errors.js';
+import { ParkError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
 import { CHARGE_ID, envelope, paymentEvent, THREE_DS_EVENT } from '../picpay-examples.support.js';
 import { memoryDeps } from './in-memory.support.js';
@@ -101,6 +101,18 @@ describe('a money-moving checkout notification is confirmed with PicPay', () => 
     expect(findCharge.calls).toBe(1);
     expect(charges.items.size).toBe(0);
     expect(publisher.published).toEqual([]);
+  });
+
+  test('find-charge refusing the id for another reason is parked for that reason, not as a contradiction', async () => {
+    const { deps, findCharge } = verifying({ chargeStatus: 'PAID' });
+    findCharge.findCharge = async () => {
+      throw new ParkError('unexpected_shape', 'merchantChargeId cannot be a URL path segment');
+    };
+    await expect(processEnvelope(webhook('PAID'), deps)).resolves.toEqual({
+      kind: 'parked',
+      reason: 'unexpected_shape',
+      message: 'merchantChargeId cannot be a URL path segment',
+    });
   });
 
   test('PicPay unavailable: the notification is retried (the error propagates), nothing is stored', async () => {
