@@ -92,6 +92,11 @@ describe('a legacy callback without referenceId', () => {
       JSON.stringify(Object.fromEntries(Array.from({ length: 22 }, (_, i) => [`k${i}`, i]))),
       `Legacy callback without referenceId; its members: ${Array.from({ length: 20 }, (_, i) => `"k${i}"`).join(', ')}, and 2 more`,
     ],
+    [
+      'exactly twenty members: all named, nothing "more"',
+      JSON.stringify(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]))),
+      `Legacy callback without referenceId; its members: ${Array.from({ length: 20 }, (_, i) => `"k${i}"`).join(', ')}`,
+    ],
     ['a long member name is cut at 40 characters', `{"${'n'.repeat(50)}":1}`, `Legacy callback without referenceId; its members: "${'n'.repeat(40)}"`],
   ])('%s', async (_name, body, message) => {
     const { deps, charges } = memoryDeps();
