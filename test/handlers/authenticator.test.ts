@@ -1,37 +1,18 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { loadAuthenticatorConfig } from '../../lambda/config.js';
 import { CHECKOUT_TOKEN, LEGACY_CALLBACK, paymentEvent, SELLER_TOKEN, THREE_DS_EVENT } from '../picpay-examples.support.js';
 import { apiEvent, context } from './lambda-events.support.js';
+import { type AuthenticatorHandler, authenticatorModule, buildAuthenticator } from './authenticator.support.js';
 import { captureOutput } from './log-capture.support.js';
 
 const sqs = mockClient(SQSClient);
 const secrets = mockClient(SecretsManagerClient);
 
-Object.assign(process.env, {
-  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/notifications',
-  TOKENS_SECRET_ID: 'tokens-secret',
-  SECRET_MAX_AGE_SECONDS: '1',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-});
-const entry = await import('../../lambda/handlers/authenticator.js');
-type Handler = (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>;
-
-/** A fresh handler (an empty secret cache), made by the factory from this environment, as the Lambda entry makes it. */
-const build = (): Handler =>
-  entry.makeAuthenticatorHandler(loadAuthenticatorConfig(process.env), {
-    sqs: new SQSClient({}),
-    secrets: new SecretsManagerClient({}),
-    logger: new Logger({ serviceName: 'picpay-webhooks-authenticator' }),
-    metrics: new Metrics({ namespace: 'PicPayWebhooks', serviceName: 'authenticator' }),
-  }) as unknown as Handler;
+const entry = authenticatorModule;
+type Handler = AuthenticatorHandler;
+const build = buildAuthenticator;
 let handler: Handler;
 
 const secretValue = (value: unknown) => secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(value), Name: 'tokens-secret' });

@@ -6,38 +6,18 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SecretTokenStore } from '../../lambda/adapters/token-store.js';
-import { loadAuthenticatorConfig } from '../../lambda/config.js';
 import { NotConfiguredError } from '../../lambda/domain/errors.js';
 import { LEGACY_CALLBACK } from '../picpay-examples.support.js';
 import { apiEvent, context } from './lambda-events.support.js';
+import { buildAuthenticator } from './authenticator.support.js';
 import { captureOutput } from './log-capture.support.js';
 
 const sqs = mockClient(SQSClient);
 const secrets = mockClient(SecretsManagerClient);
 
-Object.assign(process.env, {
-  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/notifications',
-  TOKENS_SECRET_ID: 'tokens-secret',
-  SECRET_MAX_AGE_SECONDS: '1',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-});
-const entry = await import('../../lambda/handlers/authenticator.js');
-type Handler = (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>;
-const build = (): Handler =>
-  entry.makeAuthenticatorHandler(loadAuthenticatorConfig(process.env), {
-    sqs: new SQSClient({}),
-    secrets: new SecretsManagerClient({}),
-    logger: new Logger({ serviceName: 'picpay-webhooks-authenticator' }),
-    metrics: new Metrics({ namespace: 'PicPayWebhooks', serviceName: 'authenticator' }),
-  }) as unknown as Handler;
+const build = buildAuthenticator;
 
 /** A token no log line has any reason to contain: letters and digits in no common run. */
 const TOKEN = 'Qx7KpZ9wMt4vB2nR';
