@@ -82,14 +82,17 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
     return { kind: 'parked', reason: error.reason, message: error.message };
   }
   const applied = await apply(envelope, observation, deps);
-  const outcome = observation.futureDated && applied.kind !== 'skipped' && applied.kind !== 'parked' ? { ...applied, futureDated: true } : applied;
-  if (contradiction === null || outcome.kind === 'skipped' || outcome.kind === 'parked') return outcome;
+  const outcome = observation.futureDated ? { ...applied, futureDated: true } : applied;
+  if (contradiction === null) return outcome;
   // PicPay's answer is applied; the claim it contradicts is kept where an operator looks.
   await deps.parking.park({ parkedAt: new Date(deps.now()).toISOString(), reason: 'contradicted_by_picpay', message: contradiction, envelope });
   return { ...outcome, contradiction };
 }
 
-async function apply(envelope: Envelope, observation: Observation, deps: ProcessDeps): Promise<ProcessOutcome> {
+/** What a notification that got past parsing and PicPay did to its charge. */
+type RecordedOutcome = Extract<ProcessOutcome, { readonly chargeKey: string }>;
+
+async function apply(envelope: Envelope, observation: Observation, deps: ProcessDeps): Promise<RecordedOutcome> {
   for (let attempt = 0; ; attempt++) {
     const stored = await deps.charges.load(observation.chargeKey);
     const decision = decide(stored?.state ?? null, observation, new Date(deps.now()).toISOString(), deps);

@@ -169,24 +169,22 @@ export function createProcessor(deps: ProcessorDeps) {
         logger.warn('Notification parked for an operator', { ...context, reason: outcome.reason, detail: outcome.message });
         break;
     }
-    if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.published > 0) count(METRICS.processor.eventsPublished, outcome.published);
-    const contradiction =
-      outcome.kind === 'parked'
-        ? outcome.reason === 'contradicted_by_picpay'
-          ? outcome.message
-          : undefined
-        : outcome.kind === 'skipped'
-          ? undefined
-          : outcome.contradiction;
-    if (outcome.kind !== 'parked' && outcome.kind !== 'skipped' && outcome.futureDated) {
+    const contradicted = (detail: string) => {
+      // A notification PicPay's API contradicts: forged with a leaked token, or PicPay lagging.
+      count(METRICS.processor.contradicted);
+      logger.warn('PicPay contradicts the notification; what PicPay says was applied', { ...context, detail });
+    };
+    if (outcome.kind === 'parked') {
+      if (outcome.reason === 'contradicted_by_picpay') contradicted(outcome.message);
+      return;
+    }
+    if (outcome.kind === 'skipped') return;
+    if (outcome.published > 0) count(METRICS.processor.eventsPublished, outcome.published);
+    if (outcome.futureDated) {
       count(METRICS.processor.futureDated);
       logger.warn("A notification dated later than its receipt: ordered by when it was received, not by PicPay's date", context);
     }
-    if (contradiction !== undefined) {
-      // A notification PicPay's API contradicts: forged with a leaked token, or PicPay lagging.
-      count(METRICS.processor.contradicted);
-      logger.warn('PicPay contradicts the notification; what PicPay says was applied', { ...context, detail: contradiction });
-    }
+    if (outcome.contradiction !== undefined) contradicted(outcome.contradiction);
   }
 
   /** Counts the failure by its source, holds the record back for its retry delay, and says so. */
