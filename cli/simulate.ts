@@ -64,12 +64,14 @@ async function tellPicPayTheTruth(steps: readonly Step[], id: string, target: Ta
   }
   const latest = payments.reduce((a, b) => (Date.parse(b.eventDate ?? '') > Date.parse(a.eventDate ?? '') ? b : a));
   const { status, amount, originalAmount, refundedAmount } = latest.data!;
-  const res = await fetch(`${target.picpaySandboxUrl}/_sandbox/charges/${encodeURIComponent(id)}`, {
-    method: 'PUT',
-    body: JSON.stringify({ chargeStatus: status, amount, originalAmount, refundedAmount }),
-  });
-  if (!res.ok) throw new CliError(`The PicPay sandbox refused the charge: HTTP ${res.status}`);
+  await setSandboxCharge(target.picpaySandboxUrl, id, { chargeStatus: status, amount, originalAmount, refundedAmount });
   io.out(`  PicPay (the sandbox) knows the charge as ${status}`);
+}
+
+/** What the sandbox's find-charge answers for `id` from now on. */
+async function setSandboxCharge(sandboxUrl: string, id: string, charge: NonNullable<Step['foundCharge']>): Promise<void> {
+  const res = await fetch(`${sandboxUrl}/_sandbox/charges/${encodeURIComponent(id)}`, { method: 'PUT', body: JSON.stringify(charge) });
+  if (!res.ok) throw new CliError(`The PicPay sandbox refused the charge: HTTP ${res.status}`);
 }
 
 const CONFIRMATION_HINT =
@@ -206,11 +208,7 @@ export async function simulate(name: string, options: SimulateOptions, target: T
 
   const send = async (step: Step) => {
     if (step.foundCharge) {
-      const res = await fetch(`${target.picpaySandboxUrl}/_sandbox/charges/${encodeURIComponent(id)}`, {
-        method: 'PUT',
-        body: JSON.stringify(step.foundCharge),
-      });
-      if (!res.ok) throw new CliError(`The PicPay sandbox refused the charge: HTTP ${res.status}`);
+      await setSandboxCharge(target.picpaySandboxUrl!, id, step.foundCharge);
       io.out(`  ok  ${step.label}`);
       return true;
     }
