@@ -1,5 +1,5 @@
 import { type ChargeEvent, EVENT_SPEC_VERSION, EVENT_TYPES } from './events.js';
-import { MAX_HISTORY, MAX_SEEN } from './limits.js';
+import { MAX_HISTORY, MAX_REFUNDS, MAX_SEEN } from './limits.js';
 import type { ChargeFlavour } from './flavour.js';
 import { type Amounts, hashOf, type Observation, type ThreeDsResult } from './observation.js';
 import { MAX_OUTBOX, type OutboxEntry } from './outbox.js';
@@ -72,7 +72,9 @@ export type Decision =
   /** The merchant registered a payment: the charge exists now, nothing is published. */
   | { readonly kind: 'registered'; readonly state: ChargeState }
   /** The outbox is full: nothing is recorded; the notification is retried once events drain. */
-  | { readonly kind: 'deferred'; readonly reason: string };
+  | { readonly kind: 'deferred'; readonly reason: string }
+  /** A collection of the charge is at its cap (limits.ts): nothing is recorded; the notification is parked. */
+  | { readonly kind: 'overflow'; readonly reason: string };
 
 /**
  * Unique by content: the charge, the status it leaves, the status it reaches, what was done
@@ -111,8 +113,12 @@ export function emptyCharge(observation: Observation, now: string): ChargeState 
  */
 export function decide(current: ChargeState | null, incoming: Observation, now: string, options: DecideOptions): Decision {
   const base = current ?? emptyCharge(incoming, now);
+  const known = base.refunds ?? {};
+  if (incoming.refund && !Object.hasOwn(known, incoming.refund.transactionId) && Object.keys(known).length >= MAX_REFUNDS) {
+    return { kind: 'overflow', reason: `${base.chargeKey} already has ${MAX_REFUNDS} refund transactions, the most one payment keeps` };
+  }
   const refunds = incoming.refund
-    ? { ...(base.refunds ?? {}), [incoming.refund.transactionId]: { amount: incoming.refund.amount, full: incoming.status === 'REFUNDED' } }
+    ? { ...known, [incoming.refund.transactionId]: { amount: incoming.refund.amount, full: incoming.status === 'REFUNDED' } }
     : base.refunds;
   const observation = incoming.refund ? withRefundTotal(incoming, base, refunds!) : incoming;
   const carried: Partial<ChargeState> = {

@@ -102,6 +102,8 @@ export type ParkReason =
   | 'contradicted_by_picpay'
   /** A body nested deeper than MAX_JSON_DEPTH: kept without its bytes (they were never searched for personal data). */
   | 'too_deep'
+  /** A Payment Link payment already keeps MAX_REFUNDS refund transactions: this one is not recorded. */
+  | 'too_many_refunds'
   /** A queue message that is not an envelope at all: nothing to park, it goes to the DLQ. */
   | 'not_an_envelope';
 

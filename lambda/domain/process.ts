@@ -16,7 +16,7 @@ import {
 import { pathSegmentMessage, pathSegmentProblem } from './ids.js';
 import { flushOutbox } from './outbox.js';
 import type { FoundCharge } from './payloads.js';
-import type { ChargeRepository, CheckoutChargeSource, EventPublisher, LegacyStatusSource, ParkingLot } from './ports.js';
+import type { ChargeRepository, CheckoutChargeSource, EventPublisher, LegacyStatusSource, ParkingLot, ReconcileIndex } from './ports.js';
 
 /** A reconciliation check whose answer changes nothing: checkout reconciliation is off. */
 export class ReconciliationOffError extends Error {}
@@ -28,6 +28,8 @@ export interface ProcessDeps {
   readonly legacyStatus: LegacyStatusSource;
   /** Checkout reconciliation (find-charge); absent: off. */
   readonly checkoutCharges?: CheckoutChargeSource;
+  /** The reconciliation index: a charge PicPay does not know leaves it (`stopReconciling`). */
+  readonly awaiting: Pick<ReconcileIndex, 'retire'>;
   /**
    * Confirms money-moving checkout notifications with PicPay (confirm.ts): the same find-charge
    * client in Lambda; absent, they are applied as sent.
@@ -66,27 +68,34 @@ const MAX_CONFLICT_RETRIES = 5;
  * retry can never fix.
  */
 export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Promise<ProcessOutcome> {
-  let observation: Observation;
-  let contradiction: string | null;
   try {
-    ({ observation, contradiction } = await observe(envelope, deps));
+    const { observation, contradiction } = await observe(envelope, deps);
+    const applied = await apply(envelope, observation, deps);
+    const outcome = observation.futureDated ? { ...applied, futureDated: true } : applied;
+    if (contradiction === null) return outcome;
+    // PicPay's answer is applied; the claim it contradicts is kept where an operator looks.
+    await deps.parking.park({ parkedAt: new Date(deps.now()).toISOString(), reason: 'contradicted_by_picpay', message: contradiction, envelope });
+    return { ...outcome, contradiction };
   } catch (error) {
     if (error instanceof ReconciliationOffError) return { kind: 'skipped', reason: error.message };
     if (!(error instanceof ParkError)) throw error;
-    await deps.parking.park({
-      parkedAt: new Date(deps.now()).toISOString(),
-      reason: error.reason,
-      message: error.message,
-      envelope,
-    });
+    await deps.parking.park({ parkedAt: new Date(deps.now()).toISOString(), reason: error.reason, message: error.message, envelope });
+    if (isUnknownToPicPay(error) && envelope.origin === 'reconciler') await stopReconciling(envelope, deps);
     return { kind: 'parked', reason: error.reason, message: error.message };
   }
-  const applied = await apply(envelope, observation, deps);
-  const outcome = observation.futureDated ? { ...applied, futureDated: true } : applied;
-  if (contradiction === null) return outcome;
-  // PicPay's answer is applied; the claim it contradicts is kept where an operator looks.
-  await deps.parking.park({ parkedAt: new Date(deps.now()).toISOString(), reason: 'contradicted_by_picpay', message: contradiction, envelope });
-  return { ...outcome, contradiction };
+}
+
+const isUnknownToPicPay = (error: ParkError) => error.reason === 'unknown_charge' || error.reason === 'unknown_reference';
+
+/**
+ * PicPay does not know a charge reconciliation asked about (a charge a forged or mistaken
+ * notification created): it leaves the awaiting index, so it is parked once, not on every run,
+ * and never takes a genuine charge's turn again. A later notification for it enters it again.
+ */
+async function stopReconciling(envelope: Envelope, deps: ProcessDeps): Promise<void> {
+  const body = JSON.parse(envelope.body) as { referenceId?: string; merchantChargeId?: string };
+  const chargeId = envelope.flavour === 'legacy' ? body.referenceId : body.merchantChargeId;
+  await deps.awaiting.retire([{ flavour: envelope.flavour, chargeId: chargeId! }]);
 }
 
 /** What a notification that got past parsing and PicPay did to its charge. */
@@ -96,6 +105,7 @@ async function apply(envelope: Envelope, observation: Observation, deps: Process
   for (let attempt = 0; ; attempt++) {
     const stored = await deps.charges.load(observation.chargeKey);
     const decision = decide(stored?.state ?? null, observation, new Date(deps.now()).toISOString(), deps);
+    if (decision.kind === 'overflow') throw new ParkError('too_many_refunds', decision.reason);
     if (decision.kind === 'duplicate' || decision.kind === 'deferred') {
       // A redelivery after a failed publish lands here: finish what the first attempt began.
       const published = await flushOutbox({ state: stored!.state, version: stored!.version }, envelope.requestId, deps);

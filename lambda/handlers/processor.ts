@@ -317,6 +317,7 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
     createProcessor({
       charges: stores.charges,
       parking: stores.parked,
+      awaiting: stores.reconcile,
       publisher,
       probes: { publishProbe: (e) => publisher.publishProbe(e), recordProbe: (r) => stores.probes.recordProbe(r), now: runtime.now },
       legacyStatus: new PicPayStatusClient({

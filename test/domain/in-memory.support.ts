@@ -137,6 +137,7 @@ export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
   const deps: ProcessDeps = {
     charges,
     parking: charges,
+    awaiting: charges,
     publisher,
     legacyStatus: picpay,
     checkoutCharges: findCharge,
