@@ -25,6 +25,34 @@ export async function showCharge(key: string, json: boolean, target: Target, cli
   return 0;
 }
 
+/** Most payments of one link shown: a link is paid a handful of times; more is not a lookup. */
+const MAX_LINK_PAYMENTS = 1000;
+
+/** `charge --payment-link <id>`: every payment of a Payment Link, oldest id first. */
+export async function showLink(linkId: string, json: boolean, target: Target, clients: Clients, io: Io): Promise<number> {
+  if (linkId.trim() === '') throw new CliError('--payment-link needs the link id PicPay gave when the link was created');
+  const ids = await clients.stores.links.paymentsOf(linkId, MAX_LINK_PAYMENTS);
+  const stored = (await Promise.all(ids.map((id) => clients.stores.charges.load(`paymentLink#${id}`)))).filter((c) => c !== null);
+  if (stored.length === 0) {
+    io.err(`No payment of Payment Link ${linkId} in ${target.name}.`);
+    return 1;
+  }
+  if (json) {
+    eachLine(
+      JSON.stringify(
+        stored.map(({ state, version }) => ({ ...state, version })),
+        null,
+        2,
+      ),
+      (line) => io.out(line),
+    );
+    return 0;
+  }
+  io.out(`Payment Link ${linkId}: ${stored.length} payment(s)`);
+  for (const { state } of stored) for (const line of ['', ...describeCharge(state)]) io.out(line);
+  return 0;
+}
+
 export function describeCharge(s: ChargeState): string[] {
   const a = s.amounts;
   const lines = [
@@ -33,6 +61,7 @@ export function describeCharge(s: ChargeState): string[] {
       ['  status', `${s.status ?? '(none yet)'}${s.rawStatus ? ` (PicPay: ${s.rawStatus})` : ''}`],
       ['  amounts', a ? `${brl(a.amount)} · paid ${brl(a.paidAmount)} · refunded ${brl(a.refundedAmount)}` : '—'],
       ['  authorization', s.authorizationId ?? '—'],
+      ...(s.paymentLinkId ? [['  payment link', s.paymentLinkId]] : []),
       ['  3DS', s.threeDs ? `${s.threeDs.status} (PARes ${s.threeDs.paresStatus ?? '—'}, ECI ${s.threeDs.eci ?? '—'})` : '—'],
       ['  created', s.createdAt],
       ['  updated', s.updatedAt],

@@ -4,7 +4,7 @@
  * default, or a deployed stack with --stack NAME [--region REGION].
  */
 import { parseArgs } from 'node:util';
-import { showCharge } from './charge.js';
+import { showCharge, showLink } from './charge.js';
 import { dlqList, dlqReplay } from './dlq.js';
 import { doctor, stackAccountFacts } from './doctor.js';
 import { consoleIo, type Io } from './io.js';
@@ -23,7 +23,7 @@ export const HELP: Record<string, string> = {
 
 Commands:
   simulate <event|scenario>   send realistic PicPay notifications
-  charge <key>                a charge's current state and full history
+  charge <key>                a charge's current state and full history (--payment-link ID: a link's payments)
   register <referenceId>      register a legacy payment you created, so reconciliation follows it
   parked list|replay          notifications that were authenticated but could not be processed
   dlq list|replay             notifications that failed processing too often
@@ -61,11 +61,13 @@ Exit status 0 when every answer was the expected one.
 
 ${TARGET_HELP}`,
   charge: `picpay-webhooks charge <legacy#referenceId | checkout#merchantChargeId | paymentLink#paymentId> [--json]
+picpay-webhooks charge --payment-link <paymentLinkId> [--json]
 
 Shows the charge's status, amounts, 3DS result, unpublished events and its history (every
-notification, applied or ignored, with the reason).
+notification, applied or ignored, with the reason). With --payment-link, every payment of that
+Payment Link (the id PicPay gave when the link was created), one charge after another.
 
-  --json     the stored state as JSON, for scripts
+  --json     the stored state as JSON, for scripts (with --payment-link: an array)
 
 ${TARGET_HELP}`,
   register: `picpay-webhooks register <referenceId> [--expires-at ISO-8601]
@@ -141,6 +143,7 @@ const CLI_OPTIONS = {
   max: { type: 'string' },
   'probe-timeout': { type: 'string' },
   'expires-at': { type: 'string' },
+  'payment-link': { type: 'string' },
 } as const;
 
 /** Runs one CLI invocation; returns the exit status. `target` overrides --stack (tests). */
@@ -187,6 +190,7 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
           return await simulate(rest[0], { flavour, id: values.id, count: number(values.count, 20, 'count') }, resolved, clients, io);
         }
         case 'charge':
+          if (values['payment-link'] !== undefined) return await showLink(values['payment-link'], values.json === true, resolved, clients, io);
           if (!rest[0]) throw new CliError(`Name the charge.\n\n${HELP.charge}`);
           return await showCharge(rest[0], values.json === true, resolved, clients, io);
         case 'register':

@@ -50,12 +50,22 @@ export function paymentBody(
 
 /**
  * A Payment Link webhook body (header `event_type: TransactionPaymentMessage`): the fields its
- * page documents, under `data.transaction`. A refund is its own transaction whose
+ * page documents, under `data.transaction`, with the top-level `type` and the
+ * `data.charge.paymentLinkId` integrators receive. A refund is its own transaction whose
  * `originalTransactionId` is the payment's `id`.
  */
-export function paymentLinkBody(options: { id: string; originalTransactionId?: string | null; status: string; amount: number; paymentType?: string }) {
+export function paymentLinkBody(options: {
+  id: string;
+  originalTransactionId?: string | null;
+  status: string;
+  amount: number;
+  paymentType?: string;
+  paymentLinkId?: string;
+}) {
   return {
+    type: options.originalTransactionId ? 'REFUND' : 'PAYMENT',
     data: {
+      ...(options.paymentLinkId ? { charge: { paymentLinkId: options.paymentLinkId } } : {}),
       transaction: {
         id: options.id,
         originalTransactionId: options.originalTransactionId ?? null,

@@ -114,7 +114,7 @@ export async function simulate(name: string, options: SimulateOptions, target: T
     label: `Payment Link ${status} (${amount} centavos)`,
     flavour: 'checkout',
     eventType: 'TransactionPaymentMessage',
-    body: paymentLinkBody({ id: original === null ? id : randomUUID(), originalTransactionId: original, status, amount }),
+    body: paymentLinkBody({ id: original === null ? id : randomUUID(), originalTransactionId: original, status, amount, paymentLinkId: `link-${id}` }),
     expect: 200,
   });
   const single = (event: string) => (flavour === 'legacy' ? legacy(event) : checkout(CHECKOUT_STATUS[event]!, 0, event === 'refunded' ? 10000 : 0));

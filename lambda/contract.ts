@@ -138,6 +138,8 @@ export interface IndexSpec {
 export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
+  /** Partitions of a Payment Link's payments (`LINK#<paymentLinkId>`): the only ones the processor may query. */
+  linkPartitionPrefix: 'LINK#',
   /**
    * Sparse index of legacy and checkout charges awaiting PicPay (partition `legacy` or
    * `checkout`), least recently checked first (see lambda/domain/reconcile.ts); it projects the
@@ -151,7 +153,7 @@ export const TABLE = {
   },
   /** Sparse index of charges with unpublished events, by when the oldest one's lease ends (keys only). */
   outboxIndex: { name: 'outbox', partitionKey: 'outboxKey', sortKey: 'outboxLeaseEnds', projection: { type: 'KEYS_ONLY' } },
-} as const satisfies { partitionKey: string; sortKey: string; awaitingIndex: IndexSpec; outboxIndex: IndexSpec };
+} as const satisfies { partitionKey: string; sortKey: string; linkPartitionPrefix: string; awaitingIndex: IndexSpec; outboxIndex: IndexSpec };
 
 /** Every index of the table, for code that creates it. */
 export const TABLE_INDEXES: readonly IndexSpec[] = [TABLE.awaitingIndex, TABLE.outboxIndex];

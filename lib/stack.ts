@@ -325,6 +325,15 @@ export class PicPayWebhooksStack extends Stack {
     // processor itself calls to hold a failed message back for its retry delay: no other grant
     // is needed, and none on the DLQ. The rest is written out:
     this.processor.allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [this.table.tableArn]);
+    // A Payment Link's payments (a refund naming no payment is matched through its link): a
+    // query of the LINK# partitions only.
+    this.processor.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${TABLE.linkPartitionPrefix}*`] } },
+      }),
+    );
     this.processor.allow(['sns:Publish'], [this.topic.topicArn]);
     this.processor.allow(['kms:GenerateDataKey', 'kms:Decrypt'], [this.key.keyArn]);
     this.processor.allow(['secretsmanager:GetSecretValue'], [this.secret.secretArn]);

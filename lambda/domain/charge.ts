@@ -22,6 +22,8 @@ export interface HistoryEntry {
   readonly recordedAt: string;
   readonly eventType: string;
   readonly requestId: string;
+  /** Payment Link: the link the payment belongs to, when PicPay named it. */
+  readonly paymentLinkId?: string;
 }
 
 /** A Payment Link refund transaction: its amount (centavos) and whether it was a full refund. */
@@ -49,6 +51,8 @@ export interface ChargeState {
   readonly refunds?: Readonly<Record<string, RefundRecord>>;
   /** `WALLET`, `CREDIT`, `PIX`, as PicPay last said (absent in older items). */
   readonly paymentType?: string | null;
+  /** Payment Link: the link the merchant created (`data.charge.paymentLinkId`), once PicPay named it. */
+  readonly paymentLinkId?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly history: readonly HistoryEntry[];
@@ -124,7 +128,9 @@ export function decide(current: ChargeState | null, incoming: Observation, now: 
   const carried: Partial<ChargeState> = {
     ...(refunds === undefined ? {} : { refunds }),
     ...(observation.paymentType ? { paymentType: observation.paymentType } : {}),
+    ...(observation.paymentLinkId ? { paymentLinkId: observation.paymentLinkId } : {}),
   };
+  const paymentLinkId = carried.paymentLinkId ?? base.paymentLinkId;
   if (base.seen.includes(observation.dedupeKey) && !isReturn(base, observation)) return { kind: 'duplicate' };
 
   const entry = (outcome: HistoryEntry['outcome'], reason: string | null, to: CanonicalStatus | null): HistoryEntry => ({
@@ -139,6 +145,7 @@ export function decide(current: ChargeState | null, incoming: Observation, now: 
     recordedAt: now,
     eventType: observation.eventType,
     requestId: observation.requestId,
+    ...(paymentLinkId ? { paymentLinkId } : {}),
   });
   const record = (patch: Partial<ChargeState>, historyEntry: HistoryEntry): ChargeState => ({
     ...base,
@@ -351,6 +358,7 @@ function toEvent(
       : null,
     authorizationId: state.authorizationId,
     paymentType: state.paymentType ?? null,
+    paymentLinkId: state.paymentLinkId ?? null,
     threeDs: state.threeDs,
     occurredAt: observation.occurredAt,
     recordedAt: now,

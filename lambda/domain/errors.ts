@@ -104,6 +104,8 @@ export type ParkReason =
   | 'too_deep'
   /** A Payment Link payment already keeps MAX_REFUNDS refund transactions: this one is not recorded. */
   | 'too_many_refunds'
+  /** A Payment Link refund names no payment, and its link does not have exactly one (lambda/domain/process.ts). */
+  | 'unmatched_refund'
   /** A queue message that is not an envelope at all: nothing to park, it goes to the DLQ. */
   | 'not_an_envelope';
 

@@ -8,7 +8,7 @@ import { CANONICAL_STATUSES, TRANSITION_REASONS } from './status.js';
  * Compatibility promise: within a major `specVersion`, fields are only added, never removed
  * or retyped. Consumers deduplicate on `transitionId` (delivery is at least once).
  */
-export const EVENT_SPEC_VERSION = '1.3';
+export const EVENT_SPEC_VERSION = '1.4';
 
 export const EVENT_TYPES = {
   statusChanged: 'picpay.charge.status_changed',
@@ -58,6 +58,12 @@ export const chargeEventSchema = z.object({
   authorizationId: z.string().nullable(),
   /** How the buyer paid, as PicPay names it (`WALLET`, `CREDIT`, `PIX`), when PicPay said (added in 1.2). */
   paymentType: z.string().nullable(),
+  /**
+   * Payment Link: the link the merchant created (`paymentLinkId` when it created the link), so
+   * the merchant's system can find the order; null for other flavours, or when PicPay did not
+   * name it (added in 1.4; also the SNS message attribute `paymentLinkId`).
+   */
+  paymentLinkId: z.string().nullable(),
   threeDs: z
     .object({
       status: z.string(),
@@ -98,6 +104,7 @@ export function eventAttributes(event: ChargeEvent): Record<string, string> {
     flavour: event.flavour,
     eventType: event.source.eventType,
     confirmed: String(event.confirmed),
+    ...(event.paymentLinkId === null ? {} : { paymentLinkId: event.paymentLinkId }),
   };
 }
 

@@ -85,6 +85,8 @@ export interface Observation {
   readonly futureDated?: boolean;
   /** `WALLET`, `CREDIT`, `PIX` (checkout transactions, Payment Link `paymentType`), when given. */
   readonly paymentType?: string | null;
+  /** Payment Link: the link the merchant created (`data.charge.paymentLinkId`), when given. */
+  readonly paymentLinkId?: string | null;
   /**
    * The status and amounts were read from PicPay's API (legacy status, find-charge), not taken
    * from a notification's body (lambda/domain/confirm.ts).
@@ -215,16 +217,30 @@ export function observeWebhook(envelope: Envelope, parsed: ParsedWebhook, receiv
 }
 
 /**
- * A Payment Link notification. The charge is the payment: a refund (with
- * `originalTransactionId`) belongs to the payment it points at. `amount` is the transaction's
- * own amount: the payment's for `PAYED`, the refund's for a refund (summed per refund id).
+ * A Payment Link refund that names no payment (`originalTransactionId` absent): a refund status,
+ * or the top-level `type` `REFUND` several integrators read. The processor matches it to its
+ * payment through the link (`paymentLinkId`) when the link has exactly one payment.
  */
-export function observePaymentLink(envelope: Envelope, body: PaymentLinkNotification, receivedAtMs: number): Observation {
+export function isUnnamedRefund(body: PaymentLinkNotification): boolean {
+  const tx = body.data.transaction;
+  if (tx.originalTransactionId) return false;
+  return isRefundStatus(canonicalStatus('paymentLink', tx.status)) || body.type?.toUpperCase() === 'REFUND';
+}
+
+const isRefundStatus = (status: CanonicalStatus) => status === 'REFUNDED' || status === 'PARTIALLY_REFUNDED';
+
+/**
+ * A Payment Link notification. The charge is the payment: a refund (with
+ * `originalTransactionId`, or `matchedPayment`: the link's one payment) belongs to the payment
+ * it points at. `amount` is the transaction's own amount: the payment's for `PAYED`, the
+ * refund's for a refund (summed per refund id).
+ */
+export function observePaymentLink(envelope: Envelope, body: PaymentLinkNotification, receivedAtMs: number, matchedPayment: string | null = null): Observation {
   const tx = body.data.transaction;
   const original = tx.originalTransactionId ?? null;
-  const chargeId = original ?? tx.id;
+  const chargeId = original ?? matchedPayment ?? tx.id;
   const status = canonicalStatus('paymentLink', tx.status);
-  const isRefund = status === 'REFUNDED' || status === 'PARTIALLY_REFUNDED';
+  const isRefund = isRefundStatus(status);
   const amount = tx.amount ?? null;
   const picpayMs = picpayTime(body.eventDate) ?? picpayTime(tx.updatedAt) ?? picpayTime(tx.createdAt);
   const atMs = picpayMs ?? receivedAtMs;
@@ -248,6 +264,7 @@ export function observePaymentLink(envelope: Envelope, body: PaymentLinkNotifica
     amounts,
     refund: isRefund ? { transactionId: tx.id, amount } : null,
     paymentType: paymentLinkPaymentType(tx.paymentType ?? null),
+    paymentLinkId: body.data.charge?.paymentLinkId ?? null,
     eventType: PAYMENT_LINK_EVENT_TYPE,
     requestId: envelope.requestId,
     // A transaction's status is its identity: a redelivery with another time is the same event.

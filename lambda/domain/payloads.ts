@@ -25,6 +25,12 @@ const idSchema = z
       .refine((id) => pathSegmentProblem(id) === null, { error: (issue) => pathSegmentMessage(String(issue.input)) }),
   );
 
+/** An id when the value is one (idSchema's rules), otherwise null. */
+export function lenientId(value: unknown): string | null {
+  const parsed = idSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
 /** Free text we keep: bounded so no value can grow the stored item past its limit. */
 export function boundedText(value: string): string {
   return value.length > MAX_TEXT_LENGTH ? `${value.slice(0, MAX_TEXT_LENGTH - 1)}…` : value;
@@ -128,7 +134,18 @@ export type CheckoutThreeDs = z.infer<typeof checkoutThreeDsSchema>;
 export const paymentLinkSchema = z.looseObject({
   /** Not documented for this product; read like checkout's `eventDate` when present. */
   eventDate: z.unknown().optional(),
+  /** `PAYMENT` or `REFUND` (several integrators read it; not on PicPay's page). */
+  type: optionalText,
   data: z.looseObject({
+    /**
+     * The link the merchant created (`data.charge.paymentLinkId`, read by several unrelated
+     * integrators to find the order; not on PicPay's page): null when absent or not an id, never
+     * a reason to park a payment.
+     */
+    charge: z
+      .looseObject({ paymentLinkId: z.unknown().transform(lenientId).optional() })
+      .nullish()
+      .catch(null),
     transaction: z.looseObject({
       id: idSchema,
       originalTransactionId: z

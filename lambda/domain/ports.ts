@@ -49,6 +49,14 @@ export interface ReconcileIndex {
   retire(charges: readonly ChargeRef[]): Promise<void>;
 }
 
+/** Payment Link payments by the link the merchant created. */
+export interface PaymentLinkIndex {
+  /** Records that `paymentId` (a payment transaction id) is a payment of link `linkId`; idempotent. */
+  addPayment(linkId: string, paymentId: string): Promise<void>;
+  /** Payment transaction ids recorded for the link, at most `limit`, in id order. */
+  paymentsOf(linkId: string, limit: number): Promise<string[]>;
+}
+
 /* Notifications an operator must look at */
 
 export interface ParkedNotification {

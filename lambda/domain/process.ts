@@ -6,17 +6,19 @@ import { ConcurrentUpdateError, OutboxFullError, ParkError, type ParkReason } fr
 import {
   type Observation,
   observeFoundCharge,
+  isUnnamedRefund,
+  observeCheckout,
   observeLegacy,
+  observePaymentLink,
   observeRegistration,
-  observeWebhook,
   parseLegacyCallback,
   parseRegistration,
   parseWebhook,
 } from './observation.js';
 import { pathSegmentMessage, pathSegmentProblem } from './ids.js';
 import { flushOutbox } from './outbox.js';
-import type { FoundCharge } from './payloads.js';
-import type { ChargeRepository, CheckoutChargeSource, EventPublisher, LegacyStatusSource, ParkingLot, ReconcileIndex } from './ports.js';
+import type { FoundCharge, PaymentLinkNotification } from './payloads.js';
+import type { ChargeRepository, CheckoutChargeSource, EventPublisher, LegacyStatusSource, ParkingLot, PaymentLinkIndex, ReconcileIndex } from './ports.js';
 
 /** A reconciliation check whose answer changes nothing: checkout reconciliation is off. */
 export class ReconciliationOffError extends Error {}
@@ -28,6 +30,8 @@ export interface ProcessDeps {
   readonly legacyStatus: LegacyStatusSource;
   /** Checkout reconciliation (find-charge); absent: off. */
   readonly checkoutCharges?: CheckoutChargeSource;
+  /** Payment Link payments by link: recorded as they arrive, read to match a refund naming no payment. */
+  readonly links: PaymentLinkIndex;
   /** The reconciliation index: a charge PicPay does not know leaves it (`stopReconciling`). */
   readonly awaiting: Pick<ReconcileIndex, 'retire'>;
   /**
@@ -152,7 +156,9 @@ async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observed> {
     return asSent(observeFoundCharge(envelope, chargeId, found, deps.now()));
   }
   if (envelope.flavour === 'checkout') {
-    const claim = observeWebhook(envelope, parseWebhook(envelope), receivedAtMs);
+    const parsed = parseWebhook(envelope);
+    const claim =
+      parsed.type === 'PAYMENT_LINK' ? await observeLink(envelope, parsed.body, receivedAtMs, deps) : observeCheckout(envelope, parsed, receivedAtMs);
     return needsConfirmation(claim) ? await confirm(envelope, claim, deps) : asSent(claim);
   }
   if (envelope.eventType === REGISTRATION_EVENT_TYPE) {
@@ -161,6 +167,31 @@ async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observed> {
   const callback = parseLegacyCallback(envelope);
   const reported = await deps.legacyStatus.fetchStatus(callback.referenceId);
   return asSent(observeLegacy(envelope, callback, reported, deps.now()));
+}
+
+/**
+ * A Payment Link notification. A refund that names no payment is matched through its link; a
+ * notification that names its link records the payment under it (`deps.links`), so the operator
+ * finds a link's payments and a later unnamed refund finds its payment.
+ */
+async function observeLink(envelope: Envelope, body: PaymentLinkNotification, receivedAtMs: number, deps: ProcessDeps): Promise<Observation> {
+  const matched = isUnnamedRefund(body) ? await linkedPayment(body, deps) : null;
+  const observation = observePaymentLink(envelope, body, receivedAtMs, matched);
+  if (observation.paymentLinkId && matched === null) await deps.links.addPayment(observation.paymentLinkId, observation.chargeId);
+  return observation;
+}
+
+/** The one payment of the refund's link; parked (`unmatched_refund`) when there is not exactly one. */
+async function linkedPayment(body: PaymentLinkNotification, deps: ProcessDeps): Promise<string> {
+  const refund = `A Payment Link refund (transaction ${body.data.transaction.id}) names no originalTransactionId`;
+  const linkId = body.data.charge?.paymentLinkId ?? null;
+  if (linkId === null) throw new ParkError('unmatched_refund', `${refund} and no data.charge.paymentLinkId`);
+  const payments = await deps.links.paymentsOf(linkId, 2);
+  if (payments.length === 0) {
+    throw new ParkError('unmatched_refund', `${refund}; link ${linkId} has no payment recorded yet (replay it once the payment is)`);
+  }
+  if (payments.length > 1) throw new ParkError('unmatched_refund', `${refund}; link ${linkId} has more than one payment`);
+  return payments[0]!;
 }
 
 /**

@@ -318,6 +318,7 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
       charges: stores.charges,
       parking: stores.parked,
       awaiting: stores.reconcile,
+      links: stores.links,
       publisher,
       probes: { publishProbe: (e) => publisher.publishProbe(e), recordProbe: (r) => stores.probes.recordProbe(r), now: runtime.now },
       legacyStatus: new PicPayStatusClient({

@@ -208,4 +208,16 @@ describe('the table stores on dynalite', () => {
     await stores.probes.delete('doctor-1');
     expect(await stores.probes.find('doctor-1')).toBeNull();
   });
+
+  test('a Payment Link’s payments: one item per payment under LINK#<id>, the same payment twice is one, a limit is kept', async () => {
+    expect(await stores.links.paymentsOf('link-1', 10)).toEqual([]);
+    await stores.links.addPayment('link-1', 'pay-b');
+    await stores.links.addPayment('link-1', 'pay-a');
+    await stores.links.addPayment('link-1', 'pay-b');
+    await stores.links.addPayment('link-2', 'pay-c');
+    expect(await stores.links.paymentsOf('link-1', 10)).toEqual(['pay-a', 'pay-b']);
+    expect(await stores.links.paymentsOf('link-1', 1)).toEqual(['pay-a']);
+    const item = (await doc.send(new GetCommand({ TableName: 'charges', Key: { pk: 'LINK#link-1', sk: 'pay-a' } }))).Item;
+    expect(item).toEqual({ pk: 'LINK#link-1', sk: 'pay-a', paymentLinkId: 'link-1' });
+  });
 });

@@ -10,6 +10,7 @@ import type {
   LegacyStatusSource,
   ParkedNotification,
   ParkingLot,
+  PaymentLinkIndex,
   StoredCharge,
 } from '../../lambda/domain/ports.js';
 import type { ProcessDeps } from '../../lambda/domain/process.js';
@@ -127,8 +128,22 @@ export class MemoryFindCharge implements CheckoutChargeSource {
   }
 }
 
+/** Payment Link payments by link: `linkId` -> payment ids (a set, as the table's items are). */
+export class MemoryLinks implements PaymentLinkIndex {
+  readonly payments = new Map<string, Set<string>>();
+
+  async addPayment(linkId: string, paymentId: string) {
+    this.payments.set(linkId, (this.payments.get(linkId) ?? new Set()).add(paymentId));
+  }
+
+  async paymentsOf(linkId: string, limit: number) {
+    return [...(this.payments.get(linkId) ?? [])].sort().slice(0, limit);
+  }
+}
+
 export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
   const charges = new MemoryCharges();
+  const links = new MemoryLinks();
   const publisher = new MemoryPublisher();
   const picpay = new MemoryPicPay();
   const findCharge = new MemoryFindCharge();
@@ -138,6 +153,7 @@ export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
     charges,
     parking: charges,
     awaiting: charges,
+    links,
     publisher,
     legacyStatus: picpay,
     checkoutCharges: findCharge,
@@ -146,5 +162,5 @@ export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
     maxProcessedBodyBytes: 64 * 1024,
     outboxLeaseMs: 60_000,
   };
-  return { deps, charges, publisher, picpay, findCharge, clock };
+  return { deps, charges, publisher, picpay, findCharge, clock, links };
 }

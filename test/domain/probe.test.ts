@@ -42,7 +42,7 @@ describe('probes (picpay-webhooks doctor)', () => {
     expect(calls).toEqual(['publish', 'record']);
     expect(published).toEqual([
       {
-        specVersion: '1.3',
+        specVersion: '1.4',
         type: 'picpay.webhooks.probe',
         probeId: 'doctor-3f2a9c1e',
         flavour: 'checkout',
@@ -104,7 +104,7 @@ describe('probes (picpay-webhooks doctor)', () => {
 
   test('probe events carry only the type and flavour attributes, and match their schema', () => {
     const event: ProbeEvent = {
-      specVersion: '1.3',
+      specVersion: '1.4',
       type: 'picpay.webhooks.probe',
       probeId: 'doctor-3f2a9c1e',
       flavour: 'legacy',

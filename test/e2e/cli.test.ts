@@ -129,6 +129,15 @@ describe('picpay-webhooks CLI against the local pipeline', () => {
       return c?.status === 'PARTIALLY_REFUNDED' && c;
     });
     expect(s.amounts).toMatchObject({ amount: 10000, refundedAmount: 2500 });
+    // The merchant knows the link, not the payment: the link's payments, found by its id.
+    expect(s.paymentLinkId).toBe(`link-${id}`);
+    const byLink = await cli('charge', '--payment-link', `link-${id}`, '--json');
+    expect(byLink.code).toBe(0);
+    expect((JSON.parse(byLink.out) as Array<{ chargeKey: string }>).map((c) => c.chargeKey)).toEqual([`paymentLink#${id}`]);
+    const readable = await cli('charge', '--payment-link', `link-${id}`);
+    expect(readable.out).toContain(`Payment Link link-${id}: 1 payment(s)`);
+    expect(readable.out).toContain(`payment link   link-${id}`);
+    expect((await cli('charge', '--payment-link', 'link-nobody')).code).toBe(1);
   });
 
   test('simulate pix-expired ends EXPIRED', async () => {

@@ -73,7 +73,7 @@ describe('local pipeline, end to end', () => {
     const legacy = eventsFor('legacy#102030');
     expect(legacy).toHaveLength(1);
     expect(legacy[0]!.body).toMatchObject({
-      specVersion: '1.3',
+      specVersion: '1.4',
       type: 'picpay.charge.status_changed',
       flavour: 'legacy',
       chargeId: '102030',

@@ -225,7 +225,7 @@ describe('PicPayWebhooksStack: least privilege', () => {
         `logs:CreateLogStream on ${id(stack.processor.logGroup)}`,
         `logs:PutLogEvents on ${id(stack.processor.logGroup)}`,
         ...['ReceiveMessage', 'ChangeMessageVisibility', 'GetQueueUrl', 'DeleteMessage', 'GetQueueAttributes'].map((a) => `sqs:${a} on ${id(stack.queue)}`),
-        ...['GetItem', 'PutItem', 'UpdateItem'].map((a) => `dynamodb:${a} on ${id(stack.table)}`),
+        ...['GetItem', 'PutItem', 'UpdateItem', 'Query'].map((a) => `dynamodb:${a} on ${id(stack.table)}`),
         `sns:Publish on ${id(stack.topic)}`,
         `kms:GenerateDataKey on ${id(stack.key)}`,
         `kms:Decrypt on ${id(stack.key)}`,
@@ -234,6 +234,13 @@ describe('PicPayWebhooksStack: least privilege', () => {
         'xray:PutTraceSegments on *',
       ].sort(),
     );
+  });
+
+  test('the processor queries only the partitions of Payment Link payments (LINK#…)', () => {
+    const query = ofType('AWS::IAM::Policy')
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Condition?: unknown }> }).Statement)
+      .filter((st) => st.Action === 'dynamodb:Query' && st.Condition !== undefined);
+    expect(query.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LINK#*'] } }]);
   });
 
   test('the reconciler may query the awaiting index, send to the queue, and update only the index attributes: nothing else', () => {

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ChargeStore } from './charges.js';
 import { DeadLetterNotes } from './dead-letters.js';
+import { PaymentLinkStore } from './links.js';
 import { OutboxIndexStore } from './outbox-index.js';
 import { ParkedStore } from './parked.js';
 import { ProbeStore } from './probes.js';
@@ -15,6 +16,7 @@ export interface TableStores {
   readonly parked: ParkedStore;
   readonly deadLetters: DeadLetterNotes;
   readonly probes: ProbeStore;
+  readonly links: PaymentLinkStore;
 }
 
 /** `client` from documentClientFor (table.ts): items keep no `undefined` members. */
@@ -27,5 +29,6 @@ export function tableStores(client: DynamoDBDocumentClient, tableName: string): 
     parked: new ParkedStore(table),
     deadLetters: new DeadLetterNotes(table),
     probes: new ProbeStore(table),
+    links: new PaymentLinkStore(table),
   };
 }

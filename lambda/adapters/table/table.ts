@@ -12,7 +12,8 @@ import { AwsServiceError } from '../../domain/errors.js';
  * - reconcile-index.ts: the sparse `awaiting` index over charges PicPay has not settled;
  * - parked.ts:          pk `PARKED`, sk `<receivedAt>#<requestId>`: notifications for an operator;
  * - dead-letters.ts:    pk `DEADLETTER`, sk the SQS message id: why the processor gave up;
- * - probes.ts:          pk `PROBE`, sk the probe id: `picpay-webhooks doctor`'s probes.
+ * - probes.ts:          pk `PROBE`, sk the probe id: `picpay-webhooks doctor`'s probes;
+ * - links.ts:           pk `LINK#<paymentLinkId>`, sk a payment transaction id: a Payment Link's payments.
  * Every write is a single-item write (no transactions, no streams: dynalite runs it locally).
  */
 export const chargePk = (chargeKey: string) => `CHARGE#${chargeKey}`;
@@ -20,6 +21,7 @@ export const CHARGE_SK = 'STATE';
 export const PARKED_PK = 'PARKED';
 export const DEAD_LETTER_PK = 'DEADLETTER';
 export const PROBE_PK = 'PROBE';
+export const linkPk = (paymentLinkId: string) => `${TABLE.linkPartitionPrefix}${paymentLinkId}`;
 
 /** The document client the stores expect: items keep no `undefined` members. */
 export function documentClientFor(client: DynamoDBClient): DynamoDBDocumentClient {
