@@ -456,9 +456,11 @@ describe('the evaluator follows the IAM documentation on small cases', () => {
 
   test('Fn::Sub (string form) resolves pseudo parameters and references; an attribute it refuses', () => {
     const { resolve } = resolver({ Resources: { R: { Type: 'AWS::IAM::Role' } } });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not a template string
     expect(resolve({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/x-${AWS::Region}-${R}' })).toBe(
       `arn:aws:iam::${ACCOUNT}:role/x-${REGION}-R`,
     );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not a template string
     expect(() => resolve({ 'Fn::Sub': '${R.Arn}' })).toThrow('R.Arn');
   });
 
