@@ -236,11 +236,13 @@ export class PicPayWebhooksStack extends Stack {
     // Two secrets, split by reader: what PicPay sends us (the tokens secret, the authenticator's)
     // and what we send PicPay (the credentials secret, the processor's). The internet-facing
     // authenticator never holds a credential that can call PicPay, which can refund.
-    // `Tokens` keeps the logical id and the placeholder text of the one secret of earlier
-    // versions: an existing stack keeps its secret and its tokens (CloudFormation rewrites the
-    // value whenever this text changes). docs/operations.md, "Upgrading from one secret".
+    // `Tokens` keeps the logical id and every property of the one secret of earlier versions,
+    // its description and placeholder text included: an existing stack's deploy leaves the
+    // secret and the tokens in it untouched (CloudFormation rewrites the value when the text
+    // changes, and no update of the secret at all is the safe side). docs/operations.md,
+    // "Upgrading from one secret".
     this.tokensSecret = new secretsmanager.Secret(this, 'Tokens', {
-      description: 'PicPay webhook tokens, read by the authenticator only: sellerToken (x-seller-token), checkoutToken (webhook authorization)',
+      description: 'PicPay tokens: sellerToken (x-seller-token), checkoutToken (webhook authorization), picpayToken (x-picpay-token)',
       secretStringValue: SecretValue.unsafePlainText(JSON.stringify(PLACEHOLDER_TOKENS_SECRET)),
       removalPolicy: dataRemovalPolicy,
     });

@@ -146,12 +146,15 @@ describe('PicPayWebhooksStack: resources', () => {
     expect(ofType('AWS::SecretsManager::Secret').map(([, r]) => (r as { DeletionPolicy?: string }).DeletionPolicy)).toEqual(['Retain', 'Retain']);
   });
 
-  test('upgrade from one secret: the tokens secret keeps its logical id and its exact placeholder text, so CloudFormation neither replaces nor rewrites it', () => {
-    // The logical id and the text of the one secret before the split: a change to either would
-    // replace the secret, or overwrite the tokens an operator put in it, on the next deploy.
+  test('upgrade from one secret: the tokens secret keeps its logical id and every property, so CloudFormation neither replaces nor updates it', () => {
+    // The logical id and the properties of the one secret before the split: a change would
+    // replace the secret, or update it (a new placeholder text overwrites the operator's tokens).
     const tokens = resources.Tokens1180AAEA!;
     expect(tokens.Type).toBe('AWS::SecretsManager::Secret');
-    expect(tokens.Properties.SecretString).toBe('{"sellerToken":"REPLACE_ME","checkoutToken":"REPLACE_ME","picpayToken":"REPLACE_ME"}');
+    expect(tokens.Properties).toEqual({
+      SecretString: '{"sellerToken":"REPLACE_ME","checkoutToken":"REPLACE_ME","picpayToken":"REPLACE_ME"}',
+      Description: 'PicPay tokens: sellerToken (x-seller-token), checkoutToken (webhook authorization), picpayToken (x-picpay-token)',
+    });
     expect(logicalId(stack.tokensSecret)).toBe('Tokens1180AAEA');
     expect(logicalId(stack.credentialsSecret)).not.toBe('Tokens1180AAEA');
   });
