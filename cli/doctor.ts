@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { APIGatewayClient, GetAccountCommand } from '@aws-sdk/client-api-gateway';
 import { CloudFormationClient, ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { GetAccountSettingsCommand, GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { PLACEHOLDER, tokensSecretSchema } from '../lambda/adapters/tokens-secret.js';
+import { inboundTokensSchema, OUTBOUND_KEYS, PLACEHOLDER, picpayCredentialsSchema } from '../lambda/adapters/tokens-secret.js';
 import { PROBE_EVENT_TYPE_HEADER } from '../lambda/domain/event-types.js';
 import { type ProbeRecord, probeBody } from '../lambda/domain/probe.js';
 import type { Io } from './io.js';
@@ -14,7 +14,8 @@ import type { Clients, Target } from './target.js';
 /**
  * `picpay-webhooks doctor`: checks a running pipeline end to end and prints one line per
  * check, with what to do when it fails. Exit status 0 only when no check failed; a check that
- * does not apply to the target (the local pipeline has no AWS account) says so and is skipped.
+ * does not apply to the target (the local pipeline has no AWS account) says so and is skipped;
+ * a WARN line works today but should be fixed (it does not change the exit status).
  */
 
 /** Facts about the AWS account around a deployed stack; absent for the local pipeline. */
@@ -38,10 +39,11 @@ export interface DoctorOptions {
  * stage's default 50 rps take ~3 (50 × ~50 ms), and a throttled authenticator answers 5xx. */
 export const AUTHENTICATOR_HEADROOM = 3;
 
-type Result = { status: 'PASS' | 'FAIL' | 'SKIP'; detail: string; fix?: string };
+type Result = { status: 'PASS' | 'FAIL' | 'SKIP' | 'WARN'; detail: string; fix?: string };
 const pass = (detail: string): Result => ({ status: 'PASS', detail });
 const fail = (detail: string, fix: string): Result => ({ status: 'FAIL', detail, fix });
 const skip = (detail: string): Result => ({ status: 'SKIP', detail });
+const warn = (detail: string, fix: string): Result => ({ status: 'WARN', detail, fix });
 
 interface Secret {
   readonly sellerToken: string | null;
@@ -49,7 +51,12 @@ interface Secret {
   readonly picpayToken: string | null;
 }
 
-const TOKEN_KEYS = ['sellerToken', 'checkoutToken', 'picpayToken'] as const;
+const TOKEN_KEYS = ['sellerToken', 'checkoutToken'] as const;
+
+/** The keys of each secret: the schemas' own (lambda/adapters/tokens-secret.ts), one definition. */
+const INBOUND_KEYS = Object.keys(inboundTokensSchema.shape);
+
+const UPGRADE_DOC = 'docs/operations.md, "Upgrading from one secret"';
 
 const NOT_HERE = 'not applicable to the local pipeline (no AWS account)';
 
@@ -60,8 +67,9 @@ interface DoctorRun {
   readonly http: typeof fetch;
   readonly facts: AccountFacts | undefined;
   readonly probeTimeoutMs: number;
-  /** The command that fixes the tokens secret, for the fix hints. */
+  /** The commands that fix the tokens secret and the PicPay credentials secret, for the fix hints. */
   readonly secretCmd: string;
+  readonly credentialsCmd: string;
   /** Prints one check's line and counts it if it failed. */
   report(name: string, r: Result): void;
   /** Runs one check and reports it; a check that throws fails with what it threw. */
@@ -69,12 +77,14 @@ interface DoctorRun {
   readonly failures: number;
 }
 
-/** What the tokens-secret check found, for the checks after it. */
+/** What the two secret checks found, for the checks after them. */
 interface SecretFindings {
-  /** The newest token of each kind, or null when the secret is not usable. */
+  /** The newest token of each kind, or null when the secrets are not usable. */
   secret: Secret | null;
   /** The checkout API client: 'on', 'off' or which half of it is set. */
   checkoutClient: string;
+  /** The tokens secret's JSON, once read: a stack deployed with one secret keeps the credentials there too. */
+  tokensJson: Record<string, unknown> | null;
 }
 
 /** A webhook URL, the header that carries its token, and the token (null when not configured). */
@@ -96,8 +106,9 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
   io.out(`Checking ${target.name}…`);
 
   await run.check('api-gateway-logging-role', () => checkApiGatewayLoggingRole(run));
-  const found: SecretFindings = { secret: null, checkoutClient: 'off' };
+  const found: SecretFindings = { secret: null, checkoutClient: 'off', tokensJson: null };
   await run.check('tokens-secret', () => checkTokensSecret(run, found));
+  await run.check('credentials-secret', () => checkCredentialsSecret(run, found));
   const tokens = found.secret;
   await run.check('checkout-reconciliation', async () => checkCheckoutReconciliation(tokens, found.checkoutClient));
   await run.check('picpay-token', () => checkPicPayToken(run, tokens));
@@ -141,7 +152,8 @@ function startRun(target: Target, clients: Clients, io: Io, options: DoctorOptio
     http: options.fetch ?? fetch,
     facts: options.facts,
     probeTimeoutMs: options.probeTimeoutMs ?? 60_000,
-    secretCmd: `aws secretsmanager put-secret-value --secret-id '${target.secretId ?? '<SecretName output>'}' --secret-string '{"sellerToken":"…","checkoutToken":"…","picpayToken":"…"}'`,
+    secretCmd: `aws secretsmanager put-secret-value --secret-id '${target.secretId ?? '<SecretName output>'}' --secret-string '{"sellerToken":"…","checkoutToken":"…"}'`,
+    credentialsCmd: `aws secretsmanager put-secret-value --secret-id '${target.credentialsSecretId ?? '<CredentialsSecretName output>'}' --secret-string '{"picpayToken":"…","picpayClientId":"…","picpayClientSecret":"…"}'`,
     report,
     check,
     get failures() {
@@ -161,65 +173,145 @@ async function checkApiGatewayLoggingRole({ facts }: DoctorRun): Promise<Result>
       );
 }
 
-/** The secret: readable, JSON of the right shape, no placeholder left, no unknown key. Fills `found` for the checks after it. */
-async function checkTokensSecret(run: DoctorRun, found: SecretFindings): Promise<Result> {
-  const { target, clients, secretCmd } = run;
-  if (!target.secretId) return fail('the target names no tokens secret', 'pass --stack <name> of a picpay-webhooks stack');
-  const out = await clients.secrets.send(new GetSecretValueCommand({ SecretId: target.secretId }));
-  let json: unknown;
+/**
+ * Reads a secret as JSON. Access denied says who may read it: the secrets' policies let in only
+ * their function and the roles in operatorRoleArns (docs/security.md, "Who reads which secret").
+ */
+async function readSecretJson(run: DoctorRun, secretId: string, cmd: string): Promise<{ json: unknown } | Result> {
+  let out: GetSecretValueCommandOutput;
   try {
-    json = JSON.parse(out.SecretString ?? '');
-  } catch {
-    return fail('the secret is not JSON', secretCmd);
+    out = await run.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'AccessDeniedException') throw error;
+    return fail(
+      `you may not read ${secretId}: only its function and the roles in operatorRoleArns may`,
+      'deploy with -c operatorRoleArns=<the ARN of the role you run doctor with> (npx cdk deploy), then run doctor again',
+    );
   }
-  const parsed = tokensSecretSchema.safeParse(json);
-  if (!parsed.success || json === null || typeof json !== 'object' || Array.isArray(json)) {
+  try {
+    return { json: JSON.parse(out.SecretString ?? '') };
+  } catch {
+    return fail('the secret is not JSON', cmd);
+  }
+}
+
+const isResult = (r: { json: unknown } | Result): r is Result => 'status' in r;
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isSet = (v: unknown) => typeof v === 'string' && v.trim() !== '' && v.trim() !== PLACEHOLDER;
+
+/**
+ * The tokens secret: readable, JSON of the right shape, no placeholder left, no unknown key;
+ * PicPay credentials left in it (a stack deployed with one secret) are warned of: the
+ * internet-facing authenticator can read them. Fills `found` for the checks after it.
+ */
+async function checkTokensSecret(run: DoctorRun, found: SecretFindings): Promise<Result> {
+  const { target, secretCmd } = run;
+  if (!target.secretId) return fail('the target names no tokens secret', 'pass --stack <name> of a picpay-webhooks stack');
+  const read = await readSecretJson(run, target.secretId, secretCmd);
+  if (isResult(read)) return read;
+  const { json } = read;
+  const parsed = inboundTokensSchema.safeParse(json);
+  if (!parsed.success || !isObject(json)) {
     const where = parsed.success ? 'the value' : parsed.error.issues.map((i) => i.path.join('.') || 'the value').join(', ');
     return fail(`the secret has the wrong shape (${where}): tokens are strings, or lists of strings while rotating`, secretCmd);
   }
-  // The known keys are the secret schema's own (lambda/adapters/token-store.ts): one definition.
-  const known = Object.keys(tokensSecretSchema.shape);
+  found.tokensJson = json;
+  // The credentials' keys are known here too: a stack deployed with one secret kept them here.
+  const known = [...INBOUND_KEYS, ...OUTBOUND_KEYS];
   const unknown = Object.keys(json).filter((k) => !known.includes(k));
-  if (unknown.length > 0) return fail(`unknown key(s) ${unknown.join(', ')} (a typo?); the keys are ${known.join(', ')}`, secretCmd);
-  const clientKeys = (['picpayClientId', 'picpayClientSecret'] as const).filter((k) => typeof parsed.data[k] === 'string' && parsed.data[k]!.trim() !== '');
-  found.checkoutClient = clientKeys.length === 2 ? 'on' : clientKeys.length === 0 ? 'off' : `only ${clientKeys[0]} is set`;
+  if (unknown.length > 0) return fail(`unknown key(s) ${unknown.join(', ')} (a typo?); the keys are ${INBOUND_KEYS.join(', ')}`, secretCmd);
   const values = (k: (typeof TOKEN_KEYS)[number]) => [parsed.data[k] ?? []].flat().map((t) => t.trim());
   const placeholders = TOKEN_KEYS.filter((k) => values(k).includes(PLACEHOLDER));
   if (placeholders.length > 0) return fail(`${placeholders.join(', ')} still ${PLACEHOLDER}: every notification is answered 503`, secretCmd);
   const empty = TOKEN_KEYS.filter((k) => values(k).some((t) => t === ''));
   if (empty.length > 0) return fail(`${empty.join(', ')} has an empty token`, secretCmd);
   const last = (k: (typeof TOKEN_KEYS)[number]) => values(k).at(-1) ?? null;
-  const secret: Secret = { sellerToken: last('sellerToken'), checkoutToken: last('checkoutToken'), picpayToken: last('picpayToken') };
-  found.secret = secret;
-  if (!secret.sellerToken && !secret.checkoutToken) return fail('neither sellerToken nor checkoutToken is set: nothing can be accepted', secretCmd);
-  if (secret.sellerToken && !secret.picpayToken)
-    return fail('sellerToken is set but picpayToken is not: legacy callbacks cannot be read from PicPay', secretCmd);
-  return pass(
-    `set: ${TOKEN_KEYS.filter((k) => values(k).length > 0)
-      .map((k) => `${k}${values(k).length > 1 ? ` (${values(k).length}, rotating)` : ''}`)
-      .join(', ')}`,
-  );
+  found.secret = { sellerToken: last('sellerToken'), checkoutToken: last('checkoutToken'), picpayToken: null };
+  if (!found.secret.sellerToken && !found.secret.checkoutToken) return fail('neither sellerToken nor checkoutToken is set: nothing can be accepted', secretCmd);
+  const set = `set: ${TOKEN_KEYS.filter((k) => values(k).length > 0)
+    .map((k) => `${k}${values(k).length > 1 ? ` (${values(k).length}, rotating)` : ''}`)
+    .join(', ')}`;
+  const leftovers = OUTBOUND_KEYS.filter((k) => isSet(json[k]));
+  if (leftovers.length > 0 && target.credentialsSecretId)
+    return warn(
+      `${set}; it still holds the PicPay credentials ${leftovers.join(', ')}, which the internet-facing authenticator can read (and picpayClientSecret can refund)`,
+      `put them in the credentials secret (credentials-secret below), then remove them here: ${secretCmd} (${UPGRADE_DOC})`,
+    );
+  return pass(set);
+}
+
+/**
+ * The PicPay credentials secret: readable, of the right shape, picpayToken set when the legacy
+ * flavour is. A stack deployed with one secret has none: its processor reads the tokens secret.
+ */
+async function checkCredentialsSecret(run: DoctorRun, found: SecretFindings): Promise<Result> {
+  const { target, credentialsCmd } = run;
+  if (!found.secret) return skip('the tokens secret is not usable (above)');
+  let json: unknown;
+  if (!target.credentialsSecretId) {
+    // No CredentialsSecretName output: a stack deployed before the split, whose processor reads the tokens secret.
+    json = found.tokensJson;
+  } else {
+    const read = await readSecretJson(run, target.credentialsSecretId, credentialsCmd);
+    if (isResult(read)) return read;
+    json = read.json;
+  }
+  const parsed = picpayCredentialsSchema.safeParse(json);
+  if (!parsed.success || !isObject(json)) {
+    const where = parsed.success ? 'the value' : parsed.error.issues.map((i) => i.path.join('.') || 'the value').join(', ');
+    return fail(`the secret has the wrong shape (${where}): each credential is a string`, credentialsCmd);
+  }
+  const oneSecret = !target.credentialsSecretId;
+  if (!oneSecret) {
+    const unknown = Object.keys(json).filter((k) => !(OUTBOUND_KEYS as readonly string[]).includes(k));
+    if (unknown.length > 0)
+      return fail(
+        `unknown key(s) ${unknown.join(', ')}; the keys are ${OUTBOUND_KEYS.join(', ')} (sellerToken and checkoutToken go in the tokens secret)`,
+        credentialsCmd,
+      );
+  }
+  const clientKeys = (['picpayClientId', 'picpayClientSecret'] as const).filter((k) => isSet(parsed.data[k]));
+  found.checkoutClient = clientKeys.length === 2 ? 'on' : clientKeys.length === 0 ? 'off' : `only ${clientKeys[0]} is set`;
+  const picpayToken = isSet(parsed.data.picpayToken) ? parsed.data.picpayToken!.trim() : null;
+  found.secret = { ...found.secret, picpayToken };
+  const stillInTokens = OUTBOUND_KEYS.filter((k) => isSet(found.tokensJson?.[k]));
+  if (found.secret.sellerToken && !picpayToken) {
+    const placeholder = parsed.data.picpayToken?.trim() === PLACEHOLDER;
+    return fail(
+      `sellerToken is set but picpayToken is ${placeholder ? `still ${PLACEHOLDER}` : 'not'}: legacy callbacks cannot be read from PicPay${
+        stillInTokens.length > 0 ? ` (the tokens secret still holds ${stillInTokens.join(', ')}: the stack reads them here now)` : ''
+      }`,
+      `${credentialsCmd}${stillInTokens.length > 0 ? ` (${UPGRADE_DOC})` : ''}`,
+    );
+  }
+  const set = OUTBOUND_KEYS.filter((k) => isSet(parsed.data[k]));
+  if (oneSecret)
+    return warn(
+      `this stack keeps the PicPay credentials in the tokens secret (deployed before the split), where the internet-facing authenticator can read them`,
+      `deploy this version (npx cdk deploy), then move them to the new credentials secret (${UPGRADE_DOC})`,
+    );
+  return pass(set.length > 0 ? `set: ${set.join(', ')}` : 'empty: no PicPay API is called (checkout only, confirmation off)');
 }
 
 function checkCheckoutReconciliation(tokens: Secret | null, checkoutClient: string): Result {
-  if (!tokens) return skip('the tokens secret is not usable');
+  if (!tokens) return skip('the secrets are not usable');
   if (checkoutClient === 'on')
     return pass(
       'picpayClientId and picpayClientSecret are set: money-moving checkout notifications are confirmed with find-charge, and waiting charges re-read',
     );
   if (checkoutClient === 'off')
     return skip(
-      'off: no picpayClientId/picpayClientSecret in the tokens secret: checkout events are only as trustworthy as the checkout token (a paid, refunded or cancelled notification is applied as sent, not confirmed with PicPay), and checkout charges whose last webhook is lost are not recovered',
+      'off: no picpayClientId/picpayClientSecret in the PicPay credentials secret: checkout events are only as trustworthy as the checkout token (a paid, refunded or cancelled notification is applied as sent, not confirmed with PicPay), and checkout charges whose last webhook is lost are not recovered',
     );
   return fail(
     `${checkoutClient}: checkout reconciliation needs both`,
-    'add picpayClientId and picpayClientSecret (Painel Lojista API credentials) to the tokens secret',
+    'add picpayClientId and picpayClientSecret (Painel Lojista API credentials) to the PicPay credentials secret',
   );
 }
 
 /** PicPay's status API accepts picpayToken: an unknown reference is looked up with it. */
-async function checkPicPayToken({ target, http, secretCmd }: DoctorRun, tokens: Secret | null): Promise<Result> {
-  if (!tokens) return fail('the tokens secret is not usable (above)', 'fix tokens-secret first');
+async function checkPicPayToken({ target, http, credentialsCmd }: DoctorRun, tokens: Secret | null): Promise<Result> {
+  if (!tokens) return fail('the secrets are not usable (above)', 'fix tokens-secret and credentials-secret first');
   if (!tokens.picpayToken) return skip('no picpayToken: the legacy flavour is not configured');
   const base = target.picpayBaseUrl ?? target.picpaySandboxUrl ?? 'https://appws.picpay.com';
   const reference = `doctor-${randomUUID()}`;
@@ -240,7 +332,7 @@ async function checkPicPayToken({ target, http, secretCmd }: DoctorRun, tokens: 
   if (status === 401)
     return fail(
       `PicPay answered 401 to picpayToken: it is not a valid x-picpay-token`,
-      `copy the integration token (x-picpay-token) from Painel Lojista into picpayToken: ${secretCmd}`,
+      `copy the integration token (x-picpay-token) from Painel Lojista into picpayToken: ${credentialsCmd}`,
     );
   if (status >= 500) return fail(`PicPay's status API answered ${status}`, 'PicPay is failing: try again later; the processor retries, then dead-letters');
   return pass(`PicPay accepts picpayToken (HTTP ${status} for an unknown reference)`);

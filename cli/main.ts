@@ -105,10 +105,14 @@ ${TARGET_HELP}`,
   doctor: `picpay-webhooks doctor [--probe-timeout SECONDS]
 
 Checks a running pipeline end to end and prints one line per check (PASS, FAIL with what to
-do, or SKIP when the check does not apply to the target):
+do, WARN for what works but should be fixed, or SKIP when the check does not apply to the target):
 
   api-gateway-logging-role  the account has the API Gateway CloudWatch Logs role (stack only)
-  tokens-secret             the tokens secret is JSON of the right shape, no REPLACE_ME left
+  tokens-secret             the tokens secret (sellerToken, checkoutToken) is JSON of the right
+                            shape, no REPLACE_ME left; WARN when it still holds PicPay credentials
+  credentials-secret        the PicPay credentials secret (picpayToken, picpayClientId/Secret) is
+                            of the right shape, picpayToken set when sellerToken is
+  checkout-reconciliation   picpayClientId and picpayClientSecret: both, or neither (off)
   picpay-token              PicPay's status API accepts picpayToken (401 = wrong x-picpay-token)
   alarm-subscription        the alarm topic has a confirmed subscription (stack only)
   wrong-token callback|webhook   a wrong token is answered 401 on each URL

@@ -8,7 +8,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type TableStores, tableStores } from '../lambda/adapters/table/stores.js';
 import { documentClientFor } from '../lambda/adapters/table/table.js';
-import { newestToken, tokensSecretSchema } from '../lambda/adapters/tokens-secret.js';
+import { inboundTokensSchema, newestToken } from '../lambda/adapters/tokens-secret.js';
 
 /**
  * Where the CLI points: the local pipeline (`npm start` writes its endpoints to
@@ -23,7 +23,10 @@ export interface Target {
   readonly tableName: string;
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
+  /** The tokens secret (sellerToken, checkoutToken). */
   readonly secretId?: string;
+  /** The PicPay credentials secret (picpayToken, picpayClientId/Secret); absent for stacks deployed with one secret. */
+  readonly credentialsSecretId?: string;
   /** Known locally; for a stack, read from the secret when a command needs them. */
   readonly tokens?: { readonly sellerToken: string; readonly checkoutToken: string };
   /** Local only: the PicPay sandbox that serves legacy statuses. */
@@ -103,6 +106,7 @@ export async function stackTarget(stackName: string, region?: string): Promise<T
       queueUrl: need('QueueUrl'),
       deadLetterQueueUrl: need('DeadLetterQueueUrl'),
       secretId: need('SecretName'),
+      credentialsSecretId: outputs.CredentialsSecretName,
       stackName,
       alarmTopicArn: outputs.AlarmTopicArn,
       picpayBaseUrl: outputs.PicPayBaseUrl,
@@ -163,7 +167,7 @@ export async function readTargetTokens(target: Target, clients: Clients): Promis
     // Not the parse error's message: it quotes the secret's text, a token.
     throw new CliError(`The tokens secret ${target.secretId} is not JSON.`);
   }
-  const parsed = tokensSecretSchema.safeParse(json);
+  const parsed = inboundTokensSchema.safeParse(json);
   if (!parsed.success) throw new CliError(`The tokens secret ${target.secretId} is not the expected JSON: ${parsed.error.message}`);
   return { sellerToken: newestToken(parsed.data.sellerToken), checkoutToken: newestToken(parsed.data.checkoutToken) };
 }

@@ -29,6 +29,7 @@ function setting<T extends string | number>(env: Env, s: EnvSetting<T>): T {
 
 export interface AuthenticatorConfig {
   readonly queueUrl: string;
+  /** The tokens secret (inbound); the authenticator never reads the PicPay credentials secret. */
   readonly secretId: string;
   readonly secretMaxAgeSeconds: number;
 }
@@ -46,7 +47,8 @@ export interface ProcessorConfig {
   readonly queueUrl: string;
   readonly tableName: string;
   readonly topicArn: string;
-  readonly secretId: string;
+  /** The PicPay credentials secret (outbound); the processor never reads the tokens secret. */
+  readonly credentialsSecretId: string;
   readonly picpayBaseUrl: string;
   /** Checkout API base (find-charge); the token endpoint is its origin + `/oauth2/token`. */
   readonly picpayCheckoutBaseUrl: string;
@@ -62,7 +64,7 @@ export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
     queueUrl: required(env, ENV.queueUrl),
     tableName: required(env, ENV.tableName),
     topicArn: required(env, ENV.topicArn),
-    secretId: required(env, ENV.secretId),
+    credentialsSecretId: required(env, ENV.credentialsSecretId),
     picpayBaseUrl: setting<string>(env, SETTINGS.picpayBaseUrl),
     picpayCheckoutBaseUrl: setting<string>(env, FUNCTION_SETTINGS.picpayCheckoutBaseUrl),
     picpayTimeoutMs: setting<number>(env, FUNCTION_SETTINGS.picpayTimeoutMs),

@@ -183,7 +183,10 @@ export const ENV = {
   queueUrl: 'QUEUE_URL',
   tableName: 'TABLE_NAME',
   topicArn: 'TOPIC_ARN',
+  /** The tokens secret (sellerToken, checkoutToken): the authenticator's only secret. */
   secretId: 'TOKENS_SECRET_ID',
+  /** The PicPay credentials secret (picpayToken, picpayClientId/Secret): the processor's only secret. */
+  credentialsSecretId: 'PICPAY_CREDENTIALS_SECRET_ID',
   picpayBaseUrl: 'PICPAY_BASE_URL',
   picpayTimeoutMs: 'PICPAY_TIMEOUT_MS',
   /** Checkout API base for find-charge (`{base}/charge/{id}`) and its token endpoint (origin + `/oauth2/token`). */

@@ -162,7 +162,7 @@ export const SETTINGS = {
     schema: z.enum(REMOVAL_POLICIES),
     default: 'retain',
     expected: REMOVAL_POLICIES.map((p) => `"${p}"`).join(' or '),
-    description: '`destroy` lets `cdk destroy` delete the table, the secret and the queues too',
+    description: '`destroy` lets `cdk destroy` delete the table, the secrets and the queues too',
     prop: 'dataRemovalPolicy',
   },
   picpayBaseUrl: {
@@ -210,7 +210,7 @@ export const SETTINGS = {
     schema: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=.@/-]+(,arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=.@/-]+)*$/)),
     expected: 'IAM role ARNs, comma-separated, each with its path and no wildcard',
     description:
-      'the roles, besides the authenticator and the reconciler, that may send to the notification queue: operators who replay the DLQ or parked items (`picpay-webhooks dlq replay`, `parked replay`, `aws sqs start-message-move-task`). Without it, nobody else can (docs/operations.md, "Who may write to the queue")',
+      'the operators\' roles: besides the authenticator and the reconciler, they may send to the notification queue (`picpay-webhooks dlq replay`, `parked replay`, `aws sqs start-message-move-task`), and besides each secret\'s function they may read the two secrets (`doctor`, `simulate`, the upgrade from one secret). Without it, nobody else can (docs/operations.md, "Who may write to the queue"; docs/security.md, "Who reads which secret")',
   },
 } as const satisfies Record<string, Setting>;
 
@@ -262,7 +262,7 @@ export const FUNCTION_SETTINGS = {
     schema: whole(1),
     default: DEFAULTS.secretMaxAgeSeconds,
     expected: 'a positive whole number',
-    description: 'how long the authenticator and the processor cache the tokens secret, in seconds',
+    description: 'how long the authenticator caches the tokens secret and the processor the PicPay credentials secret, in seconds',
     env: ENV.secretMaxAgeSeconds,
   },
   maxProcessedBodyBytes: {

@@ -1,4 +1,17 @@
-import { Aws, CfnOutput, CfnRule, Duration, Fn, RemovalPolicy, SecretValue, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnOutput,
+  CfnRule,
+  DefaultStackSynthesizer,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -19,7 +32,7 @@ import type { Construct } from 'constructs';
 import { PicPayFunction } from './function.js';
 import { METRICS_NAMESPACE_ENV, metricsNamespaceFor } from '../lambda/metrics.js';
 import { type ApiMetricSource, PipelineMonitoring } from './monitoring.js';
-import { PLACEHOLDER_SECRET } from '../lambda/adapters/tokens-secret.js';
+import { PLACEHOLDER_CREDENTIALS_SECRET, PLACEHOLDER_TOKENS_SECRET } from '../lambda/adapters/tokens-secret.js';
 import { type ApiType, DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, ROUTES, SWEEP, TABLE, TABLE_INDEXES } from '../lambda/contract.js';
 import { propOf, SETTING_RULES, SETTINGS, type SettingKey, settingProblem } from '../lambda/settings.js';
 
@@ -47,7 +60,7 @@ export interface PicPayWebhooksStackProps extends StackProps {
   readonly enableWaf?: boolean;
   /** Requests per 5 minutes per source IP before WAF blocks it. Default 2000. */
   readonly wafRateLimit?: number;
-  /** `RETAIN` (default) keeps the table and the secret when the stack is deleted. */
+  /** `RETAIN` (default) keeps the table and the secrets when the stack is deleted. */
   readonly dataRemovalPolicy?: RemovalPolicy;
   /** PicPay API base URL for the legacy status lookup. */
   readonly picpayBaseUrl?: string;
@@ -80,10 +93,11 @@ export interface PicPayWebhooksStackProps extends StackProps {
    */
   readonly tracing?: boolean;
   /**
-   * IAM role ARNs (with their path, no wildcard) that may send to the notification queue
-   * besides the authenticator and the reconciler: the operators who replay the DLQ or parked
-   * items. Default none: the queue policy denies everyone else (docs/security.md, "Only the
-   * front door writes").
+   * IAM role ARNs (with their path, no wildcard) of the operators: they may send to the
+   * notification queue besides the authenticator and the reconciler (DLQ and parked replays),
+   * and read both secrets (doctor, simulate). Default none: the queue's and the secrets'
+   * policies deny everyone else (docs/security.md, "Only the front door writes" and "Who reads
+   * which secret").
    */
   readonly operatorRoleArns?: readonly string[];
 }
@@ -178,7 +192,10 @@ export class PicPayWebhooksStack extends Stack {
   readonly table: dynamodb.Table;
   readonly topic: sns.Topic;
   readonly key: kms.Key;
-  readonly secret: secretsmanager.Secret;
+  /** The tokens secret (sellerToken, checkoutToken): read by the authenticator only. */
+  readonly tokensSecret: secretsmanager.Secret;
+  /** The PicPay credentials secret (picpayToken, picpayClientId/Secret): read by the processor only. */
+  readonly credentialsSecret: secretsmanager.Secret;
   readonly authenticator: PicPayFunction;
   readonly processor: PicPayFunction;
   readonly reconciler: PicPayFunction;
@@ -216,16 +233,31 @@ export class PicPayWebhooksStack extends Stack {
       pendingWindow: Duration.days(7),
     });
 
-    this.secret = new secretsmanager.Secret(this, 'Tokens', {
+    // Two secrets, split by reader: what PicPay sends us (the tokens secret, the authenticator's)
+    // and what we send PicPay (the credentials secret, the processor's). The internet-facing
+    // authenticator never holds a credential that can call PicPay, which can refund.
+    // `Tokens` keeps the logical id and every property of the one secret of earlier versions,
+    // its description and placeholder text included: an existing stack's deploy leaves the
+    // secret and the tokens in it untouched (CloudFormation rewrites the value when the text
+    // changes, and no update of the secret at all is the safe side). docs/operations.md,
+    // "Upgrading from one secret".
+    this.tokensSecret = new secretsmanager.Secret(this, 'Tokens', {
       description: 'PicPay tokens: sellerToken (x-seller-token), checkoutToken (webhook authorization), picpayToken (x-picpay-token)',
-      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(PLACEHOLDER_SECRET)),
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(PLACEHOLDER_TOKENS_SECRET)),
       removalPolicy: dataRemovalPolicy,
     });
-    Validations.of(this.secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The tokens are issued by PicPay (Painel Lojista, integration keys); no Lambda can rotate them. Operators rotate by listing old and new token side by side (README).',
+    this.credentialsSecret = new secretsmanager.Secret(this, 'PicPayCredentials', {
+      description: 'PicPay API credentials, read by the processor only: picpayToken (x-picpay-token), picpayClientId/picpayClientSecret (checkout API)',
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(PLACEHOLDER_CREDENTIALS_SECRET)),
+      removalPolicy: dataRemovalPolicy,
     });
+    for (const secret of [this.tokensSecret, this.credentialsSecret]) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The tokens and credentials are issued by PicPay (Painel Lojista, integration keys); no Lambda can rotate them. Operators rotate by listing old and new token side by side (docs/operations.md).',
+      });
+    }
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -281,7 +313,7 @@ export class PicPayWebhooksStack extends Stack {
       tracing,
       environment: {
         [ENV.queueUrl]: this.queue.queueUrl,
-        [ENV.secretId]: this.secret.secretArn,
+        [ENV.secretId]: this.tokensSecret.secretArn,
         [ENV.secretMaxAgeSeconds]: String(DEFAULTS.secretMaxAgeSeconds),
         ...metricsEnv,
       },
@@ -289,7 +321,7 @@ export class PicPayWebhooksStack extends Stack {
     });
     // Least privilege, written out: enqueue, read the tokens. Nothing else.
     this.authenticator.allow(['sqs:SendMessage'], [this.queue.queueArn]);
-    this.authenticator.allow(['secretsmanager:GetSecretValue'], [this.secret.secretArn]);
+    this.authenticator.allow(['secretsmanager:GetSecretValue'], [this.tokensSecret.secretArn]);
 
     this.processor = new PicPayFunction(this, 'Processor', {
       spec: HANDLERS.processor,
@@ -299,7 +331,7 @@ export class PicPayWebhooksStack extends Stack {
         [ENV.queueUrl]: this.queue.queueUrl,
         [ENV.tableName]: this.table.tableName,
         [ENV.topicArn]: this.topic.topicArn,
-        [ENV.secretId]: this.secret.secretArn,
+        [ENV.credentialsSecretId]: this.credentialsSecret.secretArn,
         [ENV.picpayBaseUrl]: props.picpayBaseUrl ?? DEFAULTS.picpayBaseUrl,
         [ENV.picpayTimeoutMs]: String(DEFAULTS.picpayTimeoutMs),
         [ENV.secretMaxAgeSeconds]: String(DEFAULTS.secretMaxAgeSeconds),
@@ -336,7 +368,11 @@ export class PicPayWebhooksStack extends Stack {
     );
     this.processor.allow(['sns:Publish'], [this.topic.topicArn]);
     this.processor.allow(['kms:GenerateDataKey', 'kms:Decrypt'], [this.key.keyArn]);
-    this.processor.allow(['secretsmanager:GetSecretValue'], [this.secret.secretArn]);
+    this.processor.allow(['secretsmanager:GetSecretValue'], [this.credentialsSecret.secretArn]);
+    // Each secret is read by its function and the operators only, whatever else the account's
+    // IAM policies allow (docs/security.md, "Who reads which secret").
+    this.onlyTheseRead(this.tokensSecret, 'OnlyTheAuthenticatorReadsTheTokens', [this.authenticator.role.roleArn, ...(props.operatorRoleArns ?? [])]);
+    this.onlyTheseRead(this.credentialsSecret, 'OnlyTheProcessorReadsThePicPayCredentials', [this.processor.role.roleArn, ...(props.operatorRoleArns ?? [])]);
 
     this.reconciler = new PicPayFunction(this, 'Reconciler', {
       spec: HANDLERS.reconciler,
@@ -466,7 +502,14 @@ export class PicPayWebhooksStack extends Stack {
     });
     new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'Subscribe consumers here' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
-    new CfnOutput(this, 'SecretName', { value: this.secret.secretName, description: 'Put the PicPay tokens here' });
+    new CfnOutput(this, 'SecretName', {
+      value: this.tokensSecret.secretName,
+      description: 'Put the webhook tokens here: sellerToken, checkoutToken (read by the authenticator only)',
+    });
+    new CfnOutput(this, 'CredentialsSecretName', {
+      value: this.credentialsSecret.secretName,
+      description: 'Put the PicPay API credentials here: picpayToken, picpayClientId, picpayClientSecret (read by the processor only)',
+    });
     new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueArn', { value: this.deadLetterQueue.queueArn, description: 'For aws sqs start-message-move-task --source-arn' });
@@ -494,6 +537,39 @@ export class PicPayWebhooksStack extends Stack {
         actions: [action],
         resources: [target instanceof sqs.Queue ? target.queueArn : target.topicArn],
         conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...roleArns] } },
+      }),
+    );
+  }
+
+  /**
+   * Denies secretsmanager:GetSecretValue on the secret to every principal but these roles and
+   * the role CloudFormation deploys with (aws:PrincipalArn, as for the queue and the topic).
+   *
+   * - Only reading is denied. Managing the secret (put-secret-value, update, delete, and
+   *   putting or deleting this very policy) stays with whoever the account's IAM allows, so
+   *   nobody is locked out: an administrator who must read a value adds her role to
+   *   operatorRoleArns, or removes the policy, both on the record in CloudTrail. A Secrets
+   *   Manager policy is only a resource policy: an explicit Deny in it wins over any Allow in an
+   *   identity policy of the account ("Policy evaluation logic"), the root user's included.
+   * - BatchGetSecretValue needs secretsmanager:GetSecretValue on each secret it returns, so it
+   *   is denied by the same statement.
+   * - CloudFormation's execution role (the default synthesizer's bootstrap role) is let through:
+   *   its resource handler may read the value while it updates the secret, and a role that can
+   *   rewrite this policy gains nothing from being denied; denying it could only fail deploys.
+   *   With another synthesizer, CloudFormation acts as the deploying principal: list that role
+   *   in operatorRoleArns.
+   */
+  private onlyTheseRead(secret: secretsmanager.Secret, sid: string, roleArns: readonly string[]): void {
+    const synthesizer = this.synthesizer;
+    const deployer = synthesizer instanceof DefaultStackSynthesizer ? [Fn.sub(synthesizer.cloudFormationExecutionRoleArn)] : [];
+    secret.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...roleArns, ...deployer] } },
       }),
     );
   }

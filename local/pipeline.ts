@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { createTableInput } from '../lambda/adapters/table/table.js';
-import type { TokensSecret } from '../lambda/adapters/tokens-secret.js';
+import type { InboundTokensSecret, PicPayCredentialsSecret } from '../lambda/adapters/tokens-secret.js';
 import type { ProcessorConfig } from '../lambda/config.js';
 import { API_TYPES, type ApiType, DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, SWEEP } from '../lambda/contract.js';
 import { makeAuthenticatorHandler } from '../lambda/handlers/authenticator.js';
@@ -29,15 +29,22 @@ import { type SqsHandler, startPoller } from './sqs-poller.js';
 import { installRetryClock, type RetryClock } from './visibility.js';
 import type { Target } from '../cli/target.js';
 
-/** Development tokens: the ones in PicPay's own examples, so their curls work as printed. */
-export const LOCAL_TOKENS = {
+/** Development tokens (the tokens secret): the ones in PicPay's own examples, so their curls work as printed. */
+export const LOCAL_INBOUND_TOKENS = {
   sellerToken: '4ef4edbd-5cda-42da-860b-0e8d7b90c784',
   checkoutToken: 'a45c2dee-6435-1234-5678-b2a5f0ae7a8a',
+} as const satisfies InboundTokensSecret;
+
+/** Development PicPay credentials (the credentials secret), which the local PicPay sandbox accepts. */
+export const LOCAL_CREDENTIALS = {
   picpayToken: 'local-picpay-token',
-  /** The checkout API's OAuth2 client (find-charge, for checkout reconciliation). */
+  /** The checkout API's OAuth2 client (find-charge, for checkout confirmation and reconciliation). */
   picpayClientId: 'local-checkout-client',
   picpayClientSecret: 'local-checkout-secret',
-} as const satisfies TokensSecret;
+} as const satisfies PicPayCredentialsSecret;
+
+/** Both, as `npm start` prints them. */
+export const LOCAL_TOKENS = { ...LOCAL_INBOUND_TOKENS, ...LOCAL_CREDENTIALS } as const;
 
 export interface LocalPipelineOptions {
   /** Port for the webhook API; 0 picks a free one. */
@@ -104,7 +111,10 @@ export interface LocalPipeline {
     readonly deadLetterQueueUrl: string;
     readonly tableName: string;
     readonly topicArn: string;
+    /** The tokens secret (the authenticator's). */
     readonly secretId: string;
+    /** The PicPay credentials secret (the processor's). */
+    readonly credentialsSecretId: string;
     readonly tapQueueUrl: string;
   };
   /**
@@ -141,6 +151,8 @@ export interface LocalPipeline {
   sweepNow(asOfMs?: number): Promise<{ charges: number; published: number; failed: number; oldestPendingSeconds: number }>;
   /** Replaces the tokens secret (as an operator's put-secret-value would). */
   setSecret(value: unknown): void;
+  /** Replaces the PicPay credentials secret. */
+  setCredentialsSecret(value: unknown): void;
   stop(): Promise<void>;
 }
 
@@ -224,7 +236,9 @@ async function createResources(clients: LocalClients, emulators: Emulators, maxR
     await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn!, Protocol: 'sqs', Endpoint: tapArn, Attributes: { RawMessageDelivery: 'true' } }));
   }
   const secretId = 'picpay-webhooks/tokens';
-  emulators.secrets.put(secretId, JSON.stringify(LOCAL_TOKENS));
+  emulators.secrets.put(secretId, JSON.stringify(LOCAL_INBOUND_TOKENS));
+  const credentialsSecretId = 'picpay-webhooks/picpay-credentials';
+  emulators.secrets.put(credentialsSecretId, JSON.stringify(LOCAL_CREDENTIALS));
   return {
     queueUrl: queue.QueueUrl!,
     queueArn: await queueArn(sqs, queue.QueueUrl!),
@@ -232,6 +246,7 @@ async function createResources(clients: LocalClients, emulators: Emulators, maxR
     tableName,
     topicArn: topic.TopicArn!,
     secretId,
+    credentialsSecretId,
     tapQueueUrl: tap.QueueUrl!,
     tapQueueArn: tapArn,
   };
@@ -283,7 +298,7 @@ async function startFunctions(
     queueUrl: resources.queueUrl,
     tableName: resources.tableName,
     topicArn: resources.topicArn,
-    secretId: resources.secretId,
+    credentialsSecretId: resources.credentialsSecretId,
     picpayBaseUrl: emulators.sandbox.baseUrl,
     picpayCheckoutBaseUrl: `${emulators.sandbox.baseUrl}/api/v1`,
     picpayTimeoutMs: options.picpayTimeoutMs ?? 5000,
@@ -446,6 +461,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         [ENV.tableName]: resources.tableName,
         [ENV.topicArn]: resources.topicArn,
         [ENV.secretId]: resources.secretId,
+        [ENV.credentialsSecretId]: resources.credentialsSecretId,
         [ENV.picpayBaseUrl]: sandbox.baseUrl,
         [ENV.picpayCheckoutBaseUrl]: `${sandbox.baseUrl}/api/v1`,
         [ENV.secretMaxAgeSeconds]: '2',
@@ -464,6 +480,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         queueUrl: resources.queueUrl,
         deadLetterQueueUrl: resources.deadLetterQueueUrl,
         secretId: resources.secretId,
+        credentialsSecretId: resources.credentialsSecretId,
         tokens: { sellerToken: LOCAL_TOKENS.sellerToken, checkoutToken: LOCAL_TOKENS.checkoutToken },
         picpaySandboxUrl: sandbox.baseUrl,
         aws: {
@@ -486,6 +503,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       reconcileNow: functions.reconcileNow,
       sweepNow: functions.sweepNow,
       setSecret: (value) => secrets.put(resources.secretId, typeof value === 'string' ? value : JSON.stringify(value)),
+      setCredentialsSecret: (value) => secrets.put(resources.credentialsSecretId, typeof value === 'string' ? value : JSON.stringify(value)),
       stop: stopAll,
     };
   } catch (error) {

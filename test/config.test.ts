@@ -1,7 +1,7 @@
 import { loadAuthenticatorConfig, loadProcessorConfig, loadReconcilerConfig, loadSweeperConfig } from '../lambda/config.js';
 import { ConfigError } from '../lambda/domain/errors.js';
 
-const processorEnv = { QUEUE_URL: 'https://sqs.sa-east-1.amazonaws.com/123456789012/q', TABLE_NAME: 't', TOPIC_ARN: 'arn', TOKENS_SECRET_ID: 's' };
+const processorEnv = { QUEUE_URL: 'https://sqs.sa-east-1.amazonaws.com/123456789012/q', TABLE_NAME: 't', TOPIC_ARN: 'arn', PICPAY_CREDENTIALS_SECRET_ID: 'c' };
 
 describe('config', () => {
   test.each([
@@ -21,8 +21,17 @@ describe('config', () => {
     expect(loadProcessorConfig(processorEnv).maxProcessedBodyBytes).toBe(65536);
   });
 
-  test.each([['QUEUE_URL'], ['TABLE_NAME'], ['TOPIC_ARN'], ['TOKENS_SECRET_ID']])('processor fails fast without %s', (name) => {
+  test.each([['QUEUE_URL'], ['TABLE_NAME'], ['TOPIC_ARN'], ['PICPAY_CREDENTIALS_SECRET_ID']])('processor fails fast without %s', (name) => {
     expect(() => loadProcessorConfig({ ...processorEnv, [name]: undefined })).toThrow(name);
+  });
+
+  test('each function is configured with its own secret only: the tokens for the authenticator, the PicPay credentials for the processor', () => {
+    expect(loadProcessorConfig(processorEnv).credentialsSecretId).toBe('c');
+    // The processor does not need (nor read) the tokens secret; the authenticator not the credentials.
+    expect(() => loadProcessorConfig({ ...processorEnv, TOKENS_SECRET_ID: 's', PICPAY_CREDENTIALS_SECRET_ID: undefined })).toThrow(
+      'PICPAY_CREDENTIALS_SECRET_ID',
+    );
+    expect(() => loadAuthenticatorConfig({ QUEUE_URL: 'q', PICPAY_CREDENTIALS_SECRET_ID: 'c' })).toThrow('TOKENS_SECRET_ID');
   });
 
   test.each([

@@ -98,7 +98,7 @@ export class PicPayStatusClient implements LegacyStatusSource {
 
   async fetchStatus(referenceId: string): Promise<LegacyStatus> {
     const token = await this.options.token();
-    if (token === null) throw new NotConfiguredError('picpayToken is not configured in the tokens secret');
+    if (token === null) throw new NotConfiguredError('picpayToken is not configured in the PicPay credentials secret');
     // The domain parks such ids before they get here; this adapter never builds a path from one.
     if (pathSegmentProblem(referenceId) !== null) throw new ParkError('unexpected_shape', `referenceId ${pathSegmentMessage(referenceId)}`);
     const url = `${this.options.baseUrl.replace(/\/+$/, '')}/ecommerce/public/payments/${encodeURIComponent(referenceId)}/status`;
@@ -167,7 +167,7 @@ export interface CheckoutClientOptions {
   readonly baseUrl: string;
   /** Token endpoint, e.g. `https://checkout-api.picpay.com/oauth2/token`. */
   readonly tokenUrl: string;
-  /** The OAuth2 client from the tokens secret, or null: checkout reconciliation is off. */
+  /** The OAuth2 client from the PicPay credentials secret, or null: checkout reconciliation is off. */
   readonly credentials: () => Promise<{ clientId: string; clientSecret: string } | null>;
   readonly timeoutMs: number;
   readonly attempts?: number;

@@ -102,7 +102,7 @@ export interface LegacyStatusSource {
 export interface CheckoutChargeSource {
   /**
    * PicPay's find-charge answer; null when checkout reconciliation is off (no OAuth client in
-   * the tokens secret). Throws ParkError('unknown_charge') on 404,
+   * the PicPay credentials secret). Throws ParkError('unknown_charge') on 404,
    * PicPayAuthError on 401, PicPayUnavailableError when PicPay stays unavailable (429, 5xx).
    */
   findCharge(merchantChargeId: string): Promise<FoundCharge | null>;

@@ -15,7 +15,7 @@ import { PicPayCheckoutClient, PicPayStatusClient } from '../adapters/picpay-cli
 import { PicPayCircuit } from '../adapters/picpay-circuit.js';
 import { SnsEventPublisher } from '../adapters/sns-publisher.js';
 import { type MessageVisibility, SqsMessageVisibility } from '../adapters/sqs-queue.js';
-import { SecretTokenStore } from '../adapters/token-store.js';
+import { SecretCredentialsStore } from '../adapters/token-store.js';
 import { loadProcessorConfig, type ProcessorConfig } from '../config.js';
 import { DEFAULTS, OUTBOX_LEASE_MS, RETRY } from '../contract.js';
 import { type BackoffPolicy, retryDelaySeconds } from '../domain/backoff.js';
@@ -281,8 +281,8 @@ export interface ProcessorRuntime {
   /** The waits between PicPay attempts within an invocation (the local runtime scales time). */
   readonly sleep?: (ms: number) => Promise<void>;
   /**
-   * `false`: money-moving checkout notifications are applied as sent even when the tokens
-   * secret holds PicPay API credentials (lambda/domain/confirm.ts). Only the local runtime sets
+   * `false`: money-moving checkout notifications are applied as sent even when the PicPay
+   * credentials secret holds the checkout API client (lambda/domain/confirm.ts). Only the local runtime sets
    * it, to run the decision tables and the chaos run's stories as sent; Lambda always confirms.
    */
   readonly confirmCheckout?: boolean;
@@ -298,7 +298,7 @@ export interface ProcessorRuntime {
 export function makeProcessorHandler(config: ProcessorConfig, runtime: ProcessorRuntime) {
   const { logger, metrics, tracing, sleep } = runtime;
   const stores = tableStores(documentClientFor(runtime.dynamodb), config.tableName);
-  const tokenStore = new SecretTokenStore(runtime.secrets, config.secretId, config.secretMaxAgeSeconds);
+  const credentials = new SecretCredentialsStore(runtime.secrets, config.credentialsSecretId, config.secretMaxAgeSeconds);
   const publisher = new SnsEventPublisher(runtime.sns, config.topicArn);
   const circuit = (name: string) => new PicPayCircuit({ name, failuresToOpen: DEFAULTS.picpayCircuitFailures, coolDownMs: config.picpayCircuitCoolDownMs });
   const statusCircuit = circuit('PicPay status API');
@@ -308,7 +308,7 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
     baseUrl: config.picpayCheckoutBaseUrl,
     tokenUrl: new URL('/oauth2/token', config.picpayCheckoutBaseUrl).toString(),
     timeoutMs: config.picpayTimeoutMs,
-    credentials: async () => (await tokenStore.get()).checkoutClient,
+    credentials: async () => (await credentials.get()).checkoutClient,
     onAttemptFailed: ({ attempt, reason, httpStatus }) => logger.warn('PicPay find-charge attempt failed', { attempt, reason, httpStatus }),
     circuit: checkoutCircuit,
     ...(sleep ? { sleep } : {}),
@@ -324,7 +324,7 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
       legacyStatus: new PicPayStatusClient({
         baseUrl: config.picpayBaseUrl,
         timeoutMs: config.picpayTimeoutMs,
-        token: async () => (await tokenStore.get()).picpay,
+        token: async () => (await credentials.get()).picpay,
         onAttemptFailed: ({ attempt, reason, httpStatus }) => logger.warn('PicPay status API attempt failed', { attempt, reason, httpStatus }),
         circuit: statusCircuit,
         ...(sleep ? { sleep } : {}),

@@ -21,8 +21,8 @@ let filteredQueueUrl: string;
 const TOKENS = {
   sellerToken: '4ef4edbd-5cda-42da-860b-0e8d7b90c784',
   checkoutToken: 'a45c2dee-6435-1234-5678-b2a5f0ae7a8a',
-  picpayToken: 'local-picpay-token',
 };
+const CREDENTIALS = { picpayToken: 'local-picpay-token' };
 
 beforeAll(async () => {
   pipeline = await startLocalPipeline({ port: 0, retryDelaySeconds: 0, logLevel: 'SILENT', reconcileEverySeconds: 0 });
@@ -55,7 +55,7 @@ async function run(options: { facts?: AccountFacts; target?: Target; probeTimeou
   const out: string[] = [];
   const io: Io = { out: (l) => void out.push(l), err: (l) => void out.push(l), interactive: false };
   const code = await doctor(options.target ?? pipeline.target, clients, io, { facts: options.facts, probeTimeoutMs: options.probeTimeoutMs ?? 10_000 });
-  const line = (name: string) => out.find((l) => new RegExp(`^(PASS|FAIL|SKIP)  ${name} `).test(l)) ?? `(no line for ${name})`;
+  const line = (name: string) => out.find((l) => new RegExp(`^(PASS|FAIL|SKIP|WARN)  ${name} `).test(l)) ?? `(no line for ${name})`;
   return { code, out, line };
 }
 
@@ -81,12 +81,22 @@ async function withSecret<T>(value: unknown, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+async function withCredentials<T>(value: unknown, fn: () => Promise<T>): Promise<T> {
+  pipeline.setCredentialsSecret(value);
+  try {
+    return await fn();
+  } finally {
+    pipeline.setCredentialsSecret(CREDENTIALS);
+  }
+}
+
 describe('picpay-webhooks doctor', () => {
   test('passes on the healthy local pipeline; the AWS-only checks say they do not apply', async () => {
     const r = await run();
     expect(r.code).toBe(0);
     for (const name of [
       'tokens-secret',
+      'credentials-secret',
       'picpay-token',
       'wrong-token callback',
       'wrong-token webhook',
@@ -157,21 +167,75 @@ describe('picpay-webhooks doctor', () => {
     ['not JSON', 'sellerToken=abc', /^FAIL {2}tokens-secret .*not JSON/],
     ['a number where a token goes', { ...TOKENS, checkoutToken: 42 }, /^FAIL {2}tokens-secret .*wrong shape \(checkoutToken\)/],
     ['a misspelt key', { ...TOKENS, sellertoken: 'x' }, /^FAIL {2}tokens-secret .*unknown key\(s\) sellertoken/],
-    ['legacy without picpayToken', { sellerToken: TOKENS.sellerToken, checkoutToken: TOKENS.checkoutToken }, /^FAIL {2}tokens-secret .*picpayToken is not/],
   ])('planted: tokens secret with %s', async (_name, secret, expected) => {
     const r = await withSecret(secret, () => run({ probeTimeoutMs: 2000 }));
     expect(r.code).toBe(1);
     expect(r.line('tokens-secret')).toMatch(expected);
   });
 
+  test.each([
+    ['legacy without picpayToken', {}, /^FAIL {2}credentials-secret .*sellerToken is set but picpayToken is not: legacy callbacks cannot be read/],
+    [
+      'the placeholder left',
+      { picpayToken: 'REPLACE_ME' },
+      /^FAIL {2}credentials-secret .*picpayToken is still REPLACE_ME.*→ aws secretsmanager put-secret-value/,
+    ],
+    ['not JSON', 'picpayToken=abc', /^FAIL {2}credentials-secret .*not JSON/],
+    ['a number where a credential goes', { picpayToken: 7 }, /^FAIL {2}credentials-secret .*wrong shape \(picpayToken\)/],
+    [
+      "a webhook token, which is the tokens secret's",
+      { ...CREDENTIALS, sellerToken: TOKENS.sellerToken },
+      /^FAIL {2}credentials-secret .*unknown key\(s\) sellerToken.*go in the tokens secret/,
+    ],
+  ])('planted: PicPay credentials secret with %s', async (_name, secret, expected) => {
+    const r = await withCredentials(secret, () => run({ probeTimeoutMs: 2000 }));
+    expect(r.code).toBe(1);
+    expect(r.line('credentials-secret')).toMatch(expected);
+    expect(r.line('tokens-secret')).toMatch(/^PASS /);
+  });
+
+  test('upgraded from one secret, credentials not moved yet: the placeholder fails, and both lines say where the credentials are', async () => {
+    const oneSecret = { ...TOKENS, picpayToken: 'local-picpay-token', picpayClientId: 'client', picpayClientSecret: 'secret' };
+    const r = await withSecret(oneSecret, () => withCredentials({ picpayToken: 'REPLACE_ME' }, () => run({ probeTimeoutMs: 2000 })));
+    expect(r.code).toBe(1);
+    expect(r.line('credentials-secret')).toMatch(
+      /^FAIL {2}credentials-secret .*picpayToken is still REPLACE_ME.*the tokens secret still holds picpayToken, picpayClientId, picpayClientSecret.*Upgrading from one secret/,
+    );
+    expect(r.line('tokens-secret')).toMatch(
+      /^WARN {2}tokens-secret .*still holds the PicPay credentials picpayToken, picpayClientId, picpayClientSecret, which the internet-facing authenticator can read/,
+    );
+  });
+
+  test('credentials moved but left in the tokens secret too: a warning, not a failure', async () => {
+    const r = await withSecret({ ...TOKENS, picpayClientSecret: 'secret' }, () => run());
+    expect(r.code).toBe(0);
+    expect(r.line('tokens-secret')).toMatch(
+      /^WARN {2}tokens-secret .*picpayClientSecret.*can refund.*→ put them in the credentials secret.*then remove them here/,
+    );
+    expect(r.line('credentials-secret')).toMatch(/^PASS /);
+    expect(r.out.at(-1)).toBe('All checks passed.');
+    // A new stack's placeholder picpayToken left in the tokens secret is no credential.
+    const fresh = await withSecret({ ...TOKENS, picpayToken: 'REPLACE_ME' }, () => run());
+    expect(fresh.line('tokens-secret')).toMatch(/^PASS /);
+  });
+
+  test('a stack deployed before the split (no CredentialsSecretName output): its credentials are read from the tokens secret, with a warning to upgrade', async () => {
+    const oneSecret = { ...TOKENS, picpayToken: 'local-picpay-token' };
+    const target = { ...pipeline.target, credentialsSecretId: undefined };
+    const r = await withSecret(oneSecret, () => run({ target }));
+    expect(r.code).toBe(0);
+    expect(r.line('credentials-secret')).toMatch(/^WARN {2}credentials-secret .*deployed before the split.*→ deploy this version/);
+    expect(r.line('picpay-token')).toMatch(/^PASS /);
+  });
+
   test('checkout reconciliation: off without the OAuth client, on with both keys, a failure with one', async () => {
-    const off = (await run()).line('checkout-reconciliation');
+    const off = (await withCredentials(CREDENTIALS, () => run())).line('checkout-reconciliation');
     expect(off).toMatch(/^SKIP {2}checkout-reconciliation +off: no picpayClientId/);
     expect(off).toContain('checkout events are only as trustworthy as the checkout token');
-    const on = await withSecret({ ...TOKENS, picpayClientId: 'client', picpayClientSecret: 'secret' }, () => run());
-    expect(on.line('tokens-secret')).toMatch(/^PASS /);
+    const on = await withCredentials({ ...CREDENTIALS, picpayClientId: 'client', picpayClientSecret: 'secret' }, () => run());
+    expect(on.line('credentials-secret')).toMatch(/^PASS /);
     expect(on.line('checkout-reconciliation')).toMatch(/^PASS .*money-moving checkout notifications are confirmed with find-charge/);
-    const half = await withSecret({ ...TOKENS, picpayClientId: 'client' }, () => run());
+    const half = await withCredentials({ ...CREDENTIALS, picpayClientId: 'client' }, () => run());
     expect(half.code).toBe(1);
     expect(half.line('checkout-reconciliation')).toMatch(
       /^FAIL {2}checkout-reconciliation +only picpayClientId is set.*→ add picpayClientId and picpayClientSecret/,
@@ -179,10 +243,12 @@ describe('picpay-webhooks doctor', () => {
   });
 
   test('planted: a picpayToken PicPay rejects (401)', async () => {
-    const r = await withSecret({ ...TOKENS, picpayToken: 'not-my-token' }, () => run());
+    const r = await withCredentials({ picpayToken: 'not-my-token' }, () => run());
     expect(r.code).toBe(1);
-    expect(r.line('picpay-token')).toMatch(/^FAIL .*401.*not a valid x-picpay-token.*→ copy the integration token/);
-    expect(r.line('tokens-secret')).toMatch(/^PASS /);
+    expect(r.line('picpay-token')).toMatch(
+      /^FAIL .*401.*not a valid x-picpay-token.*→ copy the integration token.*put-secret-value --secret-id 'picpay-webhooks\/picpay-credentials'/,
+    );
+    expect(r.line('credentials-secret')).toMatch(/^PASS /);
   });
 
   test('planted: a URL that accepts any token', async () => {
@@ -277,7 +343,8 @@ describe('picpay-webhooks doctor', () => {
     expect(out.join('\n')).toContain('picpay-webhooks doctor');
     out.length = 0;
     expect(await runCli(['doctor', '--probe-timeout', '20'], io, pipeline.target)).toBe(0);
-    expect(out.filter((l) => /^(PASS|FAIL|SKIP) /.test(l))).toHaveLength(12);
+    // One line per check: 12, and credentials-secret since the secrets were split.
+    expect(out.filter((l) => /^(PASS|FAIL|SKIP|WARN) /.test(l))).toHaveLength(13);
   });
 
   // Last: the probes it leaves failing are retried into the DLQ once the fault is gone.

@@ -135,6 +135,8 @@ describe('authenticator handler', () => {
   test('tokens are cached: one secret read for many requests', async () => {
     for (let i = 0; i < 5; i++) await handler(legacy({ 'x-seller-token': SELLER_TOKEN }), context);
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    // The tokens secret (TOKENS_SECRET_ID) and no other: it never reads the PicPay credentials.
+    expect(secrets.commandCalls(GetSecretValueCommand)[0]!.args[0].input.SecretId).toBe('tokens-secret');
   });
 
   test('a missing token is rejected without reading the secret', async () => {

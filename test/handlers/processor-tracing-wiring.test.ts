@@ -26,7 +26,7 @@ const CONFIG: ProcessorConfig = {
   queueUrl: 'https://sqs.us-east-1.amazonaws.com/000000000000/notifications',
   tableName: 'charges',
   topicArn: 'arn:aws:sns:us-east-1:000000000000:events',
-  secretId: 'tokens',
+  credentialsSecretId: 'picpay-credentials',
   picpayBaseUrl: 'https://appws.picpay.com',
   picpayCheckoutBaseUrl: 'https://checkout-api.picpay.com/api/v1',
   picpayTimeoutMs: 500,

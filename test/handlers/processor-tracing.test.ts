@@ -17,6 +17,7 @@ Object.assign(process.env, {
   TABLE_NAME: 'charges',
   TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
   TOKENS_SECRET_ID: 'tokens',
+  PICPAY_CREDENTIALS_SECRET_ID: 'picpay-credentials',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',

@@ -26,6 +26,7 @@ Object.assign(process.env, {
   TABLE_NAME: 'charges',
   TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
   TOKENS_SECRET_ID: 'tokens',
+  PICPAY_CREDENTIALS_SECRET_ID: 'picpay-credentials',
   PICPAY_BASE_URL: sandbox.baseUrl,
   PICPAY_TIMEOUT_MS: '500',
   MAX_RECEIVE_COUNT: '3',
@@ -60,7 +61,9 @@ beforeEach(() => {
   sqs.reset();
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
   handler = build();
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ sellerToken: 's', checkoutToken: 'c', picpayToken: PICPAY_TOKEN }) });
+  // Only its own secret answers: the processor never reads the tokens secret (docs/security.md).
+  secrets.on(GetSecretValueCommand).rejects(new Error('AccessDenied'));
+  secrets.on(GetSecretValueCommand, { SecretId: 'picpay-credentials' }).resolves({ SecretString: JSON.stringify({ picpayToken: PICPAY_TOKEN }) });
   ddb.on(GetCommand).resolves({});
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});

@@ -110,6 +110,13 @@ export function resolver(template: Template) {
         const [sep, parts] = v as [string, Json[]];
         return parts.map((p) => String(resolve(p))).join(sep);
       }
+      // The string form of Fn::Sub: ${AWS::…} pseudo parameters and ${LogicalId} references.
+      if (k === 'Fn::Sub' && typeof v === 'string') {
+        return v.replace(/\$\{([^}]+)\}/g, (_m, name: string) => {
+          if (name.includes('.')) throw new Error(`Fn::Sub attribute ${name} not understood`);
+          return ref(name);
+        });
+      }
       if (k.startsWith('Fn::')) throw new Error(`${k} not understood`);
     }
     return Object.fromEntries(keys.map((k) => [k, resolve(o[k])]));

@@ -25,6 +25,8 @@ function model(stack: PicPayWebhooksStack, raw: Record<string, unknown>) {
   for (const [, p] of ofType('AWS::SQS::QueuePolicy'))
     for (const q of p.Properties.Queues as unknown[]) add((q as { Ref: string }).Ref, resolve(p.Properties.PolicyDocument) as PolicyDocument);
   for (const [keyId, k] of ofType('AWS::KMS::Key')) add(keyId, resolve(k.Properties.KeyPolicy) as PolicyDocument);
+  for (const [, p] of ofType('AWS::SecretsManager::ResourcePolicy'))
+    add((p.Properties.SecretId as { Ref: string }).Ref, resolve(p.Properties.ResourcePolicy) as PolicyDocument);
   for (const [, perm] of ofType('AWS::Lambda::Permission')) {
     const fn = (perm.Properties.FunctionName as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const condition: Statement['Condition'] = {};
@@ -94,6 +96,8 @@ function model(stack: PicPayWebhooksStack, raw: Record<string, unknown>) {
       key: id(stack.key),
       queue: id(stack.queue),
       dlq: id(stack.deadLetterQueue),
+      tokensSecret: id(stack.tokensSecret),
+      credentialsSecret: id(stack.credentialsSecret),
       authenticator: id(stack.authenticator.function),
       reconciler: id(stack.reconciler.function),
       schedule: Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::Events::Rule')![0],
@@ -195,6 +199,73 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
     for (const other of [m.roles.authenticator, m.roles.reconciler]) expect(m.can(other, 'sns:Publish', m.ids.eventTopic)).toBe('ExplicitDeny');
     // Subscribing (the merchant's consumers) is not what this guards.
     expect(m.can(intruder, 'sns:Subscribe', m.ids.eventTopic)).toBe('Allow');
+  });
+
+  // Who reads which secret (docs/security.md): the tokens secret (inbound) by the authenticator,
+  // the PicPay credentials secret (outbound, can refund) by the processor; the operators listed in
+  // operatorRoleArns and CloudFormation's execution role both; nobody else in the account.
+  const listed = STACKS_WITH_OPERATOR.includes(stack.stackName);
+  const READ = 'secretsmanager:GetSecretValue';
+
+  test('the authenticator reads the tokens secret and cannot read the PicPay credentials; the processor the reverse', () => {
+    expect(m.can(m.roles.authenticator, READ, m.ids.tokensSecret)).toBe('Allow');
+    expect(m.can(m.roles.authenticator, READ, m.ids.credentialsSecret)).toBe('ExplicitDeny');
+    expect(m.can(m.roles.processor, READ, m.ids.credentialsSecret)).toBe('Allow');
+    expect(m.can(m.roles.processor, READ, m.ids.tokensSecret)).toBe('ExplicitDeny');
+    // The reconciler only enqueues checks (the processor asks PicPay); the sweeper only publishes.
+    for (const other of [m.roles.reconciler, m.roles.sweeper]) {
+      expect(m.can(other, READ, m.ids.tokensSecret)).toBe('ExplicitDeny');
+      expect(m.can(other, READ, m.ids.credentialsSecret)).toBe('ExplicitDeny');
+    }
+  });
+
+  test('another role of the account, even with secretsmanager:* on everything, reads neither secret; nor does the root user or an anonymous caller', () => {
+    const intruder = accountRole('SomeDeveloper', 'secretsmanager');
+    const root = { principal: { arn: `arn:aws:iam::${ACCOUNT}:root`, account: ACCOUNT }, identity: intruder.identity };
+    for (const secret of [m.ids.tokensSecret, m.ids.credentialsSecret]) {
+      expect(m.can(intruder, READ, secret)).toBe('ExplicitDeny');
+      expect(m.can(root, READ, secret)).toBe('ExplicitDeny');
+      expect(m.can({ anonymous: true }, READ, secret)).toBe('ExplicitDeny');
+      expect(m.can({ service: 'lambda.amazonaws.com' }, READ, secret)).toBe('ExplicitDeny');
+    }
+  });
+
+  test('nobody is locked out: whoever the account lets manage a secret still writes it, and can replace or remove its policy', () => {
+    const intruder = accountRole('SomeAdministrator', 'secretsmanager');
+    const root = { principal: { arn: `arn:aws:iam::${ACCOUNT}:root`, account: ACCOUNT }, identity: intruder.identity };
+    for (const who of [intruder, root]) {
+      for (const secret of [m.ids.tokensSecret, m.ids.credentialsSecret]) {
+        for (const action of [
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:PutResourcePolicy',
+          'secretsmanager:DeleteResourcePolicy',
+        ])
+          expect([action, m.can(who, action, secret)]).toEqual([action, 'Allow']);
+      }
+    }
+  });
+
+  test(`an operator's role reads both secrets only when listed in operatorRoleArns${listed ? ' (listed here)' : ' (not here)'}`, () => {
+    const operator = { principal: { arn: OPERATOR_ROLE_ARN, account: ACCOUNT }, identity: accountRole('x', 'secretsmanager').identity };
+    for (const secret of [m.ids.tokensSecret, m.ids.credentialsSecret]) {
+      expect(m.can(operator, READ, secret)).toBe(listed ? 'Allow' : 'ExplicitDeny');
+      // The policy only denies: a listed role still needs an identity policy that allows it.
+      expect(m.can({ principal: operator.principal, identity: [] }, READ, secret)).toBe(listed ? 'ImplicitDeny' : 'ExplicitDeny');
+      // The same name under another path is another role.
+      expect(m.can({ ...operator, principal: { arn: OPERATOR_ROLE_ARN.replace('/ops/', '/'), account: ACCOUNT } }, READ, secret)).toBe('ExplicitDeny');
+    }
+  });
+
+  test("CloudFormation's execution role (the default bootstrap's) may read both secrets while it deploys; another qualifier's may not", () => {
+    const execRole = (qualifier: string) => ({
+      principal: { arn: `arn:aws:iam::${ACCOUNT}:role/cdk-${qualifier}-cfn-exec-role-${ACCOUNT}-${REGION}`, account: ACCOUNT },
+      identity: [{ Statement: [{ Effect: 'Allow' as const, Action: '*', Resource: '*' }] }],
+    });
+    for (const secret of [m.ids.tokensSecret, m.ids.credentialsSecret]) {
+      expect(m.can(execRole('hnb659fds'), READ, secret)).toBe('Allow');
+      expect(m.can(execRole('other1234'), READ, secret)).toBe('ExplicitDeny');
+    }
   });
 
   test('the key serves CloudWatch for this stack’s alarms in this account only', () => {
@@ -315,6 +386,25 @@ describe('the policy check can fail', () => {
   });
 });
 
+describe('the secrets check can fail', () => {
+  test("planted bug: without the secrets' Deny statements, any role of the account with secretsmanager:* reads the PicPay credentials", () => {
+    const { stack, template } = all[0]!;
+    const broken = structuredClone(template) as unknown as Template;
+    for (const r of Object.values(broken.Resources)) {
+      if (r.Type !== 'AWS::SecretsManager::ResourcePolicy') continue;
+      const doc = r.Properties.ResourcePolicy as { Statement: Array<{ Sid?: string }> };
+      doc.Statement = doc.Statement.filter((s) => !s.Sid?.startsWith('OnlyThe'));
+    }
+    const intruder = {
+      principal: { arn: `arn:aws:iam::${ACCOUNT}:role/SomeDeveloper`, account: ACCOUNT },
+      identity: [{ Statement: [{ Effect: 'Allow' as const, Action: 'secretsmanager:*', Resource: '*' }] }],
+    };
+    const [before, after] = [model(stack, template), model(stack, broken as unknown as Record<string, unknown>)];
+    expect(after.can(intruder, 'secretsmanager:GetSecretValue', after.ids.credentialsSecret)).toBe('Allow');
+    expect(before.can(intruder, 'secretsmanager:GetSecretValue', before.ids.credentialsSecret)).toBe('ExplicitDeny');
+  });
+});
+
 describe('the evaluator follows the IAM documentation on small cases', () => {
   const role: Principal = { arn: `arn:aws:iam::${ACCOUNT}:role/r`, account: ACCOUNT };
   const allowAll: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: 'sns:*', Resource: '*' }] };
@@ -362,6 +452,16 @@ describe('the evaluator follows the IAM documentation on small cases', () => {
     const rootOnly: PolicyDocument = { Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
     expect(evaluate(kmsReq, { resource: [rootOnly], identity: [kmsAllow], isKeyPolicy: true })).toBe('Allow');
     expect(evaluate(kmsReq, { resource: [], identity: [kmsAllow], isKeyPolicy: true })).toBe('ImplicitDeny');
+  });
+
+  test('Fn::Sub (string form) resolves pseudo parameters and references; an attribute it refuses', () => {
+    const { resolve } = resolver({ Resources: { R: { Type: 'AWS::IAM::Role' } } });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not a template string
+    expect(resolve({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/x-${AWS::Region}-${R}' })).toBe(
+      `arn:aws:iam::${ACCOUNT}:role/x-${REGION}-R`,
+    );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not a template string
+    expect(() => resolve({ 'Fn::Sub': '${R.Arn}' })).toThrow('R.Arn');
   });
 
   test('it refuses what it does not understand instead of guessing', () => {

@@ -30,7 +30,8 @@ describe('PicPayWebhooksStack: resources', () => {
     template.resourceCountIs('AWS::SQS::Queue', 2);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.resourceCountIs('AWS::SNS::Topic', 2); // events + alarms
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2); // the tokens, the PicPay credentials
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 2);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     expect(ofType('AWS::Lambda::Function')).toHaveLength(4); // authenticator, processor, reconciler, outbox sweep
@@ -137,26 +138,42 @@ describe('PicPayWebhooksStack: resources', () => {
     expect(ofType('AWS::SNS::TopicPolicy')).toHaveLength(2);
   });
 
-  test('the secret starts as a placeholder and is retained', () => {
+  test('the two secrets start as placeholders and are retained', () => {
     template.hasResource('AWS::SecretsManager::Secret', {
-      Properties: Match.objectLike({
-        SecretString: JSON.stringify({ sellerToken: 'REPLACE_ME', checkoutToken: 'REPLACE_ME', picpayToken: 'REPLACE_ME' }),
-      }),
+      Properties: Match.objectLike({ SecretString: JSON.stringify({ picpayToken: 'REPLACE_ME' }) }),
       DeletionPolicy: 'Retain',
     });
+    expect(ofType('AWS::SecretsManager::Secret').map(([, r]) => (r as { DeletionPolicy?: string }).DeletionPolicy)).toEqual(['Retain', 'Retain']);
+  });
+
+  test('upgrade from one secret: the tokens secret keeps its logical id and every property, so CloudFormation neither replaces nor updates it', () => {
+    // The logical id and the properties of the one secret before the split: a change would
+    // replace the secret, or update it (a new placeholder text overwrites the operator's tokens).
+    const tokens = resources.Tokens1180AAEA!;
+    expect(tokens.Type).toBe('AWS::SecretsManager::Secret');
+    expect(tokens.Properties).toEqual({
+      SecretString: '{"sellerToken":"REPLACE_ME","checkoutToken":"REPLACE_ME","picpayToken":"REPLACE_ME"}',
+      Description: 'PicPay tokens: sellerToken (x-seller-token), checkoutToken (webhook authorization), picpayToken (x-picpay-token)',
+    });
+    expect(logicalId(stack.tokensSecret)).toBe('Tokens1180AAEA');
+    expect(logicalId(stack.credentialsSecret)).not.toBe('Tokens1180AAEA');
   });
 
   test('handlers get their resources by reference; no hard-coded physical names anywhere', () => {
     const env = (fn: typeof stack.authenticator) =>
       (resources[logicalId(fn.function)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(env(stack.authenticator)).toMatchObject({ QUEUE_URL: { Ref: logicalId(stack.queue) }, TOKENS_SECRET_ID: { Ref: logicalId(stack.secret) } });
+    expect(env(stack.authenticator)).toMatchObject({ QUEUE_URL: { Ref: logicalId(stack.queue) }, TOKENS_SECRET_ID: { Ref: logicalId(stack.tokensSecret) } });
     expect(env(stack.processor)).toMatchObject({
       QUEUE_URL: { Ref: logicalId(stack.queue) },
       TABLE_NAME: { Ref: logicalId(stack.table) },
       TOPIC_ARN: { Ref: logicalId(stack.topic) },
-      TOKENS_SECRET_ID: { Ref: logicalId(stack.secret) },
+      PICPAY_CREDENTIALS_SECRET_ID: { Ref: logicalId(stack.credentialsSecret) },
       MAX_RECEIVE_COUNT: '36',
     });
+    // Each function's environment names only its own secret.
+    expect(Object.keys(env(stack.authenticator))).not.toContain('PICPAY_CREDENTIALS_SECRET_ID');
+    expect(Object.keys(env(stack.processor))).not.toContain('TOKENS_SECRET_ID');
+    for (const fn of [stack.reconciler, stack.sweeper]) expect(JSON.stringify(env(fn))).not.toMatch(/SECRET_ID|Tokens|PicPayCredentials/);
     // The only physical names are the ones that must be unique per stack and carry its name.
     const named: Record<string, string> = {
       'AWS::ApiGateway::RestApi': 'Name',
@@ -183,7 +200,9 @@ describe('PicPayWebhooksStack: resources', () => {
 
   test('outputs the two webhook URLs, the topic, the table, the secret, the alarm topic and the dashboard', () => {
     const outputs = Object.keys(template.toJSON().Outputs as object);
-    expect(outputs).toEqual(expect.arrayContaining(['CallbackUrl', 'WebhookUrl', 'TopicArn', 'TableName', 'SecretName', 'AlarmTopicArn', 'DashboardName']));
+    expect(outputs).toEqual(
+      expect.arrayContaining(['CallbackUrl', 'WebhookUrl', 'TopicArn', 'TableName', 'SecretName', 'CredentialsSecretName', 'AlarmTopicArn', 'DashboardName']),
+    );
     expect(JSON.stringify(template.findOutputs('CallbackUrl'))).toContain('/callback');
     expect(JSON.stringify(template.findOutputs('WebhookUrl'))).toContain('/webhook');
   });
@@ -206,12 +225,12 @@ describe('PicPayWebhooksStack: least privilege', () => {
   }
   const id = (c: { node: { defaultChild?: unknown } }) => logicalId(c);
 
-  test('the authenticator may write its logs, trace, send to its queue and read its secret: nothing else', () => {
+  test('the authenticator may write its logs, trace, send to its queue and read the tokens secret: nothing else', () => {
     expect(grants(stack.authenticator)).toEqual(
       [
         `logs:CreateLogStream on ${id(stack.authenticator.logGroup)}`,
         `logs:PutLogEvents on ${id(stack.authenticator.logGroup)}`,
-        `secretsmanager:GetSecretValue on ${id(stack.secret)}`,
+        `secretsmanager:GetSecretValue on ${id(stack.tokensSecret)}`,
         `sqs:SendMessage on ${id(stack.queue)}`,
         'xray:PutTelemetryRecords on *',
         'xray:PutTraceSegments on *',
@@ -219,7 +238,7 @@ describe('PicPayWebhooksStack: least privilege', () => {
     );
   });
 
-  test('the processor may consume its queue, use its table, publish to its topic, read its secret: nothing else', () => {
+  test('the processor may consume its queue, use its table, publish to its topic, read the PicPay credentials secret: nothing else', () => {
     expect(grants(stack.processor)).toEqual(
       [
         `logs:CreateLogStream on ${id(stack.processor.logGroup)}`,
@@ -229,7 +248,7 @@ describe('PicPayWebhooksStack: least privilege', () => {
         `sns:Publish on ${id(stack.topic)}`,
         `kms:GenerateDataKey on ${id(stack.key)}`,
         `kms:Decrypt on ${id(stack.key)}`,
-        `secretsmanager:GetSecretValue on ${id(stack.secret)}`,
+        `secretsmanager:GetSecretValue on ${id(stack.credentialsSecret)}`,
         'xray:PutTelemetryRecords on *',
         'xray:PutTraceSegments on *',
       ].sort(),
