@@ -53,6 +53,7 @@ type PaymentBody = { type?: string; eventDate?: string; data?: { status: string;
  * simulated charge: there, confirmed notifications are parked as contradicted.
  */
 async function tellPicPayTheTruth(steps: readonly Step[], id: string, target: Target, io: Io): Promise<void> {
+  await tellPicPayTheLink(steps, target, io);
   const payments = steps
     .filter((s) => s.flavour === 'checkout' && s.eventType === 'TransactionUpdateMessage' && !s.wrongToken)
     .map((s) => s.body as PaymentBody)
@@ -68,6 +69,24 @@ async function tellPicPayTheTruth(steps: readonly Step[], id: string, target: Ta
   io.out(`  PicPay (the sandbox) knows the charge as ${status}`);
 }
 
+type LinkBody = { data: { charge?: { paymentLinkId: string }; transaction: { id: string; status: string; amount: number } } };
+
+/** Payment Link: every transaction of the simulation, as the sandbox's find-transactions lists it on its link. */
+async function tellPicPayTheLink(steps: readonly Step[], target: Target, io: Io): Promise<void> {
+  const transactions = steps.filter((s) => s.eventType === 'TransactionPaymentMessage').map((s) => (s.body as LinkBody).data);
+  if (transactions.length === 0) return;
+  if (!target.picpaySandboxUrl) {
+    io.err(CONFIRMATION_HINT);
+    return;
+  }
+  for (const { charge, transaction } of transactions) {
+    const url = `${target.picpaySandboxUrl}/_sandbox/paymentlinks/${encodeURIComponent(charge!.paymentLinkId)}/transactions/${encodeURIComponent(transaction.id)}`;
+    const res = await fetch(url, { method: 'PUT', body: JSON.stringify({ status: transaction.status, amount: transaction.amount }) });
+    if (!res.ok) throw new CliError(`The PicPay sandbox refused the Payment Link transaction: HTTP ${res.status}`);
+  }
+  io.out(`  PicPay (the sandbox) lists ${transactions.length} transaction(s) on link ${transactions[0]!.charge!.paymentLinkId}`);
+}
+
 /** What the sandbox's find-charge answers for `id` from now on. */
 async function setSandboxCharge(sandboxUrl: string, id: string, charge: NonNullable<Step['foundCharge']>): Promise<void> {
   const res = await fetch(`${sandboxUrl}/_sandbox/charges/${encodeURIComponent(id)}`, { method: 'PUT', body: JSON.stringify(charge) });
@@ -75,7 +94,7 @@ async function setSandboxCharge(sandboxUrl: string, id: string, charge: NonNulla
 }
 
 const CONFIRMATION_HINT =
-  'Note: a deployed stack with PicPay API credentials confirms paid, refunded and cancelled checkout notifications with PicPay, which does not know a simulated charge: they are parked as contradicted_by_picpay.';
+  'Note: a deployed stack with PicPay API credentials confirms paid, refunded and cancelled checkout and Payment Link notifications with PicPay, which does not know a simulated charge: they are parked as contradicted_by_picpay.';
 
 const CHECKOUT_STATUS: Record<string, string> = { paid: 'PAID', refunded: 'REFUNDED', chargeback: 'CHARGEBACK', expired: 'EXPIRED' };
 

@@ -52,6 +52,7 @@ export interface ProcessorConfig {
   readonly picpayBaseUrl: string;
   /** Checkout API base (find-charge); the token endpoint is its origin + `/oauth2/token`. */
   readonly picpayCheckoutBaseUrl: string;
+  readonly picpayPaymentLinkBaseUrl: string;
   readonly picpayTimeoutMs: number;
   readonly secretMaxAgeSeconds: number;
   readonly maxReceiveCount: number;
@@ -67,6 +68,7 @@ export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
     credentialsSecretId: required(env, ENV.credentialsSecretId),
     picpayBaseUrl: setting<string>(env, SETTINGS.picpayBaseUrl),
     picpayCheckoutBaseUrl: setting<string>(env, FUNCTION_SETTINGS.picpayCheckoutBaseUrl),
+    picpayPaymentLinkBaseUrl: setting<string>(env, FUNCTION_SETTINGS.picpayPaymentLinkBaseUrl),
     picpayTimeoutMs: setting<number>(env, FUNCTION_SETTINGS.picpayTimeoutMs),
     secretMaxAgeSeconds: setting<number>(env, FUNCTION_SETTINGS.secretMaxAgeSeconds),
     maxReceiveCount: setting<number>(env, SETTINGS.dlqMaxReceiveCount),

@@ -191,6 +191,8 @@ export const ENV = {
   picpayTimeoutMs: 'PICPAY_TIMEOUT_MS',
   /** Checkout API base for find-charge (`{base}/charge/{id}`) and its token endpoint (origin + `/oauth2/token`). */
   picpayCheckoutBaseUrl: 'PICPAY_CHECKOUT_BASE_URL',
+  /** Payment Link API base for find-transactions (`{base}/{paymentLinkId}/transactions`); same OAuth client and token endpoint as checkout. */
+  picpayPaymentLinkBaseUrl: 'PICPAY_PAYMENT_LINK_BASE_URL',
   maxProcessedBodyBytes: 'MAX_PROCESSED_BODY_BYTES',
   secretMaxAgeSeconds: 'SECRET_MAX_AGE_SECONDS',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
@@ -212,6 +214,8 @@ export const MAX_ACCEPTED_BODY_BYTES = 200 * 1024;
 export const DEFAULTS = {
   picpayBaseUrl: 'https://appws.picpay.com',
   picpayCheckoutBaseUrl: 'https://checkout-api.picpay.com/api/v1',
+  /** As several unrelated integrators call it (PicPay's reference gives the paths only). */
+  picpayPaymentLinkBaseUrl: 'https://api.picpay.com/v1/paymentlink',
   picpayTimeoutMs: 5000,
   /** Bodies over this are not processed: parked for an operator. */
   maxProcessedBodyBytes: 64 * 1024,

@@ -241,6 +241,14 @@ export const FUNCTION_SETTINGS = {
     description: 'Checkout API base for find-charge; its token endpoint is its origin + `/oauth2/token`',
     env: ENV.picpayCheckoutBaseUrl,
   },
+  picpayPaymentLinkBaseUrl: {
+    text: 'string',
+    schema: httpUrl,
+    default: DEFAULTS.picpayPaymentLinkBaseUrl,
+    expected: HTTP_URL,
+    description: 'Payment Link API base for find-transactions (`{base}/{paymentLinkId}/transactions`); it uses the checkout token endpoint',
+    env: ENV.picpayPaymentLinkBaseUrl,
+  },
   picpayTimeoutMs: {
     text: 'number',
     schema: whole(1),

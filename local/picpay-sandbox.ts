@@ -19,6 +19,12 @@ import { close, listen, readBody, sendJson } from './http.js';
  *
  *   PUT  /_sandbox/charges/{merchantChargeId}  {"chargeStatus":"PAID","amount":10000,…}
  *   GET  /_sandbox/charges                     list all
+ *
+ * And for Payment Link, find-transactions `GET /v1/paymentlink/{paymentLinkId}/transactions`
+ * (`page`, `perPage`; the answer as PicPay's reference shows it: `{originId, transactions,
+ * perPage, currentPage, nextPage, previousPage}`), with the same bearer tokens:
+ *
+ *   PUT  /_sandbox/paymentlinks/{paymentLinkId}/transactions/{transactionId}  {"status":"PAYED","amount":10000}
  */
 export interface SandboxCharge {
   chargeStatus: string;
@@ -26,6 +32,15 @@ export interface SandboxCharge {
   originalAmount?: number;
   refundedAmount?: number;
   [key: string]: unknown;
+}
+
+/** A Payment Link transaction (a payment or a refund) as find-transactions lists it. */
+export interface SandboxLinkTransaction {
+  transactionId: string;
+  status: string;
+  amount: number;
+  createdAt?: string;
+  updatedAt?: string;
 }
 
 /** The checkout API's OAuth2 client the sandbox accepts. */
@@ -57,6 +72,8 @@ export interface PicPaySandbox {
   readonly lookups: number;
   setCharge(merchantChargeId: string, charge: SandboxCharge): void;
   getCharge(merchantChargeId: string): SandboxCharge | undefined;
+  /** A transaction of a Payment Link as find-transactions lists it (added or replaced). */
+  setLinkTransaction(paymentLinkId: string, transaction: SandboxLinkTransaction): void;
   /** Access tokens issued by `POST /oauth2/token`, and find-charge requests served. */
   readonly tokensIssued: number;
   readonly chargeLookups: number;
@@ -74,6 +91,8 @@ export const EXAMPLE_PAYMENT = {
 interface SandboxState {
   readonly payments: Map<string, SandboxPayment>;
   readonly charges: Map<string, SandboxCharge>;
+  /** Payment Link id -> its transactions by id, in the order they were first set. */
+  readonly links: Map<string, Map<string, SandboxLinkTransaction>>;
   /** Access token -> when it expires (epoch ms). */
   readonly accessTokens: Map<string, number>;
   /** The next `remaining` lookups fail with `statusCode` (0 = connection dropped). */
@@ -126,6 +145,7 @@ export async function startPicPaySandbox(
     },
     setCharge: (merchantChargeId, charge) => void state.charges.set(merchantChargeId, charge),
     getCharge: (merchantChargeId) => state.charges.get(merchantChargeId),
+    setLinkTransaction: (paymentLinkId, transaction) => setLinkTransaction(state, paymentLinkId, transaction),
     get tokensIssued() {
       return state.tokensIssued;
     },
@@ -143,6 +163,7 @@ function initialState(): SandboxState {
       [EXAMPLE_PAYMENT.referenceId, { status: EXAMPLE_PAYMENT.status, authorizationId: EXAMPLE_PAYMENT.authorizationId }],
     ]),
     charges: new Map<string, SandboxCharge>(),
+    links: new Map(),
     accessTokens: new Map<string, number>(),
     faults: { statusCode: 0, remaining: 0 },
     randomFaults: { rate: 0, hangMs: 0, random: Math.random },
@@ -163,6 +184,10 @@ async function handleRequest(state: SandboxState, config: SandboxConfig, req: In
   if (url.pathname === '/oauth2/token' && req.method === 'POST') return issueAccessToken(state, config, req, res);
   const findCharge = /^\/api\/v1\/charge\/([^/]+)$/.exec(url.pathname);
   if (findCharge && req.method === 'GET') return answerFindCharge(state, req, res, findCharge[1]!);
+  const findTransactions = /^\/v1\/paymentlink\/([^/]+)\/transactions$/.exec(url.pathname);
+  if (findTransactions && req.method === 'GET') return answerFindTransactions(state, req, res, findTransactions[1]!, url);
+  const linkControl = /^\/_sandbox\/paymentlinks\/([^/]+)\/transactions\/([^/]+)$/.exec(url.pathname);
+  if (linkControl && req.method === 'PUT') return setLinkTransactionByControl(state, req, res, linkControl[1]!, linkControl[2]!);
   const chargeControl = /^\/_sandbox\/charges\/([^/]+)$/.exec(url.pathname);
   if (chargeControl && req.method === 'PUT') return setChargeByControl(state, req, res, chargeControl[1]!);
   if (url.pathname === '/_sandbox/charges' && req.method === 'GET') {
@@ -247,17 +272,66 @@ async function issueAccessToken(state: SandboxState, config: SandboxConfig, req:
   return sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: tokenSeconds, scope: 'charge' });
 }
 
+/** Whether the request carries a bearer token the sandbox issued and that has not expired. */
+function hasLiveAccessToken(state: SandboxState, req: IncomingMessage): boolean {
+  const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+  const until = bearer === undefined ? undefined : state.accessTokens.get(bearer);
+  return until !== undefined && until >= Date.now();
+}
+
 /** find-charge: queued faults first, then the bearer token, then the charge. */
 function answerFindCharge(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawChargeId: string) {
   state.chargeLookups++;
   if (answeredWithQueuedFault(state, req, res)) return;
-  const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
-  const until = bearer === undefined ? undefined : state.accessTokens.get(bearer);
-  if (until === undefined || until < Date.now()) return sendJson(res, 401, { message: 'Unauthorized' });
+  if (!hasLiveAccessToken(state, req)) return sendJson(res, 401, { message: 'Unauthorized' });
   const id = decodeURIComponent(rawChargeId);
   const charge = state.charges.get(id);
   if (!charge) return sendJson(res, 404, { message: 'Charge not found' });
   return sendJson(res, 200, { merchantChargeId: id, ...charge });
+}
+
+function setLinkTransaction(state: SandboxState, paymentLinkId: string, transaction: SandboxLinkTransaction): void {
+  const link = state.links.get(paymentLinkId) ?? new Map<string, SandboxLinkTransaction>();
+  link.set(transaction.transactionId, transaction);
+  state.links.set(paymentLinkId, link);
+}
+
+/** find-transactions: queued faults first, then the bearer token, then one page of the link's transactions. */
+function answerFindTransactions(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawLinkId: string, url: URL) {
+  state.chargeLookups++;
+  if (answeredWithQueuedFault(state, req, res)) return;
+  if (!hasLiveAccessToken(state, req)) return sendJson(res, 401, { message: 'Unauthorized' });
+  const id = decodeURIComponent(rawLinkId);
+  const link = state.links.get(id);
+  if (!link) return sendJson(res, 404, { error: { message: 'Payment link not found', code: 404 } });
+  const page = Math.max(1, Number(url.searchParams.get('page')) || 1);
+  const perPage = Math.max(1, Number(url.searchParams.get('perPage')) || 10);
+  const all = [...link.values()];
+  const transactions = all.slice((page - 1) * perPage, page * perPage);
+  const pageUrl = (n: number) => `${url.pathname}?page=${n}&perPage=${perPage}`;
+  return sendJson(res, 200, {
+    originId: id,
+    transactions,
+    perPage,
+    currentPage: page,
+    nextPage: page * perPage < all.length ? pageUrl(page + 1) : null,
+    previousPage: page > 1 ? pageUrl(page - 1) : null,
+  });
+}
+
+async function setLinkTransactionByControl(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawLinkId: string, rawTxId: string): Promise<void> {
+  const raw = await readBody(req, 64 * 1024);
+  let body: Partial<SandboxLinkTransaction> | undefined;
+  try {
+    body = jsonOf(raw) as Partial<SandboxLinkTransaction>;
+  } catch {
+    body = undefined;
+  }
+  if (typeof body?.status !== 'string' || typeof body.amount !== 'number')
+    return sendJson(res, 400, { message: 'Body must be JSON with "status" and "amount"' });
+  const transaction = { ...body, transactionId: decodeURIComponent(rawTxId) } as SandboxLinkTransaction;
+  setLinkTransaction(state, decodeURIComponent(rawLinkId), transaction);
+  return sendJson(res, 200, transaction);
 }
 
 async function setChargeByControl(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawChargeId: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { NotConfiguredError, ParkError, PicPayAuthError, PicPayCircuitOpenError, PicPayUnavailableError } from '../domain/errors.js';
 import { pathSegmentMessage, pathSegmentProblem } from '../domain/ids.js';
-import { type FoundCharge, findChargeSchema, type LegacyStatus, legacyStatusSchema } from '../domain/payloads.js';
+import { type FoundCharge, findChargeSchema, type LegacyStatus, type LinkTransaction, legacyStatusSchema, linkTransactionsSchema } from '../domain/payloads.js';
 import type { LegacyStatusSource } from '../domain/ports.js';
 import type { PicPayCircuit } from './picpay-circuit.js';
 
@@ -162,9 +162,20 @@ function isTimeout(error: unknown): boolean {
   return name === 'TimeoutError' || name === 'AbortError';
 }
 
+/**
+ * Payment Link API base: `https://api.picpay.com/v1/paymentlink`, as several unrelated
+ * integrators call it (PicPay's reference gives the paths, `/paymentlink/{id}/transactions`).
+ */
+export const DEFAULT_PAYMENT_LINK_BASE_URL = 'https://api.picpay.com/v1/paymentlink';
+/** find-transactions pages: 100 transactions each, at most 10 (a link paid 1,000 times is not a lookup). */
+const LINK_PAGE_SIZE = 100;
+const MAX_LINK_PAGES = 10;
+
 export interface CheckoutClientOptions {
   /** Checkout API base, e.g. `https://checkout-api.picpay.com/api/v1` (find-charge is `{base}/charge/{id}`). */
   readonly baseUrl: string;
+  /** Payment Link API base (find-transactions is `{base}/{paymentLinkId}/transactions`). Default DEFAULT_PAYMENT_LINK_BASE_URL. */
+  readonly paymentLinkBaseUrl?: string;
   /** Token endpoint, e.g. `https://checkout-api.picpay.com/oauth2/token`. */
   readonly tokenUrl: string;
   /** The OAuth2 client from the PicPay credentials secret, or null: checkout reconciliation is off. */
@@ -226,6 +237,57 @@ export class PicPayCheckoutClient {
     if (credentials === null) return null;
     if (pathSegmentProblem(merchantChargeId) !== null) throw new ParkError('unexpected_shape', `merchantChargeId ${pathSegmentMessage(merchantChargeId)}`);
     const url = `${this.options.baseUrl.replace(/\/+$/, '')}/charge/${encodeURIComponent(merchantChargeId)}`;
+    return await this.authorizedGet(
+      url,
+      credentials,
+      'find-charge',
+      (json) => findChargeSchema.safeParse(json),
+      () => {
+        throw new ParkError('unknown_charge', 'PicPay find-charge does not know this merchantChargeId');
+      },
+    );
+  }
+
+  /**
+   * Payment Link find-transactions (`GET {paymentLinkBaseUrl}/{paymentLinkId}/transactions`):
+   * every transaction of the link, page after page (`perPage` 100, at most MAX_LINK_PAGES pages),
+   * or null without an OAuth client. 404: PicPay does not know the link (ParkError
+   * 'unknown_payment_link').
+   */
+  async findLinkTransactions(paymentLinkId: string): Promise<LinkTransaction[] | null> {
+    const credentials = await this.options.credentials();
+    if (credentials === null) return null;
+    if (pathSegmentProblem(paymentLinkId) !== null) throw new ParkError('unexpected_shape', `paymentLinkId ${pathSegmentMessage(paymentLinkId)}`);
+    const base = `${(this.options.paymentLinkBaseUrl ?? DEFAULT_PAYMENT_LINK_BASE_URL).replace(/\/+$/, '')}/${encodeURIComponent(paymentLinkId)}/transactions`;
+    const all: LinkTransaction[] = [];
+    for (let page = 1; page <= MAX_LINK_PAGES; page++) {
+      const answer = await this.authorizedGet(
+        `${base}?page=${page}&perPage=${LINK_PAGE_SIZE}`,
+        credentials,
+        'find-transactions',
+        (json) => linkTransactionsSchema.safeParse(json),
+        () => {
+          throw new ParkError('unknown_payment_link', 'PicPay find-transactions does not know this paymentLinkId');
+        },
+      );
+      all.push(...answer.transactions);
+      // The last page: PicPay names no next one, or it is not full.
+      if (answer.nextPage === null || answer.transactions.length < LINK_PAGE_SIZE) break;
+    }
+    return all;
+  }
+
+  /**
+   * One GET with the bearer token, retried as the class comment says; `parse` reads a 200's JSON
+   * (a failed parse is retried as an invalid answer), `notFound` decides what a 404 means.
+   */
+  private async authorizedGet<T>(
+    url: string,
+    credentials: { clientId: string; clientSecret: string },
+    what: string,
+    parse: (json: unknown) => { success: true; data: T } | { success: false },
+    notFound: () => never,
+  ): Promise<T> {
     let renewed = false;
     let lastReason = 'no attempt made';
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
@@ -237,7 +299,7 @@ export class PicPayCheckoutClient {
       }
       if (response.status === 200) {
         const json = await readJson(response);
-        const parsed = findChargeSchema.safeParse(json);
+        const parsed = parse(json);
         if (parsed.success) return parsed.data;
         lastReason = json === TOO_LARGE ? 'response_too_large' : 'invalid_response';
         this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: 200 });
@@ -258,17 +320,15 @@ export class PicPayCheckoutClient {
           attempt--;
           continue;
         }
-        throw new PicPayAuthError(`PicPay find-charge rejected the access token (HTTP ${response.status})`);
+        throw new PicPayAuthError(`PicPay ${what} rejected the access token (HTTP ${response.status})`);
       }
-      if (response.status === 404) {
-        throw new ParkError('unknown_charge', 'PicPay find-charge does not know this merchantChargeId');
-      }
+      if (response.status === 404) notFound();
       lastReason = `http_${response.status}`;
       this.options.onAttemptFailed?.({ attempt, reason: lastReason, httpStatus: response.status });
       if (response.status !== 429 && response.status < 500) break;
       if (response.status === 429 && attempt < this.attempts) await this.sleep(this.retryAfterMs(response));
     }
-    throw new PicPayUnavailableError(`PicPay find-charge failed after ${this.attempts} attempts (${lastReason})`);
+    throw new PicPayUnavailableError(`PicPay ${what} failed after ${this.attempts} attempts (${lastReason})`);
   }
 
   private async accessToken(credentials: { clientId: string; clientSecret: string }): Promise<string> {

@@ -4,21 +4,23 @@ import { compareLifecycle, phaseOf } from './status.js';
 /**
  * PicPay's word, not the body's. PicPay's checkout webhook is unsigned and its token static: a
  * token that leaks (a Painel screenshot, a shared login, a log) lets anyone post a body that
- * says "PAID". So when the merchant gave us PicPay API credentials (find-charge, OAuth2 client
- * credentials), a checkout or Pix notification that moves money or closes a charge is a claim:
- * we ask PicPay about the charge and apply what PicPay answers, never the body. The legacy
- * flavour always worked this way (its callback carries no status at all).
+ * says "PAID". So when the merchant gave us PicPay API credentials (OAuth2 client credentials),
+ * a checkout, Pix or Payment Link notification that moves money or closes a charge is a claim:
+ * we ask PicPay and apply what PicPay answers, never the body. Checkout and Pix are asked with
+ * find-charge; a Payment Link with find-transactions, which lists every transaction of the link
+ * (the payment and each refund). The legacy flavour always worked this way (its callback
+ * carries no status at all).
  *
  * What is asked: statuses in the `money` and `closed` phases (paid, captured, partly or fully
  * refunded, chargeback, cancelled, expired), whose amounts come with them. Pending statuses,
  * attempts (authorized, denied, error), unrecognized values and 3DS results are applied as
  * sent: none of them moves money, and asking PicPay about each would double the calls for the
- * common case. Payment Link notifications are not asked yet: their query API
- * (find-transactions) is not implemented, so their events say `confirmed: false`.
+ * common case. A Payment Link notification can be asked about only when its link is known (the
+ * body's `data.charge.paymentLinkId`, or the charge's); without it, it is applied as sent.
  */
 export function needsConfirmation(claim: Observation): boolean {
   // A 3DS result or a registration carries no status.
-  if (claim.flavour !== 'checkout' || claim.status === null) return false;
+  if (claim.flavour === 'legacy' || claim.status === null) return false;
   const phase = phaseOf(claim.status);
   return phase === 'money' || phase === 'closed';
 }
@@ -71,6 +73,11 @@ function contradictionOf(claim: Observation, picpay: Observation): string | null
   const refunded = [claim.amounts?.refundedAmount ?? null, picpay.amounts?.refundedAmount ?? null] as const;
   if (refunded[0] !== null && refunded[1] !== null && refunded[0] > refunded[1]) {
     return `${says} with ${refunded[0]} centavos refunded, PicPay says ${refunded[1]}`;
+  }
+  // A Payment Link refund carries its own amount (the charge's refunded amount is their sum).
+  const refund = [claim.refund?.amount ?? null, picpay.refund?.amount ?? null] as const;
+  if (refund[0] !== null && refund[1] !== null && refund[0] !== refund[1]) {
+    return `${says} of ${refund[0]} centavos, PicPay says ${picpay.rawStatus} of ${refund[1]}`;
   }
   return null;
 }

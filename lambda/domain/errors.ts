@@ -90,6 +90,8 @@ export class OutboxFullError extends RetryableError {
 export type ParkReason =
   | 'unknown_reference'
   | 'unknown_charge'
+  /** PicPay's find-transactions does not know the Payment Link a notification names. */
+  | 'unknown_payment_link'
   | 'body_too_large'
   | 'undecodable_body'
   | 'invalid_utf8'

@@ -78,7 +78,7 @@ export const chargeEventSchema = z.object({
   recordedAt: z.string(),
   /**
    * Whether the status and amounts were read from PicPay's API (added in 1.3): always for the
-   * legacy flavour and for reconciliation; for checkout and Pix when the tokens secret holds
+   * legacy flavour and for reconciliation; for checkout and Pix when the PicPay credentials secret holds
    * PicPay API credentials (the notification is then only a prompt to ask PicPay). `false`: the
    * state is what a notification's body said, as trustworthy as the token that came with it.
    */

@@ -177,6 +177,25 @@ export const findChargeSchema = z.looseObject({
 });
 export type FoundCharge = z.infer<typeof findChargeSchema>;
 
+/**
+ * Payment Link find-transactions (PicPay's reference, `/paymentlink/{payment_link_id}/transactions`):
+ * `{originId, transactions: [{transactionId, status, amount, createdAt, updatedAt}], perPage,
+ * currentPage, nextPage, previousPage}`. A refund is listed as its own transaction, naming no
+ * payment. Dates are `2025-04-15 09:47:19` (Sao Paulo time, no offset).
+ */
+export const linkTransactionSchema = z.looseObject({
+  transactionId: idSchema,
+  status: text,
+  amount: cents,
+  createdAt: z.unknown().optional(),
+  updatedAt: z.unknown().optional(),
+});
+export type LinkTransaction = z.infer<typeof linkTransactionSchema>;
+export const linkTransactionsSchema = z.looseObject({
+  transactions: z.array(linkTransactionSchema),
+  nextPage: z.unknown().transform((v) => (typeof v === 'string' && v !== '' ? v : null)),
+});
+
 /** Reais (a double) to integer centavos, rounding away the binary fraction (10.29 -> 1029). */
 export function reaisToCents(value: number | null | undefined): number | null {
   return value === null || value === undefined ? null : Math.round(value * 100);

@@ -8,7 +8,7 @@ import type { ChargeState } from './charge.js';
 import type { Envelope } from './envelope.js';
 import type { ParkReason } from './errors.js';
 import type { ChargeEvent, ProbeEvent } from './events.js';
-import type { FoundCharge, LegacyStatus } from './payloads.js';
+import type { FoundCharge, LinkTransaction, LegacyStatus } from './payloads.js';
 import type { ProbeRecord } from './probe.js';
 import type { ChargeRef, ReconcileCandidate, ReconcileFlavour } from './reconcile.js';
 
@@ -106,4 +106,14 @@ export interface CheckoutChargeSource {
    * PicPayAuthError on 401, PicPayUnavailableError when PicPay stays unavailable (429, 5xx).
    */
   findCharge(merchantChargeId: string): Promise<FoundCharge | null>;
+}
+
+export interface PaymentLinkTransactionSource {
+  /**
+   * Every transaction PicPay lists for the link (find-transactions: payments and refunds, each
+   * its own transaction); null without an OAuth client in the PicPay credentials secret. Throws
+   * ParkError('unknown_payment_link') on 404, PicPayAuthError on 401, PicPayUnavailableError when
+   * PicPay stays unavailable.
+   */
+  findLinkTransactions(paymentLinkId: string): Promise<readonly LinkTransaction[] | null>;
 }

@@ -17,8 +17,17 @@ import {
 } from './observation.js';
 import { pathSegmentMessage, pathSegmentProblem } from './ids.js';
 import { flushOutbox } from './outbox.js';
-import type { FoundCharge, PaymentLinkNotification } from './payloads.js';
-import type { ChargeRepository, CheckoutChargeSource, EventPublisher, LegacyStatusSource, ParkingLot, PaymentLinkIndex, ReconcileIndex } from './ports.js';
+import type { FoundCharge, LinkTransaction, PaymentLinkNotification } from './payloads.js';
+import type {
+  ChargeRepository,
+  CheckoutChargeSource,
+  EventPublisher,
+  LegacyStatusSource,
+  ParkingLot,
+  PaymentLinkIndex,
+  PaymentLinkTransactionSource,
+  ReconcileIndex,
+} from './ports.js';
 
 /** A reconciliation check whose answer changes nothing: checkout reconciliation is off. */
 export class ReconciliationOffError extends Error {}
@@ -39,6 +48,8 @@ export interface ProcessDeps {
    * client in Lambda; absent, they are applied as sent.
    */
   readonly confirmations?: CheckoutChargeSource;
+  /** Confirms money-moving Payment Link notifications (find-transactions); absent, they are applied as sent. */
+  readonly linkTransactions?: PaymentLinkTransactionSource;
   readonly now: () => number;
   /** Bodies larger than this are parked, not processed. */
   readonly maxProcessedBodyBytes: number;
@@ -152,13 +163,14 @@ async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observed> {
     // Our own synthetic check (lambda/domain/reconcile.ts): ask PicPay's find-charge API.
     const chargeId = checkoutReconciliationId(envelope.body);
     const found = deps.checkoutCharges ? await deps.checkoutCharges.findCharge(chargeId) : null;
-    if (found === null) throw new ReconciliationOffError('checkout reconciliation is off: no picpayClientId/picpayClientSecret in the tokens secret');
+    if (found === null)
+      throw new ReconciliationOffError('checkout reconciliation is off: no picpayClientId/picpayClientSecret in the PicPay credentials secret');
     return asSent(observeFoundCharge(envelope, chargeId, found, deps.now()));
   }
   if (envelope.flavour === 'checkout') {
     const parsed = parseWebhook(envelope);
-    const claim =
-      parsed.type === 'PAYMENT_LINK' ? await observeLink(envelope, parsed.body, receivedAtMs, deps) : observeCheckout(envelope, parsed, receivedAtMs);
+    if (parsed.type === 'PAYMENT_LINK') return await observeLink(envelope, parsed.body, receivedAtMs, deps);
+    const claim = observeCheckout(envelope, parsed, receivedAtMs);
     return needsConfirmation(claim) ? await confirm(envelope, claim, deps) : asSent(claim);
   }
   if (envelope.eventType === REGISTRATION_EVENT_TYPE) {
@@ -171,14 +183,17 @@ async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observed> {
 
 /**
  * A Payment Link notification. A refund that names no payment is matched through its link; a
- * notification that names its link records the payment under it (`deps.links`), so the operator
- * finds a link's payments and a later unnamed refund finds its payment.
+ * money-moving one is confirmed with PicPay (`confirmLink`); then a notification that names its
+ * link records the payment under it (`deps.links`), so the operator finds a link's payments and
+ * a later unnamed refund finds its payment. A claim PicPay contradicts never gets that far, so
+ * a forged payment cannot make a genuine link look paid twice.
  */
-async function observeLink(envelope: Envelope, body: PaymentLinkNotification, receivedAtMs: number, deps: ProcessDeps): Promise<Observation> {
+async function observeLink(envelope: Envelope, body: PaymentLinkNotification, receivedAtMs: number, deps: ProcessDeps): Promise<Observed> {
   const matched = isUnnamedRefund(body) ? await linkedPayment(body, deps) : null;
-  const observation = observePaymentLink(envelope, body, receivedAtMs, matched);
-  if (observation.paymentLinkId && matched === null) await deps.links.addPayment(observation.paymentLinkId, observation.chargeId);
-  return observation;
+  const claim = observePaymentLink(envelope, body, receivedAtMs, matched);
+  const observed = needsConfirmation(claim) ? await confirmLink(envelope, claim, deps) : asSent(claim);
+  if (claim.paymentLinkId && matched === null) await deps.links.addPayment(claim.paymentLinkId, claim.chargeId);
+  return observed;
 }
 
 /** The one payment of the refund's link; parked (`unmatched_refund`) when there is not exactly one. */
@@ -213,6 +228,39 @@ async function confirm(envelope: Envelope, claim: Observation, deps: ProcessDeps
   }
   if (found === null) return asSent(claim);
   return confirmClaim(claim, observeFoundCharge(envelope, claim.chargeId, found, deps.now()));
+}
+
+/**
+ * A Payment Link notification that moves money, checked with PicPay's find-transactions
+ * (confirm.ts): the transaction it names (the payment, or the refund) as PicPay lists it on the
+ * link. Not listed, or the link unknown to PicPay: parked as contradicted, nothing applied. A
+ * payment PicPay contradicts gets PicPay's answer applied (as checkout); a refund PicPay does not
+ * confirm changes nothing (PicPay's entry for a refund says nothing of the payment's status).
+ * Without credentials, or without a known link, it is applied as sent (`confirmed: false`).
+ */
+async function confirmLink(envelope: Envelope, claim: Observation, deps: ProcessDeps): Promise<Observed> {
+  if (!deps.linkTransactions) return asSent(claim);
+  const linkId = claim.paymentLinkId ?? (await deps.charges.load(claim.chargeKey))?.state.paymentLinkId ?? null;
+  if (linkId === null) return asSent(claim);
+  const transactionId = claim.refund?.transactionId ?? claim.chargeId;
+  const says = `the notification says ${claim.rawStatus} for transaction ${transactionId}`;
+  let transactions: readonly LinkTransaction[] | null;
+  try {
+    transactions = await deps.linkTransactions.findLinkTransactions(linkId);
+  } catch (error) {
+    if (error instanceof ParkError && error.reason === 'unknown_payment_link') {
+      throw new ParkError('contradicted_by_picpay', `${says}, PicPay does not know Payment Link ${linkId}`, { cause: error });
+    }
+    throw error;
+  }
+  if (transactions === null) return asSent(claim);
+  const listed = transactions.find((t) => t.transactionId === transactionId);
+  if (listed === undefined) throw new ParkError('contradicted_by_picpay', `${says}, PicPay lists no such transaction on Payment Link ${linkId}`);
+  const transaction = { id: listed.transactionId, status: listed.status, amount: listed.amount, updatedAt: listed.updatedAt, createdAt: listed.createdAt };
+  const picpay = observePaymentLink(envelope, { data: { transaction, charge: { paymentLinkId: linkId } } }, deps.now(), claim.chargeId);
+  const confirmed = confirmClaim(claim, picpay);
+  if (confirmed.contradiction !== null && claim.refund) throw new ParkError('contradicted_by_picpay', confirmed.contradiction);
+  return confirmed;
 }
 
 function checkoutReconciliationId(body: string): string {

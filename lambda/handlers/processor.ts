@@ -306,6 +306,7 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
   // One find-charge client: checkout reconciliation, and confirming money-moving notifications.
   const checkoutClient = new PicPayCheckoutClient({
     baseUrl: config.picpayCheckoutBaseUrl,
+    paymentLinkBaseUrl: config.picpayPaymentLinkBaseUrl,
     tokenUrl: new URL('/oauth2/token', config.picpayCheckoutBaseUrl).toString(),
     timeoutMs: config.picpayTimeoutMs,
     credentials: async () => (await credentials.get()).checkoutClient,
@@ -330,7 +331,7 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
         ...(sleep ? { sleep } : {}),
       }),
       checkoutCharges: checkoutClient,
-      ...(runtime.confirmCheckout === false ? {} : { confirmations: checkoutClient }),
+      ...(runtime.confirmCheckout === false ? {} : { confirmations: checkoutClient, linkTransactions: checkoutClient }),
       now: runtime.now,
       logger,
       metrics,

@@ -19,6 +19,7 @@ const clock = { ms: Date.parse('2024-07-01T12:00:00Z') };
 const client = (overrides: Partial<ConstructorParameters<typeof PicPayCheckoutClient>[0]> = {}) =>
   new PicPayCheckoutClient({
     baseUrl: `${sandbox.baseUrl}/api/v1`,
+    paymentLinkBaseUrl: `${sandbox.baseUrl}/v1/paymentlink`,
     tokenUrl: `${sandbox.baseUrl}/oauth2/token`,
     credentials: async () => CLIENT,
     timeoutMs: 500,
@@ -112,5 +113,59 @@ describe('PicPayCheckoutClient', () => {
     await expect(client({ circuit }).findCharge('order-1004')).rejects.toThrow('PicPay checkout API failed on recent requests: circuit open');
     expect(sandbox.tokensIssued).toBe(tokens);
     expect(sandbox.chargeLookups - lookups).toBe(2);
+  });
+});
+
+describe('PicPayCheckoutClient: Payment Link find-transactions', () => {
+  const LINK = '66a2dc04-6fcc-3a66-b570-ea367d7df281';
+
+  test('lists every transaction of the link, page after page, with the same bearer token', async () => {
+    for (let i = 0; i < 150; i++) {
+      sandbox.setLinkTransaction(LINK, { transactionId: `tx-${String(i).padStart(3, '0')}`, status: i === 0 ? 'PAYED' : 'REFUNDED', amount: 1000 });
+    }
+    const lookups = sandbox.chargeLookups;
+    const all = await client().findLinkTransactions(LINK);
+    expect(all).toHaveLength(150);
+    expect(all![0]).toEqual({ transactionId: 'tx-000', status: 'PAYED', amount: 1000 });
+    expect(all![149]!.transactionId).toBe('tx-149');
+    expect(sandbox.chargeLookups - lookups).toBe(2); // perPage 100: two pages
+  });
+
+  test('a link PicPay does not know (404) is parked, not retried; no OAuth client: null, nothing asked', async () => {
+    await expect(client().findLinkTransactions('no-such-link')).rejects.toMatchObject({ reason: 'unknown_payment_link' });
+    const lookups = sandbox.chargeLookups;
+    await expect(client({ credentials: async () => null }).findLinkTransactions(LINK)).resolves.toBeNull();
+    expect(sandbox.chargeLookups).toBe(lookups);
+  });
+
+  test('asks GET https://api.picpay.com/v1/paymentlink/{id}/transactions by default; an id that is not a path segment is never sent', async () => {
+    const urls: string[] = [];
+    const answer = { originId: LINK, transactions: [{ transactionId: 't1', status: 'PAYED', amount: 5, createdAt: '2025-04-15 09:44:10' }], nextPage: null };
+    const fetchStub = (async (url: string | URL | Request) => {
+      const href = String(url);
+      urls.push(href);
+      if (href.endsWith('/oauth2/token')) return new Response(JSON.stringify({ access_token: 'tok', expires_in: 300 }), { status: 200 });
+      return new Response(JSON.stringify(answer), { status: 200 });
+    }) as typeof fetch;
+    const c = new PicPayCheckoutClient({
+      baseUrl: 'https://checkout-api.picpay.com/api/v1',
+      tokenUrl: 'https://checkout-api.picpay.com/oauth2/token',
+      credentials: async () => CLIENT,
+      timeoutMs: 500,
+      fetch: fetchStub,
+    });
+    await expect(c.findLinkTransactions(LINK)).resolves.toEqual([{ transactionId: 't1', status: 'PAYED', amount: 5, createdAt: '2025-04-15 09:44:10' }]);
+    expect(urls).toEqual(['https://checkout-api.picpay.com/oauth2/token', `https://api.picpay.com/v1/paymentlink/${LINK}/transactions?page=1&perPage=100`]);
+    await expect(c.findLinkTransactions('..')).rejects.toMatchObject({ reason: 'unexpected_shape' });
+    expect(urls).toHaveLength(2);
+  });
+
+  test('an answer without a transactions list is not PicPay’s: retried, then PicPay counts as unavailable', async () => {
+    const fetchStub = (async (url: string | URL | Request) =>
+      String(url).endsWith('/oauth2/token')
+        ? new Response(JSON.stringify({ access_token: 'tok' }), { status: 200 })
+        : new Response(JSON.stringify({ originId: LINK, items: [] }), { status: 200 })) as typeof fetch;
+    const c = client({ fetch: fetchStub });
+    await expect(c.findLinkTransactions(LINK)).rejects.toBeInstanceOf(PicPayUnavailableError);
   });
 });

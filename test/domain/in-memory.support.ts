@@ -1,7 +1,7 @@
 import type { ChargeState } from '../../lambda/domain/charge.js';
 import { ConcurrentUpdateError } from '../../lambda/domain/errors.js';
 import type { ChargeEvent } from '../../lambda/domain/events.js';
-import type { FoundCharge, LegacyStatus } from '../../lambda/domain/payloads.js';
+import type { FoundCharge, LegacyStatus, LinkTransaction } from '../../lambda/domain/payloads.js';
 import type { ChargeRef, ReconcileCandidate, ReconcileFlavour } from '../../lambda/domain/reconcile.js';
 import type {
   CheckoutChargeSource,
@@ -11,6 +11,7 @@ import type {
   ParkedNotification,
   ParkingLot,
   PaymentLinkIndex,
+  PaymentLinkTransactionSource,
   StoredCharge,
 } from '../../lambda/domain/ports.js';
 import type { ProcessDeps } from '../../lambda/domain/process.js';
@@ -110,7 +111,7 @@ export class MemoryPicPay implements LegacyStatusSource {
 }
 
 /**
- * Checkout find-charge in memory: `enabled` false (the default) is a tokens secret without an
+ * Checkout find-charge in memory: `enabled` false (the default) is a PicPay credentials secret without an
  * OAuth client, so checkout notifications are applied as sent; tests of reconciliation and of
  * confirmation with PicPay turn it on.
  */
@@ -125,6 +126,24 @@ export class MemoryFindCharge implements CheckoutChargeSource {
     const found = this.charges.get(merchantChargeId);
     if (!found) throw new ParkError('unknown_charge', 'unknown');
     return found;
+  }
+}
+
+/**
+ * Payment Link find-transactions in memory: `enabled` false (the default) is a PicPay credentials
+ * secret without an OAuth client; tests of confirmation turn it on. `links` is PicPay's truth.
+ */
+export class MemoryLinkTransactions implements PaymentLinkTransactionSource {
+  readonly links = new Map<string, LinkTransaction[]>();
+  enabled = false;
+  calls = 0;
+
+  async findLinkTransactions(paymentLinkId: string) {
+    if (!this.enabled) return null;
+    this.calls++;
+    const transactions = this.links.get(paymentLinkId);
+    if (!transactions) throw new ParkError('unknown_payment_link', 'unknown');
+    return transactions;
   }
 }
 
@@ -144,6 +163,7 @@ export class MemoryLinks implements PaymentLinkIndex {
 export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
   const charges = new MemoryCharges();
   const links = new MemoryLinks();
+  const linkTransactions = new MemoryLinkTransactions();
   const publisher = new MemoryPublisher();
   const picpay = new MemoryPicPay();
   const findCharge = new MemoryFindCharge();
@@ -158,9 +178,10 @@ export function memoryDeps(start = Date.parse('2024-07-01T19:00:10Z')) {
     legacyStatus: picpay,
     checkoutCharges: findCharge,
     confirmations: findCharge,
+    linkTransactions,
     now: () => (clock.ms += 1),
     maxProcessedBodyBytes: 64 * 1024,
     outboxLeaseMs: 60_000,
   };
-  return { deps, charges, publisher, picpay, findCharge, clock, links };
+  return { deps, charges, publisher, picpay, findCharge, clock, links, linkTransactions };
 }

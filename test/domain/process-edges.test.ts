@@ -100,7 +100,9 @@ describe('the checkout reconciliation check', () => {
     const { deps } = memoryDeps();
     const outcome = await processEnvelope(check(JSON.stringify({ merchantChargeId: CHARGE_ID })), { ...deps, checkoutCharges: undefined });
     expect(outcome).toMatchObject({ kind: 'skipped' });
-    expect((outcome as { reason: string }).reason).toBe('checkout reconciliation is off: no picpayClientId/picpayClientSecret in the tokens secret');
+    expect((outcome as { reason: string }).reason).toBe(
+      'checkout reconciliation is off: no picpayClientId/picpayClientSecret in the PicPay credentials secret',
+    );
   });
 
   test.each([

@@ -79,3 +79,33 @@ test('a genuine PAID is applied as PicPay says it, confirmed', async () => {
   expect(event!.attributes.confirmed).toBe('true');
   expect(await parkedFor('order-real')).toEqual([]);
 });
+
+describe('Payment Link, through find-transactions on the sandbox', () => {
+  const LINK = 'c0ffee00-0000-4000-8000-000000000001';
+  const PAY = 'c0ffee00-0000-4000-8000-0000000000a1';
+  const link = (transaction: Record<string, unknown>) =>
+    fetch(pipeline.urls.webhook, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: pipeline.tokens.checkoutToken, event_type: 'TransactionPaymentMessage' },
+      body: JSON.stringify({ type: 'PAYMENT', data: { transaction, charge: { paymentLinkId: LINK } } }),
+    }).then((r) => r.status);
+
+  test('a payment PicPay lists on the link is applied and published as confirmed; a forged one on the same link is parked', async () => {
+    pipeline.sandbox.setLinkTransaction(LINK, { transactionId: PAY, status: 'PAYED', amount: 4990 });
+    expect(await link({ id: PAY, status: 'PAYED', amount: 4990, paymentType: 'PIX' })).toBe(200);
+    const event = await eventually(async () => pipeline.events.find((e) => e.body.chargeKey === `paymentLink#${PAY}`));
+    expect(event.body).toMatchObject({ status: 'PAID', confirmed: true, paymentLinkId: LINK, amounts: { paidAmount: 4990 } });
+    expect(event.attributes).toMatchObject({ paymentLinkId: LINK, confirmed: 'true' });
+
+    const forged = 'c0ffee00-0000-4000-8000-0000000000f1';
+    expect(await link({ id: forged, status: 'PAYED', amount: 1 })).toBe(200);
+    const parked = await eventually(async () => {
+      const items = await parkedFor(forged);
+      return items.length > 0 && items;
+    });
+    expect(parked.map((p) => [p.reason, p.message])).toEqual([
+      ['contradicted_by_picpay', `the notification says PAYED for transaction ${forged}, PicPay lists no such transaction on Payment Link ${LINK}`],
+    ]);
+    expect(await stores.charges.load(`paymentLink#${forged}`)).toBeNull();
+  });
+});

@@ -29,6 +29,7 @@ const CONFIG: ProcessorConfig = {
   credentialsSecretId: 'picpay-credentials',
   picpayBaseUrl: 'https://appws.picpay.com',
   picpayCheckoutBaseUrl: 'https://checkout-api.picpay.com/api/v1',
+  picpayPaymentLinkBaseUrl: 'https://api.picpay.com/v1/paymentlink',
   picpayTimeoutMs: 500,
   secretMaxAgeSeconds: 60,
   maxReceiveCount: 3,
