@@ -45,7 +45,10 @@ export interface PicPaySandbox {
   getPayment(referenceId: string): SandboxPayment | undefined;
   /** Fail the next `count` status lookups with `statusCode` (0 = drop the connection). */
   injectFaults(statusCode: number, count: number): void;
-  /** Fail this fraction of lookups at random: half with HTTP 500, half hanging for `hangMs`. */
+  /**
+   * Fail this fraction of lookups (status and find-charge) at random: half with HTTP 500, half
+   * hanging for `hangMs`.
+   */
   setFaultRate(rate: number, hangMs: number, random?: () => number): void;
   /**
    * PicPay down (or back with null): every request to its APIs (status, OAuth2 token,
@@ -60,6 +63,8 @@ export interface PicPaySandbox {
   /** Access tokens issued by `POST /oauth2/token`, and find-charge requests served. */
   readonly tokensIssued: number;
   readonly chargeLookups: number;
+  /** find-charge requests failed on purpose: queued or random faults (not the outage's refusals). */
+  readonly chargeLookupFaults: number;
   stop(): Promise<void>;
 }
 
@@ -84,6 +89,7 @@ interface SandboxState {
   lookups: number;
   tokensIssued: number;
   chargeLookups: number;
+  chargeLookupFaults: number;
 }
 
 /** The credentials the sandbox accepts, fixed when it starts. */
@@ -132,6 +138,9 @@ export async function startPicPaySandbox(
     get chargeLookups() {
       return state.chargeLookups;
     },
+    get chargeLookupFaults() {
+      return state.chargeLookupFaults;
+    },
     stop: () => close(server),
   };
 }
@@ -151,6 +160,7 @@ function initialState(): SandboxState {
     lookups: 0,
     tokensIssued: 0,
     chargeLookups: 0,
+    chargeLookupFaults: 0,
   };
 }
 
@@ -202,6 +212,19 @@ function answeredWithQueuedFault(state: SandboxState, req: IncomingMessage, res:
   return true;
 }
 
+/** Fails the request at the random fault rate: half with a 500, half answered after the client gave up. */
+async function answeredWithRandomFault(state: SandboxState, res: ServerResponse): Promise<boolean> {
+  const randomFaults = state.randomFaults;
+  if (!(randomFaults.rate > 0 && randomFaults.random() < randomFaults.rate)) return false;
+  if (randomFaults.random() < 0.5) {
+    sendJson(res, 500, { message: 'Erro interno (sandbox fault)' });
+    return true;
+  }
+  await new Promise((r) => setTimeout(r, randomFaults.hangMs)); // longer than the client waits
+  if (!res.destroyed) sendJson(res, 504, { message: 'late' });
+  return true;
+}
+
 /** The legacy status endpoint: queued faults first, then random ones, then the token, then the payment. */
 async function answerStatusLookup(
   state: SandboxState,
@@ -212,13 +235,7 @@ async function answerStatusLookup(
 ): Promise<void> {
   state.lookups++;
   if (answeredWithQueuedFault(state, req, res)) return;
-  const randomFaults = state.randomFaults;
-  if (randomFaults.rate > 0 && randomFaults.random() < randomFaults.rate) {
-    if (randomFaults.random() < 0.5) return sendJson(res, 500, { message: 'Erro interno (sandbox fault)' });
-    await new Promise((r) => setTimeout(r, randomFaults.hangMs)); // longer than the client waits
-    if (!res.destroyed) return sendJson(res, 504, { message: 'late' });
-    return;
-  }
+  if (await answeredWithRandomFault(state, res)) return;
   if (req.headers['x-picpay-token'] !== config.picpayToken) {
     return sendJson(res, 401, { message: 'O Token informado é inválido' });
   }
@@ -247,10 +264,13 @@ async function issueAccessToken(state: SandboxState, config: SandboxConfig, req:
   return sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: tokenSeconds, scope: 'charge' });
 }
 
-/** find-charge: queued faults first, then the bearer token, then the charge. */
-function answerFindCharge(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawChargeId: string) {
+/** find-charge: queued faults first, then random ones, then the bearer token, then the charge. */
+async function answerFindCharge(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawChargeId: string): Promise<void> {
   state.chargeLookups++;
-  if (answeredWithQueuedFault(state, req, res)) return;
+  if (answeredWithQueuedFault(state, req, res) || (await answeredWithRandomFault(state, res))) {
+    state.chargeLookupFaults++;
+    return;
+  }
   const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
   const until = bearer === undefined ? undefined : state.accessTokens.get(bearer);
   if (until === undefined || until < Date.now()) return sendJson(res, 401, { message: 'Unauthorized' });
