@@ -60,7 +60,10 @@ export interface PicPaySandbox {
   getPayment(referenceId: string): SandboxPayment | undefined;
   /** Fail the next `count` status lookups with `statusCode` (0 = drop the connection). */
   injectFaults(statusCode: number, count: number): void;
-  /** Fail this fraction of lookups at random: half with HTTP 500, half hanging for `hangMs`. */
+  /**
+   * Fail this fraction of lookups (status and find-charge) at random: half with HTTP 500, half
+   * hanging for `hangMs`.
+   */
   setFaultRate(rate: number, hangMs: number, random?: () => number): void;
   /**
    * PicPay down (or back with null): every request to its APIs (status, OAuth2 token,
@@ -77,6 +80,8 @@ export interface PicPaySandbox {
   /** Access tokens issued by `POST /oauth2/token`, and find-charge requests served. */
   readonly tokensIssued: number;
   readonly chargeLookups: number;
+  /** find-charge requests failed on purpose: queued or random faults (not the outage's refusals). */
+  readonly chargeLookupFaults: number;
   stop(): Promise<void>;
 }
 
@@ -103,6 +108,7 @@ interface SandboxState {
   lookups: number;
   tokensIssued: number;
   chargeLookups: number;
+  chargeLookupFaults: number;
 }
 
 /** The credentials the sandbox accepts, fixed when it starts. */
@@ -152,6 +158,9 @@ export async function startPicPaySandbox(
     get chargeLookups() {
       return state.chargeLookups;
     },
+    get chargeLookupFaults() {
+      return state.chargeLookupFaults;
+    },
     stop: () => close(server),
   };
 }
@@ -172,6 +181,7 @@ function initialState(): SandboxState {
     lookups: 0,
     tokensIssued: 0,
     chargeLookups: 0,
+    chargeLookupFaults: 0,
   };
 }
 
@@ -227,6 +237,19 @@ function answeredWithQueuedFault(state: SandboxState, req: IncomingMessage, res:
   return true;
 }
 
+/** Fails the request at the random fault rate: half with a 500, half answered after the client gave up. */
+async function answeredWithRandomFault(state: SandboxState, res: ServerResponse): Promise<boolean> {
+  const randomFaults = state.randomFaults;
+  if (!(randomFaults.rate > 0 && randomFaults.random() < randomFaults.rate)) return false;
+  if (randomFaults.random() < 0.5) {
+    sendJson(res, 500, { message: 'Erro interno (sandbox fault)' });
+    return true;
+  }
+  await new Promise((r) => setTimeout(r, randomFaults.hangMs)); // longer than the client waits
+  if (!res.destroyed) sendJson(res, 504, { message: 'late' });
+  return true;
+}
+
 /** The legacy status endpoint: queued faults first, then random ones, then the token, then the payment. */
 async function answerStatusLookup(
   state: SandboxState,
@@ -237,13 +260,7 @@ async function answerStatusLookup(
 ): Promise<void> {
   state.lookups++;
   if (answeredWithQueuedFault(state, req, res)) return;
-  const randomFaults = state.randomFaults;
-  if (randomFaults.rate > 0 && randomFaults.random() < randomFaults.rate) {
-    if (randomFaults.random() < 0.5) return sendJson(res, 500, { message: 'Erro interno (sandbox fault)' });
-    await new Promise((r) => setTimeout(r, randomFaults.hangMs)); // longer than the client waits
-    if (!res.destroyed) return sendJson(res, 504, { message: 'late' });
-    return;
-  }
+  if (await answeredWithRandomFault(state, res)) return;
   if (req.headers['x-picpay-token'] !== config.picpayToken) {
     return sendJson(res, 401, { message: 'O Token informado é inválido' });
   }
@@ -279,10 +296,19 @@ function hasLiveAccessToken(state: SandboxState, req: IncomingMessage): boolean 
   return until !== undefined && until >= Date.now();
 }
 
-/** find-charge: queued faults first, then the bearer token, then the charge. */
-function answerFindCharge(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawChargeId: string) {
+/** Queued faults first, then random ones (counted): whether the lookup was answered with a fault. */
+async function answeredWithLookupFault(state: SandboxState, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  if (answeredWithQueuedFault(state, req, res) || (await answeredWithRandomFault(state, res))) {
+    state.chargeLookupFaults++;
+    return true;
+  }
+  return false;
+}
+
+/** find-charge: queued faults first, then random ones, then the bearer token, then the charge. */
+async function answerFindCharge(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawChargeId: string): Promise<void> {
   state.chargeLookups++;
-  if (answeredWithQueuedFault(state, req, res)) return;
+  if (await answeredWithLookupFault(state, req, res)) return;
   if (!hasLiveAccessToken(state, req)) return sendJson(res, 401, { message: 'Unauthorized' });
   const id = decodeURIComponent(rawChargeId);
   const charge = state.charges.get(id);
@@ -296,10 +322,10 @@ function setLinkTransaction(state: SandboxState, paymentLinkId: string, transact
   state.links.set(paymentLinkId, link);
 }
 
-/** find-transactions: queued faults first, then the bearer token, then one page of the link's transactions. */
-function answerFindTransactions(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawLinkId: string, url: URL) {
+/** find-transactions: faults first (as find-charge), then the bearer token, then one page of the link's transactions. */
+async function answerFindTransactions(state: SandboxState, req: IncomingMessage, res: ServerResponse, rawLinkId: string, url: URL): Promise<void> {
   state.chargeLookups++;
-  if (answeredWithQueuedFault(state, req, res)) return;
+  if (await answeredWithLookupFault(state, req, res)) return;
   if (!hasLiveAccessToken(state, req)) return sendJson(res, 401, { message: 'Unauthorized' });
   const id = decodeURIComponent(rawLinkId);
   const link = state.links.get(id);

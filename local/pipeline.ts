@@ -134,8 +134,18 @@ export interface LocalPipeline {
     readonly publish: FaultSwitch;
     readonly enqueue: FaultSwitch;
     /** The chance that a processor invocation dies half-way through its batch. */
-    readonly processorCrash: { setRate(rate: number): void; readonly injected: number };
+    readonly processorCrash: {
+      setRate(rate: number): void;
+      readonly injected: number;
+      /**
+       * The queue messages (bodies) a crashed invocation had finished before it died: each is
+       * processed again, so whatever it counted is counted again (metrics are at least once).
+       */
+      readonly replayed: readonly string[];
+    };
   };
+  /** The custom metrics each function emitted so far, by name (lambda/metrics.ts), summed. */
+  metricCounts(service: 'authenticator' | 'processor' | 'reconciler' | 'sweeper'): ReadonlyMap<string, number>;
   /** Every event published to the topic so far, as a subscriber received it. */
   readonly events: readonly TappedEvent[];
   /** The processor's retry delays, in queue seconds, and the time scale they run at here. */
@@ -270,10 +280,12 @@ async function startFunctions(
   // injected into them touch only what the functions do.
   const clients = localClients(emulators.endpoints, stops);
   const logLevel = (options.logLevel ?? process.env.LOG_LEVEL ?? 'WARN') as 'WARN';
-  const observability = (name: string) => ({
-    logger: new Logger({ serviceName: `picpay-webhooks-${name}`, logLevel }),
-    metrics: new LocalMetrics({ serviceName: name }),
-  });
+  const metricsOf = new Map<string, LocalMetrics>();
+  const observability = (name: string) => {
+    const metrics = new LocalMetrics({ serviceName: name });
+    metricsOf.set(name, metrics);
+    return { logger: new Logger({ serviceName: `picpay-webhooks-${name}`, logLevel }), metrics };
+  };
   const faults = {
     publish: installFaults(clients.sns, 'PublishCommand'),
     enqueue: installFaults(clients.sqs, 'SendMessageCommand'),
@@ -312,6 +324,8 @@ async function startFunctions(
   let crashRate = 0;
   let crashes = 0;
   const shouldCrash = () => crashRate > 0 && Math.random() < crashRate && ++crashes > 0;
+  const replayed: string[] = [];
+  const onCrash = (finished: readonly { body: string }[]) => void replayed.push(...finished.map((r) => r.body));
   const processorObservability = observability('processor');
   for (let i = 0; i < (options.processorConcurrency ?? 2); i++) {
     const poller = startPoller({
@@ -338,6 +352,7 @@ async function startFunctions(
       context: () => lambdaContext('processor', HANDLERS.processor),
       onError: options.onError,
       shouldCrash,
+      onCrash,
     });
     stops.push(() => poller.stop());
   }
@@ -414,8 +429,10 @@ async function startFunctions(
         get injected() {
           return crashes;
         },
+        replayed,
       },
     },
+    metricCounts: (service: string): ReadonlyMap<string, number> => metricsOf.get(service)?.counts ?? new Map(),
   };
 }
 
@@ -502,6 +519,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
           await new Promise((r) => setTimeout(r, 50));
         }
       },
+      metricCounts: functions.metricCounts,
       reconcileNow: functions.reconcileNow,
       sweepNow: functions.sweepNow,
       setSecret: (value) => secrets.put(resources.secretId, typeof value === 'string' ? value : JSON.stringify(value)),

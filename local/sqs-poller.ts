@@ -20,6 +20,11 @@ export interface PollerOptions {
   readonly onError?: (error: unknown) => void;
   /** Chaos: whether this invocation dies half-way through its batch. */
   readonly shouldCrash?: () => boolean;
+  /**
+   * Chaos: the records a crashed invocation had finished (processed without failure) before it
+   * died. Nothing was acknowledged, so each of them is received and processed again.
+   */
+  readonly onCrash?: (finished: readonly SQSRecord[]) => void;
 }
 
 export function toSqsRecord(message: Message, queueArn: string): SQSRecord {
@@ -77,7 +82,10 @@ export function startPoller(options: PollerOptions): { stop(): Promise<void> } {
         try {
           if (options.shouldCrash?.()) {
             // The invocation dies half-way: the first half was processed, nothing is acknowledged.
-            await options.handler({ Records: records.slice(0, Math.ceil(records.length / 2)) }, options.context());
+            const half = records.slice(0, Math.ceil(records.length / 2));
+            const response = await options.handler({ Records: half }, options.context());
+            const halfFailed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+            options.onCrash?.(half.filter((r) => !halfFailed.has(r.messageId)));
             throw new Error('Injected crash in the middle of a batch');
           }
           const response = await options.handler({ Records: records }, options.context());

@@ -5,10 +5,18 @@ afterAll(() => {
   process.env = savedEnv;
 });
 
-test('chaos (small), with PicPay down for 6 hours halfway through: nothing lost or dead-lettered, no wrong final state, no regression, nothing left unpublished, every lost callback reconciled', async () => {
+test('chaos (small), confirmed with PicPay, forged notifications mixed in, PicPay down for 6 hours halfway through: nothing lost or dead-lettered, no wrong final state, no regression, nothing left unpublished, every lost callback reconciled, every forgery parked and counted, none applied', async () => {
   const report = await runChaos(
-    // More abandoned legacy payments (40) than one reconciliation run checks (8).
-    { ...DEFAULT_CHAOS, charges: 60, notifications: 600, abandoned: 40, reconcileMaxPerRun: 8, seed: Number(process.env.CHAOS_SEED ?? 2026) },
+    // More abandoned legacy payments (40) than one reconciliation run checks (8); 20 forged notifications.
+    {
+      ...DEFAULT_CHAOS,
+      charges: 60,
+      notifications: 600,
+      abandoned: 40,
+      reconcileMaxPerRun: 8,
+      forged: 20,
+      seed: Number(process.env.CHAOS_SEED ?? 2026),
+    },
     { out: () => undefined, err: () => undefined, interactive: false },
   );
   console.log(formatReport(report).join('\n'));
@@ -33,5 +41,16 @@ test('chaos (small), with PicPay down for 6 hours halfway through: nothing lost 
   expect(report.reconcile.recovered).toBe(report.reconcile.lost);
   expect(report.reconcile.runs).toBeGreaterThan(1);
   expect(report.reconcile.runs).toBeLessThanOrEqual(report.reconcile.bound);
+  // Confirmation on: find-charge was asked, and failed on purpose too (the retry path, not a drop).
+  expect(report.options.confirm).toBe(true);
+  expect(report.confirmation.lookups).toBeGreaterThan(0);
+  expect(report.confirmation.faults).toBeGreaterThan(0);
+  expect(report.confirmation.laterDeliveries).toBeGreaterThan(0);
+  // Every forgery parked as contradicted and counted; none applied or published; nothing else parked.
+  expect(report.confirmation.forged).toBe(20);
+  expect(report.confirmation.forgedParked).toBe(20);
+  expect(report.confirmation.forgedApplied).toBe(0);
+  expect(report.confirmation.unexpectedParks).toBe(0);
+  expect(report.confirmation.contradictedMetric).toBe(20 + report.confirmation.recounted);
   expect(passed(report)).toBe(true);
 }, 180_000);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
-import { type ApiType, BUNDLING, HANDLERS } from '../../lambda/contract.js';
+import { type ApiType, BUNDLING, DEFAULTS, HANDLERS, QUEUE } from '../../lambda/contract.js';
 import { startLocalPipeline } from '../../local/pipeline.js';
 import { paymentBody } from '../../cli/samples.js';
 import { countCommands, median, percentile, round } from './measure.js';
@@ -144,12 +144,17 @@ async function main() {
     // A second pipeline without a processor, for the cold starts and the ack path's floor: what
     // the floors enqueue is not a notification, and nothing here should compete for the CPU.
     const ackOnly = await startLocalPipeline({ port: 0, logLevel: 'ERROR', reconcileEverySeconds: 0, sweepEverySeconds: 0, processorConcurrency: 0 });
+    // No PicPay API credentials there: a cold start applies its PAID as sent (read, put, publish),
+    // the work its floor does. What confirming with PicPay adds is measured apart (measureConfirmation).
+    const { sellerToken, checkoutToken, picpayToken } = ackOnly.tokens;
+    ackOnly.setSecret({ sellerToken, checkoutToken, picpayToken });
     const cold = await measureColdStarts(builds, ackOnly, pipeline.tokens);
     const handlerTime = await measureAuthenticatorHandler(pipeline);
     const ackFloor = await measureAckPathAgainstItsFloor(ackOnly);
     const ack = await measureAckLatency(pipeline);
     const e2e = await measureEndToEndLatency(pipeline, arrivals);
     const perNotification = await countRequestsPerNotification(pipeline);
+    const confirmation = await measureConfirmation(pipeline);
 
     const { bundles, floors, external } = builds;
     const results: Results = {
@@ -171,6 +176,7 @@ async function main() {
         max: Math.max(...e2e.latencies),
       },
       perNotification,
+      confirmation,
     };
     writeResults(results);
   } finally {
@@ -453,6 +459,8 @@ async function measureEndToEndLatency(pipeline: Pipeline, arrivals: ReadonlyMap<
   const e2eStarted = performance.now();
   for (let i = 0; i < e2eCount; i++) {
     const id = `bench-e2e-${i}`;
+    // Confirmation is on (as deployed with PicPay API credentials): PicPay knows the charge as paid.
+    pipeline.sandbox.setCharge(id, PAID_AT_PICPAY);
     sentAt.set(`checkout#${id}`, performance.now());
     await fetch(pipeline.urls.webhook, { method: 'POST', headers: checkoutHeaders, body: JSON.stringify(paymentBody({ chargeId: id, status: 'PAID' })) }).then(
       (r) => r.arrayBuffer(),
@@ -500,6 +508,8 @@ async function countRequestsPerNotification(pipeline: Pipeline): Promise<Results
       snsPublishes: get(sns.snapshot().counts, 'PublishCommand'),
     };
   };
+  // The PAIDs below are confirmed with find-charge: PicPay knows each charge as paid.
+  for (let i = 0; i < n; i++) pipeline.sandbox.setCharge(`bench-req-${i}`, PAID_AT_PICPAY);
   const changing = await phase('state change', async () => {
     for (let i = 0; i < n; i++) await send(`bench-req-${i}`, 'AUTHORIZED', 0);
     await drain(pipeline);
@@ -519,6 +529,96 @@ async function countRequestsPerNotification(pipeline: Pipeline): Promise<Results
     sqsSends: p.sqsSends / n,
     snsPublishes: p.snsPublishes / n,
   }));
+}
+
+/** A checkout charge as the sandbox's find-charge reports it once paid (the amount of paymentBody()). */
+const PAID_AT_PICPAY = { chargeStatus: 'PAID', amount: 10000, originalAmount: 10000, refundedAmount: 0 };
+
+/**
+ * The processor with confirmation on and off (lambda/domain/confirm.ts): the handler the Lambda
+ * entry makes, on the pipeline's clients, invoked with batches of one record, each a new
+ * charge's PAID that the sandbox knows as paid, alternating (on, off, off, on, …). What differs
+ * is the find-charge call (and its OAuth2 token, renewed every 5 minutes) against the local
+ * sandbox, which answers in about a millisecond: PicPay's own latency is not in it.
+ */
+async function measureConfirmation(pipeline: Pipeline): Promise<Results['confirmation']> {
+  log('processor with confirmation on vs off…');
+  await drain(pipeline);
+  const { makeProcessorHandler } = await import('../../lambda/handlers/processor.js');
+  const { Logger } = await import('@aws-lambda-powertools/logger');
+  const { LocalMetrics } = await import('../../local/metrics.js');
+  const { lambdaContext } = await import('../../local/lambda-context.js');
+  const config = {
+    queueUrl: pipeline.resources.queueUrl,
+    tableName: pipeline.resources.tableName,
+    topicArn: pipeline.resources.topicArn,
+    secretId: pipeline.resources.secretId,
+    picpayBaseUrl: pipeline.urls.picpay,
+    picpayCheckoutBaseUrl: `${pipeline.urls.picpay}/api/v1`,
+    picpayTimeoutMs: 5000,
+    secretMaxAgeSeconds: 300,
+    maxReceiveCount: QUEUE.maxReceiveCount,
+    maxProcessedBodyBytes: DEFAULTS.maxProcessedBodyBytes,
+    picpayCircuitCoolDownMs: DEFAULTS.picpayCircuitCoolDownMs,
+  };
+  type Handler = (event: unknown, context: unknown) => Promise<{ batchItemFailures: unknown[] }>;
+  const metrics = { on: new LocalMetrics({ serviceName: 'processor' }), off: new LocalMetrics({ serviceName: 'processor' }) };
+  const handlerFor = (side: 'on' | 'off') =>
+    makeProcessorHandler(config, {
+      dynamodb: pipeline.clients.dynamodb,
+      sns: pipeline.clients.sns,
+      sqs: pipeline.clients.sqs,
+      secrets: pipeline.clients.secrets,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: metrics[side],
+      now: Date.now,
+      random: Math.random,
+      ...(side === 'off' ? { confirmCheckout: false } : {}),
+    }) as unknown as Handler;
+  const handlers = { on: handlerFor('on'), off: handlerFor('off') };
+  const run = `confirm-${Date.now()}`;
+  let next = 0;
+  const once = async (side: 'on' | 'off') => {
+    const i = next++;
+    pipeline.sandbox.setCharge(`cold-${run}-${i}`, PAID_AT_PICPAY);
+    const event = processorEvent(run, i);
+    const started = performance.now();
+    const res = await handlers[side](event, lambdaContext('processor', HANDLERS.processor));
+    const ms = performance.now() - started;
+    if (res.batchItemFailures.length > 0) throw new Error(`confirmation ${side}: the record failed`);
+    return ms;
+  };
+  for (let i = 0; i < 30; i++) {
+    await once('on');
+    await once('off');
+  }
+  const pairs = quick ? 50 : 300;
+  const lookups = pipeline.sandbox.chargeLookups;
+  const tokens = pipeline.sandbox.tokensIssued;
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    for (const side of i % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) (side === 'on' ? on : off).push(await once(side));
+  }
+  // Every PAID applied, none contradicted: the figure is the confirmed path, not a parking.
+  const applied = (side: 'on' | 'off') => metrics[side].counts.get('Transitions') ?? 0;
+  if (applied('on') !== pairs + 30 || applied('off') !== pairs + 30 || metrics.on.counts.has('ContradictedNotifications')) {
+    throw new Error(`confirmation: expected every PAID applied (on ${applied('on')}, off ${applied('off')} of ${pairs + 30})`);
+  }
+  const summary = (times: readonly number[]) => ({
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    mean: times.reduce((a, b) => a + b, 0) / times.length,
+  });
+  return {
+    pairs,
+    on: summary(on),
+    off: summary(off),
+    ratio: pairRatios(on, off),
+    extraMs: spread(on.map((ms, i) => ms - off[i]!)),
+    findChargePerRecord: (pipeline.sandbox.chargeLookups - lookups) / pairs,
+    tokensIssued: pipeline.sandbox.tokensIssued - tokens,
+  };
 }
 
 /** The results, and docs/benchmarks.md from them unless the run was a quick one; the markdown goes to stdout. */
@@ -592,6 +692,16 @@ type Results = {
   ack: Array<{ route: string; connections: number; r: Autocannon }>;
   e2e: { count: number; rate: number; p50: number; p99: number; max: number };
   perNotification: Array<{ label: string; reads: number; writes: number; rcu: number; wcu: number; sqsSends: number; snsPublishes: number }>;
+  /** Absent in results from before it was measured. */
+  confirmation?: {
+    pairs: number;
+    on: { p50: number; p99: number; mean: number };
+    off: { p50: number; p99: number; mean: number };
+    ratio: Spread;
+    extraMs: Spread;
+    findChargePerRecord: number;
+    tokensIssued: number;
+  };
 };
 
 export function costModel(r: Pick<Results, 'handlerTime' | 'perNotification'>, apiType: ApiType = 'rest') {
@@ -701,6 +811,58 @@ function notMet(r: Results): string {
   return lines.length === 0 ? '' : `Where a target is not met, and why:\n\n${lines.join('\n')}\n\n`;
 }
 
+/**
+ * What confirming with PicPay adds, measured against the local sandbox, and what it would cost
+ * in production for an assumed PicPay latency (PicPay publishes none).
+ */
+function renderConfirmation(r: Results): string {
+  const c = r.confirmation;
+  if (!c) return '';
+  const ms = (n: number) => `${round(n, n < 10 ? 2 : 1)} ms`;
+  const row = (name: string, s: { p50: number; p99: number; mean: number }) =>
+    `| ${name} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.mean)} | ${round(1000 / s.mean, 0)} |`;
+  // Processor: 512 MB arm64. A batch's records run in parallel, so its find-charge calls overlap.
+  const usdPerMillion = (latencyMs: number, batch: number) => (1e6 * 0.5 * (latencyMs / 1000 / batch) * PRICES.lambdaArmGbSecond).toFixed(2);
+  const latencies = [100, 200, 300];
+  return `## Confirming with PicPay: the extra find-charge call
+
+With PicPay API credentials in the tokens secret (as deployed), a checkout or Pix notification that moves money or
+closes a charge is confirmed with PicPay's find-charge before it is applied (docs/state-model.md, "PicPay's word, not
+the body's"). Measured here: the processor handler as the Lambda entry makes it, batches of one record, each a new
+charge's \`PAID\` that the sandbox knows as paid, ${c.pairs} pairs alternating confirmation on and off, against the
+local PicPay sandbox (which answers in about a millisecond):
+
+| processor, one record per invocation | p50 | p99 | mean | records/s, one execution environment |
+|---|---|---|---|---|
+${row('confirmation off', c.off)}
+${row('confirmation on', c.on)}
+
+On ÷ off, pair by pair: ${formatSpread(c.ratio, 2, '×')}; the extra time per record ${formatSpread(c.extraMs, 2, ' ms')}.
+${round(c.findChargePerRecord, 2)} find-charge call per record; ${c.tokensIssued} new OAuth2 token(s) after the warm-up (a token is valid
+5 minutes and cached by each execution environment). The end-to-end figure above includes this call too: its \`PAID\`s are confirmed.
+
+**In production** the extra time is PicPay's round trip, which cannot be measured here. Assuming 100–300 ms per
+find-charge call (PicPay publishes no latency figure), on the processor's 512 MB arm64 at $0.0000133334 per GB-second:
+
+| PicPay latency | extra Lambda duration | US$ per million confirmed notifications, one record per invocation | batches of 5 (records run in parallel) |
+|---|---|---|---|
+${latencies.map((l) => `| ${l} ms | ${l} ms per invocation | ${usdPerMillion(l, 1)} | ${usdPerMillion(l, 5)} |`).join('\n')}
+
+The processor runs a batch's records in parallel (Powertools BatchProcessor), so a batch's find-charge calls overlap
+and cost about one round trip per invocation. Only confirmed notifications pay it: pending and attempt statuses, 3DS
+results and Payment Link notifications are applied as sent, and legacy callbacks always read PicPay's status API
+anyway. The cost model below leaves it out; at most (every notification confirmed, one per invocation, 300 ms) it adds
+$${usdPerMillion(300, 1)} per million to its total. The same 100–300 ms is added to the time from PicPay's request to the
+event on SNS, and to each invocation's busy time: at a given rate, about rate × latency more concurrent executions.
+
+PicPay's rate limits for its checkout API (find-charge and its OAuth2 token endpoint) are not published
+(docs/picpay-contracts.md). A 429 is handled like a 5xx: the record backs off and is retried, and the checkout
+circuit opens after a run of failures, so a limit reached delays confirmations (and the events), never drops them.
+The chaos suite plays PicPay failing and down during confirmation (docs/chaos.md).
+
+`;
+}
+
 function renderMarkdown(r: Results): string {
   const kb = (b: number) => `${round(b / 1024, 1)} KB`;
   const ms = (n: number) => `${round(n, n < 10 ? 2 : 1)} ms`;
@@ -727,7 +889,8 @@ the ratio of every pair is reported as median (min–max, n pairs). A **floor** 
 ours: for a function, a bare ES module with the same SDK clients, built the same way, making the same calls on its
 first event (\`tools/bench/floors/\`); for the local ack path, a bare \`node:http\` server that sends one SQS message
 to the same emulator. A cold start is a fresh Node process: start, load the module, serve one real event
-(a new charge each time), exit.
+(a new charge each time), exit; its tokens secret holds no PicPay API credentials, so the processor applies its
+\`PAID\` as sent, the work its floor does (confirming it with PicPay is measured apart, below).
 
 | figure | measured | target | |
 |---|---|---|---|
@@ -803,7 +966,7 @@ A state change is one read, a conditional put of the charge (with its outbox) an
 after the publish. A duplicate is one read and nothing else. The processor's own SQS receive and delete calls (one each
 per batch) are not in this table; the cost model adds them.
 
-## Cost model: US dollars per million notifications
+${renderConfirmation(r)}## Cost model: US dollars per million notifications
 
 List prices, us-east-1 (sa-east-1 is roughly 1.3–1.6× higher): API Gateway REST API $3.50/M requests, HTTP API $1.00/M
 (first 300 M a month, each request counted per 512 KB); Lambda $0.20/M requests

@@ -6,12 +6,20 @@
  * middle of it all (on the local clock, `timeScale` times faster than AWS's). The expected
  * outcome is computed here, from the generated stories alone, with its own status table (not the
  * code under test); nothing may reach the DLQ.
+ *
+ * Confirmation is on (as in a stack with PicPay API credentials): the PicPay sandbox holds each
+ * checkout charge's truth as its story unfolds, so a money-moving notification is confirmed with
+ * find-charge and PicPay's answer is applied; forged notifications (charges PicPay never heard
+ * of, claims ahead of PicPay's truth) are mixed in, and each must be parked as contradicted and
+ * counted, never applied. docs/testing.md says what the oracle checks.
  */
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { METRICS } from '../../lambda/metrics.js';
 import { dlqReplay } from '../../cli/dlq.js';
 import type { Io } from '../../cli/io.js';
 import { clientsFor } from '../../cli/target.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import type { SandboxCharge } from '../../local/picpay-sandbox.js';
 import { cellFor, statusSpec, tableWinner } from '../../test/spec/tables.support.js';
 import { paymentBody, paymentLinkBody, threeDsBody } from '../../cli/samples.js';
 import { signForExecuteApi } from '../../cli/sigv4-sign.js';
@@ -40,6 +48,13 @@ export interface ChaosOptions {
   readonly picpayOutageHours: number;
   /** Queue seconds per wall-clock second, for retry delays and PicPay circuit cool-downs. */
   readonly timeScale: number;
+  /**
+   * Confirm money-moving checkout notifications with PicPay's find-charge (a stack with PicPay
+   * API credentials). false applies them as sent, and sends no forged notifications.
+   */
+  readonly confirm: boolean;
+  /** Forged checkout/Pix notifications mixed in (confirmation on only): each must be parked as contradicted. */
+  readonly forged: number;
 }
 
 export const DEFAULT_CHAOS: ChaosOptions = {
@@ -58,6 +73,8 @@ export const DEFAULT_CHAOS: ChaosOptions = {
   snsOutageMs: 1500,
   picpayOutageHours: 6,
   timeScale: 3600,
+  confirm: true,
+  forged: 100,
 };
 
 export interface ChaosReport {
@@ -87,6 +104,25 @@ export interface ChaosReport {
   readonly reconcile: { readonly runs: number; readonly bound: number; readonly recovered: number; readonly lost: number };
   readonly duplicateTransitionIdsOnSns: number;
   readonly snsEvents: number;
+  /** Confirmation and the forged notifications (all zero with confirmation off). */
+  readonly confirmation: {
+    /** find-charge requests, and those failed on purpose (5xx, timeouts; the outage's refusals are counted above). */
+    readonly lookups: number;
+    readonly faults: number;
+    /** Chargebacks reversed: their reversal sent after every notification of the chargeback was processed. */
+    readonly laterDeliveries: number;
+    readonly forged: number;
+    /** Forged notifications parked as `contradicted_by_picpay` (target: all). */
+    readonly forgedParked: number;
+    /** Forged claims that changed a charge beyond PicPay's truth, stored a charge PicPay does not know, or put their own values on SNS (target 0). */
+    readonly forgedApplied: number;
+    /** Parked notifications that are not forged ones, whatever the reason (target 0). */
+    readonly unexpectedParks: number;
+    /** `ContradictedNotifications` from the processor's metrics, and what it must be. */
+    readonly contradictedMetric: number;
+    /** Forged notifications processed again because a crash lost their acknowledgement: counted again (metrics are at least once). */
+    readonly recounted: number;
+  };
   readonly seconds: number;
   readonly examples: string[];
 }
@@ -122,6 +158,16 @@ interface Notification {
   readonly refunded?: number;
   readonly body: unknown;
   readonly eventType?: string;
+  /** Checkout: the step of its story's truth this notification reports (PicPay is there, at least, when it sends it). */
+  readonly step?: number;
+  /**
+   * Sent after every notification before it was processed: a chargeback reversed (a dispute won
+   * weeks later). With confirmation on, a CHARGEBACK read after its reversal would be PicPay
+   * "behind" the claim, i.e. contradicted (docs/testing.md).
+   */
+  readonly later?: boolean;
+  /** A forgery: a charge PicPay never heard of, or a claim ahead of everything PicPay will ever say about the charge. */
+  readonly forged?: 'unknown_charge' | 'ahead';
 }
 
 interface Story {
@@ -137,7 +183,12 @@ interface Story {
   readonly lateStatus?: string;
   /** Checkout, abandoned: what find-charge reports now, and at the end (its webhook lost). */
   readonly foundCharge?: { readonly now: string; readonly late?: string };
+  /** Checkout: what find-charge answers at each step of the story (the notifications' `step`). */
+  readonly truth?: readonly SandboxCharge[];
 }
+
+/** A checkout charge as find-charge reports it: the amount of paymentBody() and the refunded amount. */
+const picpayCharge = (chargeStatus: string, refundedAmount = 0): SandboxCharge => ({ chargeStatus, amount: 10000, originalAmount: 10000, refundedAmount });
 
 function checkoutStory(chargeId: string, base: number, random: () => number): Story {
   const at = (minute: number) => new Date(base + minute * 60_000).toISOString();
@@ -188,13 +239,15 @@ function checkoutStory(chargeId: string, base: number, random: () => number): St
           ['CANCELED', 5, 0],
         ];
   }
-  const notifications: Notification[] = steps.map(([status, minute, refunded]) => ({
+  const notifications: Notification[] = steps.map(([status, minute, refunded], step) => ({
     flavour: 'checkout',
     chargeId,
     kind: 'status',
     rawStatus: status,
     eventDate: at(minute),
     refunded,
+    step,
+    ...(shape === 'chargeback reversed' && step === 2 ? { later: true } : {}),
     eventType: 'TransactionUpdateMessage',
     // An unpaid QR code that expires is a Pix charge.
     body: paymentBody({
@@ -211,11 +264,14 @@ function checkoutStory(chargeId: string, base: number, random: () => number): St
     SPEC.checkout,
     steps.map(([raw, minute, refunded]) => ({ raw, at: minute, refunded })),
   );
+  // The tables' winner is where PicPay ends up: with confirmation on, PicPay's last answer is applied.
+  if (winner.raw !== steps.at(-1)![0]) throw new Error(`chaos: ${shape}: the tables' winner ${winner.raw} is not the story's last status`);
   return {
     flavour: 'checkout',
     chargeId,
     shape,
     notifications,
+    truth: steps.map(([raw, , refunded]) => picpayCharge(raw, refunded)),
     expected: {
       status: canonicalOf('checkout', winner.raw),
       // Cumulative: the refunded amount is the largest PicPay reported (never goes down).
@@ -341,6 +397,52 @@ function stories(options: ChaosOptions, random: () => number): Story[] {
   return result;
 }
 
+/**
+ * What a forger claims about a charge PicPay knows, chosen beyond anything PicPay will ever say
+ * about it (so PicPay contradicts it whenever it is read): a payment on a charge that expires or
+ * is cancelled unpaid (Pix among them), or on one never captured; a refund PicPay never made.
+ */
+const AHEAD_OF_TRUTH: Readonly<Record<string, { status: string; refunded: number; pix?: true }>> = {
+  'pix expired': { status: 'PAID', refunded: 0, pix: true },
+  'closed unpaid': { status: 'PAID', refunded: 0 },
+  'checkout authorized, never captured': { status: 'PAID', refunded: 0 },
+  'retry after DENIED': { status: 'REFUNDED', refunded: 10000 },
+  'equal-date partial refunds': { status: 'PARTIAL', refunded: 5000 },
+};
+/** What a forger claims about a charge PicPay has never heard of (find-charge answers 404). */
+const UNKNOWN_CHARGE_CLAIMS: ReadonlyArray<{ status: string; refunded: number; pix?: true }> = [
+  { status: 'PAID', refunded: 0 },
+  { status: 'PAID', refunded: 0, pix: true },
+  { status: 'REFUNDED', refunded: 10000 },
+];
+
+/**
+ * Forged checkout/Pix notifications, sent with the real checkout token (a leaked one): half for
+ * charges PicPay never heard of, half claims ahead of PicPay's truth on the run's own charges.
+ */
+function forgeries(all: readonly Story[], options: ChaosOptions, random: () => number): Notification[] {
+  if (!options.confirm) return [];
+  const targets = all.filter((s) => AHEAD_OF_TRUTH[s.shape] !== undefined);
+  return Array.from({ length: options.forged }, (_, i): Notification => {
+    const ahead = i % 2 === 1 && targets.length > 0;
+    const target = ahead ? targets[Math.floor(random() * targets.length)]! : undefined;
+    const claim = target ? AHEAD_OF_TRUTH[target.shape]! : UNKNOWN_CHARGE_CLAIMS[(i / 2) % UNKNOWN_CHARGE_CLAIMS.length]!;
+    const chargeId = target?.chargeId ?? `chaos-${options.seed}-forged-${i}`;
+    const eventDate = new Date(Date.parse('2026-01-01T12:00:00Z') + i * 1000).toISOString();
+    return {
+      flavour: 'checkout',
+      chargeId,
+      kind: 'status',
+      rawStatus: claim.status,
+      eventDate,
+      refunded: claim.refunded,
+      eventType: 'TransactionUpdateMessage',
+      forged: ahead ? 'ahead' : 'unknown_charge',
+      body: paymentBody({ chargeId, status: claim.status, eventDate, refundedAmount: claim.refunded, ...(claim.pix ? { paymentType: 'PIX' as const } : {}) }),
+    };
+  });
+}
+
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -353,7 +455,7 @@ function shuffle<T>(items: T[], random: () => number): T[] {
  * Sends like PicPay: a non-2xx (or a network error) is retried, up to 21 more times. A
  * registration is the merchant's backend: a SigV4-signed POST /charges, retried the same way.
  */
-async function sendLikePicPay(pipeline: LocalPipeline, n: Notification): Promise<{ delivered: boolean; attempts: number }> {
+async function sendLikePicPay(pipeline: LocalPipeline, n: Notification): Promise<{ delivered: boolean; attempts: number; requestId?: string }> {
   const body = JSON.stringify(n.body);
   let headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'axios/1.4.0' };
   if (n.flavour === 'legacy') headers['x-seller-token'] = pipeline.tokens.sellerToken;
@@ -365,7 +467,7 @@ async function sendLikePicPay(pipeline: LocalPipeline, n: Notification): Promise
     try {
       const res = await fetch(url, { method: 'POST', headers, body });
       await res.arrayBuffer();
-      if (res.status >= 200 && res.status < 300) return { delivered: true, attempts: attempt };
+      if (res.status >= 200 && res.status < 300) return { delivered: true, attempts: attempt, requestId: res.headers.get('x-request-id') ?? undefined };
     } catch {
       // network error: retried like any failure
     }
@@ -409,6 +511,9 @@ interface Sending {
   readonly outageWallMs: number;
 }
 
+/** The request id the API answered for each delivery of a notification (x-request-id): how the oracle finds it in a history. */
+type Delivered = Map<Notification, string[]>;
+
 /** What reconciliation did for the callbacks and webhooks lost on purpose. */
 interface Reconciliation {
   readonly runs: number;
@@ -435,15 +540,25 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
   try {
     const all = stories(options, random);
     setUpPicPay(pipeline, all);
-    const { distinct, duplicates, deliveries } = planDeliveries(all, options, random);
+    const forged = forgeries(all, options, random);
+    const { distinct, duplicates, deliveries, first, later } = planDeliveries(all, forged, options, random);
     io.out(
-      `chaos: ${all.length} charges, ${deliveries.length} notifications (${distinct.length} distinct, ${duplicates.length} duplicates), seed ${options.seed}`,
+      `chaos: ${all.length} charges, ${deliveries.length} notifications (${distinct.length} distinct, ${duplicates.length} duplicates, ${forged.length} forged), seed ${options.seed}, confirmation ${options.confirm ? 'on' : 'off'}`,
     );
 
     injectFaults(pipeline, options, random);
-    const sending = await sendAllLikePicPay(pipeline, options, all, deliveries, io);
+    const delivered: Delivered = new Map();
+    const firstWave = await sendAllLikePicPay(pipeline, options, all, first, delivered, io, true);
     io.err('  all sent; waiting for the pipeline to settle…');
     await settle(pipeline, clients, 600_000);
+    let sending = firstWave;
+    if (later.length > 0) {
+      // Weeks later, the merchants win their disputes: PicPay reverses the chargebacks and says so.
+      io.err(`  ${later.length} chargeback reversal(s), weeks later…`);
+      const reversals = await sendAllLikePicPay(pipeline, options, all, later, delivered, io, false);
+      await settle(pipeline, clients, 600_000);
+      sending = { ...firstWave, attempts: firstWave.attempts + reversals.attempts, lostAtSender: firstWave.lostAtSender + reversals.lostAtSender };
+    }
     clearFaults(pipeline);
 
     const leftAfterSweep = await sweepOutboxes(pipeline, clients, all, io, note);
@@ -454,13 +569,14 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     const events = publishedEvents(pipeline);
     const published = new Map<string, number>();
     for (const e of events) published.set(e.transitionId, (published.get(e.transitionId) ?? 0) + 1);
-    const verdict = await judgeCharges(pipeline, clients, all, published, note);
+    const verdict = await judgeCharges(pipeline, clients, all, published, delivered, options, note);
+    const forgery = await judgeForgeries(pipeline, clients, all, forged, delivered, events, note);
     const eventsLeftInOutbox = Math.max(leftAfterSweep, await outboxLeftovers(all, pipeline, clients));
     const duplicateIds = [...published.values()].reduce((sum, count) => sum + (count - 1), 0);
     return {
       options,
       sent: deliveries.length,
-      distinct: distinct.length,
+      distinct: distinct.length + forged.length,
       attempts: sending.attempts,
       injected: {
         enqueue: pipeline.faults.enqueue.injected,
@@ -485,6 +601,13 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
       reconcile,
       duplicateTransitionIdsOnSns: duplicateIds,
       snsEvents: events.length,
+      confirmation: {
+        lookups: pipeline.sandbox.chargeLookups,
+        faults: pipeline.sandbox.chargeLookupFaults,
+        laterDeliveries: later.length,
+        forged: forged.length,
+        ...forgery,
+      },
       seconds: Math.round((Date.now() - started) / 100) / 10,
       examples,
     };
@@ -498,9 +621,9 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
 function startChaosPipeline(options: ChaosOptions): Promise<LocalPipeline> {
   return startLocalPipeline({
     port: 0,
-    // The stories' notifications as sent: the oracle judges the decision tables. A chaos run
-    // with confirmation on (PicPay's answer applied, forged notifications mixed in) is to come.
-    confirmCheckout: false,
+    // On: money-moving checkout notifications are confirmed with the sandbox's find-charge.
+    // Off: applied as sent, so the decision tables alone decide.
+    confirmCheckout: options.confirm,
     retryDelaySeconds: 0,
     timeScale: options.timeScale,
     logLevel: 'SILENT',
@@ -514,17 +637,21 @@ function startChaosPipeline(options: ChaosOptions): Promise<LocalPipeline> {
 /** What the PicPay sandbox reports at the start: each legacy payment's first status, each abandoned checkout charge's. */
 function setUpPicPay(pipeline: LocalPipeline, all: readonly Story[]): void {
   for (const s of all) if (s.timeline) pipeline.sandbox.setPayment(s.chargeId, { status: s.timeline[0]!, authorizationId: `auth-${s.chargeId}` });
-  for (const s of all)
-    if (s.foundCharge) pipeline.sandbox.setCharge(s.chargeId, { chargeStatus: s.foundCharge.now, amount: 10000, originalAmount: 10000, refundedAmount: 0 });
+  for (const s of all) if (s.foundCharge) pipeline.sandbox.setCharge(s.chargeId, picpayCharge(s.foundCharge.now));
 }
 
-/** Every story's notifications, plus duplicates drawn among them, shuffled into the order they are sent in. */
-function planDeliveries(all: readonly Story[], options: ChaosOptions, random: () => number) {
+/**
+ * Every story's notifications, plus duplicates drawn among them, and the forged ones (sent
+ * once each), shuffled into the order they are sent in. With confirmation on, chargeback
+ * reversals (and their duplicates) go out later, once everything else was processed.
+ */
+function planDeliveries(all: readonly Story[], forged: readonly Notification[], options: ChaosOptions, random: () => number) {
   const distinct = all.flatMap((s) => s.notifications);
   const wanted = Math.max(Math.round((distinct.length * options.duplicates) / (1 - options.duplicates)), options.notifications - distinct.length);
   const duplicates = Array.from({ length: Math.max(0, wanted) }, () => distinct[Math.floor(random() * distinct.length)]!);
-  const deliveries = shuffle([...distinct, ...duplicates], random);
-  return { distinct, duplicates, deliveries };
+  const deliveries = shuffle([...distinct, ...duplicates, ...forged], random);
+  const isLater = (n: Notification) => options.confirm && n.later === true;
+  return { distinct, duplicates, deliveries, first: deliveries.filter((n) => !isLater(n)), later: deliveries.filter(isLater) };
 }
 
 function injectFaults(pipeline: LocalPipeline, options: ChaosOptions, random: () => number): void {
@@ -542,16 +669,19 @@ function clearFaults(pipeline: LocalPipeline): void {
 }
 
 /**
- * Sends every delivery, `concurrency` at a time, like PicPay: legacy statuses move on as their
- * callbacks go out, SNS goes down 40% of the way through and PicPay 50% of the way, for hours on
- * the local clock. Returns once everything is sent and both outages are over.
+ * Sends every delivery, `concurrency` at a time, like PicPay: legacy statuses and checkout
+ * charges move on as their notifications go out, SNS goes down 40% of the way through and PicPay
+ * 50% of the way, for hours on the local clock (`outages`). Returns once everything is sent and
+ * both outages are over.
  */
 async function sendAllLikePicPay(
   pipeline: LocalPipeline,
   options: ChaosOptions,
   all: readonly Story[],
   deliveries: readonly Notification[],
+  delivered: Delivered,
   io: Io,
+  outages: boolean,
 ): Promise<Sending> {
   const byId = new Map(all.map((s) => [s.chargeId, s]));
   let attempts = 0;
@@ -562,23 +692,30 @@ async function sendAllLikePicPay(
   let picpayOutage: Promise<void> | undefined;
   let outageWallMs = 0;
   const callbacksSent = new Map<string, number>();
+  const checkoutStep = new Map<string, number>();
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
       while (next < deliveries.length) {
         const n = deliveries[next++]!;
-        const story = byId.get(n.chargeId)!;
-        if (story.timeline && n.kind === 'status') {
+        // A forgery may name a charge no story has.
+        const story = byId.get(n.chargeId);
+        if (story?.timeline && n.kind === 'status') {
           // PicPay's status moves on as its callbacks go out; the processor reads it live.
           const k = callbacksSent.get(n.chargeId) ?? 0;
           callbacksSent.set(n.chargeId, k + 1);
           pipeline.sandbox.setPayment(n.chargeId, { status: story.timeline[Math.min(k, story.timeline.length - 1)]!, authorizationId: `auth-${n.chargeId}` });
         }
-        if (outage === undefined && next > deliveries.length * 0.4 && options.snsOutageMs > 0) {
+        if (story?.truth && n.step !== undefined && !n.forged && n.step > (checkoutStep.get(n.chargeId) ?? -1)) {
+          // PicPay's checkout charge is at this step, at least, when it sends its webhook: what find-charge answers from now on.
+          checkoutStep.set(n.chargeId, n.step);
+          pipeline.sandbox.setCharge(n.chargeId, story.truth[n.step]!);
+        }
+        if (outages && outage === undefined && next > deliveries.length * 0.4 && options.snsOutageMs > 0) {
           // SNS down for a while: the events stay in their outbox, their messages back off.
           pipeline.faults.publish.setRate(1);
           outage = new Promise((r) => setTimeout(r, options.snsOutageMs)).then(() => pipeline.faults.publish.setRate(options.publishFailures));
         }
-        if (picpayOutage === undefined && next > deliveries.length * 0.5 && options.picpayOutageHours > 0) {
+        if (outages && picpayOutage === undefined && next > deliveries.length * 0.5 && options.picpayOutageHours > 0) {
           // PicPay down for hours while notifications keep coming: no legacy status can be read,
           // no find-charge answers. Every message that needs PicPay backs off until it is back.
           outageWallMs = (options.picpayOutageHours * 3600 * 1000) / options.timeScale;
@@ -590,6 +727,7 @@ async function sendAllLikePicPay(
           });
         }
         const r = await sendLikePicPay(pipeline, n);
+        if (r.requestId !== undefined) delivered.set(n, [...(delivered.get(n) ?? []), r.requestId]);
         attempts += r.attempts;
         if (!r.delivered) lostAtSender++;
         if (++done % 1000 === 0) io.err(`  sent ${done}/${deliveries.length}`);
@@ -648,7 +786,7 @@ async function reconcileLostCallbacks(
   const lostCallbacks = all.filter((s) => s.lateStatus || s.foundCharge?.late);
   for (const s of lostCallbacks) {
     if (s.lateStatus) pipeline.sandbox.setPayment(s.chargeId, { status: s.lateStatus, authorizationId: `auth-${s.chargeId}` });
-    else pipeline.sandbox.setCharge(s.chargeId, { chargeStatus: s.foundCharge!.late!, amount: 10000, originalAmount: 10000, refundedAmount: 0 });
+    else pipeline.sandbox.setCharge(s.chargeId, picpayCharge(s.foundCharge!.late!));
   }
   const waiting = {
     legacy: all.filter((s) => s.flavour === 'legacy' && AWAITING.has(canonicalOf('legacy', s.timeline!.at(-1)!))).length,
@@ -674,7 +812,90 @@ async function reconcileLostCallbacks(
 }
 
 /** An event as the local SNS recorded it (a type, not an interface: the body is a plain record). */
-type PublishedEvent = { transitionId: string; chargeKey: string; type: string; status: string | null; previousStatus: string | null };
+type PublishedEvent = {
+  transitionId: string;
+  chargeKey: string;
+  type: string;
+  status: string | null;
+  previousStatus: string | null;
+  amounts?: { refundedAmount?: number | null } | null;
+};
+
+/** What the oracle found about the forged notifications and the parking lot. */
+type Forgery = Omit<ChaosReport['confirmation'], 'lookups' | 'faults' | 'laterDeliveries' | 'forged'>;
+
+/**
+ * The forged notifications: each parked as `contradicted_by_picpay` (the parking lot keeps one
+ * per notification), nothing else parked; no charge stored and no event for a charge PicPay
+ * does not know; no event on a real charge with a status or refund its story never had (PicPay's
+ * answers are; a forged claim's are not); and `ContradictedNotifications` equal to the forged
+ * count plus the forged notifications a crash made the processor handle again.
+ */
+async function judgeForgeries(
+  pipeline: LocalPipeline,
+  clients: Clients,
+  all: readonly Story[],
+  forged: readonly Notification[],
+  delivered: Delivered,
+  events: readonly PublishedEvent[],
+  note: Note,
+): Promise<Forgery> {
+  const forgedIds = new Set(forged.flatMap((n) => delivered.get(n) ?? []));
+  let forgedParked = 0;
+  let unexpectedParks = 0;
+  for (const parked of await clients.stores.parked.list()) {
+    if (forgedIds.has(parked.requestId) && parked.reason === 'contradicted_by_picpay') forgedParked++;
+    else {
+      unexpectedParks++;
+      note(`parked ${parked.reason}: ${parked.message} (${forgedIds.has(parked.requestId) ? 'forged' : 'not forged'})`);
+    }
+  }
+  let forgedApplied = 0;
+  for (const n of forged.filter((f) => f.forged === 'unknown_charge')) {
+    const key = `checkout#${n.chargeId}`;
+    const item = await clients.stores.charges.load(key);
+    const evented = events.filter((e) => e.chargeKey === key).length;
+    if (item !== null || evented > 0) {
+      forgedApplied++;
+      note(`${key}: PicPay never heard of it, yet ${item ? 'a charge is stored' : ''} ${evented} event(s) published`);
+    }
+  }
+  // On the run's checkout charges: only statuses and refunds the story ever had reach SNS.
+  const byKey = new Map(all.filter((s) => s.flavour === 'checkout').map((s) => [`checkout#${s.chargeId}`, s]));
+  for (const e of events) {
+    const story = byKey.get(e.chargeKey);
+    if (!story || e.status === null) continue;
+    const raws = [
+      ...(story.truth ?? []).map((t) => t.chargeStatus),
+      ...story.notifications.map((n) => n.rawStatus ?? ''),
+      story.foundCharge?.now ?? '',
+      story.foundCharge?.late ?? '',
+    ];
+    const statuses = new Set(raws.filter((r) => r !== '').map((r) => canonicalOf('checkout', r)));
+    const maxRefund = Math.max(0, ...story.notifications.map((n) => n.refunded ?? 0));
+    const refunded = e.amounts?.refundedAmount ?? 0;
+    if (!statuses.has(e.status) || refunded > maxRefund) {
+      forgedApplied++;
+      note(`${e.chargeKey} (${story.shape}): event ${e.status} refunded ${refunded}, which PicPay never said`);
+    }
+  }
+  const recounted = pipeline.faults.processorCrash.replayed.filter((body) => forgedIds.has(requestIdOf(body))).length;
+  return {
+    forgedParked,
+    forgedApplied,
+    unexpectedParks,
+    contradictedMetric: pipeline.metricCounts('processor').get(METRICS.processor.contradicted) ?? 0,
+    recounted,
+  };
+}
+
+function requestIdOf(queueBody: string): string {
+  try {
+    return String((JSON.parse(queueBody) as { requestId?: unknown }).requestId);
+  } catch {
+    return '';
+  }
+}
 
 function publishedEvents(pipeline: LocalPipeline): PublishedEvent[] {
   return pipeline.events.map((e) => e.body as PublishedEvent);
@@ -686,6 +907,8 @@ async function judgeCharges(
   clients: Clients,
   all: readonly Story[],
   published: ReadonlyMap<string, number>,
+  delivered: Delivered,
+  options: ChaosOptions,
   note: Note,
 ): Promise<Verdict> {
   const verdict: Verdict = { lostInPipeline: 0, wrongFinalState: 0, regressions: 0, missing: 0 };
@@ -698,7 +921,7 @@ async function judgeCharges(
       note(`${key}: no charge stored`);
       continue;
     }
-    verdict.lostInPipeline += notificationsMissingFromHistory(key, story, item, note);
+    verdict.lostInPipeline += notificationsMissingFromHistory(key, story, item, options.confirm ? delivered : null, note);
     if (!finalStateAsExpected(key, story, item, note)) verdict.wrongFinalState++;
     verdict.regressions += regressionsIn(key, story, item, note);
     verdict.missing += transitionsNeverPublished(key, item, published, note);
@@ -706,8 +929,12 @@ async function judgeCharges(
   return verdict;
 }
 
-/** Every distinct notification must have left a trace in the charge's history (Payment Link, checkout). */
-function notificationsMissingFromHistory(key: string, story: Story, item: StoredItem, note: Note): number {
+/**
+ * Every distinct notification must have left a trace in the charge's history (Payment Link,
+ * checkout). With confirmation on, a checkout notification's entry holds PicPay's answer (its
+ * status, the time it was read), so the trace is the request id of one of its deliveries.
+ */
+function notificationsMissingFromHistory(key: string, story: Story, item: StoredItem, delivered: Delivered | null, note: Note): number {
   let lost = 0;
   // Every distinct Payment Link notification too (they carry no time: counted by status).
   if (story.flavour === 'paymentLink') {
@@ -719,6 +946,15 @@ function notificationsMissingFromHistory(key: string, story: Story, item: Stored
         note(`${key}: ${sent - traced} ${raw} notification(s) not in the history`);
       }
     }
+  }
+  if (story.flavour === 'checkout' && delivered !== null) {
+    const requestIds = new Set(item.history.map((h) => h.requestId));
+    for (const n of story.notifications) {
+      if ((delivered.get(n) ?? []).some((id) => requestIds.has(id))) continue;
+      lost++;
+      note(`${key}: notification ${n.kind} ${n.rawStatus ?? ''} ${n.eventDate ?? ''} not in the history (no delivery's request id)`);
+    }
+    return lost;
   }
   // Every distinct checkout notification must have left a trace in the history.
   if (story.flavour === 'checkout') {
@@ -800,6 +1036,7 @@ interface StoredItem {
     occurredAt: string;
     transitionId: string;
     eventType: string;
+    requestId: string;
   }>;
   outbox?: readonly unknown[];
 }
@@ -818,10 +1055,21 @@ async function outboxLeftovers(all: readonly Story[], pipeline: LocalPipeline, c
 export function formatReport(r: ChaosReport): string[] {
   const o = r.options;
   const zero = (n: number) => `${n}${n === 0 ? '' : '   <-- target 0'}`;
+  const c = r.confirmation;
+  const metricTarget = c.forged + c.recounted;
+  const confirmation = o.confirm
+    ? [
+        `Confirmation on: find-charge asked ${c.lookups} times (${c.faults} failed on purpose, besides the outage); ${c.laterDeliveries} chargeback reversal(s) sent weeks later`,
+        `  forged notifications parked as contradicted  ${c.forgedParked} of ${c.forged}${c.forgedParked === c.forged ? '' : '   <-- target all'}`,
+        `  forged claims applied or published          ${zero(c.forgedApplied)}`,
+        `  other notifications parked                  ${zero(c.unexpectedParks)}`,
+        `  ContradictedNotifications (metric)          ${c.contradictedMetric} = ${c.forged} forged + ${c.recounted} processed again after a crash${c.contradictedMetric === metricTarget ? '' : `   <-- target ${metricTarget}`}`,
+      ]
+    : ['Confirmation off: checkout notifications applied as sent, no forged ones'];
   return [
-    `Chaos run (seed ${o.seed}): ${o.charges} charges, ${r.sent} notifications (${r.distinct} distinct), ${r.seconds} s`,
+    `Chaos run (seed ${o.seed}): ${o.charges} charges, ${r.sent} notifications (${r.distinct} distinct, ${c.forged} of them forged), ${r.seconds} s`,
     `Shapes: checkout lifecycles, retries after DENIED, equal-date partial refunds, chargebacks reversed, expired Pix QR codes; Payment Link payments and refunds; legacy timelines read live (with reversals); ${o.abandoned} abandoned payments (a quarter checkout, recovered by find-charge)`,
-    `Faults: enqueue ${o.enqueueFailures * 100}% (${r.injected.enqueue} injected), PicPay API ${o.picpayFailures * 100}% (5xx and timeouts),`,
+    `Faults: enqueue ${o.enqueueFailures * 100}% (${r.injected.enqueue} injected), PicPay API ${o.picpayFailures * 100}% (5xx and timeouts; status and find-charge),`,
     `        SNS publish ${o.publishFailures * 100}% plus a ${o.snsOutageMs} ms outage (${r.injected.publish} injected), processor crashes ${o.crashRate * 100}% of batches (${r.injected.crashes} injected)`,
     `        PicPay down for ${r.outage.hours} h halfway through (${r.outage.wallSeconds} s at ${o.timeScale}x): ${r.outage.refused} requests refused; ${r.outage.retryDelays} retry delays set in the run, the longest ${r.outage.longestRetryDelaySeconds} s`,
     `Sender attempts: ${r.attempts} for ${r.sent} notifications`,
@@ -834,6 +1082,7 @@ export function formatReport(r: ChaosReport): string[] {
     `  events left in an outbox after the sweep ${zero(r.eventsLeftInOutbox)}`,
     `  lost callbacks/webhooks recovered by reconciliation ${r.reconcile.recovered} of ${r.reconcile.lost}, in ${r.reconcile.runs} runs (bound ${r.reconcile.bound})${r.reconcile.recovered === r.reconcile.lost && r.reconcile.runs <= r.reconcile.bound ? '' : '   <-- target all, within the bound'}`,
     `  duplicate transitionIds on SNS           ${r.duplicateTransitionIdsOnSns} (of ${r.snsEvents} events; consumers deduplicate)`,
+    ...confirmation,
     ...(r.examples.length ? ['Examples:', ...r.examples.map((e) => `  ${e}`)] : []),
   ];
 }
@@ -848,6 +1097,10 @@ export function passed(r: ChaosReport): boolean {
     r.transitionsMissingFromSns === 0 &&
     r.eventsLeftInOutbox === 0 &&
     r.reconcile.recovered === r.reconcile.lost &&
-    r.reconcile.runs <= r.reconcile.bound
+    r.reconcile.runs <= r.reconcile.bound &&
+    r.confirmation.forgedParked === r.confirmation.forged &&
+    r.confirmation.forgedApplied === 0 &&
+    r.confirmation.unexpectedParks === 0 &&
+    r.confirmation.contradictedMetric === r.confirmation.forged + r.confirmation.recounted
   );
 }
