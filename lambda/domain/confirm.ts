@@ -62,6 +62,10 @@ export function confirmClaim(claim: Observation, picpay: Observation): Confirmat
 
 function contradictionOf(claim: Observation, picpay: Observation): string | null {
   const says = `the notification says ${claim.rawStatus}`;
+  // A chargeback the merchant won: PicPay's paid (or refunded) status after a chargeback is the
+  // dispute resolved since, not PicPay behind (find-charge gives no time to tell them apart, and a
+  // forged chargeback gains nothing: PicPay's status is what is applied).
+  if (claim.status === 'CHARGEBACK' && phaseOf(picpay.status!) === 'money') return null;
   const lifecycle = compareLifecycle(picpay.status!, claim.status!);
   if (lifecycle < 0) return `${says}, PicPay says ${picpay.rawStatus}`;
   // PicPay has moved on since: its amounts are of a later step, not comparable.

@@ -34,7 +34,9 @@ describe('a money-moving checkout notification is confirmed with PicPay', () => 
     ['PAID', 'PRE_AUTHORIZED', 'AUTHORIZED', 'the notification says PAID, PicPay says PRE_AUTHORIZED'],
     ['PAID', 'CREATED', 'CREATED', 'the notification says PAID, PicPay says CREATED'],
     ['REFUNDED', 'PARTIAL', 'PARTIALLY_REFUNDED', 'the notification says REFUNDED, PicPay says PARTIAL'],
-    ['CHARGEBACK', 'PAID', 'PAID', 'the notification says CHARGEBACK, PicPay says PAID'],
+    ['CHARGEBACK', 'PAID', 'PAID', null], // the dispute won since (chargeback reversed): PicPay's word, no alarm
+    ['CHARGEBACK', 'PARTIAL', 'PARTIALLY_REFUNDED', null], // the same: money moved after the chargeback
+    ['CHARGEBACK', 'CANCELED', 'CANCELED', 'the notification says CHARGEBACK, PicPay says CANCELED'], // no money ever moved
     ['CANCELED', 'EXPIRED', 'EXPIRED', 'the notification says CANCELED, PicPay says EXPIRED'],
   ])('claimed %s, PicPay says %s: %s is applied (contradiction: %s)', async (claimed, says, applied, contradiction) => {
     const { deps, charges, publisher, findCharge } = verifying({ chargeStatus: says });
