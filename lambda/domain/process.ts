@@ -4,6 +4,7 @@ import { bodyText, type Envelope } from './envelope.js';
 import { RECONCILIATION_EVENT_TYPE, REGISTRATION_EVENT_TYPE } from './event-types.js';
 import { ConcurrentUpdateError, OutboxFullError, ParkError, type ParkReason } from './errors.js';
 import {
+  chargeKeyOf,
   type Observation,
   observeFoundCharge,
   isUnnamedRefund,
@@ -17,6 +18,7 @@ import {
 } from './observation.js';
 import { pathSegmentMessage, pathSegmentProblem } from './ids.js';
 import { flushOutbox } from './outbox.js';
+import type { ChargeRef } from './reconcile.js';
 import type { FoundCharge, LinkTransaction, PaymentLinkNotification } from './payloads.js';
 import type {
   ChargeRepository,
@@ -100,7 +102,7 @@ export async function processEnvelope(envelope: Envelope, deps: ProcessDeps): Pr
   }
 }
 
-const isUnknownToPicPay = (error: ParkError) => error.reason === 'unknown_charge' || error.reason === 'unknown_reference';
+const isUnknownToPicPay = (error: ParkError) => ['unknown_charge', 'unknown_reference', 'unknown_payment_link'].includes(error.reason);
 
 /**
  * PicPay does not know a charge reconciliation asked about (a charge a forged or mistaken
@@ -108,9 +110,14 @@ const isUnknownToPicPay = (error: ParkError) => error.reason === 'unknown_charge
  * and never takes a genuine charge's turn again. A later notification for it enters it again.
  */
 async function stopReconciling(envelope: Envelope, deps: ProcessDeps): Promise<void> {
-  const body = JSON.parse(envelope.body) as { referenceId?: string; merchantChargeId?: string };
-  const chargeId = envelope.flavour === 'legacy' ? body.referenceId : body.merchantChargeId;
-  await deps.awaiting.retire([{ flavour: envelope.flavour, chargeId: chargeId! }]);
+  const body = JSON.parse(envelope.body) as { referenceId?: string; merchantChargeId?: string; paymentId?: string };
+  const ref: ChargeRef =
+    envelope.flavour === 'legacy'
+      ? { flavour: 'legacy', chargeId: body.referenceId! }
+      : body.paymentId !== undefined
+        ? { flavour: 'paymentLink', chargeId: body.paymentId }
+        : { flavour: 'checkout', chargeId: body.merchantChargeId! };
+  await deps.awaiting.retire([ref]);
 }
 
 /** What a notification that got past parsing and PicPay did to its charge. */
@@ -160,7 +167,10 @@ async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observed> {
     if (envelope.origin === 'picpay' || envelope.origin === 'merchant') {
       throw new ParkError('internal_event_type', `A request on a public route named the internal event type ${RECONCILIATION_EVENT_TYPE}`);
     }
-    // Our own synthetic check (lambda/domain/reconcile.ts): ask PicPay's find-charge API.
+    // Our own synthetic check (lambda/domain/reconcile.ts): a Payment Link payment is asked
+    // about with find-transactions, a checkout charge with find-charge.
+    const paymentId = linkReconciliationId(envelope.body);
+    if (paymentId !== null) return asSent(await reconcileLinkPayment(envelope, paymentId, deps));
     const chargeId = checkoutReconciliationId(envelope.body);
     const found = deps.checkoutCharges ? await deps.checkoutCharges.findCharge(chargeId) : null;
     if (found === null)
@@ -256,11 +266,43 @@ async function confirmLink(envelope: Envelope, claim: Observation, deps: Process
   if (transactions === null) return asSent(claim);
   const listed = transactions.find((t) => t.transactionId === transactionId);
   if (listed === undefined) throw new ParkError('contradicted_by_picpay', `${says}, PicPay lists no such transaction on Payment Link ${linkId}`);
-  const transaction = { id: listed.transactionId, status: listed.status, amount: listed.amount, updatedAt: listed.updatedAt, createdAt: listed.createdAt };
-  const picpay = observePaymentLink(envelope, { data: { transaction, charge: { paymentLinkId: linkId } } }, deps.now(), claim.chargeId);
-  const confirmed = confirmClaim(claim, picpay);
+  const confirmed = confirmClaim(claim, asPicPayLists(envelope, listed, linkId, claim.chargeId, deps.now()));
   if (confirmed.contradiction !== null && claim.refund) throw new ParkError('contradicted_by_picpay', confirmed.contradiction);
   return confirmed;
+}
+
+/** A transaction as find-transactions lists it, observed for the payment `paymentId` (its own, or a refund's). */
+function asPicPayLists(envelope: Envelope, listed: LinkTransaction, linkId: string, paymentId: string, readAtMs: number): Observation {
+  const transaction = { id: listed.transactionId, status: listed.status, amount: listed.amount, updatedAt: listed.updatedAt, createdAt: listed.createdAt };
+  return observePaymentLink(envelope, { data: { transaction, charge: { paymentLinkId: linkId } } }, readAtMs, paymentId);
+}
+
+/**
+ * Reconciliation of a Payment Link payment left waiting: find-transactions on the link its
+ * charge knows, and the payment's own entry applied as PicPay lists it (source
+ * `Reconciliation`, confirmed). Not listed on the link: PicPay does not know the payment, which
+ * is parked once and leaves the awaiting index (`stopReconciling`).
+ */
+async function reconcileLinkPayment(envelope: Envelope, paymentId: string, deps: ProcessDeps): Promise<Observation> {
+  const linkId = (await deps.charges.load(chargeKeyOf('paymentLink', paymentId)))?.state.paymentLinkId;
+  if (linkId === undefined) throw new ReconciliationOffError(`Payment Link payment ${paymentId} names no link to ask PicPay about`);
+  const transactions = deps.linkTransactions ? await deps.linkTransactions.findLinkTransactions(linkId) : null;
+  if (transactions === null) {
+    throw new ReconciliationOffError('Payment Link reconciliation is off: no picpayClientId/picpayClientSecret in the PicPay credentials secret');
+  }
+  const listed = transactions.find((t) => t.transactionId === paymentId);
+  if (listed === undefined) throw new ParkError('unknown_charge', `PicPay lists no transaction ${paymentId} on Payment Link ${linkId}`);
+  return { ...asPicPayLists(envelope, listed, linkId, paymentId, deps.now()), eventType: RECONCILIATION_EVENT_TYPE, confirmed: true };
+}
+
+/** The payment a Payment Link reconciliation check names (`{paymentId}`), or null for another check. */
+function linkReconciliationId(body: string): string | null {
+  try {
+    const id = (JSON.parse(body) as { paymentId?: unknown }).paymentId;
+    return typeof id === 'string' && id !== '' ? id : null;
+  } catch {
+    return null;
+  }
 }
 
 function checkoutReconciliationId(body: string): string {

@@ -1,7 +1,8 @@
 import { ENVELOPE_VERSION, type Envelope } from './envelope.js';
 import { RECONCILIATION_EVENT_TYPE } from './event-types.js';
 import type { NotificationQueue, ReconcileIndex } from './ports.js';
-import type { Flavour } from './flavour.js';
+import type { ChargeState } from './charge.js';
+import type { ChargeFlavour } from './flavour.js';
 import type { CanonicalStatus } from './status.js';
 
 /**
@@ -9,8 +10,9 @@ import type { CanonicalStatus } from './status.js';
  * Legacy and checkout charges still waiting (created, under analysis, authorized, or an unknown
  * value) get a synthetic notification through the normal queue, so the processor asks PicPay
  * (legacy: the status API; checkout: find-charge) and applies any change with the same dedupe,
- * ordering and outbox as ever. Each flavour is its own partition of the awaiting index and has
- * half of every run (more when the other needs less).
+ * ordering and outbox as ever; Payment Link payments whose link is known are re-read with
+ * find-transactions the same way. Each flavour is its own partition of the awaiting index and
+ * has an equal share of every run (more when the others need less).
  *
  * It cannot starve: every check advances the charge's `lastCheckedAt`, and candidates are taken
  * least recently checked first, so N waiting charges are all checked within ceil(N / maxPerRun)
@@ -32,10 +34,20 @@ export interface ReconcileSettings {
 }
 
 /** The flavours reconciliation can ask PicPay about (each one partition of the awaiting index). */
-export type ReconcileFlavour = Flavour;
-export const RECONCILE_FLAVOURS: readonly ReconcileFlavour[] = ['legacy', 'checkout'];
+export type ReconcileFlavour = ChargeFlavour;
+export const RECONCILE_FLAVOURS: readonly ReconcileFlavour[] = ['legacy', 'checkout', 'paymentLink'];
 
-/** A charge reconciliation may ask about: the legacy status API, or checkout find-charge. */
+/**
+ * Whether a charge waits in the awaiting index: a status PicPay may still move on from, and a
+ * way to ask PicPay about it (a Payment Link payment only through its link, so only when the
+ * charge knows its `paymentLinkId`).
+ */
+export function isAwaiting(state: Pick<ChargeState, 'flavour' | 'status' | 'paymentLinkId'>): boolean {
+  if (state.status === null || !AWAITING_STATUSES.has(state.status)) return false;
+  return state.flavour !== 'paymentLink' || state.paymentLinkId !== undefined;
+}
+
+/** A charge reconciliation may ask about: the legacy status API, checkout find-charge, Payment Link find-transactions. */
 export interface ChargeRef {
   readonly flavour: ReconcileFlavour;
   readonly chargeId: string;
@@ -61,29 +73,48 @@ export interface ReconcileResult {
 
 /**
  * The synthetic notification for one check: a legacy callback (`{referenceId}`: the processor
- * asks the status API) or a checkout check (`{merchantChargeId}`: the processor asks find-charge).
+ * asks the status API), a checkout check (`{merchantChargeId}`: the processor asks find-charge)
+ * or a Payment Link check (`{paymentId}` on the checkout queue flavour: the processor asks
+ * find-transactions on the payment's link).
  */
 export function reconciliationEnvelope(ref: ChargeRef, nowMs: number): Envelope {
   const receivedAt = new Date(nowMs).toISOString();
   return {
     v: ENVELOPE_VERSION,
-    flavour: ref.flavour,
+    flavour: ref.flavour === 'legacy' ? 'legacy' : 'checkout',
     eventType: RECONCILIATION_EVENT_TYPE,
     receivedAt,
     requestId: `reconcile-${receivedAt}-${ref.flavour}-${ref.chargeId}`,
     origin: 'reconciler',
-    body: JSON.stringify(ref.flavour === 'legacy' ? { referenceId: ref.chargeId } : { merchantChargeId: ref.chargeId }),
+    body: JSON.stringify(checkBody(ref)),
   };
 }
 
+function checkBody(ref: ChargeRef): Record<string, string> {
+  if (ref.flavour === 'legacy') return { referenceId: ref.chargeId };
+  return ref.flavour === 'checkout' ? { merchantChargeId: ref.chargeId } : { paymentId: ref.chargeId };
+}
+
 /**
- * A run's share of checks per flavour: half the cap each, and what one flavour does not use
- * goes to the other, so neither can starve the other however many charges it has waiting.
+ * A run's share of checks per flavour: the cap dealt one check at a time to each flavour in
+ * turn (legacy, checkout, Payment Link), skipping a flavour with nothing more waiting, so each
+ * gets an equal share and what one does not use goes to the others: none can starve another
+ * however many charges it has waiting. Each flavour's least recently checked go first.
  */
-export function shareRun(found: Readonly<Record<ReconcileFlavour, readonly ReconcileCandidate[]>>, maxPerRun: number): ReconcileCandidate[] {
-  const half = Math.ceil(maxPerRun / 2);
-  const legacy = found.legacy.slice(0, Math.max(half, maxPerRun - found.checkout.length));
-  return [...legacy, ...found.checkout].slice(0, maxPerRun);
+export function shareRun(found: Readonly<Partial<Record<ReconcileFlavour, readonly ReconcileCandidate[]>>>, maxPerRun: number): ReconcileCandidate[] {
+  const queues = RECONCILE_FLAVOURS.map((f) => found[f] ?? []);
+  const taken = queues.map(() => 0);
+  for (let total = 0, dealt = true; total < maxPerRun && dealt; ) {
+    dealt = false;
+    for (let i = 0; i < queues.length && total < maxPerRun; i++) {
+      if (taken[i]! < queues[i]!.length) {
+        taken[i]!++;
+        total++;
+        dealt = true;
+      }
+    }
+  }
+  return queues.flatMap((queue, i) => queue.slice(0, taken[i]));
 }
 
 /** Whether reconciliation gives up on a charge instead of asking PicPay about it again. */
@@ -97,8 +128,8 @@ export function isPastReconciliation(candidate: ReconcileCandidate, settings: Re
 export async function reconcile(settings: ReconcileSettings, deps: ReconcileDeps): Promise<ReconcileResult> {
   const now = deps.now();
   const before = new Date(now - settings.minAgeMs).toISOString();
-  const [legacy, checkout] = await Promise.all(RECONCILE_FLAVOURS.map((f) => deps.findAwaiting(f, before, settings.maxPerRun)));
-  const candidates = shareRun({ legacy: legacy!, checkout: checkout! }, settings.maxPerRun);
+  const found = await Promise.all(RECONCILE_FLAVOURS.map((f) => deps.findAwaiting(f, before, settings.maxPerRun)));
+  const candidates = shareRun(Object.fromEntries(RECONCILE_FLAVOURS.map((f, i) => [f, found[i]!])), settings.maxPerRun);
   const past = candidates.filter((c) => isPastReconciliation(c, settings, now));
   const retire: ChargeRef[] = past.map(({ flavour, chargeId }) => ({ flavour, chargeId }));
   const check: ChargeRef[] = candidates.filter((c) => !past.includes(c)).map(({ flavour, chargeId }) => ({ flavour, chargeId }));
@@ -107,6 +138,6 @@ export async function reconcile(settings: ReconcileSettings, deps: ReconcileDeps
     await deps.enqueue(check.map((ref) => reconciliationEnvelope(ref, now)));
     await deps.markChecked(check, new Date(now).toISOString());
   }
-  const byFlavour = { legacy: check.filter((c) => c.flavour === 'legacy').length, checkout: check.filter((c) => c.flavour === 'checkout').length };
+  const byFlavour = Object.fromEntries(RECONCILE_FLAVOURS.map((f) => [f, check.filter((c) => c.flavour === f).length])) as Record<ReconcileFlavour, number>;
   return { candidates: candidates.length, enqueued: check.length, retired: retire.length, byFlavour };
 }

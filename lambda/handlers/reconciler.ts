@@ -17,7 +17,7 @@ export interface ReconcilerDeps extends ReconcileDeps {
   readonly metrics: Metrics;
 }
 
-/** One scheduled run: enqueue a status check for each legacy and checkout charge PicPay left waiting. */
+/** One scheduled run: enqueue a status check for each legacy, checkout and Payment Link charge PicPay left waiting. */
 export function createReconciler(deps: ReconcilerDeps) {
   const { settings, logger, metrics } = deps;
   return async function run(): Promise<ReconcileResult> {

@@ -17,7 +17,7 @@ import type {
 import type { ProcessDeps } from '../../lambda/domain/process.js';
 import { AwsServiceError, ParkError } from '../../lambda/domain/errors.js';
 
-/** Legacy and checkout statuses PicPay may still move on from (docs/state-model.md), written out here. */
+/** Statuses PicPay may still move on from (docs/state-model.md), written out here. */
 const WAITING = new Set(['CREATED', 'ANALYSIS', 'AUTHORIZED', 'UNKNOWN']);
 
 /** In-memory ports with the same conditional-write semantics as the DynamoDB adapter. */
@@ -66,8 +66,9 @@ export class MemoryCharges implements ChargeRepository, ParkingLot {
     if ((current?.version ?? null) !== expectedVersion) throw new ConcurrentUpdateError('conflict');
     this.writes++;
     this.items.set(state.chargeKey, { state: structuredClone(state), version: (expectedVersion ?? 0) + 1 });
-    if ((state.flavour === 'legacy' || state.flavour === 'checkout') && state.status !== null && WAITING.has(state.status))
-      this.awaiting.set(state.chargeKey, state.updatedAt);
+    // A Payment Link payment can be asked about only through its link.
+    const askable = state.flavour !== 'paymentLink' || state.paymentLinkId !== undefined;
+    if (askable && state.status !== null && WAITING.has(state.status)) this.awaiting.set(state.chargeKey, state.updatedAt);
     else this.awaiting.delete(state.chargeKey);
   }
 

@@ -36,7 +36,7 @@ describe('reconcile', () => {
   test('asks for charges last checked 30 minutes ago or more, enqueues at most maxPerRun, and marks them checked now', async () => {
     const { deps, calls, sent } = fakeIndex([candidate('a'), candidate('b'), candidate('c')]);
     const result = await reconcile(settings, deps);
-    expect(result).toEqual({ candidates: 2, enqueued: 2, retired: 0, byFlavour: { legacy: 2, checkout: 0 } });
+    expect(result).toEqual({ candidates: 2, enqueued: 2, retired: 0, byFlavour: { legacy: 2, checkout: 0, paymentLink: 0 } });
     expect(calls).toEqual(['find 2024-07-02T11:30:00.000Z 2', 'checked a,b 2024-07-02T12:00:00.000Z']);
     expect(sent.map((e) => JSON.parse(e.body))).toEqual([{ referenceId: 'a' }, { referenceId: 'b' }]);
     for (const e of sent) {

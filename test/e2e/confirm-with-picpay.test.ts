@@ -109,3 +109,21 @@ describe('Payment Link, through find-transactions on the sandbox', () => {
     expect(await stores.charges.load(`paymentLink#${forged}`)).toBeNull();
   });
 });
+
+test('a Payment Link payment whose PAYED webhook was lost is recovered by reconciliation through find-transactions', async () => {
+  const LINK = 'c0ffee00-0000-4000-8000-000000000002';
+  const PAY = 'c0ffee00-0000-4000-8000-0000000000b1';
+  pipeline.sandbox.setLinkTransaction(LINK, { transactionId: PAY, status: 'PENDING', amount: 2500 });
+  const res = await fetch(pipeline.urls.webhook, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: pipeline.tokens.checkoutToken, event_type: 'TransactionPaymentMessage' },
+    body: JSON.stringify({ type: 'PAYMENT', data: { transaction: { id: PAY, status: 'PENDING', amount: 2500 }, charge: { paymentLinkId: LINK } } }),
+  });
+  expect(res.status).toBe(200);
+  await eventually(async () => (await stores.charges.load(`paymentLink#${PAY}`))?.state.status === 'CREATED');
+  // PicPay takes the payment; its webhook never arrives.
+  pipeline.sandbox.setLinkTransaction(LINK, { transactionId: PAY, status: 'PAYED', amount: 2500 });
+  await pipeline.reconcileNow({ minAgeSeconds: 0 });
+  const event = await eventually(async () => pipeline.events.find((e) => e.body.chargeKey === `paymentLink#${PAY}` && e.body.status === 'PAID'));
+  expect(event.body).toMatchObject({ previousStatus: 'CREATED', confirmed: true, paymentLinkId: LINK, source: { eventType: 'Reconciliation' } });
+});

@@ -5,7 +5,7 @@ import type { ChargeState } from '../../domain/charge.js';
 import { AwsServiceError, ConcurrentUpdateError } from '../../domain/errors.js';
 import type { OutboxEntry } from '../../domain/outbox.js';
 import type { ChargeRepository, StoredCharge } from '../../domain/ports.js';
-import { AWAITING_STATUSES } from '../../domain/reconcile.js';
+import { isAwaiting } from '../../domain/reconcile.js';
 import { CHARGE_SK, chargePk, type Table } from './table.js';
 
 /**
@@ -25,10 +25,10 @@ const INDEX_ATTRIBUTES: readonly string[] = [AWAITING.partitionKey, AWAITING.sor
 
 export function toItem(state: ChargeState, version: number): ChargeItem {
   const { outbox, ...rest } = state;
-  // Legacy and checkout charges awaiting PicPay appear in the sparse `awaiting` index, one
-  // partition per flavour, ordered by when we last heard from PicPay about them (a write is such
-  // a moment; the reconciler advances it too). Payment Link charges have no status API to ask.
-  const awaiting = (state.flavour === 'legacy' || state.flavour === 'checkout') && state.status !== null && AWAITING_STATUSES.has(state.status);
+  // Charges awaiting PicPay (isAwaiting) appear in the sparse `awaiting` index, one partition
+  // per flavour, ordered by when we last heard from PicPay about them (a write is such a moment;
+  // the reconciler advances it too).
+  const awaiting = isAwaiting(state);
   // Charges with unpublished events appear in the sparse `outbox` index, for the sweep.
   const leaseEnds = outbox.map((e) => e.leaseUntil).sort()[0];
   return {
