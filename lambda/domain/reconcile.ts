@@ -102,19 +102,18 @@ function checkBody(ref: ChargeRef): Record<string, string> {
  * however many charges it has waiting. Each flavour's least recently checked go first.
  */
 export function shareRun(found: Readonly<Partial<Record<ReconcileFlavour, readonly ReconcileCandidate[]>>>, maxPerRun: number): ReconcileCandidate[] {
-  const queues = RECONCILE_FLAVOURS.map((f) => found[f] ?? []);
-  const taken = queues.map(() => 0);
-  for (let total = 0, dealt = true; total < maxPerRun && dealt; ) {
-    dealt = false;
-    for (let i = 0; i < queues.length && total < maxPerRun; i++) {
-      if (taken[i]! < queues[i]!.length) {
-        taken[i]!++;
-        total++;
-        dealt = true;
-      }
-    }
+  const queues = RECONCILE_FLAVOURS.map((f) => [...(found[f] ?? [])]);
+  const taken: ReconcileCandidate[][] = queues.map(() => []);
+  let total = 0;
+  while (total < maxPerRun && queues.some((queue) => queue.length > 0)) {
+    queues.forEach((queue, i) => {
+      const next = total < maxPerRun ? queue.shift() : undefined;
+      if (next === undefined) return;
+      taken[i]!.push(next);
+      total += 1;
+    });
   }
-  return queues.flatMap((queue, i) => queue.slice(0, taken[i]));
+  return taken.flat();
 }
 
 /** Whether reconciliation gives up on a charge instead of asking PicPay about it again. */
