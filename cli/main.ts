@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { showCharge, showLink } from './charge.js';
+import { askHidden, readValues, rotateToken, setTokens, sourceFrom, TOKEN_KEYS, type TokenKey, tokensStatus } from './tokens.js';
 import { dlqList, dlqReplay } from './dlq.js';
 import { doctor, stackAccountFacts } from './doctor.js';
 import { consoleIo, type Io } from './io.js';
@@ -27,6 +28,7 @@ Commands:
   register <referenceId>      register a legacy payment you created, so reconciliation follows it
   parked list|replay          notifications that were authenticated but could not be processed
   dlq list|replay             notifications that failed processing too often
+  tokens set|status|rotate    put the PicPay tokens into the secrets from a prompt, never a command line
   doctor                      check a running pipeline end to end, one line per check
   help [command]              help for a command
 
@@ -102,6 +104,24 @@ queue, deleting each from the DLQ only after the queue accepted its copy.
   --max N    list at most N messages (default 100)
 
 ${TARGET_HELP}`,
+  tokens: `picpay-webhooks tokens set [--from-file FILE | --stdin]
+picpay-webhooks tokens status
+picpay-webhooks tokens rotate <sellerToken|checkoutToken> [--from-file FILE | --stdin] [--finish]
+
+set      asks for each token at a prompt that does not echo (Enter skips one) and writes it
+         into its secret: sellerToken and checkoutToken into the tokens secret, picpayToken,
+         picpayClientId and picpayClientSecret into the PicPay credentials secret. Other members
+         are kept, so running it again, or for one token, is safe. For automation, give a JSON
+         object with any of those keys in a file (--from-file) or on stdin (--stdin). A value
+         that cannot be a token (the placeholder, a space, a quote, under 8 characters) is
+         refused and nothing is written.
+status   says which tokens are set, placeholders or mid-rotation, never their values.
+rotate   adds the new value beside the current one (both are accepted), so PicPay can switch
+         over with no 401 in between; --finish then keeps only the newest.
+
+Tokens never go on a command line, where the shell history and \`ps\` would keep them.
+
+${TARGET_HELP}`,
   doctor: `picpay-webhooks doctor [--probe-timeout SECONDS]
 
 Checks a running pipeline end to end and prints one line per check (PASS, FAIL with what to
@@ -148,6 +168,9 @@ const CLI_OPTIONS = {
   'probe-timeout': { type: 'string' },
   'expires-at': { type: 'string' },
   'payment-link': { type: 'string' },
+  'from-file': { type: 'string' },
+  stdin: { type: 'boolean' },
+  finish: { type: 'boolean' },
 } as const;
 
 /** Runs one CLI invocation; returns the exit status. `target` overrides --stack (tests). */
@@ -208,6 +231,17 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
           if (rest[0] === 'list') return await dlqList(values.json === true, number(values.max, 100, 'max'), resolved, clients, io);
           if (rest[0] === 'replay') return await dlqReplay(rest.slice(1), values.all === true, resolved, clients, io);
           throw new CliError(HELP.dlq!);
+        case 'tokens': {
+          const source = sourceFrom({ fromFile: values['from-file'], stdin: values.stdin === true });
+          if (rest[0] === 'status') return await tokensStatus(resolved, clients, io);
+          if (rest[0] === 'set') {
+            const keys = Object.keys(TOKEN_KEYS) as TokenKey[];
+            await setTokens(await readValues(source, keys, askHidden), resolved, clients, io);
+            return 0;
+          }
+          if (rest[0] === 'rotate' && rest[1]) return await rotateToken(rest[1], values.finish === true, source, askHidden, resolved, clients, io);
+          throw new CliError(HELP.tokens!);
+        }
         case 'doctor': {
           const facts = resolved.stackName ? stackAccountFacts(resolved.stackName, resolved.alarmTopicArn ?? '', resolved.aws.region) : undefined;
           return await doctor(resolved, clients, io, { facts, probeTimeoutMs: number(values['probe-timeout'], 60, 'probe-timeout') * 1000 });
