@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { showCharge, showLink } from './charge.js';
+import { awsSetupDeps, setup } from './setup.js';
 import { askHidden, readValues, rotateToken, setTokens, sourceFrom, TOKEN_KEYS, type TokenKey, tokensStatus } from './tokens.js';
 import { dlqList, dlqReplay } from './dlq.js';
 import { doctor, stackAccountFacts } from './doctor.js';
@@ -23,6 +24,7 @@ export const HELP: Record<string, string> = {
   main: `picpay-webhooks <command> [options]
 
 Commands:
+  setup                       from AWS credentials to a verified receiver: deploy, tokens, PicPay, doctor
   simulate <event|scenario>   send realistic PicPay notifications
   charge <key>                a charge's current state and full history (--payment-link ID: a link's payments)
   register <referenceId>      register a legacy payment you created, so reconciliation follows it
@@ -104,6 +106,21 @@ queue, deleting each from the DLQ only after the queue accepted its copy.
   --max N    list at most N messages (default 100)
 
 ${TARGET_HELP}`,
+  setup: `picpay-webhooks setup [--stack NAME] [-c key=value]... [--from-file FILE | --stdin] [--yes] [--no-wait]
+
+One guided command from AWS credentials to a doctor-verified receiver (\`npm run setup\`):
+  1. shows the AWS account and region your credentials point at, and asks before going on;
+  2. bootstraps the CDK there if it is not (asks first);
+  3. deploys the stack (cdk deploy; a second run updates it, never duplicates it);
+  4. asks for each token at a prompt that does not echo (Enter keeps the current value), or
+     reads them from a JSON file or stdin, checks their shape, and writes the two secrets;
+  5. prints the two URLs and exactly what to do in Painel Lojista, and waits;
+  6. runs doctor.
+
+  --stack NAME      the stack name (default: cdk.json's stackName, PicPayWebhooks)
+  -c key=value      a setting for cdk deploy (docs/settings.md), repeatable
+  --yes             answer yes to the account and bootstrap questions
+  --no-wait         go on to doctor without waiting for Painel Lojista`,
   tokens: `picpay-webhooks tokens set [--from-file FILE | --stdin]
 picpay-webhooks tokens status
 picpay-webhooks tokens rotate <sellerToken|checkoutToken> [--from-file FILE | --stdin] [--finish]
@@ -171,6 +188,9 @@ const CLI_OPTIONS = {
   'from-file': { type: 'string' },
   stdin: { type: 'boolean' },
   finish: { type: 'boolean' },
+  yes: { type: 'boolean' },
+  'no-wait': { type: 'boolean' },
+  context: { type: 'string', short: 'c', multiple: true },
 } as const;
 
 /** Runs one CLI invocation; returns the exit status. `target` overrides --stack (tests). */
@@ -205,6 +225,7 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
     return n;
   };
 
+  if (command === 'setup') return await runSetup(values, io);
   try {
     const resolved = target ?? (await resolveTarget(values));
     const clients = clientsFor(resolved);
@@ -273,4 +294,45 @@ function refused(error: unknown): boolean {
     if (code === 'ECONNREFUSED' || (e as { errors?: unknown[] }).errors?.some(refused)) return true;
   }
   return false;
+}
+
+/** `setup`: its own target (the stack it deploys), so it runs before any target is resolved. */
+async function runSetup(
+  values: { stack?: string; context?: string[]; yes?: boolean; 'no-wait'?: boolean; 'from-file'?: string; stdin?: boolean },
+  io: Io,
+): Promise<number> {
+  try {
+    const options = {
+      stackName: values.stack ?? 'PicPayWebhooks',
+      context: values.context ?? [],
+      yes: values.yes === true,
+      noWait: values['no-wait'] === true,
+      tokens: sourceFrom({ fromFile: values['from-file'], stdin: values.stdin === true }),
+    };
+    const withClients = async <T>(t: Target, use: (clients: ReturnType<typeof clientsFor>) => Promise<T>) => {
+      const clients = clientsFor(t);
+      try {
+        return await use(clients);
+      } finally {
+        clients.destroy();
+      }
+    };
+    const deps = awsSetupDeps(
+      askHidden,
+      (tokens, t) => withClients(t, (clients) => setTokens(tokens, t, clients, io)),
+      (t) =>
+        withClients(t, (clients) =>
+          doctor(t, clients, io, { facts: stackAccountFacts(t.stackName!, t.alarmTopicArn ?? '', t.aws.region), probeTimeoutMs: 60_000 }),
+        ),
+      stackTarget,
+    );
+    return await setup(options, deps, io);
+  } catch (error) {
+    if (error instanceof CliError) {
+      eachLine(error.message, (line) => io.err(line));
+      return 2;
+    }
+    io.err(`Failed: ${(error as Error).message}`);
+    return 1;
+  }
 }

@@ -46,7 +46,7 @@ test('npm start and the CLI agree on where the local data lives: .local-data/ at
 });
 
 describe('picpay-webhooks CLI against the local pipeline', () => {
-  test.each([['simulate'], ['charge'], ['parked'], ['dlq'], ['tokens']])('%s --help documents the command', async (command) => {
+  test.each([['simulate'], ['charge'], ['parked'], ['dlq'], ['tokens'], ['setup']])('%s --help documents the command', async (command) => {
     const r = await cli(command, '--help');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`picpay-webhooks ${command}`);
