@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { adviceFor } from './advice.js';
 import { APIGatewayClient, GetAccountCommand } from '@aws-sdk/client-api-gateway';
 import { CloudFormationClient, ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { GetAccountSettingsCommand, GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -98,7 +99,7 @@ interface NotificationUrl {
 /** A probe sent to one URL, and what the authenticator answered (status 0: no answer). */
 interface SentProbe extends NotificationUrl {
   readonly id: string;
-  sent: null | { status: number; text: string };
+  sent: null | { status: number; text: string; error?: unknown };
 }
 
 export async function doctor(target: Target, clients: Clients, io: Io, options: DoctorOptions = {}): Promise<number> {
@@ -141,7 +142,8 @@ function startRun(target: Target, clients: Clients, io: Io, options: DoctorOptio
     try {
       r = await run();
     } catch (error) {
-      r = fail(`could not check: ${(error as Error).message}`, 'check your AWS credentials, region and permissions, then run doctor again');
+      const advice = adviceFor(error, { region: target.aws.region });
+      r = fail(`could not check: ${advice.what} (${(error as Error).message})`, advice.fix);
     }
     report(name, r);
     return r;
@@ -387,7 +389,7 @@ async function checkWrongToken({ http }: DoctorRun, u: NotificationUrl): Promise
 async function sendProbes(run: DoctorRun, urls: readonly NotificationUrl[], tokens: Secret | null): Promise<SentProbe[]> {
   const probes: SentProbe[] = urls
     .filter((u) => u.token)
-    .map((u) => ({ ...u, id: `doctor-${randomUUID()}`, sent: null as null | { status: number; text: string } }));
+    .map((u) => ({ ...u, id: `doctor-${randomUUID()}`, sent: null as null | { status: number; text: string; error?: unknown } }));
   for (const u of urls.filter((x) => !x.token))
     run.report(
       `probe ${u.flavour}`,
@@ -400,6 +402,7 @@ async function sendProbes(run: DoctorRun, urls: readonly NotificationUrl[], toke
       p.sent = await post(run.http, p.url, headers, probeBody({ id: p.id, sentAt: new Date().toISOString() })).catch((error: Error) => ({
         status: 0,
         text: error.message,
+        error,
       }));
     }),
   );
@@ -410,9 +413,13 @@ async function sendProbes(run: DoctorRun, urls: readonly NotificationUrl[], toke
 async function checkProbe(run: DoctorRun, p: SentProbe, deadline: number): Promise<Result> {
   const { clients, probeTimeoutMs } = run;
   const sent = p.sent!;
+  if (sent.status === 0) {
+    const advice = adviceFor(sent.error, { region: run.target.aws.region });
+    return fail(`${p.url} could not be reached: ${advice.what} (${sent.text})`, advice.fix);
+  }
   if (sent.status !== 200)
     return fail(
-      `the authenticator answered ${sent.status || `nothing (${sent.text})`} to the right ${p.header}`,
+      `the authenticator answered ${sent.status} to the right ${p.header}`,
       sent.status === 503
         ? 'fix tokens-secret; if it is right, check the authenticator logs (SQS?)'
         : 'check the authenticator logs and the Authenticator5xx alarm',

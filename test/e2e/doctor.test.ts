@@ -265,6 +265,17 @@ describe('picpay-webhooks doctor', () => {
     }
   });
 
+  test('planted: a webhook URL nothing listens at: network advice, not "check your AWS credentials"', async () => {
+    const server = createServer();
+    const port = await listen(server, 0, '127.0.0.1');
+    await close(server); // the port is free again: connections to it are refused
+    const r = await run({ target: { ...pipeline.target, webhookUrl: `http://127.0.0.1:${port}/live/webhook` }, probeTimeoutMs: 1500 });
+    expect(r.code).toBe(1);
+    expect(r.line('wrong-token webhook')).toMatch(/^FAIL .*could not check: the connection was refused .*→ nothing listens there/);
+    expect(r.line('probe checkout')).toMatch(/^FAIL .*could not be reached: the connection was refused .*→ nothing listens there/);
+    expect(r.line('wrong-token callback')).toMatch(/^PASS /);
+  });
+
   test('planted: a message in the dead-letter queue', async () => {
     const dlq = pipeline.resources.deadLetterQueueUrl;
     await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: '{"v":1}' }));
