@@ -29,7 +29,10 @@ export async function measureRejected(iterations: number): Promise<RejectedMeasu
   const { Metrics } = await import('@aws-lambda-powertools/metrics');
   const secrets = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   secrets.middlewareStack.add(
-    () => async () => ({ output: { SecretString: JSON.stringify({ sellerToken: 'seller-token-of-the-bench', checkoutToken: 'checkout-token' }), $metadata: {} }, response: {} }),
+    () => async () => ({
+      output: { SecretString: JSON.stringify({ sellerToken: 'seller-token-of-the-bench', checkoutToken: 'checkout-token' }), $metadata: {} },
+      response: {},
+    }),
     { step: 'initialize', name: 'bench-secret' },
   );
   const sqs = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
