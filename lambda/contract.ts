@@ -25,6 +25,13 @@ export const ROUTES: readonly RouteSpec[] = [
 ];
 
 /**
+ * The header each PicPay route's token arrives in (`x-seller-token` for the legacy callback,
+ * `authorization` for checkout): the authenticator reads it, and the optional WAF rule blocks a
+ * route's requests that carry none (docs/security.md, "Floods").
+ */
+export { TOKEN_HEADER } from './domain/ingest.js';
+
+/**
  * The merchant's own systems register a legacy payment they created, so reconciliation follows
  * it even if every callback is lost. Authorized by API Gateway with AWS IAM (SigV4), never with
  * the PicPay tokens; proxied to the authenticator, which validates the body and enqueues it.

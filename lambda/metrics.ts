@@ -83,3 +83,12 @@ export const METRICS = {
     oldestPendingAge: 'OutboxOldestPendingAge',
   },
 } as const satisfies Record<Service, Record<string, string>>;
+
+/**
+ * Metrics the stack derives from the API's access log (a metric filter, no function involved),
+ * in the same namespace, without a `service` dimension.
+ */
+export const ACCESS_LOG_METRICS = {
+  /** Requests API Gateway answered 429: over a route's limit (PicPay's own deliveries may be among them). */
+  throttled: 'ThrottledRequests',
+} as const;

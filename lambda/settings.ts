@@ -95,14 +95,29 @@ export const SETTINGS = {
     schema: z.number().check(z.positive()),
     default: 50,
     expected: 'a positive number',
-    description: 'API requests per second, steady state',
+    description:
+      'requests per second, steady state, on each PicPay route: `POST /callback` and `POST /webhook` each have their own limit, so a flood of one cannot take the other\'s (docs/security.md, "Floods")',
   },
   throttlingBurstLimit: {
     text: 'number',
     schema: whole(1, 5000),
     default: 100,
     expected: 'a whole number from 1 to 5000',
-    description: 'API burst capacity',
+    description: 'burst capacity of each PicPay route',
+  },
+  registrationRateLimit: {
+    text: 'number',
+    schema: z.number().check(z.positive()),
+    default: 10,
+    expected: 'a positive number',
+    description: "requests per second, steady state, on `POST /charges` (your backend's registrations): a limit of its own, apart from PicPay's routes",
+  },
+  registrationBurstLimit: {
+    text: 'number',
+    schema: whole(1, 5000),
+    default: 20,
+    expected: 'a whole number from 1 to 5000',
+    description: 'burst capacity of `POST /charges`',
   },
   logRetentionDays: {
     text: 'number',
@@ -140,14 +155,16 @@ export const SETTINGS = {
     schema: z.boolean(),
     default: false,
     expected: 'true or false',
-    description: 'put an AWS WAF web ACL with a per-IP rate limit in front of the REST API',
+    description:
+      'put an AWS WAF web ACL in front of the REST API: a per-IP rate limit, and a rule that blocks a PicPay route\'s requests carrying no token header before they cost a Lambda call. Off by default: it costs $7 a month, paid back above about 1.8 million blocked requests a month (docs/security.md, "Floods")',
   },
   wafRateLimit: {
     text: 'number',
     schema: whole(10, 2_000_000_000),
     default: 2000,
     expected: 'a whole number from 10 to 2000000000',
-    description: 'requests per 5 minutes per source IP before WAF blocks it',
+    description:
+      'requests per 5 minutes per source IP before WAF blocks it, every route counted together: keep it above what PicPay sends from one address at its peak',
   },
   tracing: {
     text: 'boolean',

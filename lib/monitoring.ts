@@ -4,11 +4,12 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS, metricsNamespaceFor, SERVICES, type Service } from '../lambda/metrics.js';
+import { ACCESS_LOG_METRICS, METRICS, metricsNamespaceFor, SERVICES, type Service } from '../lambda/metrics.js';
 import { SWEEP } from '../lambda/contract.js';
 
 /**
@@ -27,6 +28,8 @@ export interface ApiMetricSource {
 export interface PipelineMonitoringProps {
   /** The REST API, or the HTTP API's stage. */
   readonly api: ApiMetricSource;
+  /** The API's access log (JSON with a `status` field): the 429s are counted from it. */
+  readonly accessLogs?: logs.ILogGroup;
   readonly authenticator: lambda.IFunction;
   readonly processor: lambda.IFunction;
   readonly reconciler: lambda.IFunction;
@@ -44,6 +47,8 @@ export interface PipelineMonitoringProps {
 export const ALARM_THRESHOLDS = {
   oldestMessageAgeSeconds: 900,
   unauthorizedPer5Min: 50,
+  /** Every 4xx the API answered (401, 403, 404, 429, whoever answered it): a flood, not a probe. */
+  clientErrorsPer5Min: 500,
   processingFailuresPer5Min: 5,
   picpayApiErrorsPer5Min: 5,
   awsServiceErrorsPer5Min: 5,
@@ -176,6 +181,13 @@ export class PipelineMonitoring extends Construct {
       'Many requests with a missing or wrong token: a token changed in PicPay but not in the secret, or someone is probing the endpoint.',
     );
     this.addAlarm(
+      'ClientErrorFlood',
+      props.api.metricClientError({ statistic: 'Sum', period: FIVE_MINUTES }),
+      ALARM_THRESHOLDS.clientErrorsPer5Min,
+      'A flood of 4xx answers (401 wrong or missing token, 403 from WAF or IAM, 429 over a route limit), whoever answered them: someone is hammering the endpoint. See docs/operations.md, "Floods": find the routes and sources in the access log, turn WAF on (REST).',
+    );
+    if (props.accessLogs) this.addThrottledAlarm(props.accessLogs);
+    this.addAlarm(
       'ProcessorErrors',
       props.processor.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
       1,
@@ -240,6 +252,28 @@ export class PipelineMonitoring extends Construct {
       props.deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(5) }),
       ALARM_THRESHOLDS.deadLetterAgeSeconds,
       'A dead-lettered notification was first received 10 days ago; SQS deletes it 14 days after that first receipt. Replay it now (picpay-webhooks dlq replay).',
+    );
+  }
+
+  /**
+   * A request refused with 429 (over its route's limit), counted from the access log: neither
+   * API profile publishes 429s apart from other 4xx. The first one alarms: PicPay's own
+   * deliveries may be among those refused (PicPay retries them).
+   */
+  private addThrottledAlarm(accessLogs: logs.ILogGroup): void {
+    const filter = new logs.MetricFilter(this, 'ThrottledRequestsFilter', {
+      logGroup: accessLogs,
+      // Both access log formats write the status as a string.
+      filterPattern: logs.FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: this.namespace,
+      metricName: ACCESS_LOG_METRICS.throttled,
+      metricValue: '1',
+    });
+    this.addAlarm(
+      'RequestsThrottled',
+      filter.metric({ statistic: 'Sum', period: FIVE_MINUTES }),
+      1,
+      'API Gateway answered 429: a route is over its limit (throttlingRateLimit for each PicPay route, registrationRateLimit for /charges). A flood, or real traffic beyond the limit: PicPay\'s deliveries may have been refused and will be retried. See docs/operations.md, "Floods".',
     );
   }
 

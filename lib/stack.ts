@@ -33,7 +33,20 @@ import { PicPayFunction } from './function.js';
 import { METRICS_NAMESPACE_ENV, metricsNamespaceFor } from '../lambda/metrics.js';
 import { type ApiMetricSource, PipelineMonitoring } from './monitoring.js';
 import { PLACEHOLDER_CREDENTIALS_SECRET, PLACEHOLDER_TOKENS_SECRET } from '../lambda/adapters/tokens-secret.js';
-import { type ApiType, DEFAULTS, ENV, HANDLERS, QUEUE, RECONCILE, REGISTRATION_ROUTE, ROUTES, SWEEP, TABLE, TABLE_INDEXES } from '../lambda/contract.js';
+import {
+  type ApiType,
+  DEFAULTS,
+  ENV,
+  HANDLERS,
+  QUEUE,
+  RECONCILE,
+  REGISTRATION_ROUTE,
+  ROUTES,
+  SWEEP,
+  TABLE,
+  TABLE_INDEXES,
+  TOKEN_HEADER,
+} from '../lambda/contract.js';
 import { propOf, SETTING_RULES, SETTINGS, type SettingKey, settingProblem } from '../lambda/settings.js';
 
 /**
@@ -43,10 +56,14 @@ import { propOf, SETTING_RULES, SETTINGS, type SettingKey, settingProblem } from
 export interface PicPayWebhooksStackProps extends StackProps {
   /** API stage name, the last path segment before the routes. Default `live`. */
   readonly stageName?: string;
-  /** Steady-state API requests per second. Default 50. */
+  /** Steady-state requests per second on each PicPay route (each has its own limit). Default 50. */
   readonly throttlingRateLimit?: number;
   /** API burst capacity. Default 100. */
   readonly throttlingBurstLimit?: number;
+  /** Steady-state requests per second on POST /charges, a limit of its own. Default 10. */
+  readonly registrationRateLimit?: number;
+  /** Burst capacity of POST /charges. Default 20. */
+  readonly registrationBurstLimit?: number;
   /** Retention of the function and access logs. Default one month. */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -56,7 +73,10 @@ export interface PicPayWebhooksStackProps extends StackProps {
   readonly dlqMaxReceiveCount?: number;
   /** E-mail address subscribed to the alarm topic. */
   readonly alarmEmail?: string;
-  /** Put an AWS WAF web ACL with a per-IP rate-based rule in front of the API. Default off. */
+  /**
+   * Put an AWS WAF web ACL in front of the REST API: a per-IP rate-based rule, and a rule that
+   * blocks a PicPay route's requests carrying no token header. Default off (docs/security.md, "Floods").
+   */
   readonly enableWaf?: boolean;
   /** Requests per 5 minutes per source IP before WAF blocks it. Default 2000. */
   readonly wafRateLimit?: number;
@@ -100,6 +120,14 @@ export interface PicPayWebhooksStackProps extends StackProps {
    * which secret").
    */
   readonly operatorRoleArns?: readonly string[];
+}
+
+/** Every route with its own limit: each PicPay route the webhook limit, POST /charges its own. */
+function routeLimits(o: Pick<ApiOptions, 'rate' | 'burst' | 'registration'>): Array<{ method: string; path: string; limit: RouteLimit }> {
+  return [
+    ...ROUTES.map((r) => ({ method: r.method, path: r.path, limit: { rate: o.rate, burst: o.burst } })),
+    { method: REGISTRATION_ROUTE.method, path: REGISTRATION_ROUTE.path, limit: o.registration },
+  ];
 }
 
 function check(ok: boolean, prop: string, message: string): void {
@@ -157,11 +185,20 @@ const HTTP_API_ACCESS_LOG = {
   caller: '$context.identity.userArn',
 };
 
+/** A route's own throttle: requests per second and burst. */
+interface RouteLimit {
+  readonly rate: number;
+  readonly burst: number;
+}
+
 /** What the two API builders share. */
 interface ApiOptions {
   readonly stageName: string;
+  /** Each PicPay route's limit (and the stage default). */
   readonly rate: number;
   readonly burst: number;
+  /** POST /charges' own limit. */
+  readonly registration: RouteLimit;
   readonly accessLogs: logs.ILogGroup;
   readonly customDomain?: PicPayWebhooksStackProps['customDomain'];
 }
@@ -211,6 +248,10 @@ export class PicPayWebhooksStack extends Stack {
     const stageName = props.stageName ?? SETTINGS.stageName.default;
     const rate = props.throttlingRateLimit ?? SETTINGS.throttlingRateLimit.default;
     const burst = props.throttlingBurstLimit ?? SETTINGS.throttlingBurstLimit.default;
+    const registration = {
+      rate: props.registrationRateLimit ?? SETTINGS.registrationRateLimit.default,
+      burst: props.registrationBurstLimit ?? SETTINGS.registrationBurstLimit.default,
+    };
     const maxReceiveCount = props.dlqMaxReceiveCount ?? SETTINGS.dlqMaxReceiveCount.default;
     const maxConcurrency = props.processorMaxConcurrency ?? SETTINGS.processorMaxConcurrency.default;
     const wafRateLimit = props.wafRateLimit ?? SETTINGS.wafRateLimit.default;
@@ -455,8 +496,8 @@ export class PicPayWebhooksStack extends Stack {
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     const front =
       apiType === 'http'
-        ? this.buildHttpApi({ stageName, rate, burst, accessLogs, customDomain: props.customDomain })
-        : this.buildRestApi(id, { ...props, stageName, rate, burst, accessLogs, tracing, wafRateLimit });
+        ? this.buildHttpApi({ stageName, rate, burst, registration, accessLogs, customDomain: props.customDomain })
+        : this.buildRestApi(id, { ...props, stageName, rate, burst, registration, accessLogs, tracing, wafRateLimit });
     this.api = front.restApi;
     this.webAcl = front.webAcl;
     this.apiGatewayAccount = front.apiGatewayAccount;
@@ -472,6 +513,7 @@ export class PicPayWebhooksStack extends Stack {
 
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       api: front.metrics,
+      accessLogs,
       authenticator: this.authenticator.function,
       processor: this.processor.function,
       reconciler: this.reconciler.function,
@@ -638,8 +680,15 @@ export class PicPayWebhooksStack extends Stack {
       binaryMediaTypes: ['*/*'],
       deployOptions: {
         stageName: o.stageName,
+        // The stage default: API Gateway applies it to each method on its own.
         throttlingRateLimit: o.rate,
         throttlingBurstLimit: o.burst,
+        // Written out per method as well, so no route's limit depends on how the default is read:
+        // each PicPay route and POST /charges throttle apart, and a flood of one route (or of
+        // the registration route) cannot take another's share (docs/security.md, "Floods").
+        methodOptions: Object.fromEntries(
+          routeLimits(o).map(({ method, path, limit }) => [`${path}/${method}`, { throttlingRateLimit: limit.rate, throttlingBurstLimit: limit.burst }]),
+        ),
         tracingEnabled: o.tracing,
         metricsEnabled: true,
         accessLogDestination: new apigateway.LogGroupLogDestination(o.accessLogs),
@@ -710,7 +759,11 @@ export class PicPayWebhooksStack extends Stack {
     Validations.of(registration).acknowledge({ id: 'AwsSolutions-COG4', reason: MERCHANT_BACKEND_SIGNS });
   }
 
-  /** With enableWaf, a web ACL with a per-IP rate-based rule on the stage; otherwise the finding acknowledged. */
+  /**
+   * With enableWaf, a web ACL on the stage: a per-IP rate-based rule, and a rule that blocks a
+   * PicPay route's requests carrying no token header, the cheapest rejection there is (no API
+   * Gateway request, no Lambda call). Otherwise the finding acknowledged.
+   */
   private protectWithWaf(id: string, api: apigateway.RestApi, enableWaf: boolean, wafRateLimit: number): wafv2.CfnWebACL | undefined {
     if (!enableWaf) {
       Validations.of(api.deploymentStage).acknowledge({
@@ -730,6 +783,45 @@ export class PicPayWebhooksStack extends Stack {
           action: { block: {} },
           statement: { rateBasedStatement: { limit: wafRateLimit, aggregateKeyType: 'IP' } },
           visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-rate-limit`, sampledRequestsEnabled: true },
+        },
+        {
+          // A request to /callback without x-seller-token, or to /webhook without authorization,
+          // is one the authenticator would answer 401 whatever its body: blocked here instead.
+          // The path ends with the route (execute-api URLs start with the stage, a custom domain's do not).
+          name: 'TokenHeaderRequired',
+          priority: 1,
+          action: { block: {} },
+          statement: {
+            orStatement: {
+              statements: ROUTES.map((route) => ({
+                andStatement: {
+                  statements: [
+                    {
+                      byteMatchStatement: {
+                        fieldToMatch: { uriPath: {} },
+                        positionalConstraint: 'ENDS_WITH',
+                        searchString: route.path,
+                        textTransformations: [{ priority: 0, type: 'NONE' }],
+                      },
+                    },
+                    {
+                      notStatement: {
+                        statement: {
+                          sizeConstraintStatement: {
+                            fieldToMatch: { singleHeader: { Name: TOKEN_HEADER[route.flavour] } },
+                            comparisonOperator: 'GT',
+                            size: 0,
+                            textTransformations: [{ priority: 0, type: 'NONE' }],
+                          },
+                        },
+                      },
+                    },
+                  ],
+                },
+              })),
+            },
+          },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${id}-token-header`, sampledRequestsEnabled: true },
         },
       ],
     });
@@ -771,6 +863,7 @@ export class PicPayWebhooksStack extends Stack {
     const stage = api.addStage('Stage', {
       stageName: o.stageName,
       autoDeploy: true,
+      // The default for each route; every route also gets its own below.
       throttle: { rateLimit: o.rate, burstLimit: o.burst },
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(o.accessLogs),
@@ -783,18 +876,23 @@ export class PicPayWebhooksStack extends Stack {
       // isBase64Encoded, requestContext.identity); 2.0 would move every one of them.
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_1_0,
     });
-    for (const route of ROUTES) {
-      for (const r of api.addRoutes({ path: route.path, methods: [apigwv2.HttpMethod[route.method]], integration })) {
-        Validations.of(r).acknowledge({ id: 'AwsSolutions-APIG4', reason: PICPAY_CANNOT_SIGN });
-      }
-    }
+    const webhookRoutes = ROUTES.flatMap((route) => api.addRoutes({ path: route.path, methods: [apigwv2.HttpMethod[route.method]], integration }));
+    for (const r of webhookRoutes) Validations.of(r).acknowledge({ id: 'AwsSolutions-APIG4', reason: PICPAY_CANNOT_SIGN });
     // The merchant's backend signs with SigV4: only principals granted execute-api:Invoke on the route get through.
-    api.addRoutes({
+    const registrationRoutes = api.addRoutes({
       path: REGISTRATION_ROUTE.path,
       methods: [apigwv2.HttpMethod[REGISTRATION_ROUTE.method]],
       integration,
       authorizer: new HttpIamAuthorizer(),
     });
+    // Each route its own limit (HTTP API route settings), as on REST (docs/security.md, "Floods").
+    // A route setting names its route key, which must exist when the stage is updated.
+    const cfnStage = stage.node.defaultChild as apigwv2.CfnStage;
+    // An untyped property: written as CloudFormation spells it.
+    cfnStage.routeSettings = Object.fromEntries(
+      routeLimits(o).map(({ method, path, limit }) => [`${method} ${path}`, { ThrottlingRateLimit: limit.rate, ThrottlingBurstLimit: limit.burst }]),
+    );
+    for (const route of [...webhookRoutes, ...registrationRoutes]) stage.node.addDependency(route);
 
     let domainTarget: string | undefined;
     if (o.customDomain) {

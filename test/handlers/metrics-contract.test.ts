@@ -177,12 +177,24 @@ describe('alarms read only metrics the code emits', () => {
     expect(new Set(custom.map((a) => a.Namespace))).toEqual(new Set(['PicPayWebhooks/PicPayWebhooks']));
   });
 
+  const byFunction = custom.filter((a) => a.Dimensions?.some((d) => d.Name === 'service'));
+  const byFilter = custom.filter((a) => !a.Dimensions?.some((d) => d.Name === 'service'));
+
   test('every custom metric an alarm reads was emitted by the function its service dimension names', () => {
-    expect(custom.length).toBeGreaterThanOrEqual(7);
-    for (const alarm of custom) {
+    expect(byFunction.length).toBeGreaterThanOrEqual(7);
+    for (const alarm of byFunction) {
       const service = alarm.Dimensions!.find((d) => d.Name === 'service')!.Value as keyof typeof emitted;
       expect([alarm.AlarmName, service, emitted[service].has(alarm.MetricName!)]).toEqual([alarm.AlarmName, service, true]);
     }
+  });
+
+  test('an alarm without a service dimension reads what a metric filter of the stack writes (the 429s of the access log)', () => {
+    const filtered = resources
+      .filter((r) => r.Type === 'AWS::Logs::MetricFilter')
+      .flatMap((r) => r.Properties.MetricTransformations as Array<{ MetricName: string; MetricNamespace: string }>)
+      .map((t) => `${t.MetricNamespace} ${t.MetricName}`);
+    expect(byFilter.map((a) => `${a.Namespace} ${a.MetricName}`)).toEqual(['PicPayWebhooks/PicPayWebhooks ThrottledRequests']);
+    for (const alarm of byFilter) expect(filtered).toContain(`${alarm.Namespace} ${alarm.MetricName}`);
   });
 
   test('every custom metric on the dashboard is emitted too', () => {

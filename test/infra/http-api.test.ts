@@ -101,6 +101,25 @@ describe('apiType=http: the API', () => {
     custom.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
+  test('each route throttles on its own (route settings): the PicPay routes 50/s (burst 100) each, /charges 10/s (burst 20)', () => {
+    const [, stage] = s.one('AWS::ApiGatewayV2::Stage');
+    expect(stage.Properties.RouteSettings).toEqual({
+      'POST /callback': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      'POST /webhook': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      'POST /charges': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+    // A route setting must name a route that exists: the stage waits for every route.
+    const routes = s.ofType('AWS::ApiGatewayV2::Route').map(([id]) => id);
+    expect(routes).toHaveLength(3);
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routes));
+    const custom = synth({ throttlingRateLimit: 5, throttlingBurstLimit: 10, registrationRateLimit: 2.5, registrationBurstLimit: 3 });
+    expect(custom.one('AWS::ApiGatewayV2::Stage')[1].Properties.RouteSettings).toEqual({
+      'POST /callback': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /webhook': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /charges': { ThrottlingRateLimit: 2.5, ThrottlingBurstLimit: 3 },
+    });
+  });
+
   test('API Gateway may invoke the authenticator for each route of this API, and only there', () => {
     const permissions = s
       .ofType('AWS::Lambda::Permission')
@@ -188,8 +207,8 @@ describe('apiType=http: alarms and dashboard on the HTTP API metrics', () => {
     { Name: 'Stage', Value: 'live' },
   ];
 
-  test('the same sixteen alarms; the API 5xx alarm reads 5xx of this API and stage', () => {
-    expect(alarms).toHaveLength(17);
+  test('the same nineteen alarms; the API 5xx and 4xx alarms read this API and stage', () => {
+    expect(alarms).toHaveLength(19);
     const api = alarms.filter((a) => a.Namespace === 'AWS/ApiGateway');
     expect(api).toEqual([
       expect.objectContaining({
@@ -201,7 +220,23 @@ describe('apiType=http: alarms and dashboard on the HTTP API metrics', () => {
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       }),
+      expect.objectContaining({
+        AlarmName: 'Shop-ClientErrorFlood',
+        MetricName: '4xx',
+        Dimensions: stageDims,
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 500,
+      }),
     ]);
+    // The 429s are counted from this API's access log, whose status field is a string too.
+    expect(alarms.find((a) => a.AlarmName === 'Shop-RequestsThrottled')).toMatchObject({
+      Namespace: 'PicPayWebhooks/Shop',
+      MetricName: 'ThrottledRequests',
+      Threshold: 1,
+    });
+    const [, filter] = s.one('AWS::Logs::MetricFilter');
+    expect(filter.Properties.FilterPattern).toBe('{ $.status = "429" }');
     // The 401 burst is counted by the authenticator, whichever API is in front.
     expect(alarms.find((a) => a.AlarmName === 'Shop-UnauthorizedBurst')).toMatchObject({
       Namespace: 'PicPayWebhooks/Shop',

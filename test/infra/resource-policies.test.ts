@@ -125,7 +125,7 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
   const m = model(stack, template);
 
   test('CloudWatch can publish every alarm of this stack to the encrypted alarm topic', () => {
-    expect(m.alarmArns).toHaveLength(17);
+    expect(m.alarmArns).toHaveLength(19);
     expect(new Set(alarmsReachTheTopic(m))).toEqual(new Set(['Allow']));
   });
 
@@ -362,7 +362,7 @@ describe('the policy check can fail', () => {
       doc.Statement = doc.Statement.filter((s) => !JSON.stringify(s.Principal).includes('cloudwatch'));
     }
     const decisions = alarmsReachTheTopic(model(stack, broken as unknown as Record<string, unknown>));
-    expect(decisions.filter((_, i) => i % 3 === 0)).toEqual(Array(17).fill('ImplicitDeny'));
+    expect(decisions.filter((_, i) => i % 3 === 0)).toEqual(Array(19).fill('ImplicitDeny'));
     expect(new Set(alarmsReachTheTopic(model(stack, template)))).toEqual(new Set(['Allow']));
   });
 

@@ -25,6 +25,8 @@ describe('the settings definition', () => {
       stageName: 'live',
       throttlingRateLimit: 50,
       throttlingBurstLimit: 100,
+      registrationRateLimit: 10,
+      registrationBurstLimit: 20,
       logRetentionDays: 30,
       dlqMaxReceiveCount: 36,
       processorMaxConcurrency: 5,
@@ -68,6 +70,10 @@ describe('stack props are checked by the rules the context keys are', () => {
     [{ throttlingRateLimit: 0 }, 'throttlingRateLimit'],
     [{ throttlingBurstLimit: 5001 }, 'throttlingBurstLimit'],
     [{ throttlingBurstLimit: 2.5 }, 'throttlingBurstLimit'],
+    [{ registrationRateLimit: 0 }, 'registrationRateLimit'],
+    [{ registrationRateLimit: -1 }, 'registrationRateLimit'],
+    [{ registrationBurstLimit: 0 }, 'registrationBurstLimit'],
+    [{ registrationBurstLimit: 5001 }, 'registrationBurstLimit'],
     [{ logRetention: 31 as logs.RetentionDays }, 'logRetention'],
     [{ dlqMaxReceiveCount: 1001 }, 'dlqMaxReceiveCount'],
     [{ processorMaxConcurrency: 1001 }, 'processorMaxConcurrency'],
@@ -92,6 +98,7 @@ describe('stack props are checked by the rules the context keys are', () => {
     expect(() =>
       quick({
         throttlingBurstLimit: 5000,
+        registrationBurstLimit: 1,
         dlqMaxReceiveCount: 1000,
         processorMaxConcurrency: 2,
         wafRateLimit: 10,

@@ -184,6 +184,11 @@ describe('PicPayWebhooksStack: resources', () => {
     for (const [id, r] of Object.entries(resources)) {
       if (r.Type === 'AWS::Lambda::Permission' || r.Type === 'AWS::Lambda::EventSourceMapping') continue;
       for (const name of names) {
+        // The 429 metric filter names the access log group by reference (the Ref of the stack's own group).
+        if (r.Type === 'AWS::Logs::MetricFilter' && name === 'LogGroupName') {
+          expect([id, JSON.stringify(r.Properties[name])]).toEqual([id, expect.stringMatching(/^\{"Ref":"ApiAccessLogs[A-Z0-9]+"\}$/)]);
+          continue;
+        }
         if (named[r.Type] === name) expect([id, JSON.stringify(r.Properties[name])]).toEqual([id, expect.stringContaining('Test')]);
         else expect([id, r.Properties?.[name]]).toEqual([id, undefined]);
       }
@@ -325,6 +330,8 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
       [
         'Authenticator5xx',
         'AwsServiceErrors',
+        'ClientErrorFlood',
+        'RequestsThrottled',
         'ConfigurationErrors',
         'ContradictedNotifications',
         'DeadLetterQueueNotEmpty',
@@ -415,6 +422,96 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
   });
 });
 
+describe('PicPayWebhooksStack: floods (docs/security.md, "Floods")', () => {
+  /** Synth without bundling the functions: these tests read the template only. */
+  const lean = (props: PicPayWebhooksStackProps) => {
+    const a = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const t = Template.fromStack(new PicPayWebhooksStack(a, 'Test', props));
+    return { template: t, resources: t.toJSON().Resources as Resources };
+  };
+  const methodSettings = (r: Resources) =>
+    (ofType('AWS::ApiGateway::Stage', r)[0]![1].Properties.MethodSettings as Array<Record<string, unknown>>).map(
+      ({ ResourcePath, HttpMethod, ThrottlingRateLimit, ThrottlingBurstLimit }) => ({ ResourcePath, HttpMethod, ThrottlingRateLimit, ThrottlingBurstLimit }),
+    );
+
+  test('each route throttles on its own: /callback and /webhook 50/s (burst 100) each, /charges 10/s (burst 20), the stage default 50/100', () => {
+    expect(methodSettings(resources)).toEqual([
+      { ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      { ResourcePath: '/~1callback', HttpMethod: 'POST', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      { ResourcePath: '/~1webhook', HttpMethod: 'POST', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      { ResourcePath: '/~1charges', HttpMethod: 'POST', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    ]);
+  });
+
+  test('the route limits come from their settings', () => {
+    const { resources: r } = lean({ throttlingRateLimit: 5, throttlingBurstLimit: 10, registrationRateLimit: 2.5, registrationBurstLimit: 3 });
+    expect(methodSettings(r)).toEqual([
+      { ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      { ResourcePath: '/~1callback', HttpMethod: 'POST', ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      { ResourcePath: '/~1webhook', HttpMethod: 'POST', ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      { ResourcePath: '/~1charges', HttpMethod: 'POST', ThrottlingRateLimit: 2.5, ThrottlingBurstLimit: 3 },
+    ]);
+  });
+
+  test('WAF on: a request to a PicPay route without its token header is blocked before API Gateway and Lambda', () => {
+    const { template: t } = lean({ enableWaf: true });
+    const [, acl] = Object.entries(t.toJSON().Resources as Resources).find(([, x]) => x.Type === 'AWS::WAFv2::WebACL')!;
+    const rule = (acl.Properties.Rules as Array<Record<string, unknown>>).find((x) => x.Name === 'TokenHeaderRequired');
+    const none = [{ Priority: 0, Type: 'NONE' }];
+    const routeWithout = (path: string, header: string) => ({
+      AndStatement: {
+        Statements: [
+          { ByteMatchStatement: { FieldToMatch: { UriPath: {} }, PositionalConstraint: 'ENDS_WITH', SearchString: path, TextTransformations: none } },
+          {
+            NotStatement: {
+              Statement: {
+                SizeConstraintStatement: { FieldToMatch: { SingleHeader: { Name: header } }, ComparisonOperator: 'GT', Size: 0, TextTransformations: none },
+              },
+            },
+          },
+        ],
+      },
+    });
+    expect(rule).toEqual({
+      Name: 'TokenHeaderRequired',
+      Priority: 1,
+      Action: { Block: {} },
+      Statement: { OrStatement: { Statements: [routeWithout('/callback', 'x-seller-token'), routeWithout('/webhook', 'authorization')] } },
+      VisibilityConfig: { CloudWatchMetricsEnabled: true, MetricName: 'Test-token-header', SampledRequestsEnabled: true },
+    });
+  });
+
+  test('alarms: a flood of 4xx (500 in 5 minutes), and the first 429, counted from the access log', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarms.find((a) => a.AlarmName === 'Test-ClientErrorFlood')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '4XXError',
+      Dimensions: [{ Name: 'ApiName', Value: 'Test' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 500,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(alarms.find((a) => a.AlarmName === 'Test-RequestsThrottled')).toMatchObject({
+      Namespace: 'PicPayWebhooks/Test',
+      MetricName: 'ThrottledRequests',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    const filters = ofType('AWS::Logs::MetricFilter');
+    expect(filters).toHaveLength(1);
+    const accessLogs = (ofType('AWS::ApiGateway::Stage')[0]![1].Properties.AccessLogSetting as { DestinationArn: { 'Fn::GetAtt': [string, string] } })
+      .DestinationArn['Fn::GetAtt'][0];
+    expect(filters[0]![1].Properties).toEqual({
+      LogGroupName: { Ref: accessLogs },
+      FilterPattern: '{ $.status = "429" }',
+      MetricTransformations: [{ MetricName: 'ThrottledRequests', MetricNamespace: 'PicPayWebhooks/Test', MetricValue: '1' }],
+    });
+  });
+});
+
 describe('PicPayWebhooksStack: reconciliation', () => {
   test('a sparse awaiting index (least recently checked first) and a sparse outbox index on the table', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -457,7 +554,10 @@ describe('PicPayWebhooksStack: options', () => {
     t.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'REGIONAL',
       DefaultAction: { Allow: {} },
-      Rules: [Match.objectLike({ Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 500, AggregateKeyType: 'IP' } } })],
+      Rules: [
+        Match.objectLike({ Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 500, AggregateKeyType: 'IP' } } }),
+        Match.objectLike({ Name: 'TokenHeaderRequired' }),
+      ],
     });
     t.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: { 'Fn::GetAtt': [s.getLogicalId(s.webAcl!), 'Arn'] } });
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);
@@ -638,8 +738,9 @@ describe('PicPayWebhooksStack: first deploy, identity and lifecycle', () => {
     expect(staging.apiName).toBe('ShopStaging');
     expect(prod.namespaces).toEqual(['PicPayWebhooks/ShopProd']);
     expect(staging.namespaces).toEqual(['PicPayWebhooks/ShopStaging']);
-    expect(staging.apiDimension).toEqual([[{ Name: 'ApiName', Value: 'ShopStaging' }]]);
-    expect(prod.alarmNames).toHaveLength(17);
+    // The 5xx and the 4xx alarms.
+    expect(staging.apiDimension).toEqual([[{ Name: 'ApiName', Value: 'ShopStaging' }], [{ Name: 'ApiName', Value: 'ShopStaging' }]]);
+    expect(prod.alarmNames).toHaveLength(19);
     for (const name of prod.alarmNames) expect(name).toMatch(/^ShopProd-[A-Za-z0-9]+$/);
     for (const name of staging.alarmNames) expect(name).toMatch(/^ShopStaging-[A-Za-z0-9]+$/);
     expect(prod.dashboard).toContain('ShopProd-');

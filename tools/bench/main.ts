@@ -14,6 +14,7 @@ import { type ApiType, BUNDLING, DEFAULTS, HANDLERS, QUEUE } from '../../lambda/
 import { startLocalPipeline } from '../../local/pipeline.js';
 import { paymentBody } from '../../cli/samples.js';
 import { countCommands, median, percentile, round } from './measure.js';
+import { measureRejected, type RejectedMeasurement, renderRejection } from './rejected.js';
 import { type ColdSample, type ColdSubject, coldPairs, cpuDuring, formatSpread, localSqs, pairRatios, type Spread, spread, startBareServer } from './floor.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -155,6 +156,8 @@ async function main() {
     const e2e = await measureEndToEndLatency(pipeline, arrivals);
     const perNotification = await countRequestsPerNotification(pipeline);
     const confirmation = await measureConfirmation(pipeline);
+    log('rejected requests (401)…');
+    const rejected = await measureRejected(quick ? 2_000 : 20_000);
 
     const { bundles, floors, external } = builds;
     const results: Results = {
@@ -177,6 +180,7 @@ async function main() {
       },
       perNotification,
       confirmation,
+      rejected,
     };
     writeResults(results);
   } finally {
@@ -704,6 +708,8 @@ type Results = {
     findChargePerRecord: number;
     tokensIssued: number;
   };
+  /** Absent from results written before it was measured. */
+  rejected?: RejectedMeasurement;
 };
 
 export function costModel(r: Pick<Results, 'handlerTime' | 'perNotification'>, apiType: ApiType = 'rest') {
@@ -986,17 +992,23 @@ The same pipeline built the naive way (x86_64 at 1 GB, one synchronous function 
 every duplicate is rewritten and republished, TransactWriteItems at twice the write units): about
 **$${round(rest.naive, 2)} per million** on a REST API (${ms(rest.naiveMs)} per invocation at 1 GB), i.e. ${round(rest.naive / rest.total, 2)}× this design.
 
-## How to reproduce
+${r.rejected ? `${renderRejection(r.rejected, `in the same run`)}\n` : ''}## How to reproduce
 
 \`\`\`bash
 npm ci
 npm run bench            # writes this file; --quick for a short run that does not
 npm run bench -- --render   # rewrites this file from the last full run's results
+npm run bench -- --rejected # measures a rejected request alone and prints its section
 \`\`\`
 `;
 }
 
-if (process.argv.includes('--render')) {
+if (process.argv.includes('--rejected')) {
+  // Measures the cost of a rejected request alone and prints its section of docs/benchmarks.md.
+  const m = describeMachine();
+  const measured = await measureRejected(quick ? 2_000 : 20_000);
+  process.stdout.write(renderRejection(measured, `on ${m.date}: ${m.cores} × ${m.cpu}, Node ${m.node}`));
+} else if (process.argv.includes('--render')) {
   // Re-renders docs/benchmarks.md from the last full run's results (not a --quick one), without measuring again.
   const { readFileSync } = await import('node:fs');
   writeFileSync(join(ROOT, 'docs/benchmarks.md'), renderMarkdown(JSON.parse(readFileSync(join(WORK, 'results.json'), 'utf8')) as Results));
