@@ -56,6 +56,8 @@ export interface PicPayWebhooksStackProps extends StackProps {
   readonly dlqMaxReceiveCount?: number;
   /** E-mail address subscribed to the alarm topic. */
   readonly alarmEmail?: string;
+  /** Alarm when no notification has been accepted for this many hours (1..168). Default: no such alarm. */
+  readonly quietAlarmHours?: number;
   /** Put an AWS WAF web ACL with a per-IP rate-based rule in front of the API. Default off. */
   readonly enableWaf?: boolean;
   /** Requests per 5 minutes per source IP before WAF blocks it. Default 2000. */
@@ -480,6 +482,7 @@ export class PicPayWebhooksStack extends Stack {
       deadLetterQueue: this.deadLetterQueue,
       key: this.key,
       alarmEmail: props.alarmEmail,
+      quietAlarmHours: props.quietAlarmHours,
     });
 
     const base = props.customDomain ? `https://${props.customDomain.domainName}` : undefined;

@@ -29,6 +29,7 @@ describe('the settings definition', () => {
       dlqMaxReceiveCount: 36,
       processorMaxConcurrency: 5,
       alarmEmail: '',
+      quietAlarmHours: '',
       enableWaf: false,
       wafRateLimit: 2000,
       tracing: true,
