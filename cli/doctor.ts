@@ -123,6 +123,7 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
   const deadline = Date.now() + run.probeTimeoutMs;
   for (const p of probes) await run.check(`probe ${p.flavour}`, () => checkProbe(run, p, deadline));
 
+  await run.check('last-notification', () => checkLastNotification(run));
   await run.check('dead-letter-queue', () => checkDeadLetterQueue(run));
   await run.check('parked', () => checkParked(run));
   await run.check('lambda-concurrency', () => checkLambdaConcurrency(run));
@@ -446,6 +447,26 @@ async function checkProbe(run: DoctorRun, p: SentProbe, deadline: number): Promi
   await clients.stores.probes.delete(p.id);
   if (charge) return fail('the probe created a charge', 'a bug: report it; delete the charge item for the probe id');
   return pass(`accepted, recorded as a probe (not a charge), probe event on the topic (SNS message ${String(record.messageId)})`);
+}
+
+/**
+ * When PicPay's newest notification of each flavour arrived: the processor notes it in the
+ * table (lambda/adapters/table/last-seen.ts), one item per flavour, so this is two reads. Only
+ * reported: a shop with no sale has nothing to be notified of (the PicPayQuiet alarm, with
+ * quietAlarmHours, says when the silence is too long; docs/operations.md, "PicPay went quiet").
+ */
+async function checkLastNotification({ clients }: DoctorRun, now = Date.now()): Promise<Result> {
+  const flavours = ['legacy', 'checkout'] as const;
+  const seen = await Promise.all(flavours.map((f) => clients.stores.lastSeen.get(f)));
+  const ago = (at: string) => {
+    const minutes = Math.max(0, Math.round((now - Date.parse(at)) / 60_000));
+    return minutes < 120 ? `${minutes} min ago` : minutes < 2 * 1440 ? `${Math.round(minutes / 60)} h ago` : `${Math.round(minutes / 1440)} days ago`;
+  };
+  const parts = flavours.map((f, i) => {
+    const s = seen[i];
+    return s ? `${f} ${ago(s.receivedAt)} (${s.receivedAt}, request ${s.requestId})` : `${f} none recorded`;
+  });
+  return pass(`last notification from PicPay: ${parts.join('; ')}`);
 }
 
 async function checkDeadLetterQueue({ target, clients }: DoctorRun): Promise<Result> {

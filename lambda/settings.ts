@@ -150,6 +150,14 @@ export const SETTINGS = {
     expected: 'an e-mail address',
     description: 'subscribed to the alarm topic; confirm the mail AWS sends',
   },
+  quietAlarmHours: {
+    text: 'number',
+    // CloudWatch: an alarm with a period of 1 h evaluates at most 7 days (168 periods).
+    schema: whole(1, 168),
+    expected: 'a whole number of hours from 1 to 168',
+    description:
+      'alarm `PicPayQuiet` when no notification has been accepted for this many hours (a firewall, a token changed in Painel Lojista, a wrong URL: docs/operations.md, "PicPay went quiet"). Absent: no such alarm. Pick more hours than your quietest stretch of sales',
+  },
   enableWaf: {
     text: 'boolean',
     schema: z.boolean(),

@@ -41,6 +41,8 @@ export interface PipelineMonitoringProps {
   readonly key: kms.IKey;
   /** Subscribed to the alarm topic when given (confirm the e-mail AWS sends). */
   readonly alarmEmail?: string;
+  /** Alarm `PicPayQuiet` when no notification has been accepted for this many hours; none when absent. */
+  readonly quietAlarmHours?: number;
 }
 
 /** Thresholds, in one place (docs/operations.md explains each alarm). */
@@ -80,6 +82,7 @@ export class PipelineMonitoring extends Construct {
     this.alarmTopic = this.createAlarmTopic(props);
     this.addPipelineAlarms(props);
     if (props.sweeper) this.addOutboxAlarms(props.sweeper);
+    if (props.quietAlarmHours !== undefined) this.addQuietAlarm(props.quietAlarmHours);
     this.dashboard = this.createDashboard(stack, props);
   }
 
@@ -152,6 +155,27 @@ export class PipelineMonitoring extends Construct {
     a.addAlarmAction(new SnsAction(this.alarmTopic));
     this.alarms[name] = a;
     return a;
+  }
+
+  /**
+   * PicPay went quiet: no notification accepted (a right token, enqueued) in each of the last
+   * `hours` hours. An hour without one emits no data point at all, so missing data breaches.
+   * One-hour periods, each of which must breach: CloudWatch evaluates at most 7 days of periods
+   * of an hour or more (lambda/settings.ts bounds the hours to 168).
+   */
+  private addQuietAlarm(hours: number): void {
+    const a = new cloudwatch.Alarm(this, 'PicPayQuiet', {
+      alarmName: `${this.alarmNamePrefix}PicPayQuiet`,
+      metric: this.auth(METRICS.authenticator.accepted).with({ period: Duration.hours(1), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: hours,
+      datapointsToAlarm: hours,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      alarmDescription: `No PicPay notification accepted for ${hours} h: a firewall or WAF in front, a token changed in Painel Lojista but not in the tokens secret, or a wrong URL registered with PicPay. Run picpay-webhooks doctor (docs/operations.md, "PicPay went quiet").`,
+    });
+    a.addAlarmAction(new SnsAction(this.alarmTopic));
+    this.alarms.PicPayQuiet = a;
   }
 
   /** The queue, the API and the processor: a notification stuck, lost to a misconfiguration, or under attack. */

@@ -73,6 +73,8 @@ export interface PicPayWebhooksStackProps extends StackProps {
   readonly dlqMaxReceiveCount?: number;
   /** E-mail address subscribed to the alarm topic. */
   readonly alarmEmail?: string;
+  /** Alarm when no notification has been accepted for this many hours (1..168). Default: no such alarm. */
+  readonly quietAlarmHours?: number;
   /**
    * Put an AWS WAF web ACL in front of the REST API: a per-IP rate-based rule, and a rule that
    * blocks a PicPay route's requests carrying no token header. Default off (docs/security.md, "Floods").
@@ -522,6 +524,7 @@ export class PicPayWebhooksStack extends Stack {
       deadLetterQueue: this.deadLetterQueue,
       key: this.key,
       alarmEmail: props.alarmEmail,
+      quietAlarmHours: props.quietAlarmHours,
     });
 
     const base = props.customDomain ? `https://${props.customDomain.domainName}` : undefined;

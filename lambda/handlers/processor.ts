@@ -65,6 +65,11 @@ export interface Observability {
 export interface ProcessorDeps extends ProcessDeps, RetryDeps, Observability {
   /** Probes from `picpay-webhooks doctor`: published and recorded, never processed as charges. */
   readonly probes: ProbeDeps;
+  /**
+   * Notes when PicPay's newest notification of each flavour arrived, for `picpay-webhooks
+   * doctor` (best effort: a failure is logged, never fails the record).
+   */
+  readonly lastSeen?: { note(flavour: Envelope['flavour'], seen: { receivedAt: string; requestId: string }): Promise<void> };
 }
 
 /**
@@ -128,9 +133,23 @@ export function createProcessor(deps: ProcessorDeps) {
       }
       const outcome = await processEnvelope(envelope, deps);
       reportOutcome(outcome, { messageId: record.messageId, requestId, flavour: envelope.flavour, receiveCount });
+      await noteSeen(envelope);
     } catch (error) {
       await reportFailure(record, error, receiveCount, requestId);
       throw error;
+    }
+  }
+
+  /** A notification PicPay sent (not a merchant's registration, not the reconciler's own check; probes return earlier). */
+  async function noteSeen(envelope: Envelope): Promise<void> {
+    if (!deps.lastSeen || (envelope.origin !== undefined && envelope.origin !== 'picpay')) return;
+    try {
+      await deps.lastSeen.note(envelope.flavour, { receivedAt: envelope.receivedAt, requestId: envelope.requestId });
+    } catch (error) {
+      logger.warn('Could not note when the last notification arrived (picpay-webhooks doctor reads it)', {
+        requestId: envelope.requestId,
+        error: error as Error,
+      });
     }
   }
 
@@ -320,6 +339,7 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
       parking: stores.parked,
       awaiting: stores.reconcile,
       links: stores.links,
+      lastSeen: stores.lastSeen,
       publisher,
       probes: { publishProbe: (e) => publisher.publishProbe(e), recordProbe: (r) => stores.probes.recordProbe(r), now: runtime.now },
       legacyStatus: new PicPayStatusClient({

@@ -108,7 +108,32 @@ describe('picpay-webhooks doctor', () => {
       expect(r.line(name)).toMatch(/^PASS /);
     }
     for (const name of ['api-gateway-logging-role', 'alarm-subscription', 'lambda-concurrency']) expect(r.line(name)).toMatch(/^SKIP .*local pipeline/);
+    // Nothing from PicPay yet: the doctor's own probes are not notifications.
+    expect(r.line('last-notification')).toBe('PASS  last-notification          last notification from PicPay: legacy none recorded; checkout none recorded');
     expect(r.out.at(-1)).toBe('All checks passed.');
+  });
+
+  test('reports when the last notification of each flavour arrived, from what the processor noted', async () => {
+    const sentAt = Date.now();
+    const res = await fetch(pipeline.target.webhookUrl, {
+      method: 'POST',
+      headers: { authorization: TOKENS.checkoutToken, 'event-type': 'TransactionUpdateMessage', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'PAYMENT',
+        eventDate: '2024-07-01T16:00:00-03:00',
+        id: 'e',
+        data: { status: 'AUTHORIZED', amount: 2500, merchantChargeId: 'doctor-last-seen' },
+      }),
+    });
+    expect(res.status).toBe(200);
+    const requestId = res.headers.get('x-request-id');
+    const deadline = Date.now() + 10_000;
+    while (!(await clients.stores.lastSeen.get('checkout')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const r = await run();
+    const line = r.line('last-notification');
+    const at = /checkout 0 min ago \(([^,]+), request ([^)]+)\)/.exec(line);
+    expect([line.startsWith('PASS '), line.includes('legacy none recorded'), at?.[2]]).toEqual([true, true, requestId]);
+    expect(Math.abs(Date.parse(at![1]!) - sentAt)).toBeLessThan(10_000);
   });
 
   test('the probes travel the whole pipeline as probes: events of their own type, no charge, nothing left behind', async () => {
@@ -354,8 +379,8 @@ describe('picpay-webhooks doctor', () => {
     expect(out.join('\n')).toContain('picpay-webhooks doctor');
     out.length = 0;
     expect(await runCli(['doctor', '--probe-timeout', '20'], io, pipeline.target)).toBe(0);
-    // One line per check: 12, and credentials-secret since the secrets were split.
-    expect(out.filter((l) => /^(PASS|FAIL|SKIP|WARN) /.test(l))).toHaveLength(13);
+    // One line per check: 12, credentials-secret since the secrets were split, and last-notification.
+    expect(out.filter((l) => /^(PASS|FAIL|SKIP|WARN) /.test(l))).toHaveLength(14);
   });
 
   // Last: the probes it leaves failing are retried into the DLQ once the fault is gone.

@@ -31,6 +31,7 @@ describe('the settings definition', () => {
       dlqMaxReceiveCount: 36,
       processorMaxConcurrency: 5,
       alarmEmail: '',
+      quietAlarmHours: '',
       enableWaf: false,
       wafRateLimit: 2000,
       tracing: true,

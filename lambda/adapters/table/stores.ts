@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ChargeStore } from './charges.js';
 import { DeadLetterNotes } from './dead-letters.js';
+import { LastSeenStore } from './last-seen.js';
 import { PaymentLinkStore } from './links.js';
 import { OutboxIndexStore } from './outbox-index.js';
 import { ParkedStore } from './parked.js';
@@ -17,6 +18,7 @@ export interface TableStores {
   readonly deadLetters: DeadLetterNotes;
   readonly probes: ProbeStore;
   readonly links: PaymentLinkStore;
+  readonly lastSeen: LastSeenStore;
 }
 
 /** `client` from documentClientFor (table.ts): items keep no `undefined` members. */
@@ -30,5 +32,6 @@ export function tableStores(client: DynamoDBDocumentClient, tableName: string): 
     deadLetters: new DeadLetterNotes(table),
     probes: new ProbeStore(table),
     links: new PaymentLinkStore(table),
+    lastSeen: new LastSeenStore(table),
   };
 }

@@ -13,7 +13,8 @@ import { AwsServiceError } from '../../domain/errors.js';
  * - parked.ts:          pk `PARKED`, sk `<receivedAt>#<requestId>`: notifications for an operator;
  * - dead-letters.ts:    pk `DEADLETTER`, sk the SQS message id: why the processor gave up;
  * - probes.ts:          pk `PROBE`, sk the probe id: `picpay-webhooks doctor`'s probes;
- * - links.ts:           pk `LINK#<paymentLinkId>`, sk a payment transaction id: a Payment Link's payments.
+ * - links.ts:           pk `LINK#<paymentLinkId>`, sk a payment transaction id: a Payment Link's payments;
+ * - last-seen.ts:       pk `SEEN`, sk the flavour: when PicPay's newest notification of it arrived.
  * Every write is a single-item write (no transactions, no streams: dynalite runs it locally).
  */
 export const chargePk = (chargeKey: string) => `CHARGE#${chargeKey}`;
@@ -21,6 +22,7 @@ export const CHARGE_SK = 'STATE';
 export const PARKED_PK = 'PARKED';
 export const DEAD_LETTER_PK = 'DEADLETTER';
 export const PROBE_PK = 'PROBE';
+export const LAST_SEEN_PK = 'SEEN';
 export const linkPk = (paymentLinkId: string) => `${TABLE.linkPartitionPrefix}${paymentLinkId}`;
 
 /** The document client the stores expect: items keep no `undefined` members. */
