@@ -186,8 +186,8 @@ interface Notification {
   readonly step?: number;
   /**
    * Sent after every notification before it was processed: a chargeback reversed (a dispute won
-   * weeks later). With confirmation on, a CHARGEBACK read after its reversal would be PicPay
-   * "behind" the claim, i.e. contradicted (docs/testing.md).
+   * weeks later; with confirmation on), or a Payment Link refund naming no payment (matched
+   * against the payments recorded under its link, so it comes once they are).
    */
   readonly later?: 'reversal' | 'unnamed_refund';
   /**
