@@ -5,7 +5,7 @@ afterAll(() => {
   process.env = savedEnv;
 });
 
-test('chaos (small), confirmed with PicPay, forged notifications mixed in, PicPay down for 6 hours halfway through: nothing lost or dead-lettered, no wrong final state, no regression, nothing left unpublished, every lost callback reconciled, every forgery parked and counted, none applied', async () => {
+test('chaos (small), confirmed with PicPay, Payment Link links paid once and several times, forged notifications mixed in, PicPay down for 6 hours halfway through: nothing lost or dead-lettered, no wrong final state, no regression, nothing left unpublished, every lost callback reconciled, every link listing its payments, every unmatched refund parked, every forgery parked and counted, none applied', async () => {
   const report = await runChaos(
     // More abandoned legacy payments (40) than one reconciliation run checks (8); 20 forged notifications.
     {
@@ -52,5 +52,17 @@ test('chaos (small), confirmed with PicPay, forged notifications mixed in, PicPa
   expect(report.confirmation.forgedApplied).toBe(0);
   expect(report.confirmation.unexpectedParks).toBe(0);
   expect(report.confirmation.contradictedMetric).toBe(20 + report.confirmation.recounted);
+  // Payment Link: one charge in four, in links paid once and several times, with a lost PAYED
+  // among the callbacks reconciled; refunds naming no payment matched on a link paid once and
+  // parked (expected) on one paid more often; a quarter of the forgeries are Payment Link claims.
+  expect(report.paymentLink.payments).toBe(15);
+  expect(report.paymentLink.multiPaymentLinks).toBeGreaterThan(0);
+  expect(report.paymentLink.lostPayments).toBeGreaterThan(0);
+  expect(report.paymentLink.linkListingsWrong).toBe(0);
+  expect(report.paymentLink.missingLinkIds).toBe(0);
+  expect(report.paymentLink.unnamedMatched).toBeGreaterThan(0);
+  expect(report.paymentLink.unmatchedExpected).toBeGreaterThan(0);
+  expect(report.paymentLink.unmatchedParked).toBe(report.paymentLink.unmatchedExpected);
+  expect(report.paymentLink.forged).toBe(10);
   expect(passed(report)).toBe(true);
 }, 180_000);

@@ -8,10 +8,14 @@
  * code under test); nothing may reach the DLQ.
  *
  * Confirmation is on (as in a stack with PicPay API credentials): the PicPay sandbox holds each
- * checkout charge's truth as its story unfolds, so a money-moving notification is confirmed with
- * find-charge and PicPay's answer is applied; forged notifications (charges PicPay never heard
- * of, claims ahead of PicPay's truth) are mixed in, and each must be parked as contradicted and
- * counted, never applied. docs/testing.md says what the oracle checks.
+ * checkout charge's and each Payment Link transaction's truth as its story unfolds, so a
+ * money-moving notification is confirmed with find-charge or find-transactions and PicPay's
+ * answer is applied; forged notifications (charges PicPay never heard of, claims ahead of
+ * PicPay's truth, Payment Link payments and refunds PicPay never listed) are mixed in, and each
+ * must be parked as contradicted and counted, never applied. Payment Link payments come in
+ * links paid once or several times; a refund naming no payment is matched on a link paid once
+ * and parked (`unmatched_refund`, expected) on one paid more often. docs/testing.md says what
+ * the oracle checks.
  */
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { METRICS } from '../../lambda/metrics.js';
@@ -104,9 +108,29 @@ export interface ChaosReport {
   readonly reconcile: { readonly runs: number; readonly bound: number; readonly recovered: number; readonly lost: number };
   readonly duplicateTransitionIdsOnSns: number;
   readonly snsEvents: number;
+  /** Payment Link: links paid once or several times, what the link index lists, refunds naming no payment. */
+  readonly paymentLink: {
+    readonly links: number;
+    readonly payments: number;
+    /** Links paid two or three times (one charge per payment). */
+    readonly multiPaymentLinks: number;
+    /** Links whose LINK# items (`charge --payment-link`) are not exactly their payments (target 0). */
+    readonly linkListingsWrong: number;
+    /** Payment Link charges or events that do not carry their link's `paymentLinkId` (target 0). */
+    readonly missingLinkIds: number;
+    /** Refunds naming no payment on a link paid once: matched to its payment (part of the final-state check). */
+    readonly unnamedMatched: number;
+    /** Deliveries of refunds naming no payment on a link paid more than once, and those parked `unmatched_refund` (target: all). */
+    readonly unmatchedExpected: number;
+    readonly unmatchedParked: number;
+    /** Payments whose PAYED webhook was lost, for reconciliation to find (part of `reconcile.lost`). */
+    readonly lostPayments: number;
+    /** Forged Payment Link claims (part of `confirmation.forged`). */
+    readonly forged: number;
+  };
   /** Confirmation and the forged notifications (all zero with confirmation off). */
   readonly confirmation: {
-    /** find-charge requests, and those failed on purpose (5xx, timeouts; the outage's refusals are counted above). */
+    /** find-charge and find-transactions requests, and those failed on purpose (5xx, timeouts; the outage's refusals are counted above). */
     readonly lookups: number;
     readonly faults: number;
     /** Chargebacks reversed: their reversal sent after every notification of the chargeback was processed. */
@@ -162,12 +186,24 @@ interface Notification {
   readonly step?: number;
   /**
    * Sent after every notification before it was processed: a chargeback reversed (a dispute won
-   * weeks later). With confirmation on, a CHARGEBACK read after its reversal would be PicPay
-   * "behind" the claim, i.e. contradicted (docs/testing.md).
+   * weeks later; with confirmation on), or a Payment Link refund naming no payment (matched
+   * against the payments recorded under its link, so it comes once they are).
    */
-  readonly later?: boolean;
-  /** A forgery: a charge PicPay never heard of, or a claim ahead of everything PicPay will ever say about the charge. */
-  readonly forged?: 'unknown_charge' | 'ahead';
+  readonly later?: 'reversal' | 'unnamed_refund';
+  /**
+   * A forgery: a charge PicPay never heard of, or a claim ahead of everything PicPay will ever
+   * say about the charge; Payment Link: a payment PicPay never listed on the link it names (or a
+   * link PicPay does not know), a refund of a real payment PicPay never made.
+   */
+  readonly forged?: 'unknown_charge' | 'ahead' | 'unlisted_payment' | 'unmade_refund';
+  /**
+   * Payment Link: the transaction this notification is about (the payment, or a refund), where
+   * it is in that transaction's life (PicPay lists it there, at least, once it sends it), and
+   * the link it names.
+   */
+  readonly transaction?: { readonly linkId: string; readonly id: string; readonly status: string; readonly amount: number; readonly step: number };
+  /** Payment Link: a refund naming no payment on a link paid more than once, which must be parked so. */
+  readonly expectPark?: 'unmatched_refund';
 }
 
 interface Story {
@@ -185,6 +221,10 @@ interface Story {
   readonly foundCharge?: { readonly now: string; readonly late?: string };
   /** Checkout: what find-charge answers at each step of the story (the notifications' `step`). */
   readonly truth?: readonly SandboxCharge[];
+  /** Payment Link: the link, how many payments it has, and the refund transactions that must be (the only ones) recorded. */
+  readonly link?: { readonly id: string; readonly payments: number; readonly refundIds: readonly string[] };
+  /** Payment Link, left waiting: what find-transactions lists for the payment at the end (its webhook lost), if it moved on. */
+  readonly latePayment?: string;
 }
 
 /** A checkout charge as find-charge reports it: the amount of paymentBody() and the refunded amount. */
@@ -247,7 +287,7 @@ function checkoutStory(chargeId: string, base: number, random: () => number): St
     eventDate: at(minute),
     refunded,
     step,
-    ...(shape === 'chargeback reversed' && step === 2 ? { later: true } : {}),
+    ...(shape === 'chargeback reversed' && step === 2 ? { later: 'reversal' as const } : {}),
     eventType: 'TransactionUpdateMessage',
     // An unpaid QR code that expires is a Pix charge.
     body: paymentBody({
@@ -301,39 +341,133 @@ function legacyStory(chargeId: string, random: () => number): Story {
   return { flavour: 'legacy', chargeId, shape: timeline.join('>'), notifications, timeline, expected: { status: canonicalOf('legacy', timeline.at(-1)!) } };
 }
 
+/** The Payment Link shapes: what happens to one payment of a link. */
+type LinkShape = 'paid' | 'retry after DENIED' | 'cancelled unpaid' | 'PAYED webhook lost' | 'never paid';
+
+/** One transaction of a Payment Link story: the payment (at one step of its life) or a refund of it. */
+interface LinkStep {
+  readonly status: string;
+  readonly id: string;
+  readonly amount: number;
+  /** The payment's step (0, 1, 2 as it moves on); a refund is 0. */
+  readonly step: number;
+  /** A refund sent without `originalTransactionId` (type `REFUND`): matched through the link. */
+  readonly unnamed?: boolean;
+}
+
 /**
- * A Payment Link payment: paid, then maybe partial refunds (each its own transaction), maybe a
- * full refund. Its statuses only move forward, so the order of delivery must not matter.
+ * One payment of a Payment Link (the link's `payments` payments are one charge each): the
+ * statuses its transaction goes through, then maybe partial refunds (each its own transaction,
+ * R$ 10 and R$ 20) and a full refund (whose own amount is the whole payment, so the tables give
+ * its total in every delivery order: paymentlink.md, P1 and P5). Its statuses only move forward,
+ * so the order of delivery does not matter. Every notification names the link
+ * (`data.charge.paymentLinkId`). With `unnamed`, its last refund names no payment: on a link
+ * paid once it is matched to this payment, on a link paid more often it is parked
+ * `unmatched_refund` and changes nothing. A payment left waiting is paid at PicPay with its
+ * webhook lost (`PAYED webhook lost`, for reconciliation to find) or never (`never paid`).
  */
-function paymentLinkStory(chargeId: string, base: number, random: () => number): Story {
-  const partials = Math.floor(random() * 3);
-  const full = random() < 0.4;
-  const steps: Array<{ status: string; id: string; amount: number }> = [
-    { status: 'PAYED', id: chargeId, amount: 10000 },
-    ...Array.from({ length: partials }, (_, k) => ({ status: 'PARTREFUNDED', id: `${chargeId}-refund-${k}`, amount: 1000 * (k + 1) })),
-    ...(full ? [{ status: 'REFUNDED', id: `${chargeId}-refund-full`, amount: 10000 }] : []),
+function paymentLinkStory(
+  chargeId: string,
+  link: { readonly id: string; readonly payments: number },
+  shape: LinkShape,
+  unnamed: boolean,
+  confirm: boolean,
+  random: () => number,
+): Story {
+  const pay = (status: string, step: number): LinkStep => ({ status, id: chargeId, amount: 10000, step });
+  let payment: LinkStep[];
+  if (shape === 'retry after DENIED') payment = [pay('DENIED', 0), pay('AUTHORIZED', 1), pay('PAYED', 2)];
+  else if (shape === 'cancelled unpaid') payment = [pay('AUTHORIZED', 0), pay('CANCELLED', 1)];
+  else if (shape === 'paid') payment = random() < 0.3 ? [pay('PENDING', 0), pay('PAYED', 1)] : [pay('PAYED', 0)];
+  else payment = [pay(random() < 0.5 ? 'PENDING' : 'AUTHORIZED', 0)];
+  const refundable = shape === 'paid' || shape === 'retry after DENIED';
+  let partials = refundable ? Math.floor(random() * 3) : 0;
+  const full = refundable && random() < 0.4;
+  if (unnamed && partials === 0 && !full) partials = 1;
+  const refunds: LinkStep[] = [
+    ...Array.from({ length: partials }, (_, k) => ({ status: 'PARTREFUNDED', id: `${chargeId}-refund-${k}`, amount: 1000 * (k + 1), step: 0 })),
+    ...(full ? [{ status: 'REFUNDED', id: `${chargeId}-refund-full`, amount: 10000, step: 0 }] : []),
   ];
+  if (unnamed) refunds[refunds.length - 1] = { ...refunds.at(-1)!, unnamed: true };
+  const steps = [...payment, ...refunds];
+  const parked = (step: LinkStep) => step.unnamed === true && link.payments > 1;
   const notifications: Notification[] = steps.map((step) => ({
     flavour: 'paymentLink',
     chargeId,
     kind: 'status',
     rawStatus: step.status,
     eventType: 'TransactionPaymentMessage',
-    body: paymentLinkBody({ id: step.id, originalTransactionId: step.id === chargeId ? null : chargeId, status: step.status, amount: step.amount }),
+    transaction: { linkId: link.id, id: step.id, status: step.status, amount: step.amount, step: step.step },
+    // A refund naming no payment goes out once its link's payments were processed: it is matched
+    // against the payments recorded under the link, so sent before them it would find none.
+    ...(step.unnamed ? { later: 'unnamed_refund' as const } : {}),
+    ...(parked(step) ? { expectPark: 'unmatched_refund' as const } : {}),
+    body: step.unnamed
+      ? { ...paymentLinkBody({ id: step.id, status: step.status, amount: step.amount, paymentLinkId: link.id }), type: 'REFUND' }
+      : paymentLinkBody({
+          id: step.id,
+          originalTransactionId: step.id === chargeId ? null : chargeId,
+          status: step.status,
+          amount: step.amount,
+          paymentLinkId: link.id,
+        }),
   }));
+  // What decides the charge: every notification but the parked ones, and the lost PAYED that
+  // reconciliation reads (with PicPay API credentials only: without them it cannot ask).
+  const latePayment = shape === 'PAYED webhook lost' ? 'PAYED' : undefined;
+  const applied = [...steps.filter((step) => !parked(step)), ...(latePayment && confirm ? [pay(latePayment, 1)] : [])];
+  // No time orders a Payment Link charge (paymentlink.md): every step is given the same one.
   const winner = tableWinner(
     SPEC.paymentLink,
-    steps.map((step, i) => ({ raw: step.status, at: base + i })),
+    applied.map((step) => ({ raw: step.status, at: 0 })),
   );
+  const appliedRefunds = applied.filter((step) => step.id !== chargeId);
   // Partial refunds add up; a full refund refunds what was paid (paymentlink.md).
-  const refunded = full ? 10000 : partials > 0 ? steps.reduce((sum, step) => sum + (step.status === 'PARTREFUNDED' ? step.amount : 0), 0) : undefined;
+  const refunded = appliedRefunds.some((step) => step.status === 'REFUNDED')
+    ? 10000
+    : appliedRefunds.length > 0
+      ? appliedRefunds.reduce((sum, step) => sum + step.amount, 0)
+      : undefined;
   return {
     flavour: 'paymentLink',
     chargeId,
-    shape: steps.map((step) => step.status).join('>'),
+    shape: `link paid ${link.payments === 1 ? 'once' : `${link.payments} times`}: ${shape}${refunds.length ? `, ${refunds.map((r) => r.status).join('>')}` : ''}${unnamed ? ' (last refund naming no payment)' : ''}`,
     notifications,
+    link: { ...link, refundIds: appliedRefunds.map((step) => step.id) },
+    ...(latePayment ? { latePayment } : {}),
     expected: { status: canonicalOf('paymentLink', winner.raw), ...(refunded === undefined ? {} : { refunded }) },
   };
+}
+
+/**
+ * The run's Payment Link payments (`count` charge ids), grouped in links paid once, twice, once,
+ * three times, and so on; every third link has a refund naming no payment (so some on links paid
+ * once, matched, and some on links paid more often, parked). One payment in five is left waiting
+ * (one in fifteen never paid, the others paid at PicPay with the webhook lost).
+ */
+function paymentLinkStories(chargeIds: readonly string[], seed: number, confirm: boolean, random: () => number): Story[] {
+  const result: Story[] = [];
+  const sizes = [1, 2, 1, 3];
+  for (let n = 0, p = 0; p < chargeIds.length; n++) {
+    const link = { id: `chaos-${seed}-link-${n}`, payments: Math.min(sizes[n % sizes.length]!, chargeIds.length - p) };
+    for (let k = 0; k < link.payments; k++, p++) {
+      const unnamed = n % 3 === 1 && k === 0;
+      const r = random();
+      const shape: LinkShape = unnamed
+        ? 'paid'
+        : p % 15 === 14
+          ? 'never paid'
+          : p % 5 === 4
+            ? 'PAYED webhook lost'
+            : r < 0.65
+              ? 'paid'
+              : r < 0.85
+                ? 'retry after DENIED'
+                : 'cancelled unpaid';
+      result.push(paymentLinkStory(chargeIds[p]!, link, shape, unnamed, confirm, random));
+    }
+  }
+  return result;
 }
 
 /** A checkout charge authorized, then paid at PicPay with its webhook lost (or left waiting). */
@@ -384,11 +518,15 @@ function abandonedStory(chargeId: string, random: () => number): Story {
 function stories(options: ChaosOptions, random: () => number): Story[] {
   const base = Date.parse('2026-01-01T12:00:00Z');
   const result: Story[] = [];
+  // One charge in four is a Payment Link payment; the rest alternate checkout and legacy.
+  const linkPayments: string[] = [];
   for (let c = 0; c < options.charges; c++) {
     const chargeId = `chaos-${options.seed}-${c}`;
     const at = base + c * 3_600_000;
-    result.push(c % 4 === 3 ? paymentLinkStory(chargeId, at, random) : c % 2 === 0 ? checkoutStory(chargeId, at, random) : legacyStory(chargeId, random));
+    if (c % 4 === 3) linkPayments.push(chargeId);
+    else result.push(c % 2 === 0 ? checkoutStory(chargeId, at, random) : legacyStory(chargeId, random));
   }
+  result.push(...paymentLinkStories(linkPayments, options.seed, options.confirm, random));
   for (let a = 0; a < options.abandoned; a++) {
     // One in four abandoned payments is a checkout charge; the rest are legacy payments.
     const id = `chaos-${options.seed}-abandoned-${a}`;
@@ -417,16 +555,24 @@ const UNKNOWN_CHARGE_CLAIMS: ReadonlyArray<{ status: string; refunded: number; p
 ];
 
 /**
- * Forged checkout/Pix notifications, sent with the real checkout token (a leaked one): half for
- * charges PicPay never heard of, half claims ahead of PicPay's truth on the run's own charges.
+ * Forged notifications, sent with the real checkout token (a leaked one), in four kinds dealt in
+ * turn: a checkout/Pix charge PicPay never heard of; a claim ahead of PicPay's truth on one of the
+ * run's checkout charges; a Payment Link `PAYED` for a transaction PicPay never listed (on one of
+ * the run's links, or on a link PicPay does not know); a refund of one of the run's Payment Link
+ * payments that PicPay never made. Without Payment Link payments in the run, checkout ones only.
  */
 function forgeries(all: readonly Story[], options: ChaosOptions, random: () => number): Notification[] {
   if (!options.confirm) return [];
   const targets = all.filter((s) => AHEAD_OF_TRUTH[s.shape] !== undefined);
+  const payments = all.filter((s) => s.link !== undefined);
   return Array.from({ length: options.forged }, (_, i): Notification => {
-    const ahead = i % 2 === 1 && targets.length > 0;
+    const kinds = payments.length > 0 ? 4 : 2;
+    const kind = i % kinds;
+    if (kind === 2) return forgedLinkPayment(i, payments[Math.floor(random() * payments.length)]!, options.seed);
+    if (kind === 3) return forgedLinkRefund(i, payments[Math.floor(random() * payments.length)]!);
+    const ahead = kind === 1 && targets.length > 0;
     const target = ahead ? targets[Math.floor(random() * targets.length)]! : undefined;
-    const claim = target ? AHEAD_OF_TRUTH[target.shape]! : UNKNOWN_CHARGE_CLAIMS[(i / 2) % UNKNOWN_CHARGE_CLAIMS.length]!;
+    const claim = target ? AHEAD_OF_TRUTH[target.shape]! : UNKNOWN_CHARGE_CLAIMS[Math.floor(i / kinds) % UNKNOWN_CHARGE_CLAIMS.length]!;
     const chargeId = target?.chargeId ?? `chaos-${options.seed}-forged-${i}`;
     const eventDate = new Date(Date.parse('2026-01-01T12:00:00Z') + i * 1000).toISOString();
     return {
@@ -441,6 +587,41 @@ function forgeries(all: readonly Story[], options: ChaosOptions, random: () => n
       body: paymentBody({ chargeId, status: claim.status, eventDate, refundedAmount: claim.refunded, ...(claim.pix ? { paymentType: 'PIX' as const } : {}) }),
     };
   });
+}
+
+/** A forged Payment Link `PAYED` for a transaction PicPay never listed: on a real link, or (one in two) on a link PicPay does not know. */
+function forgedLinkPayment(i: number, real: Story, seed: number): Notification {
+  const id = `chaos-${seed}-forged-${i}`;
+  const linkId = Math.floor(i / 4) % 2 === 0 ? real.link!.id : `chaos-${seed}-forged-link-${i}`;
+  return {
+    flavour: 'paymentLink',
+    chargeId: id,
+    kind: 'status',
+    rawStatus: 'PAYED',
+    eventType: 'TransactionPaymentMessage',
+    forged: 'unlisted_payment',
+    body: paymentLinkBody({ id, status: 'PAYED', amount: 10000, paymentLinkId: linkId }),
+  };
+}
+
+/** A forged refund (partial or full, naming its payment and link) of a real Payment Link payment, which PicPay never made. */
+function forgedLinkRefund(i: number, payment: Story): Notification {
+  const [status, amount] = Math.floor(i / 4) % 2 === 0 ? ['PARTREFUNDED', 5000] : ['REFUNDED', 10000];
+  return {
+    flavour: 'paymentLink',
+    chargeId: payment.chargeId,
+    kind: 'status',
+    rawStatus: status,
+    eventType: 'TransactionPaymentMessage',
+    forged: 'unmade_refund',
+    body: paymentLinkBody({
+      id: `${payment.chargeId}-forged-refund-${i}`,
+      originalTransactionId: payment.chargeId,
+      status,
+      amount,
+      paymentLinkId: payment.link!.id,
+    }),
+  };
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {
@@ -553,8 +734,9 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     await settle(pipeline, clients, 600_000);
     let sending = firstWave;
     if (later.length > 0) {
-      // Weeks later, the merchants win their disputes: PicPay reverses the chargebacks and says so.
-      io.err(`  ${later.length} chargeback reversal(s), weeks later…`);
+      // Weeks later, the merchants win their disputes: PicPay reverses the chargebacks and says so;
+      // and Payment Link refunds naming no payment come, once their link's payments were recorded.
+      io.err(`  ${later.length} chargeback reversal(s) and refund(s) naming no payment, later…`);
       const reversals = await sendAllLikePicPay(pipeline, options, all, later, delivered, io, false);
       await settle(pipeline, clients, 600_000);
       sending = { ...firstWave, attempts: firstWave.attempts + reversals.attempts, lostAtSender: firstWave.lostAtSender + reversals.lostAtSender };
@@ -570,7 +752,8 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
     const published = new Map<string, number>();
     for (const e of events) published.set(e.transitionId, (published.get(e.transitionId) ?? 0) + 1);
     const verdict = await judgeCharges(pipeline, clients, all, published, delivered, options, note);
-    const forgery = await judgeForgeries(pipeline, clients, all, forged, delivered, events, note);
+    const { unmatchedExpected, unmatchedParked, ...forgery } = await judgeForgeries(pipeline, clients, all, forged, delivered, events, note);
+    const links = await judgeLinks(clients, all, events, note);
     const eventsLeftInOutbox = Math.max(leftAfterSweep, await outboxLeftovers(all, pipeline, clients));
     const duplicateIds = [...published.values()].reduce((sum, count) => sum + (count - 1), 0);
     return {
@@ -601,10 +784,11 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
       reconcile,
       duplicateTransitionIdsOnSns: duplicateIds,
       snsEvents: events.length,
+      paymentLink: { ...links, unmatchedExpected, unmatchedParked, forged: forged.filter((n) => n.flavour === 'paymentLink').length },
       confirmation: {
         lookups: pipeline.sandbox.chargeLookups,
         faults: pipeline.sandbox.chargeLookupFaults,
-        laterDeliveries: later.length,
+        laterDeliveries: later.filter((n) => n.later === 'reversal').length,
         forged: forged.length,
         ...forgery,
       },
@@ -643,14 +827,15 @@ function setUpPicPay(pipeline: LocalPipeline, all: readonly Story[]): void {
 /**
  * Every story's notifications, plus duplicates drawn among them, and the forged ones (sent
  * once each), shuffled into the order they are sent in. With confirmation on, chargeback
- * reversals (and their duplicates) go out later, once everything else was processed.
+ * reversals (and their duplicates) go out later, once everything else was processed; so do
+ * Payment Link refunds naming no payment, once their link's payments were recorded.
  */
 function planDeliveries(all: readonly Story[], forged: readonly Notification[], options: ChaosOptions, random: () => number) {
   const distinct = all.flatMap((s) => s.notifications);
   const wanted = Math.max(Math.round((distinct.length * options.duplicates) / (1 - options.duplicates)), options.notifications - distinct.length);
   const duplicates = Array.from({ length: Math.max(0, wanted) }, () => distinct[Math.floor(random() * distinct.length)]!);
   const deliveries = shuffle([...distinct, ...duplicates, ...forged], random);
-  const isLater = (n: Notification) => options.confirm && n.later === true;
+  const isLater = (n: Notification) => n.later === 'unnamed_refund' || (options.confirm && n.later === 'reversal');
   return { distinct, duplicates, deliveries, first: deliveries.filter((n) => !isLater(n)), later: deliveries.filter(isLater) };
 }
 
@@ -693,6 +878,7 @@ async function sendAllLikePicPay(
   let outageWallMs = 0;
   const callbacksSent = new Map<string, number>();
   const checkoutStep = new Map<string, number>();
+  const linkStep = new Map<string, number>();
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
       while (next < deliveries.length) {
@@ -709,6 +895,13 @@ async function sendAllLikePicPay(
           // PicPay's checkout charge is at this step, at least, when it sends its webhook: what find-charge answers from now on.
           checkoutStep.set(n.chargeId, n.step);
           pipeline.sandbox.setCharge(n.chargeId, story.truth[n.step]!);
+        }
+        const tx = n.transaction;
+        if (tx && !n.forged && tx.step > (linkStep.get(tx.id) ?? -1)) {
+          // PicPay's Payment Link transaction is at this step, at least, when it sends its webhook:
+          // what find-transactions lists on the link from now on (a refund as its own transaction).
+          linkStep.set(tx.id, tx.step);
+          pipeline.sandbox.setLinkTransaction(tx.linkId, { transactionId: tx.id, status: tx.status, amount: tx.amount });
         }
         if (outages && outage === undefined && next > deliveries.length * 0.4 && options.snsOutageMs > 0) {
           // SNS down for a while: the events stay in their outbox, their messages back off.
@@ -783,18 +976,20 @@ async function reconcileLostCallbacks(
   options: ChaosOptions,
   note: Note,
 ): Promise<Reconciliation> {
-  const lostCallbacks = all.filter((s) => s.lateStatus || s.foundCharge?.late);
+  // Payment Link reconciliation asks find-transactions: only with PicPay API credentials.
+  const lostCallbacks = all.filter((s) => s.lateStatus || s.foundCharge?.late || (s.latePayment && options.confirm));
   for (const s of lostCallbacks) {
     if (s.lateStatus) pipeline.sandbox.setPayment(s.chargeId, { status: s.lateStatus, authorizationId: `auth-${s.chargeId}` });
+    else if (s.latePayment) pipeline.sandbox.setLinkTransaction(s.link!.id, { transactionId: s.chargeId, status: s.latePayment, amount: 10000 });
     else pipeline.sandbox.setCharge(s.chargeId, picpayCharge(s.foundCharge!.late!));
   }
-  const waiting = {
-    legacy: all.filter((s) => s.flavour === 'legacy' && AWAITING.has(canonicalOf('legacy', s.timeline!.at(-1)!))).length,
-    checkout: all.filter((s) => s.foundCharge).length,
-  };
-  // Each flavour has half of every run while both have charges waiting.
-  const half = Math.ceil(options.reconcileMaxPerRun / 2);
-  const bound = Math.max(Math.ceil(waiting.legacy / half), Math.ceil(waiting.checkout / half));
+  // In the order reconciliation deals its checks (docs/reconciliation.md).
+  const waiting = [
+    all.filter((s) => s.flavour === 'legacy' && AWAITING.has(canonicalOf('legacy', s.timeline!.at(-1)!))).length,
+    all.filter((s) => s.foundCharge).length,
+    all.filter((s) => s.link && AWAITING.has(canonicalOf('paymentLink', tableWinner(SPEC.paymentLink, linkNotes(s)).raw))).length,
+  ];
+  const bound = reconcileBound(waiting, options.reconcileMaxPerRun);
   let runs = 0;
   const recovered = async () => {
     let n = 0;
@@ -811,6 +1006,22 @@ async function reconcileLostCallbacks(
   return { runs, bound, recovered: reconciled, lost: lostCallbacks.length };
 }
 
+/** A Payment Link story's notifications the processor records (not the parked ones), as the tables' notes. */
+const linkNotes = (s: Story) => s.notifications.filter((n) => !n.expectPark).map((n) => ({ raw: n.rawStatus!, at: 0 }));
+
+/**
+ * Runs it takes until every waiting charge was checked once: a run's cap is dealt one check at a
+ * time to each flavour with charges waiting, in turn, so a flavour gets at least its turn's share
+ * of the cap every run (more once another needs less), and the least recently checked go first.
+ */
+function reconcileBound(waiting: readonly number[], maxPerRun: number): number {
+  const flavours = waiting.filter((w) => w > 0);
+  return Math.max(
+    0,
+    ...flavours.map((w, i) => Math.ceil(w / Math.max(1, Math.floor(maxPerRun / flavours.length) + (i < maxPerRun % flavours.length ? 1 : 0)))),
+  );
+}
+
 /** An event as the local SNS recorded it (a type, not an interface: the body is a plain record). */
 type PublishedEvent = {
   transitionId: string;
@@ -819,17 +1030,24 @@ type PublishedEvent = {
   status: string | null;
   previousStatus: string | null;
   amounts?: { refundedAmount?: number | null } | null;
+  paymentLinkId?: string | null;
 };
 
 /** What the oracle found about the forged notifications and the parking lot. */
-type Forgery = Omit<ChaosReport['confirmation'], 'lookups' | 'faults' | 'laterDeliveries' | 'forged'>;
+type Forgery = Omit<ChaosReport['confirmation'], 'lookups' | 'faults' | 'laterDeliveries' | 'forged'> & {
+  readonly unmatchedExpected: number;
+  readonly unmatchedParked: number;
+};
 
 /**
- * The forged notifications: each parked as `contradicted_by_picpay` (the parking lot keeps one
- * per notification), nothing else parked; no charge stored and no event for a charge PicPay
- * does not know; no event on a real charge with a status or refund its story never had (PicPay's
- * answers are; a forged claim's are not); and `ContradictedNotifications` equal to the forged
- * count plus the forged notifications a crash made the processor handle again.
+ * The parking lot and the forged notifications: each forgery parked as `contradicted_by_picpay`
+ * (the parking lot keeps one per notification), each delivery of a Payment Link refund naming no
+ * payment on a link paid more than once parked as `unmatched_refund`, nothing else parked; no
+ * charge stored and no event for a charge or Payment Link transaction PicPay does not know; no
+ * event on a real checkout charge with a status or refund its story never had (PicPay's answers
+ * are; a forged claim's are not); no trace of a forged Payment Link claim in any history, and no
+ * refund PicPay never made recorded; and `ContradictedNotifications` equal to the forged count
+ * plus the forged notifications a crash made the processor handle again.
  */
 async function judgeForgeries(
   pipeline: LocalPipeline,
@@ -841,23 +1059,37 @@ async function judgeForgeries(
   note: Note,
 ): Promise<Forgery> {
   const forgedIds = new Set(forged.flatMap((n) => delivered.get(n) ?? []));
+  const unmatchedIds = new Set(all.flatMap((s) => s.notifications.filter((n) => n.expectPark === 'unmatched_refund').flatMap((n) => delivered.get(n) ?? [])));
   let forgedParked = 0;
+  let unmatchedParked = 0;
   let unexpectedParks = 0;
   for (const parked of await clients.stores.parked.list()) {
     if (forgedIds.has(parked.requestId) && parked.reason === 'contradicted_by_picpay') forgedParked++;
+    else if (unmatchedIds.has(parked.requestId) && parked.reason === 'unmatched_refund') unmatchedParked++;
     else {
       unexpectedParks++;
       note(`parked ${parked.reason}: ${parked.message} (${forgedIds.has(parked.requestId) ? 'forged' : 'not forged'})`);
     }
   }
   let forgedApplied = 0;
-  for (const n of forged.filter((f) => f.forged === 'unknown_charge')) {
-    const key = `checkout#${n.chargeId}`;
+  for (const n of forged.filter((f) => f.forged === 'unknown_charge' || f.forged === 'unlisted_payment')) {
+    const key = `${n.flavour}#${n.chargeId}`;
     const item = await clients.stores.charges.load(key);
     const evented = events.filter((e) => e.chargeKey === key).length;
     if (item !== null || evented > 0) {
       forgedApplied++;
       note(`${key}: PicPay never heard of it, yet ${item ? 'a charge is stored' : ''} ${evented} event(s) published`);
+    }
+  }
+  // On the run's Payment Link payments: no entry from a forged claim, no refund PicPay never made.
+  for (const story of all.filter((s) => s.link)) {
+    const item = await stored(pipeline, clients, story);
+    if (!item) continue;
+    const traces = item.history.filter((h) => forgedIds.has(h.requestId)).length;
+    const unmade = Object.keys(item.refunds ?? {}).filter((id) => id.includes('-forged-refund-')).length;
+    if (traces + unmade > 0) {
+      forgedApplied += traces + unmade;
+      note(`paymentLink#${story.chargeId}: ${traces} history entr(ies) from forged claims, ${unmade} forged refund(s) recorded`);
     }
   }
   // On the run's checkout charges: only statuses and refunds the story ever had reach SNS.
@@ -886,6 +1118,47 @@ async function judgeForgeries(
     unexpectedParks,
     contradictedMetric: pipeline.metricCounts('processor').get(METRICS.processor.contradicted) ?? 0,
     recounted,
+    unmatchedExpected: unmatchedIds.size,
+    unmatchedParked,
+  };
+}
+
+/**
+ * Payment Link as integrators look it up: each link's LINK# items (`charge --payment-link`) list
+ * exactly its payments (none forged, no refund as a payment of its own), and every payment's
+ * charge and every event published for it carry the link's `paymentLinkId`.
+ */
+async function judgeLinks(clients: Clients, all: readonly Story[], events: readonly PublishedEvent[], note: Note) {
+  const payments = all.filter((s) => s.link);
+  const links = new Map<string, string[]>();
+  for (const s of payments) links.set(s.link!.id, [...(links.get(s.link!.id) ?? []), s.chargeId]);
+  let linkListingsWrong = 0;
+  for (const [linkId, expected] of links) {
+    const listed = await clients.stores.links.paymentsOf(linkId, 1000);
+    if ([...listed].sort().join(',') !== [...expected].sort().join(',')) {
+      linkListingsWrong++;
+      note(`Payment Link ${linkId}: LINK# lists ${listed.join(', ') || 'nothing'}, expected ${expected.join(', ')}`);
+    }
+  }
+  let missingLinkIds = 0;
+  for (const s of payments) {
+    const key = `paymentLink#${s.chargeId}`;
+    const item = await clients.stores.charges.load(key);
+    const state = item?.state as { paymentLinkId?: string } | undefined;
+    const wrong = (state && state.paymentLinkId !== s.link!.id ? 1 : 0) + events.filter((e) => e.chargeKey === key && e.paymentLinkId !== s.link!.id).length;
+    if (wrong > 0) {
+      missingLinkIds += wrong;
+      note(`${key}: ${wrong} charge or event(s) without paymentLinkId ${s.link!.id}`);
+    }
+  }
+  return {
+    links: links.size,
+    payments: payments.length,
+    multiPaymentLinks: [...links.values()].filter((ids) => ids.length > 1).length,
+    linkListingsWrong,
+    missingLinkIds,
+    unnamedMatched: payments.filter((s) => s.link!.payments === 1 && s.notifications.some((n) => n.later === 'unnamed_refund')).length,
+    lostPayments: payments.filter((s) => s.latePayment).length,
   };
 }
 
@@ -921,7 +1194,7 @@ async function judgeCharges(
       note(`${key}: no charge stored`);
       continue;
     }
-    verdict.lostInPipeline += notificationsMissingFromHistory(key, story, item, options.confirm ? delivered : null, note);
+    verdict.lostInPipeline += notificationsMissingFromHistory(key, story, item, options.confirm ? delivered : null, delivered, note);
     if (!finalStateAsExpected(key, story, item, note)) verdict.wrongFinalState++;
     verdict.regressions += regressionsIn(key, story, item, note);
     verdict.missing += transitionsNeverPublished(key, item, published, note);
@@ -931,28 +1204,19 @@ async function judgeCharges(
 
 /**
  * Every distinct notification must have left a trace in the charge's history (Payment Link,
- * checkout). With confirmation on, a checkout notification's entry holds PicPay's answer (its
- * status, the time it was read), so the trace is the request id of one of its deliveries.
+ * checkout). A Payment Link notification's entry, and with confirmation on a checkout one's,
+ * holds PicPay's answer or the status of a refund matched through its link, so the trace is the
+ * request id the API answered for one of its deliveries. A refund that must be parked leaves none.
  */
-function notificationsMissingFromHistory(key: string, story: Story, item: StoredItem, delivered: Delivered | null, note: Note): number {
+function notificationsMissingFromHistory(key: string, story: Story, item: StoredItem, delivered: Delivered | null, all: Delivered, note: Note): number {
   let lost = 0;
-  // Every distinct Payment Link notification too (they carry no time: counted by status).
-  if (story.flavour === 'paymentLink') {
-    for (const raw of new Set(story.notifications.map((n) => n.rawStatus!))) {
-      const sent = story.notifications.filter((n) => n.rawStatus === raw).length;
-      const traced = item.history.filter((h) => h.kind === 'status' && h.rawStatus === raw).length;
-      if (traced < sent) {
-        lost += sent - traced;
-        note(`${key}: ${sent - traced} ${raw} notification(s) not in the history`);
-      }
-    }
-  }
-  if (story.flavour === 'checkout' && delivered !== null) {
+  const byRequestId = story.flavour === 'paymentLink' ? all : story.flavour === 'checkout' ? delivered : null;
+  if (byRequestId !== null) {
     const requestIds = new Set(item.history.map((h) => h.requestId));
     for (const n of story.notifications) {
-      if ((delivered.get(n) ?? []).some((id) => requestIds.has(id))) continue;
+      if (n.expectPark || (byRequestId.get(n) ?? []).some((id) => requestIds.has(id))) continue;
       lost++;
-      note(`${key}: notification ${n.kind} ${n.rawStatus ?? ''} ${n.eventDate ?? ''} not in the history (no delivery's request id)`);
+      note(`${key}: notification ${n.kind} ${n.rawStatus ?? ''} ${n.eventDate ?? n.transaction?.id ?? ''} not in the history (no delivery's request id)`);
     }
     return lost;
   }
@@ -978,8 +1242,12 @@ function finalStateAsExpected(key: string, story: Story, item: StoredItem, note:
   const e = story.expected;
   const refundedOk = e.refunded === undefined || item.amounts?.refundedAmount === e.refunded;
   const threeDsOk = e.threeDs === undefined || item.threeDs?.status === e.threeDs;
-  if (item.status !== e.status || !refundedOk || !threeDsOk) {
-    note(`${key} (${story.shape}): final ${item.status} (refunded ${item.amounts?.refundedAmount}), expected ${e.status} (refunded ${e.refunded})`);
+  // Payment Link: only the story's own refunds, matched to this payment, are recorded on it.
+  const strayRefunds = Object.keys(item.refunds ?? {}).filter((id) => !story.link?.refundIds.includes(id));
+  if (item.status !== e.status || !refundedOk || !threeDsOk || strayRefunds.length > 0) {
+    note(
+      `${key} (${story.shape}): final ${item.status} (refunded ${item.amounts?.refundedAmount}${strayRefunds.length ? `, refunds ${strayRefunds.join(' ')} not its own` : ''}), expected ${e.status} (refunded ${e.refunded})`,
+    );
     return false;
   }
   return true;
@@ -993,7 +1261,8 @@ function regressionsIn(key: string, story: Story, item: StoredItem, note: Note):
     const [a, b] = [applied[i - 1]!, applied[i]!];
     if (a.rawStatus === b.rawStatus && a.occurredAt === b.occurredAt) continue; // an amount update
     if (story.flavour === 'paymentLink' && a.rawStatus === b.rawStatus) continue; // another refund added up
-    if (b.eventType === 'Reconciliation' || a.eventType === 'Reconciliation') {
+    // A Payment Link charge is ordered by lifecycle step alone, reconciliation's reads included.
+    if (story.flavour !== 'paymentLink' && (b.eventType === 'Reconciliation' || a.eventType === 'Reconciliation')) {
       // find-charge has no event time: the canonical move must still go forward.
       const order = ['CREATED', 'AUTHORIZED', 'PAID'];
       if (order.indexOf(canonicalOf('checkout', b.rawStatus!)) < order.indexOf(canonicalOf('checkout', a.rawStatus!))) {
@@ -1027,6 +1296,7 @@ interface StoredItem {
   status: string;
   amounts?: { refundedAmount: number | null };
   threeDs?: { status: string } | null;
+  refunds?: Record<string, unknown>;
   history: Array<{
     outcome: string;
     kind: string;
@@ -1057,18 +1327,20 @@ export function formatReport(r: ChaosReport): string[] {
   const zero = (n: number) => `${n}${n === 0 ? '' : '   <-- target 0'}`;
   const c = r.confirmation;
   const metricTarget = c.forged + c.recounted;
+  const pl = r.paymentLink;
   const confirmation = o.confirm
     ? [
-        `Confirmation on: find-charge asked ${c.lookups} times (${c.faults} failed on purpose, besides the outage); ${c.laterDeliveries} chargeback reversal(s) sent weeks later`,
-        `  forged notifications parked as contradicted  ${c.forgedParked} of ${c.forged}${c.forgedParked === c.forged ? '' : '   <-- target all'}`,
+        `Confirmation on: find-charge and find-transactions asked ${c.lookups} times (${c.faults} failed on purpose, besides the outage); ${c.laterDeliveries} chargeback reversal(s) sent weeks later`,
+        `  forged notifications parked as contradicted  ${c.forgedParked} of ${c.forged} (${pl.forged} Payment Link)${c.forgedParked === c.forged ? '' : '   <-- target all'}`,
         `  forged claims applied or published          ${zero(c.forgedApplied)}`,
         `  other notifications parked                  ${zero(c.unexpectedParks)}`,
         `  ContradictedNotifications (metric)          ${c.contradictedMetric} = ${c.forged} forged + ${c.recounted} processed again after a crash${c.contradictedMetric === metricTarget ? '' : `   <-- target ${metricTarget}`}`,
       ]
-    : ['Confirmation off: checkout notifications applied as sent, no forged ones'];
+    : ['Confirmation off: checkout and Payment Link notifications applied as sent, no forged ones, no Payment Link reconciliation'];
   return [
     `Chaos run (seed ${o.seed}): ${o.charges} charges, ${r.sent} notifications (${r.distinct} distinct, ${c.forged} of them forged), ${r.seconds} s`,
-    `Shapes: checkout lifecycles, retries after DENIED, equal-date partial refunds, chargebacks reversed, expired Pix QR codes; Payment Link payments and refunds; legacy timelines read live (with reversals); ${o.abandoned} abandoned payments (a quarter checkout, recovered by find-charge)`,
+    `Shapes: checkout lifecycles, retries after DENIED, equal-date partial refunds, chargebacks reversed, expired Pix QR codes; legacy timelines read live (with reversals); ${o.abandoned} abandoned payments (a quarter checkout, recovered by find-charge);`,
+    `        Payment Link: ${pl.payments} payments on ${pl.links} links (${pl.multiPaymentLinks} paid 2-3 times), paid, retried after DENIED, cancelled, partly and fully refunded, ${pl.lostPayments} with the PAYED webhook lost`,
     `Faults: enqueue ${o.enqueueFailures * 100}% (${r.injected.enqueue} injected), PicPay API ${o.picpayFailures * 100}% (5xx and timeouts; status and find-charge),`,
     `        SNS publish ${o.publishFailures * 100}% plus a ${o.snsOutageMs} ms outage (${r.injected.publish} injected), processor crashes ${o.crashRate * 100}% of batches (${r.injected.crashes} injected)`,
     `        PicPay down for ${r.outage.hours} h halfway through (${r.outage.wallSeconds} s at ${o.timeScale}x): ${r.outage.refused} requests refused; ${r.outage.retryDelays} retry delays set in the run, the longest ${r.outage.longestRetryDelaySeconds} s`,
@@ -1082,6 +1354,10 @@ export function formatReport(r: ChaosReport): string[] {
     `  events left in an outbox after the sweep ${zero(r.eventsLeftInOutbox)}`,
     `  lost callbacks/webhooks recovered by reconciliation ${r.reconcile.recovered} of ${r.reconcile.lost}, in ${r.reconcile.runs} runs (bound ${r.reconcile.bound})${r.reconcile.recovered === r.reconcile.lost && r.reconcile.runs <= r.reconcile.bound ? '' : '   <-- target all, within the bound'}`,
     `  duplicate transitionIds on SNS           ${r.duplicateTransitionIdsOnSns} (of ${r.snsEvents} events; consumers deduplicate)`,
+    `  Payment Link: links whose LINK# items are not exactly their payments  ${zero(pl.linkListingsWrong)}`,
+    `                charges and events without their paymentLinkId        ${zero(pl.missingLinkIds)}`,
+    `                refunds naming no payment on a link paid once          ${pl.unnamedMatched} (matched: in the final-state check)`,
+    `                the same on a link paid more often, parked unmatched_refund  ${pl.unmatchedParked} of ${pl.unmatchedExpected} deliveries${pl.unmatchedParked === pl.unmatchedExpected ? '' : '   <-- target all'}`,
     ...confirmation,
     ...(r.examples.length ? ['Examples:', ...r.examples.map((e) => `  ${e}`)] : []),
   ];
@@ -1098,6 +1374,9 @@ export function passed(r: ChaosReport): boolean {
     r.eventsLeftInOutbox === 0 &&
     r.reconcile.recovered === r.reconcile.lost &&
     r.reconcile.runs <= r.reconcile.bound &&
+    r.paymentLink.linkListingsWrong === 0 &&
+    r.paymentLink.missingLinkIds === 0 &&
+    r.paymentLink.unmatchedParked === r.paymentLink.unmatchedExpected &&
     r.confirmation.forgedParked === r.confirmation.forged &&
     r.confirmation.forgedApplied === 0 &&
     r.confirmation.unexpectedParks === 0 &&
