@@ -17,6 +17,7 @@ import {
   parseWebhook,
 } from './observation.js';
 import { pathSegmentMessage, pathSegmentProblem } from './ids.js';
+import { canonicalStatus } from './status.js';
 import { flushOutbox } from './outbox.js';
 import type { ChargeRef } from './reconcile.js';
 import type { FoundCharge, LinkTransaction, PaymentLinkNotification } from './payloads.js';
@@ -206,17 +207,42 @@ async function observeLink(envelope: Envelope, body: PaymentLinkNotification, re
   return observed;
 }
 
-/** The one payment of the refund's link; parked (`unmatched_refund`) when there is not exactly one. */
+/**
+ * The one payment of the refund's link; parked (`unmatched_refund`) when there is not exactly
+ * one. With PicPay API credentials, PicPay's own listing of the link decides (its paid payments),
+ * so a refund that arrives before a second payment's webhook is not matched to the first; without
+ * them, the payments recorded here.
+ */
 async function linkedPayment(body: PaymentLinkNotification, deps: ProcessDeps): Promise<string> {
   const refund = `A Payment Link refund (transaction ${body.data.transaction.id}) names no originalTransactionId`;
   const linkId = body.data.charge?.paymentLinkId ?? null;
   if (linkId === null) throw new ParkError('unmatched_refund', `${refund} and no data.charge.paymentLinkId`);
+  const listed = await listedPaidPayments(linkId, refund, deps);
+  if (listed !== null) {
+    if (listed.length !== 1) throw new ParkError('unmatched_refund', `${refund}; PicPay lists ${listed.length} paid payments on link ${linkId}`);
+    return listed[0]!;
+  }
   const payments = await deps.links.paymentsOf(linkId, 2);
   if (payments.length === 0) {
     throw new ParkError('unmatched_refund', `${refund}; link ${linkId} has no payment recorded yet (replay it once the payment is)`);
   }
   if (payments.length > 1) throw new ParkError('unmatched_refund', `${refund}; link ${linkId} has more than one payment`);
   return payments[0]!;
+}
+
+/** The link's paid payments as PicPay lists them (refunds are transactions of their own); null without credentials. */
+async function listedPaidPayments(linkId: string, refund: string, deps: ProcessDeps): Promise<string[] | null> {
+  if (!deps.linkTransactions) return null;
+  let listed: readonly LinkTransaction[] | null;
+  try {
+    listed = await deps.linkTransactions.findLinkTransactions(linkId);
+  } catch (error) {
+    if (error instanceof ParkError && error.reason === 'unknown_payment_link') {
+      throw new ParkError('contradicted_by_picpay', `${refund}, PicPay does not know Payment Link ${linkId}`, { cause: error });
+    }
+    throw error;
+  }
+  return listed === null ? null : listed.filter((t) => canonicalStatus('paymentLink', t.status) === 'PAID').map((t) => t.transactionId);
 }
 
 /**

@@ -167,3 +167,44 @@ describe('what is applied as sent (confirmed: false)', () => {
     expect(charges.items.size).toBe(0);
   });
 });
+
+describe('a refund naming no payment is matched through PicPay’s own listing of the link, when PicPay can be asked', () => {
+  const PAY_B = 'c1a2b3c4-0000-4000-8000-0000000000b2';
+  const unnamed = (status = 'REFUNDED', amount = 1000) => notification({ id: REFUND, status, amount }, 'unnamed-refund', { paymentLinkId: LINK });
+
+  test('PicPay lists two paid payments, only one of them received yet: parked unmatched_refund, never matched to the first', async () => {
+    // Reproduces an order the chaos run found: payment A, then the refund, then payment B.
+    const { deps, charges, publisher } = picpaySays([PAY, 'PAYED', 1000], [PAY_B, 'PAYED', 1000], [REFUND, 'REFUNDED', 1000]);
+    await processEnvelope(payed(), deps);
+    expect(await processEnvelope(unnamed(), deps)).toEqual({
+      kind: 'parked',
+      reason: 'unmatched_refund',
+      message: `A Payment Link refund (transaction ${REFUND}) names no originalTransactionId; PicPay lists 2 paid payments on link ${LINK}`,
+    });
+    expect(charges.items.get(`paymentLink#${PAY}`)!.state.status).toBe('PAID');
+    expect(publisher.published.map((e) => e.status)).toEqual(['PAID']);
+  });
+
+  test('PicPay lists one paid payment (and refunds and attempts beside it): the refund is matched to it, even before its webhook', async () => {
+    const { deps, charges } = picpaySays(['attempt-1', 'DENIED', 1000], [PAY, 'PAYED', 1000], [REFUND, 'REFUNDED', 1000], ['old-refund', 'PARTREFUNDED', 100]);
+    expect(await processEnvelope(unnamed(), deps)).toMatchObject({ kind: 'applied', chargeKey: `paymentLink#${PAY}` });
+    expect(charges.items.get(`paymentLink#${PAY}`)!.state).toMatchObject({ status: 'REFUNDED', amounts: { refundedAmount: 1000 } });
+  });
+
+  test('PicPay lists no paid payment, or does not know the link: parked, nothing applied', async () => {
+    const none = picpaySays(['attempt-1', 'PENDING', 1000], [REFUND, 'REFUNDED', 1000]);
+    expect(await processEnvelope(unnamed(), none.deps)).toMatchObject({
+      kind: 'parked',
+      reason: 'unmatched_refund',
+      message: `A Payment Link refund (transaction ${REFUND}) names no originalTransactionId; PicPay lists 0 paid payments on link ${LINK}`,
+    });
+    const unknown = picpaySays();
+    unknown.linkTransactions.links.clear();
+    expect(await processEnvelope(unnamed(), unknown.deps)).toEqual({
+      kind: 'parked',
+      reason: 'contradicted_by_picpay',
+      message: `A Payment Link refund (transaction ${REFUND}) names no originalTransactionId, PicPay does not know Payment Link ${LINK}`,
+    });
+    expect(unknown.charges.items.size).toBe(0);
+  });
+});
