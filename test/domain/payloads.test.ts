@@ -5,6 +5,7 @@ import {
   legacyCallbackSchema,
   legacyStatusSchema,
   lenientCents,
+  linkTransactionsSchema,
   paymentLinkSchema,
   reaisToCents,
 } from '../../lambda/domain/payloads.js';
@@ -161,5 +162,18 @@ describe('reaisToCents', () => {
   test('unknown stays unknown', () => {
     expect(reaisToCents(null)).toBeNull();
     expect(reaisToCents(undefined)).toBeNull();
+  });
+});
+
+describe('Payment Link find-transactions: nextPage', () => {
+  const page = (nextPage: unknown) => linkTransactionsSchema.parse({ originId: 'l', transactions: [], nextPage }).nextPage;
+  test.each([
+    ['/paymentlink/l/transactions?page=2&perPage=100', '/paymentlink/l/transactions?page=2&perPage=100'],
+    ['', null],
+    [null, null],
+    [undefined, null],
+    [2, null],
+  ])('%j is read as %j', (given, read) => {
+    expect(page(given)).toBe(read);
   });
 });

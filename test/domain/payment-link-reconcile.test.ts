@@ -6,7 +6,7 @@
  */
 import type { Envelope } from '../../lambda/domain/envelope.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
-import { isAwaiting, reconcile } from '../../lambda/domain/reconcile.js';
+import { isAwaiting, reconcile, reconciliationEnvelope } from '../../lambda/domain/reconcile.js';
 import { envelope } from '../picpay-examples.support.js';
 import { memoryDeps } from './in-memory.support.js';
 
@@ -128,5 +128,26 @@ describe('isAwaiting: which charges wait in the awaiting index', () => {
     ['paymentLink', 'PAID', LINK, false],
   ] as const)('%s %s (link %s): %s', (flavour, status, paymentLinkId, awaiting) => {
     expect(isAwaiting({ flavour, status, ...(paymentLinkId === undefined ? {} : { paymentLinkId }) })).toBe(awaiting);
+  });
+});
+
+describe('reconciliation checks the processor cannot act on', () => {
+  test('a Payment Link check for a payment whose charge names no link is skipped, with the reason', async () => {
+    const { deps, linkTransactions } = memoryDeps(Date.parse('2024-07-01T12:00:00Z'));
+    linkTransactions.enabled = true;
+    await processEnvelope(pending(null), deps);
+    const check = { ...reconciliationEnvelope({ flavour: 'paymentLink', chargeId: PAY }, Date.parse('2024-07-01T13:00:00Z')) };
+    expect(await processEnvelope(check, deps)).toEqual({ kind: 'skipped', reason: `Payment Link payment ${PAY} names no link to ask PicPay about` });
+    expect(linkTransactions.calls).toBe(0);
+  });
+
+  test('a check whose body is not JSON is parked as a shape no check has', async () => {
+    const { deps } = memoryDeps();
+    const check = { ...reconciliationEnvelope({ flavour: 'checkout', chargeId: 'co-1' }, Date.parse('2024-07-01T13:00:00Z')), body: 'not json' };
+    expect(await processEnvelope(check, deps)).toEqual({
+      kind: 'parked',
+      reason: 'unexpected_shape',
+      message: 'Reconciliation check names no merchantChargeId',
+    });
   });
 });
