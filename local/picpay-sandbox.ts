@@ -52,6 +52,8 @@ export interface SandboxPayment {
   status: string;
   authorizationId?: string | null;
   summary?: { authorized?: number; paid?: number; refunded?: number } | null;
+  /** PicPay's own time of the status (live answers carry it; two SDK READMEs show it), e.g. `2023-06-26T16:47:52.000000Z`. */
+  updatedAt?: string;
 }
 
 export interface PicPaySandbox {
@@ -60,6 +62,14 @@ export interface PicPaySandbox {
   getPayment(referenceId: string): SandboxPayment | undefined;
   /** Fail the next `count` status lookups with `statusCode` (0 = drop the connection). */
   injectFaults(statusCode: number, count: number): void;
+  /**
+   * Answer this fraction of status lookups with the payment's previous status (and its own
+   * `updatedAt`), as a slow read or a lagging replica would: the processor must order reads by
+   * PicPay's time and ignore the older one. 0 (the default) always answers the current status.
+   */
+  setStaleReadRate(rate: number, random?: () => number): void;
+  /** Status lookups answered with a previous status so far. */
+  readonly staleReads: number;
   /**
    * Fail this fraction of lookups (status and find-charge) at random: half with HTTP 500, half
    * hanging for `hangMs`.
@@ -95,6 +105,10 @@ export const EXAMPLE_PAYMENT = {
 /** What the sandbox remembers between requests, and what its controls change. */
 interface SandboxState {
   readonly payments: Map<string, SandboxPayment>;
+  /** Each payment's statuses as they were set, oldest first (the last is `payments`'s). */
+  readonly paymentVersions: Map<string, SandboxPayment[]>;
+  readonly staleReadRate: { rate: number; random: () => number };
+  staleReads: number;
   readonly charges: Map<string, SandboxCharge>;
   /** Payment Link id -> its transactions by id, in the order they were first set. */
   readonly links: Map<string, Map<string, SandboxLinkTransaction>>;
@@ -131,7 +145,13 @@ export async function startPicPaySandbox(
   const boundPort = await listen(server, port, host);
   return {
     baseUrl: `http://${host}:${boundPort}`,
-    setPayment: (referenceId, payment) => void state.payments.set(referenceId, payment),
+    setPayment: (referenceId, payment) => setPayment(state, referenceId, payment),
+    setStaleReadRate(rate, random = Math.random) {
+      Object.assign(state.staleReadRate, { rate, random });
+    },
+    get staleReads() {
+      return state.staleReads;
+    },
     getPayment: (referenceId) => state.payments.get(referenceId),
     injectFaults(statusCode, count) {
       state.faults.statusCode = statusCode;
@@ -172,6 +192,9 @@ function initialState(): SandboxState {
       [EXAMPLE_PAYMENT.referenceId, { status: EXAMPLE_PAYMENT.status, authorizationId: EXAMPLE_PAYMENT.authorizationId }],
     ]),
     charges: new Map<string, SandboxCharge>(),
+    paymentVersions: new Map(),
+    staleReadRate: { rate: 0, random: Math.random },
+    staleReads: 0,
     links: new Map(),
     accessTokens: new Map<string, number>(),
     faults: { statusCode: 0, remaining: 0 },
@@ -267,6 +290,12 @@ async function answerStatusLookup(
   const referenceId = decodeURIComponent(rawReferenceId);
   const payment = state.payments.get(referenceId);
   if (!payment) return sendJson(res, 404, { message: 'Pagamento não encontrado' });
+  const versions = state.paymentVersions.get(referenceId) ?? [];
+  const { rate, random } = state.staleReadRate;
+  if (versions.length > 1 && rate > 0 && random() < rate) {
+    state.staleReads++;
+    return sendJson(res, 200, { referenceId, ...versions.at(-2)! });
+  }
   return sendJson(res, 200, { referenceId, ...payment });
 }
 
@@ -314,6 +343,12 @@ async function answerFindCharge(state: SandboxState, req: IncomingMessage, res: 
   const charge = state.charges.get(id);
   if (!charge) return sendJson(res, 404, { message: 'Charge not found' });
   return sendJson(res, 200, { merchantChargeId: id, ...charge });
+}
+
+/** The payment's status from now on, remembered beside the ones before it (for stale reads). */
+function setPayment(state: SandboxState, referenceId: string, payment: SandboxPayment): void {
+  state.payments.set(referenceId, payment);
+  state.paymentVersions.set(referenceId, [...(state.paymentVersions.get(referenceId) ?? []), payment]);
 }
 
 function setLinkTransaction(state: SandboxState, paymentLinkId: string, transaction: SandboxLinkTransaction): void {
@@ -377,7 +412,7 @@ async function setPaymentByControl(state: SandboxState, req: IncomingMessage, re
   try {
     const body = jsonOf(raw) as SandboxPayment;
     if (typeof body.status !== 'string' || body.status === '') throw new Error('status required');
-    state.payments.set(decodeURIComponent(rawReferenceId), body);
+    setPayment(state, decodeURIComponent(rawReferenceId), body);
     return sendJson(res, 200, { referenceId: decodeURIComponent(rawReferenceId), ...body });
   } catch {
     return sendJson(res, 400, { message: 'Body must be JSON with a "status" string' });

@@ -18,6 +18,7 @@ const flags: Array<[NumericOption, string]> = [
   ['duplicates', 'duplicates'],
   ['enqueueFailures', 'enqueue-failures'],
   ['picpayFailures', 'picpay-failures'],
+  ['staleReads', 'stale-reads'],
   ['publishFailures', 'publish-failures'],
   ['crashRate', 'crash-rate'],
   ['seed', 'seed'],
@@ -49,7 +50,7 @@ if ([...flags.map(([, flag]) => flag), 'no-confirm'].every((flag) => (values as 
   const m = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString().slice(0, 10) };
   writeFileSync(
     fileURLToPath(new URL('../../docs/chaos.md', import.meta.url)),
-    `# Chaos suite: latest run\n\n\`npm run chaos\` on ${m.date}: ${m.cores} × ${m.cpu}, Node ${m.node}. What it does: docs/testing.md, "Chaos suite and benchmark".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n\nReproduce with \`npm run chaos\` (flags: \`--charges --notifications --duplicates --enqueue-failures --picpay-failures --publish-failures --crash-rate --seed --concurrency --processor-concurrency --abandoned --reconcile-max-per-run --sns-outage-ms --picpay-outage-hours --time-scale --forged --no-confirm\`).\n`,
+    `# Chaos suite: latest run\n\n\`npm run chaos\` on ${m.date}: ${m.cores} × ${m.cpu}, Node ${m.node}. What it does: docs/testing.md, "Chaos suite and benchmark".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n\nReproduce with \`npm run chaos\` (flags: \`--charges --notifications --duplicates --enqueue-failures --picpay-failures --publish-failures --crash-rate --seed --concurrency --processor-concurrency --abandoned --reconcile-max-per-run --sns-outage-ms --picpay-outage-hours --time-scale --forged --stale-reads --no-confirm\`).\n`,
   );
 }
 process.exit(passed(report) ? 0 : 1);

@@ -59,6 +59,12 @@ export interface ChaosOptions {
   readonly confirm: boolean;
   /** Forged checkout/Pix notifications mixed in (confirmation on only): each must be parked as contradicted. */
   readonly forged: number;
+  /**
+   * Fraction of legacy status reads answered with the payment's previous status and its older
+   * `updatedAt` (a slow read, a lagging replica), while notifications are sent: each must be
+   * ignored as older, never move a charge back.
+   */
+  readonly staleReads: number;
 }
 
 export const DEFAULT_CHAOS: ChaosOptions = {
@@ -79,6 +85,7 @@ export const DEFAULT_CHAOS: ChaosOptions = {
   timeScale: 3600,
   confirm: true,
   forged: 100,
+  staleReads: 0.1,
 };
 
 export interface ChaosReport {
@@ -86,7 +93,7 @@ export interface ChaosReport {
   readonly sent: number;
   readonly distinct: number;
   readonly attempts: number;
-  readonly injected: { enqueue: number; publish: number; crashes: number; picpayRate: number };
+  readonly injected: { enqueue: number; publish: number; crashes: number; picpayRate: number; staleReads: number };
   /** Messages found in the DLQ once the run settled (target 0: the retries outlast every fault). */
   readonly deadLettered: number;
   /** The PicPay outage: how long it lasted on both clocks, the requests it refused, the retry delays set. */
@@ -362,13 +369,14 @@ interface LinkStep {
  * its total in every delivery order: paymentlink.md, P1 and P5). Its statuses only move forward,
  * so the order of delivery does not matter. Every notification names the link
  * (`data.charge.paymentLinkId`). With `unnamed`, its last refund names no payment: on a link
- * paid once it is matched to this payment, on a link paid more often it is parked
- * `unmatched_refund` and changes nothing. A payment left waiting is paid at PicPay with its
+ * with exactly one paid payment (in PicPay's listing when it is asked; recorded here without
+ * credentials) it is matched to this payment, otherwise it is parked `unmatched_refund` and
+ * changes nothing. A payment left waiting is paid at PicPay with its
  * webhook lost (`PAYED webhook lost`, for reconciliation to find) or never (`never paid`).
  */
 function paymentLinkStory(
   chargeId: string,
-  link: { readonly id: string; readonly payments: number },
+  link: { readonly id: string; readonly payments: number; readonly paidWhenRefunded: number },
   shape: LinkShape,
   unnamed: boolean,
   confirm: boolean,
@@ -390,7 +398,10 @@ function paymentLinkStory(
   ];
   if (unnamed) refunds[refunds.length - 1] = { ...refunds.at(-1)!, unnamed: true };
   const steps = [...payment, ...refunds];
-  const parked = (step: LinkStep) => step.unnamed === true && link.payments > 1;
+  // With PicPay's API, the link's paid payments in find-transactions decide (those paid through
+  // their webhooks; a payment whose PAYED webhook is lost is paid only later); without it, the
+  // payments recorded under the link.
+  const parked = (step: LinkStep) => step.unnamed === true && (confirm ? link.paidWhenRefunded !== 1 : link.payments > 1);
   const notifications: Notification[] = steps.map((step) => ({
     flavour: 'paymentLink',
     chargeId,
@@ -433,7 +444,7 @@ function paymentLinkStory(
     chargeId,
     shape: `link paid ${link.payments === 1 ? 'once' : `${link.payments} times`}: ${shape}${refunds.length ? `, ${refunds.map((r) => r.status).join('>')}` : ''}${unnamed ? ' (last refund naming no payment)' : ''}`,
     notifications,
-    link: { ...link, refundIds: appliedRefunds.map((step) => step.id) },
+    link: { id: link.id, payments: link.payments, refundIds: appliedRefunds.map((step) => step.id) },
     ...(latePayment ? { latePayment } : {}),
     expected: { status: canonicalOf('paymentLink', winner.raw), ...(refunded === undefined ? {} : { refunded }) },
   };
@@ -449,22 +460,19 @@ function paymentLinkStories(chargeIds: readonly string[], seed: number, confirm:
   const result: Story[] = [];
   const sizes = [1, 2, 1, 3];
   for (let n = 0, p = 0; p < chargeIds.length; n++) {
-    const link = { id: `chaos-${seed}-link-${n}`, payments: Math.min(sizes[n % sizes.length]!, chargeIds.length - p) };
-    for (let k = 0; k < link.payments; k++, p++) {
-      const unnamed = n % 3 === 1 && k === 0;
+    const payments = Math.min(sizes[n % sizes.length]!, chargeIds.length - p);
+    const shapes = Array.from({ length: payments }, (_, k): LinkShape => {
       const r = random();
-      const shape: LinkShape = unnamed
-        ? 'paid'
-        : p % 15 === 14
-          ? 'never paid'
-          : p % 5 === 4
-            ? 'PAYED webhook lost'
-            : r < 0.65
-              ? 'paid'
-              : r < 0.85
-                ? 'retry after DENIED'
-                : 'cancelled unpaid';
-      result.push(paymentLinkStory(chargeIds[p]!, link, shape, unnamed, confirm, random));
+      const q = p + k;
+      if (n % 3 === 1 && k === 0) return 'paid';
+      if (q % 15 === 14) return 'never paid';
+      if (q % 5 === 4) return 'PAYED webhook lost';
+      return r < 0.65 ? 'paid' : r < 0.85 ? 'retry after DENIED' : 'cancelled unpaid';
+    });
+    const paidWhenRefunded = shapes.filter((s) => s === 'paid' || s === 'retry after DENIED').length;
+    const link = { id: `chaos-${seed}-link-${n}`, payments, paidWhenRefunded };
+    for (let k = 0; k < payments; k++, p++) {
+      result.push(paymentLinkStory(chargeIds[p]!, link, shapes[k]!, n % 3 === 1 && k === 0, confirm, random));
     }
   }
   return result;
@@ -766,6 +774,7 @@ export async function runChaos(options: ChaosOptions, io: Io): Promise<ChaosRepo
         publish: pipeline.faults.publish.injected,
         crashes: pipeline.faults.processorCrash.injected,
         picpayRate: options.picpayFailures,
+        staleReads: pipeline.sandbox.staleReads,
       },
       deadLettered,
       outage: {
@@ -818,9 +827,24 @@ function startChaosPipeline(options: ChaosOptions): Promise<LocalPipeline> {
   });
 }
 
+/**
+ * PicPay's own time of a legacy status (`updatedAt`, in its microsecond format): strictly
+ * increasing across the run, so every status PicPay moves to is later than the one before it.
+ */
+let picpayClock = Date.parse('2026-01-01T00:00:00Z');
+function picpayUpdatedAt(): string {
+  picpayClock += 1000;
+  return new Date(picpayClock).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/** A legacy payment as the sandbox's status API reports it from now on, with PicPay's time of the status. */
+function legacyPayment(chargeId: string, status: string) {
+  return { status, authorizationId: `auth-${chargeId}`, updatedAt: picpayUpdatedAt() };
+}
+
 /** What the PicPay sandbox reports at the start: each legacy payment's first status, each abandoned checkout charge's. */
 function setUpPicPay(pipeline: LocalPipeline, all: readonly Story[]): void {
-  for (const s of all) if (s.timeline) pipeline.sandbox.setPayment(s.chargeId, { status: s.timeline[0]!, authorizationId: `auth-${s.chargeId}` });
+  for (const s of all) if (s.timeline) pipeline.sandbox.setPayment(s.chargeId, legacyPayment(s.chargeId, s.timeline[0]!));
   for (const s of all) if (s.foundCharge) pipeline.sandbox.setCharge(s.chargeId, picpayCharge(s.foundCharge.now));
 }
 
@@ -844,6 +868,7 @@ function injectFaults(pipeline: LocalPipeline, options: ChaosOptions, random: ()
   pipeline.faults.publish.setRate(options.publishFailures);
   pipeline.faults.processorCrash.setRate(options.crashRate);
   pipeline.sandbox.setFaultRate(options.picpayFailures, 400, random);
+  pipeline.sandbox.setStaleReadRate(options.staleReads, random);
 }
 
 function clearFaults(pipeline: LocalPipeline): void {
@@ -851,6 +876,7 @@ function clearFaults(pipeline: LocalPipeline): void {
   pipeline.faults.publish.setRate(0);
   pipeline.faults.processorCrash.setRate(0);
   pipeline.sandbox.setFaultRate(0, 0);
+  pipeline.sandbox.setStaleReadRate(0);
 }
 
 /**
@@ -889,7 +915,9 @@ async function sendAllLikePicPay(
           // PicPay's status moves on as its callbacks go out; the processor reads it live.
           const k = callbacksSent.get(n.chargeId) ?? 0;
           callbacksSent.set(n.chargeId, k + 1);
-          pipeline.sandbox.setPayment(n.chargeId, { status: story.timeline[Math.min(k, story.timeline.length - 1)]!, authorizationId: `auth-${n.chargeId}` });
+          const status = story.timeline[Math.min(k, story.timeline.length - 1)]!;
+          // The same status again is not a new one at PicPay: its time stays.
+          if (pipeline.sandbox.getPayment(n.chargeId)?.status !== status) pipeline.sandbox.setPayment(n.chargeId, legacyPayment(n.chargeId, status));
         }
         if (story?.truth && n.step !== undefined && !n.forged && n.step > (checkoutStep.get(n.chargeId) ?? -1)) {
           // PicPay's checkout charge is at this step, at least, when it sends its webhook: what find-charge answers from now on.
@@ -979,7 +1007,7 @@ async function reconcileLostCallbacks(
   // Payment Link reconciliation asks find-transactions: only with PicPay API credentials.
   const lostCallbacks = all.filter((s) => s.lateStatus || s.foundCharge?.late || (s.latePayment && options.confirm));
   for (const s of lostCallbacks) {
-    if (s.lateStatus) pipeline.sandbox.setPayment(s.chargeId, { status: s.lateStatus, authorizationId: `auth-${s.chargeId}` });
+    if (s.lateStatus) pipeline.sandbox.setPayment(s.chargeId, legacyPayment(s.chargeId, s.lateStatus));
     else if (s.latePayment) pipeline.sandbox.setLinkTransaction(s.link!.id, { transactionId: s.chargeId, status: s.latePayment, amount: 10000 });
     else pipeline.sandbox.setCharge(s.chargeId, picpayCharge(s.foundCharge!.late!));
   }
@@ -1157,7 +1185,7 @@ async function judgeLinks(clients: Clients, all: readonly Story[], events: reado
     multiPaymentLinks: [...links.values()].filter((ids) => ids.length > 1).length,
     linkListingsWrong,
     missingLinkIds,
-    unnamedMatched: payments.filter((s) => s.link!.payments === 1 && s.notifications.some((n) => n.later === 'unnamed_refund')).length,
+    unnamedMatched: payments.filter((s) => s.notifications.some((n) => n.later === 'unnamed_refund' && n.expectPark === undefined)).length,
     lostPayments: payments.filter((s) => s.latePayment).length,
   };
 }
@@ -1343,6 +1371,7 @@ export function formatReport(r: ChaosReport): string[] {
     `        Payment Link: ${pl.payments} payments on ${pl.links} links (${pl.multiPaymentLinks} paid 2-3 times), paid, retried after DENIED, cancelled, partly and fully refunded, ${pl.lostPayments} with the PAYED webhook lost`,
     `Faults: enqueue ${o.enqueueFailures * 100}% (${r.injected.enqueue} injected), PicPay API ${o.picpayFailures * 100}% (5xx and timeouts; status and find-charge),`,
     `        SNS publish ${o.publishFailures * 100}% plus a ${o.snsOutageMs} ms outage (${r.injected.publish} injected), processor crashes ${o.crashRate * 100}% of batches (${r.injected.crashes} injected)`,
+    `        legacy status reads answered with PicPay's previous status and its older updatedAt ${o.staleReads * 100}% (${r.injected.staleReads} served)`,
     `        PicPay down for ${r.outage.hours} h halfway through (${r.outage.wallSeconds} s at ${o.timeScale}x): ${r.outage.refused} requests refused; ${r.outage.retryDelays} retry delays set in the run, the longest ${r.outage.longestRetryDelaySeconds} s`,
     `Sender attempts: ${r.attempts} for ${r.sent} notifications`,
     `  notifications in the DLQ                 ${zero(r.deadLettered)}`,
@@ -1356,8 +1385,8 @@ export function formatReport(r: ChaosReport): string[] {
     `  duplicate transitionIds on SNS           ${r.duplicateTransitionIdsOnSns} (of ${r.snsEvents} events; consumers deduplicate)`,
     `  Payment Link: links whose LINK# items are not exactly their payments  ${zero(pl.linkListingsWrong)}`,
     `                charges and events without their paymentLinkId        ${zero(pl.missingLinkIds)}`,
-    `                refunds naming no payment on a link paid once          ${pl.unnamedMatched} (matched: in the final-state check)`,
-    `                the same on a link paid more often, parked unmatched_refund  ${pl.unmatchedParked} of ${pl.unmatchedExpected} deliveries${pl.unmatchedParked === pl.unmatchedExpected ? '' : '   <-- target all'}`,
+    `                refunds naming no payment on a link with one paid payment  ${pl.unnamedMatched} (matched: in the final-state check)`,
+    `                the same on a link with more (or none), parked unmatched_refund  ${pl.unmatchedParked} of ${pl.unmatchedExpected} deliveries${pl.unmatchedParked === pl.unmatchedExpected ? '' : '   <-- target all'}`,
     ...confirmation,
     ...(r.examples.length ? ['Examples:', ...r.examples.map((e) => `  ${e}`)] : []),
   ];
