@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { showCharge, showLink } from './charge.js';
 import { dlqList, dlqReplay } from './dlq.js';
 import { doctor, stackAccountFacts } from './doctor.js';
+import { eventFilter, replay, tail } from './events.js';
 import { consoleIo, type Io } from './io.js';
 import { parkedList, parkedReplay } from './parked.js';
 import { register } from './register.js';
@@ -27,6 +28,7 @@ Commands:
   register <referenceId>      register a legacy payment you created, so reconciliation follows it
   parked list|replay          notifications that were authenticated but could not be processed
   dlq list|replay             notifications that failed processing too often
+  events tail|replay          watch the events topic; send logged events again
   doctor                      check a running pipeline end to end, one line per check
   help [command]              help for a command
 
@@ -102,6 +104,29 @@ queue, deleting each from the DLQ only after the queue accepted its copy.
   --max N    list at most N messages (default 100)
 
 ${TARGET_HELP}`,
+  events: `picpay-webhooks events tail [--json] [--type T] [--status S] [--flavour F] [--count N]
+picpay-webhooks events replay (--charge KEY | --since ISO [--until ISO]) [--status S] [--flavour F]
+                              (--to-queue URL | --to-topic) [--dry-run]
+
+\`tail\` subscribes a temporary queue to the charge events topic (raw delivery; the filters as
+its filter policy) and prints each event as it arrives, one line each (--json: the event's JSON,
+one per line), until Ctrl-C or --count events; then it removes its queue and subscription. What
+a killed tail left behind is removed by the next tail, and by doctor.
+
+\`replay\` sends the events that were published again, byte for byte (same transitionId, body and
+message attributes), oldest first, from the event log: a charge's events (through its last 100
+history entries; add --since for older ones), or every event recorded from --since to --until
+(default now). --to-queue puts them in one subscriber's SQS queue as a raw-delivery subscription
+would; --to-topic publishes them to every subscriber (your role must be in operatorRoleArns).
+Consumers deduplicate on transitionId, so a replay run twice is harmless.
+
+  --type T        status_changed, three_ds_updated, unrecognized_status (comma-separated)
+  --status S      a status (PAID, REFUNDED, …; NONE: no status), comma-separated
+  --flavour F     legacy, checkout or paymentLink, comma-separated
+  --count N       tail: stop after N events
+  --dry-run       replay: list what would be sent, send nothing
+
+${TARGET_HELP}`,
   doctor: `picpay-webhooks doctor [--probe-timeout SECONDS]
 
 Checks a running pipeline end to end and prints one line per check (PASS, FAIL with what to
@@ -148,6 +173,14 @@ const CLI_OPTIONS = {
   'probe-timeout': { type: 'string' },
   'expires-at': { type: 'string' },
   'payment-link': { type: 'string' },
+  type: { type: 'string' },
+  status: { type: 'string' },
+  charge: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'to-queue': { type: 'string' },
+  'to-topic': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
 } as const;
 
 /** Runs one CLI invocation; returns the exit status. `target` overrides --stack (tests). */
@@ -208,6 +241,38 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
           if (rest[0] === 'list') return await dlqList(values.json === true, number(values.max, 100, 'max'), resolved, clients, io);
           if (rest[0] === 'replay') return await dlqReplay(rest.slice(1), values.all === true, resolved, clients, io);
           throw new CliError(HELP.dlq!);
+        case 'events': {
+          const filter = eventFilter(values);
+          if (rest[0] === 'tail') {
+            const stop = new AbortController();
+            const onSignal = () => stop.abort();
+            process.once('SIGINT', onSignal);
+            process.once('SIGTERM', onSignal);
+            try {
+              const count = values.count === undefined ? undefined : number(values.count, 1, 'count');
+              return await tail({ json: values.json === true, filter, ...(count === undefined ? {} : { count }), signal: stop.signal }, resolved, clients, io);
+            } finally {
+              process.off('SIGINT', onSignal);
+              process.off('SIGTERM', onSignal);
+            }
+          }
+          if (rest[0] === 'replay')
+            return await replay(
+              {
+                charge: values.charge,
+                since: values.since,
+                until: values.until,
+                filter,
+                toQueue: values['to-queue'],
+                toTopic: values['to-topic'] === true,
+                dryRun: values['dry-run'] === true,
+              },
+              resolved,
+              clients,
+              io,
+            );
+          throw new CliError(HELP.events!);
+        }
         case 'doctor': {
           const facts = resolved.stackName ? stackAccountFacts(resolved.stackName, resolved.alarmTopicArn ?? '', resolved.aws.region) : undefined;
           return await doctor(resolved, clients, io, { facts, probeTimeoutMs: number(values['probe-timeout'], 60, 'probe-timeout') * 1000 });

@@ -170,7 +170,9 @@ export const TABLE = {
   linkPartitionPrefix: string;
   eventLogPartitionPrefix: string;
   ttlAttribute: string;
-  awaitingIndex: IndexSpec; outboxIndex: IndexSpec };
+  awaitingIndex: IndexSpec;
+  outboxIndex: IndexSpec;
+};
 
 /** Every index of the table, for code that creates it. */
 export const TABLE_INDEXES: readonly IndexSpec[] = [TABLE.awaitingIndex, TABLE.outboxIndex];
