@@ -145,6 +145,7 @@ do, WARN for what works but should be fixed, or SKIP when the check does not app
                             (never a charge), and its event published to the topic
   dead-letter-queue         the DLQ is empty
   parked                    nothing is parked
+  tail-leftovers            removes what a killed \`events tail\` left behind (queue, subscription)
   lambda-concurrency        the account's Lambda concurrency leaves room for the authenticator (stack only)
 
 A probe event has type "picpay.webhooks.probe": subscriptions that filter on type never
