@@ -9,6 +9,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { inboundTokensSchema, OUTBOUND_KEYS, PLACEHOLDER, picpayCredentialsSchema } from '../lambda/adapters/tokens-secret.js';
 import { PROBE_EVENT_TYPE_HEADER } from '../lambda/domain/event-types.js';
 import { type ProbeRecord, probeBody } from '../lambda/domain/probe.js';
+import { removeStaleTails } from './events.js';
 import type { Io } from './io.js';
 import type { Clients, Target } from './target.js';
 
@@ -126,6 +127,7 @@ export async function doctor(target: Target, clients: Clients, io: Io, options: 
   await run.check('last-notification', () => checkLastNotification(run));
   await run.check('dead-letter-queue', () => checkDeadLetterQueue(run));
   await run.check('parked', () => checkParked(run));
+  await run.check('tail-leftovers', () => checkTailLeftovers(run));
   await run.check('lambda-concurrency', () => checkLambdaConcurrency(run));
 
   io.out(run.failures === 0 ? 'All checks passed.' : `${run.failures} check(s) failed.`);
@@ -496,6 +498,14 @@ async function checkParked({ clients }: DoctorRun): Promise<Result> {
 }
 
 /** Enough unreserved concurrency is left for the authenticator beside the processor, the reconciler and the sweep. */
+/** What killed `events tail` runs left behind (stale heartbeat) is removed: a queue and a subscription each. */
+async function checkTailLeftovers({ target, clients }: DoctorRun): Promise<Result> {
+  if (!target.topicArn) return skip('the target does not name its events topic');
+  const removed = await removeStaleTails(target, clients);
+  if (removed.queues + removed.subscriptions === 0) return pass('no queue or subscription left behind by events tail');
+  return pass(`removed what killed events tail runs left behind: ${removed.queues} queue(s), ${removed.subscriptions} subscription(s)`);
+}
+
 async function checkLambdaConcurrency({ facts }: DoctorRun): Promise<Result> {
   if (!facts) return skip(NOT_HERE);
   const { unreserved, processorMax } = await facts.lambdaConcurrency();

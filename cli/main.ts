@@ -9,6 +9,7 @@ import { awsSetupDeps, setup } from './setup.js';
 import { askHidden, readValues, rotateToken, setTokens, sourceFrom, TOKEN_KEYS, type TokenKey, tokensStatus } from './tokens.js';
 import { dlqList, dlqReplay } from './dlq.js';
 import { doctor, stackAccountFacts } from './doctor.js';
+import { eventFilter, replay, tail } from './events.js';
 import { consoleIo, type Io } from './io.js';
 import { parkedList, parkedReplay } from './parked.js';
 import { register } from './register.js';
@@ -31,6 +32,7 @@ Commands:
   parked list|replay          notifications that were authenticated but could not be processed
   dlq list|replay             notifications that failed processing too often
   tokens set|status|rotate    put the PicPay tokens into the secrets from a prompt, never a command line
+  events tail|replay          watch the events topic; send logged events again
   doctor                      check a running pipeline end to end, one line per check
   help [command]              help for a command
 
@@ -139,6 +141,29 @@ rotate   adds the new value beside the current one (both are accepted), so PicPa
 Tokens never go on a command line, where the shell history and \`ps\` would keep them.
 
 ${TARGET_HELP}`,
+  events: `picpay-webhooks events tail [--json] [--type T] [--status S] [--flavour F] [--count N]
+picpay-webhooks events replay (--charge KEY | --since ISO [--until ISO]) [--status S] [--flavour F]
+                              (--to-queue URL | --to-topic) [--dry-run]
+
+\`tail\` subscribes a temporary queue to the charge events topic (raw delivery; the filters as
+its filter policy) and prints each event as it arrives, one line each (--json: the event's JSON,
+one per line), until Ctrl-C or --count events; then it removes its queue and subscription. What
+a killed tail left behind is removed by the next tail, and by doctor.
+
+\`replay\` sends the events that were published again, byte for byte (same transitionId, body and
+message attributes), oldest first, from the event log: a charge's events (through its last 100
+history entries; add --since for older ones), or every event recorded from --since to --until
+(default now). --to-queue puts them in one subscriber's SQS queue as a raw-delivery subscription
+would; --to-topic publishes them to every subscriber (your role must be in operatorRoleArns).
+Consumers deduplicate on transitionId, so a replay run twice is harmless.
+
+  --type T        status_changed, three_ds_updated, unrecognized_status (comma-separated)
+  --status S      a status (PAID, REFUNDED, …; NONE: no status), comma-separated
+  --flavour F     legacy, checkout or paymentLink, comma-separated
+  --count N       tail: stop after N events
+  --dry-run       replay: list what would be sent, send nothing
+
+${TARGET_HELP}`,
   doctor: `picpay-webhooks doctor [--probe-timeout SECONDS]
 
 Checks a running pipeline end to end and prints one line per check (PASS, FAIL with what to
@@ -157,6 +182,7 @@ do, WARN for what works but should be fixed, or SKIP when the check does not app
                             (never a charge), and its event published to the topic
   dead-letter-queue         the DLQ is empty
   parked                    nothing is parked
+  tail-leftovers            removes what a killed \`events tail\` left behind (queue, subscription)
   lambda-concurrency        the account's Lambda concurrency leaves room for the authenticator (stack only)
 
 A probe event has type "picpay.webhooks.probe": subscriptions that filter on type never
@@ -191,6 +217,14 @@ const CLI_OPTIONS = {
   yes: { type: 'boolean' },
   'no-wait': { type: 'boolean' },
   context: { type: 'string', short: 'c', multiple: true },
+  type: { type: 'string' },
+  status: { type: 'string' },
+  charge: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'to-queue': { type: 'string' },
+  'to-topic': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
 } as const;
 
 /** Runs one CLI invocation; returns the exit status. `target` overrides --stack (tests). */
@@ -262,6 +296,38 @@ export async function runCli(argv: readonly string[], io: Io = consoleIo, target
           }
           if (rest[0] === 'rotate' && rest[1]) return await rotateToken(rest[1], values.finish === true, source, askHidden, resolved, clients, io);
           throw new CliError(HELP.tokens!);
+        }
+        case 'events': {
+          const filter = eventFilter(values);
+          if (rest[0] === 'tail') {
+            const stop = new AbortController();
+            const onSignal = () => stop.abort();
+            process.once('SIGINT', onSignal);
+            process.once('SIGTERM', onSignal);
+            try {
+              const count = values.count === undefined ? undefined : number(values.count, 1, 'count');
+              return await tail({ json: values.json === true, filter, ...(count === undefined ? {} : { count }), signal: stop.signal }, resolved, clients, io);
+            } finally {
+              process.off('SIGINT', onSignal);
+              process.off('SIGTERM', onSignal);
+            }
+          }
+          if (rest[0] === 'replay')
+            return await replay(
+              {
+                charge: values.charge,
+                since: values.since,
+                until: values.until,
+                filter,
+                toQueue: values['to-queue'],
+                toTopic: values['to-topic'] === true,
+                dryRun: values['dry-run'] === true,
+              },
+              resolved,
+              clients,
+              io,
+            );
+          throw new CliError(HELP.events!);
         }
         case 'doctor': {
           const facts = resolved.stackName ? stackAccountFacts(resolved.stackName, resolved.alarmTopicArn ?? '', resolved.aws.region) : undefined;

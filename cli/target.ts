@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type TableStores, tableStores } from '../lambda/adapters/table/stores.js';
@@ -23,6 +24,8 @@ export interface Target {
   readonly tableName: string;
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
+  /** The charge events topic (`events tail`, `events replay --to-topic`); absent in a target file written before it. */
+  readonly topicArn?: string;
   /** The tokens secret (sellerToken, checkoutToken). */
   readonly secretId?: string;
   /** The PicPay credentials secret (picpayToken, picpayClientId/Secret); absent for stacks deployed with one secret. */
@@ -37,7 +40,8 @@ export interface Target {
   readonly picpayBaseUrl?: string;
   readonly aws: {
     readonly region?: string;
-    readonly endpoints?: { readonly sqs: string; readonly dynamodb: string; readonly secretsManager: string };
+    /** Local only: the emulators (SNS is served by the SQS emulator when absent). */
+    readonly endpoints?: { readonly sqs: string; readonly sns?: string; readonly dynamodb: string; readonly secretsManager: string };
     /** Local only: the emulators' (and the local IAM route's) credentials. */
     readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   };
@@ -105,6 +109,7 @@ export async function stackTarget(stackName: string, region?: string): Promise<T
       tableName: need('TableName'),
       queueUrl: need('QueueUrl'),
       deadLetterQueueUrl: need('DeadLetterQueueUrl'),
+      topicArn: outputs.TopicArn,
       secretId: need('SecretName'),
       credentialsSecretId: outputs.CredentialsSecretName,
       stackName,
@@ -128,6 +133,7 @@ export interface Clients {
   /** The table, read and written only through its stores (lambda/adapters/table/: they own the item layout). */
   readonly stores: TableStores;
   readonly sqs: SQSClient;
+  readonly sns: SNSClient;
   readonly secrets: SecretsManagerClient;
   destroy(): void;
 }
@@ -140,16 +146,19 @@ export function clientsFor(target: Target): Clients {
   };
   const dynamo = new DynamoDBClient({ ...base, ...(local ? { endpoint: local.dynamodb } : {}) });
   const sqs = new SQSClient({ ...base, useQueueUrlAsEndpoint: false, ...(local ? { endpoint: local.sqs } : {}) });
+  const sns = new SNSClient({ ...base, ...(local ? { endpoint: local.sns ?? local.sqs } : {}) });
   const secrets = new SecretsManagerClient({ ...base, ...(local ? { endpoint: local.secretsManager } : {}) });
   const ddb = documentClientFor(dynamo);
   return {
     ddb,
     stores: tableStores(ddb, target.tableName),
     sqs,
+    sns,
     secrets,
     destroy() {
       dynamo.destroy();
       sqs.destroy();
+      sns.destroy();
       secrets.destroy();
     },
   };

@@ -14,6 +14,15 @@ function required(env: Env, name: string): string {
   return value;
 }
 
+/** An optional whole-number setting: undefined when unset or empty (the setting is then off). */
+function optionalNumber(env: Env, s: Setting & { readonly env: string }): number | undefined {
+  const raw = env[s.env]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const parsed = s.schema.safeParse(Number(raw));
+  if (!parsed.success) throw new ConfigError(`Environment variable ${s.env} must be ${s.expected}, got ${JSON.stringify(raw)}`);
+  return parsed.data as number;
+}
+
 /** A setting that reaches the functions as an environment variable. */
 type EnvSetting<T> = Setting & { readonly env: string; readonly default: T };
 
@@ -58,6 +67,8 @@ export interface ProcessorConfig {
   readonly maxReceiveCount: number;
   readonly maxProcessedBodyBytes: number;
   readonly picpayCircuitCoolDownMs: number;
+  /** Days a final charge and a logged event are kept after their last change; undefined: forever. */
+  readonly retentionDays?: number;
 }
 
 export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
@@ -74,6 +85,7 @@ export function loadProcessorConfig(env: Env = process.env): ProcessorConfig {
     maxReceiveCount: setting<number>(env, SETTINGS.dlqMaxReceiveCount),
     maxProcessedBodyBytes: setting<number>(env, FUNCTION_SETTINGS.maxProcessedBodyBytes),
     picpayCircuitCoolDownMs: setting<number>(env, FUNCTION_SETTINGS.picpayCircuitCoolDownMs),
+    retentionDays: optionalNumber(env, SETTINGS.retentionDays),
   };
 }
 
@@ -99,6 +111,8 @@ export interface SweeperConfig {
   readonly tableName: string;
   readonly topicArn: string;
   readonly maxPerRun: number;
+  /** Days a logged event is kept (the event log's TTL); undefined: forever. */
+  readonly retentionDays?: number;
 }
 
 export function loadSweeperConfig(env: Env = process.env): SweeperConfig {
@@ -106,5 +120,6 @@ export function loadSweeperConfig(env: Env = process.env): SweeperConfig {
     tableName: required(env, ENV.tableName),
     topicArn: required(env, ENV.topicArn),
     maxPerRun: setting<number>(env, FUNCTION_SETTINGS.sweepMaxPerRun),
+    retentionDays: optionalNumber(env, SETTINGS.retentionDays),
   };
 }

@@ -148,6 +148,17 @@ export const TABLE = {
   /** Partitions of a Payment Link's payments (`LINK#<paymentLinkId>`): the only ones the processor may query. */
   linkPartitionPrefix: 'LINK#',
   /**
+   * Partitions of the event log (`EVENTS#<hour of recordedAt>`, e.g. `EVENTS#2026-12-04T15`):
+   * every event exactly as published, written just before each publish; the only partitions
+   * the outbox sweep may put items in.
+   */
+  eventLogPartitionPrefix: 'EVENTS#',
+  /**
+   * DynamoDB's time-to-live attribute (epoch seconds): set only with `retentionDays`, on
+   * charges in a final state and on event-log items; never on parked items.
+   */
+  ttlAttribute: 'purgeAt',
+  /**
    * Sparse index of legacy and checkout charges awaiting PicPay (partition `legacy` or
    * `checkout`), least recently checked first (see lambda/domain/reconcile.ts); it projects the
    * attributes reconciliation reads.
@@ -160,7 +171,15 @@ export const TABLE = {
   },
   /** Sparse index of charges with unpublished events, by when the oldest one's lease ends (keys only). */
   outboxIndex: { name: 'outbox', partitionKey: 'outboxKey', sortKey: 'outboxLeaseEnds', projection: { type: 'KEYS_ONLY' } },
-} as const satisfies { partitionKey: string; sortKey: string; linkPartitionPrefix: string; awaitingIndex: IndexSpec; outboxIndex: IndexSpec };
+} as const satisfies {
+  partitionKey: string;
+  sortKey: string;
+  linkPartitionPrefix: string;
+  eventLogPartitionPrefix: string;
+  ttlAttribute: string;
+  awaitingIndex: IndexSpec;
+  outboxIndex: IndexSpec;
+};
 
 /** Every index of the table, for code that creates it. */
 export const TABLE_INDEXES: readonly IndexSpec[] = [TABLE.awaitingIndex, TABLE.outboxIndex];
@@ -209,6 +228,8 @@ export const ENV = {
   reconcileMaxAgeDays: 'RECONCILE_MAX_AGE_DAYS',
   reconcileMaxPerRun: 'RECONCILE_MAX_PER_RUN',
   sweepMaxPerRun: 'SWEEP_MAX_PER_RUN',
+  /** Days a final charge and a logged event are kept after their last change (unset: forever). */
+  retentionDays: 'RETENTION_DAYS',
 } as const;
 
 /**

@@ -230,12 +230,20 @@ export const SETTINGS = {
       "the domain's ACM certificate, in the stack's region: a certificate from another region stops the synth, or the deploy before it creates anything",
     prop: 'customDomain.certificateArn',
   },
+  retentionDays: {
+    text: 'number',
+    schema: whole(1, 36_500),
+    expected: 'a whole number of days from 1 to 36500',
+    description:
+      'charges in a final state (closed, failed or money moved) are deleted by DynamoDB TTL this many days after their last change, and each logged event (`events replay`) this many days after it was recorded; charges still waiting and parked notifications never expire. Unset: everything is kept, as before (docs/privacy.md)',
+    env: ENV.retentionDays,
+  },
   operatorRoleArns: {
     text: 'string',
     schema: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=.@/-]+(,arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=.@/-]+)*$/)),
     expected: 'IAM role ARNs, comma-separated, each with its path and no wildcard',
     description:
-      'the operators\' roles: besides the authenticator and the reconciler, they may send to the notification queue (`picpay-webhooks dlq replay`, `parked replay`, `aws sqs start-message-move-task`), and besides each secret\'s function they may read the two secrets (`doctor`, `simulate`, the upgrade from one secret). Without it, nobody else can (docs/operations.md, "Who may write to the queue"; docs/security.md, "Who reads which secret")',
+      'the operators\' roles: besides the authenticator and the reconciler, they may send to the notification queue (`picpay-webhooks dlq replay`, `parked replay`, `aws sqs start-message-move-task`), besides each secret\'s function they may read the two secrets (`doctor`, `simulate`, the upgrade from one secret), and besides the processor and the sweeper they may publish to the events topic (`events replay --to-topic`). Without it, nobody else can (docs/operations.md, "Who may write to the queue"; docs/security.md, "Who reads which secret")',
   },
 } as const satisfies Record<string, Setting>;
 

@@ -122,6 +122,11 @@ export interface PicPayWebhooksStackProps extends StackProps {
    * which secret").
    */
   readonly operatorRoleArns?: readonly string[];
+  /**
+   * Days a charge in a final state, and a logged event, are kept after their last change
+   * (DynamoDB TTL on the table's `purgeAt`); default none: everything is kept (docs/privacy.md).
+   */
+  readonly retentionDays?: number;
 }
 
 /** Every route with its own limit: each PicPay route the webhook limit, POST /charges its own. */
@@ -333,7 +338,11 @@ export class PicPayWebhooksStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: dataRemovalPolicy === RemovalPolicy.RETAIN,
       removalPolicy: dataRemovalPolicy,
+      // Written only with retentionDays: final charges and logged events (docs/privacy.md).
+      timeToLiveAttribute: TABLE.ttlAttribute,
     });
+    // Days kept, for the functions that write charges and logged events; unset: kept forever.
+    const retentionEnv: Record<string, string> = props.retentionDays === undefined ? {} : { [ENV.retentionDays]: String(props.retentionDays) };
     for (const index of TABLE_INDEXES) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
@@ -380,6 +389,7 @@ export class PicPayWebhooksStack extends Stack {
         [ENV.secretMaxAgeSeconds]: String(DEFAULTS.secretMaxAgeSeconds),
         [ENV.maxReceiveCount]: String(maxReceiveCount),
         [ENV.maxProcessedBodyBytes]: String(DEFAULTS.maxProcessedBodyBytes),
+        ...retentionEnv,
         ...metricsEnv,
       },
       noDeadLetterQueueReason: 'Invoked by the SQS event source mapping; failed messages return to the queue and move to its DLQ after the receive limit.',
@@ -474,17 +484,32 @@ export class PicPayWebhooksStack extends Stack {
         [ENV.tableName]: this.table.tableName,
         [ENV.topicArn]: this.topic.topicArn,
         [ENV.sweepMaxPerRun]: String(SWEEP.maxPerRun),
+        ...retentionEnv,
         ...metricsEnv,
       },
       noDeadLetterQueueReason: 'Invoked by an EventBridge schedule; a failed run publishes nothing and the next run repeats it.',
     });
     this.sweeper.allow(['dynamodb:Query'], [`${this.table.tableArn}/index/${TABLE.outboxIndex.name}`]);
     this.sweeper.allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [this.table.tableArn]);
+    // The event log (every event, written just before it is published): puts in the EVENTS#
+    // partitions only. The processor's PutItem on the table already covers it.
+    this.sweeper.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${TABLE.eventLogPartitionPrefix}*`] } },
+      }),
+    );
     this.sweeper.allow(['sns:Publish'], [this.topic.topicArn]);
     this.sweeper.allow(['kms:GenerateDataKey', 'kms:Decrypt'], [this.key.keyArn]);
     // Only the processor and the sweeper publish charge events: nobody else in the account can
-    // send the merchant's systems a charge that did not happen.
-    this.onlyThesePrincipals(this.topic, 'OnlyTheProcessorAndTheSweeperPublish', 'sns:Publish', [this.processor.role.roleArn, this.sweeper.role.roleArn]);
+    // send the merchant's systems a charge that did not happen. The operators (operatorRoleArns)
+    // may, to replay logged events to every subscriber (`events replay --to-topic`).
+    this.onlyThesePrincipals(this.topic, 'OnlyTheProcessorAndTheSweeperPublish', 'sns:Publish', [
+      this.processor.role.roleArn,
+      this.sweeper.role.roleArn,
+      ...(props.operatorRoleArns ?? []),
+    ]);
     const sweepSchedule = new events.Rule(this, 'OutboxSweepSchedule', {
       description: 'Publishes charge events whose first publish failed on every try',
       schedule: events.Schedule.rate(Duration.minutes(SWEEP.everyMinutes)),

@@ -99,6 +99,8 @@ export interface LocalPipelineOptions {
 
 /** A message as a topic subscriber receives it. */
 export interface TappedEvent {
+  /** The message body as received, byte for byte. */
+  readonly raw: string;
   readonly body: Record<string, unknown>;
   readonly attributes: Record<string, string>;
 }
@@ -402,6 +404,7 @@ async function startFunctions(
     handler: async ({ Records }) => {
       for (const record of Records) {
         const event: TappedEvent = {
+          raw: record.body,
           body: JSON.parse(record.body) as Record<string, unknown>,
           attributes: Object.fromEntries(Object.entries(record.messageAttributes).map(([k, v]) => [k, v.stringValue ?? ''])),
         };
@@ -498,13 +501,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         tableName: resources.tableName,
         queueUrl: resources.queueUrl,
         deadLetterQueueUrl: resources.deadLetterQueueUrl,
+        topicArn: resources.topicArn,
         secretId: resources.secretId,
         credentialsSecretId: resources.credentialsSecretId,
         tokens: { sellerToken: LOCAL_TOKENS.sellerToken, checkoutToken: LOCAL_TOKENS.checkoutToken },
         picpaySandboxUrl: sandbox.baseUrl,
         aws: {
           region: REGION,
-          endpoints: { sqs: endpoints.sqs, dynamodb: endpoints.dynamodb, secretsManager: endpoints.secretsManager },
+          endpoints: { sqs: endpoints.sqs, sns: endpoints.sns, dynamodb: endpoints.dynamodb, secretsManager: endpoints.secretsManager },
           credentials: CREDENTIALS,
         },
       },

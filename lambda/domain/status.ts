@@ -187,3 +187,27 @@ export function transitionReason(from: CanonicalStatus | null, to: CanonicalStat
   if ((from === 'REFUNDED' || from === 'PARTIALLY_REFUNDED') && (to === 'PAID' || to === 'COMPLETED')) return 'refund_reversed';
   return null;
 }
+
+/**
+ * Statuses in which PicPay has given its word on the charge: closed without payment, a failed
+ * attempt, or money moved (refunds and chargebacks included). Retention (`retentionDays`) lets
+ * such a charge expire some days after its last change; a charge still waiting (CREATED,
+ * ANALYSIS, AUTHORIZED, UNKNOWN, or no status yet) never does. A final status may still change
+ * (a refund after a payment, a retry after a denial, a chargeback reversed): a change moves the
+ * expiry, and a status that is no longer final removes it.
+ */
+const FINAL_STATUSES: ReadonlySet<CanonicalStatus> = new Set([
+  'EXPIRED',
+  'CANCELED',
+  'DENIED',
+  'ERROR',
+  'PAID',
+  'COMPLETED',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+  'CHARGEBACK',
+]);
+
+export function isFinalStatus(status: CanonicalStatus | null): boolean {
+  return status !== null && FINAL_STATUSES.has(status);
+}

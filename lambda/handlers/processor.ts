@@ -13,7 +13,7 @@ import { tableStores } from '../adapters/table/stores.js';
 import { documentClientFor } from '../adapters/table/table.js';
 import { PicPayCheckoutClient, PicPayStatusClient } from '../adapters/picpay-client.js';
 import { PicPayCircuit } from '../adapters/picpay-circuit.js';
-import { SnsEventPublisher } from '../adapters/sns-publisher.js';
+import { LoggedEventPublisher, SnsEventPublisher } from '../adapters/sns-publisher.js';
 import { type MessageVisibility, SqsMessageVisibility } from '../adapters/sqs-queue.js';
 import { SecretCredentialsStore } from '../adapters/token-store.js';
 import { loadProcessorConfig, type ProcessorConfig } from '../config.js';
@@ -316,9 +316,11 @@ export interface ProcessorRuntime {
  */
 export function makeProcessorHandler(config: ProcessorConfig, runtime: ProcessorRuntime) {
   const { logger, metrics, tracing, sleep } = runtime;
-  const stores = tableStores(documentClientFor(runtime.dynamodb), config.tableName);
+  const stores = tableStores(documentClientFor(runtime.dynamodb), config.tableName, { retentionDays: config.retentionDays });
   const credentials = new SecretCredentialsStore(runtime.secrets, config.credentialsSecretId, config.secretMaxAgeSeconds);
-  const publisher = new SnsEventPublisher(runtime.sns, config.topicArn);
+  const sns = new SnsEventPublisher(runtime.sns, config.topicArn);
+  // Every charge event is logged just before it is published (events replay reads the log).
+  const publisher = new LoggedEventPublisher(stores.eventLog, sns);
   const circuit = (name: string) => new PicPayCircuit({ name, failuresToOpen: DEFAULTS.picpayCircuitFailures, coolDownMs: config.picpayCircuitCoolDownMs });
   const statusCircuit = circuit('PicPay status API');
   const checkoutCircuit = circuit('PicPay checkout API');
@@ -341,7 +343,7 @@ export function makeProcessorHandler(config: ProcessorConfig, runtime: Processor
       links: stores.links,
       lastSeen: stores.lastSeen,
       publisher,
-      probes: { publishProbe: (e) => publisher.publishProbe(e), recordProbe: (r) => stores.probes.recordProbe(r), now: runtime.now },
+      probes: { publishProbe: (e) => sns.publishProbe(e), recordProbe: (r) => stores.probes.recordProbe(r), now: runtime.now },
       legacyStatus: new PicPayStatusClient({
         baseUrl: config.picpayBaseUrl,
         timeoutMs: config.picpayTimeoutMs,

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SnsEventPublisher } from '../adapters/sns-publisher.js';
+import { LoggedEventPublisher, SnsEventPublisher } from '../adapters/sns-publisher.js';
 import { tableStores } from '../adapters/table/stores.js';
 import { documentClientFor } from '../adapters/table/table.js';
 import { loadSweeperConfig, type SweeperConfig } from '../config.js';
@@ -46,13 +46,14 @@ export interface SweeperRuntime {
  * the leases end).
  */
 export function makeSweeperHandler(config: SweeperConfig, runtime: SweeperRuntime) {
-  const stores = tableStores(documentClientFor(runtime.dynamodb), config.tableName);
+  const stores = tableStores(documentClientFor(runtime.dynamodb), config.tableName, { retentionDays: config.retentionDays });
   const run = createSweeper({
     settings: { maxPerRun: config.maxPerRun },
     findPending: (before, limit) => stores.outbox.findPending(before, limit),
     forgetEmpty: (chargeKey, version) => stores.outbox.forgetEmpty(chargeKey, version),
     charges: stores.charges,
-    publisher: new SnsEventPublisher(runtime.sns, config.topicArn),
+    // Logged just before it is published, as the processor does.
+    publisher: new LoggedEventPublisher(stores.eventLog, new SnsEventPublisher(runtime.sns, config.topicArn)),
     now: runtime.now,
     logger: runtime.logger,
     metrics: runtime.metrics,

@@ -221,3 +221,71 @@ describe('the table stores on dynalite', () => {
     expect(item).toEqual({ pk: 'LINK#link-1', sk: 'pay-a', paymentLinkId: 'link-1' });
   });
 });
+
+describe('retention (retentionDays): DynamoDB TTL on final charges and logged events only', () => {
+  // 2024-07-01T20:00:00Z is 1719864000 in epoch seconds; 30 days are 2592000 s.
+  const PURGE_AT_30_DAYS = 1719864000 + 2592000;
+
+  test('a charge in a final state expires 30 days after its last change; one still waiting never; leaving a final state removes the expiry', async () => {
+    const kept = tableStores(doc, 'charges', { retentionDays: 30 });
+    const paid = decide(null, checkoutPayment('PAID', '2024-07-01T16:00:00-03:00', '2024-07-01T19:00:01Z'), NOW, { outboxLeaseMs: 60_000 });
+    if (paid.kind !== 'applied') throw new Error(paid.kind);
+    const state = { ...paid.state, chargeKey: 'checkout#retained', chargeId: 'retained' };
+    await kept.charges.save(state, null);
+    expect((await raw('checkout#retained')).purgeAt).toBe(PURGE_AT_30_DAYS);
+    // The attribute is the table's, never the charge's.
+    expect((await kept.charges.load('checkout#retained'))!.state).not.toHaveProperty('purgeAt');
+
+    await kept.charges.save({ ...state, status: 'AUTHORIZED' }, 1);
+    expect(await raw('checkout#retained')).not.toHaveProperty('purgeAt');
+
+    const waiting = decide(null, legacyRead('created', '2024-07-01T10:00:00Z'), NOW, { outboxLeaseMs: 60_000 });
+    if (waiting.kind !== 'applied') throw new Error(waiting.kind);
+    await kept.charges.save({ ...waiting.state, chargeKey: 'legacy#waiting-kept', chargeId: 'waiting-kept' }, null);
+    expect(await raw('legacy#waiting-kept')).not.toHaveProperty('purgeAt');
+  });
+
+  test('without retentionDays nothing expires (as before)', async () => {
+    const paid = decide(null, checkoutPayment('PAID', '2024-07-01T16:00:00-03:00', '2024-07-01T19:00:01Z'), NOW, { outboxLeaseMs: 60_000 });
+    if (paid.kind !== 'applied') throw new Error(paid.kind);
+    await stores.charges.save({ ...paid.state, chargeKey: 'checkout#forever', chargeId: 'forever' }, null);
+    expect(await raw('checkout#forever')).not.toHaveProperty('purgeAt');
+  });
+});
+
+describe('the event log', () => {
+  const logged = (recordedAt: string, transitionId: string) => ({
+    transitionId,
+    chargeKey: 'checkout#logged',
+    recordedAt,
+    message: `{"transitionId":"${transitionId}","chargeId":"caf\\u00e9"}`,
+    attributes: { type: 'picpay.charge.status_changed', status: 'PAID' },
+  });
+
+  test('an event is kept under the hour it was recorded, exactly as given, with its expiry when retentionDays is set', async () => {
+    await tableStores(doc, 'charges', { retentionDays: 30 }).eventLog.record(logged('2024-07-01T20:00:00.000Z', 't-kept'));
+    const item = (await doc.send(new GetCommand({ TableName: 'charges', Key: { pk: 'EVENTS#2024-07-01T20', sk: '2024-07-01T20:00:00.000Z#t-kept' } }))).Item;
+    expect(item).toEqual({
+      pk: 'EVENTS#2024-07-01T20',
+      sk: '2024-07-01T20:00:00.000Z#t-kept',
+      ...logged('2024-07-01T20:00:00.000Z', 't-kept'),
+      purgeAt: 1719864000 + 2592000,
+    });
+    expect(await stores.eventLog.find('2024-07-01T20:00:00.000Z', 't-kept')).toEqual(logged('2024-07-01T20:00:00.000Z', 't-kept'));
+    expect(await stores.eventLog.find('2024-07-01T20:00:00.000Z', 't-never')).toBeNull();
+  });
+
+  test('a time range is read hour bucket by hour bucket, both ends included, oldest first', async () => {
+    for (const [at, id] of [
+      ['2024-07-02T09:59:59.999Z', 't-before'],
+      ['2024-07-02T10:00:00.000Z', 't-first'],
+      ['2024-07-02T12:30:00.000Z', 't-middle'],
+      ['2024-07-02T11:15:00.000Z', 't-second'],
+      ['2024-07-02T13:00:00.000Z', 't-last'],
+      ['2024-07-02T13:00:00.001Z', 't-after'],
+    ] as const)
+      await stores.eventLog.record(logged(at, id));
+    const ids = (await stores.eventLog.between('2024-07-02T10:00:00.000Z', '2024-07-02T13:00:00.000Z')).map((e) => e.transitionId);
+    expect(ids).toEqual(['t-first', 't-second', 't-middle', 't-last']);
+  });
+});

@@ -104,6 +104,7 @@ describe('picpay-webhooks doctor', () => {
       'probe checkout',
       'dead-letter-queue',
       'parked',
+      'tail-leftovers',
     ]) {
       expect(r.line(name)).toMatch(/^PASS /);
     }
@@ -314,6 +315,23 @@ describe('picpay-webhooks doctor', () => {
     }
   });
 
+  test('planted: a queue a killed events tail left behind (stale heartbeat) is removed', async () => {
+    const sqs = new SQSClient({ region: 'us-east-1', endpoint: pipeline.endpoints.sqs, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    try {
+      await sqs.send(
+        new CreateQueueCommand({
+          QueueName: 'pw-tail-local-doctor',
+          tags: { 'picpay-webhooks-tail-heartbeat': new Date(Date.now() - 3_600_000).toISOString() },
+        }),
+      );
+      const r = await run();
+      expect(r.line('tail-leftovers')).toMatch(/^PASS .*1 queue\(s\), 0 subscription\(s\)/);
+      expect((await run()).line('tail-leftovers')).toMatch(/^PASS .*no queue or subscription left behind/);
+    } finally {
+      sqs.destroy();
+    }
+  });
+
   test('planted: a parked notification', async () => {
     const res = await fetch(pipeline.urls.callback, {
       method: 'POST',
@@ -379,7 +397,7 @@ describe('picpay-webhooks doctor', () => {
     expect(out.join('\n')).toContain('picpay-webhooks doctor');
     out.length = 0;
     expect(await runCli(['doctor', '--probe-timeout', '20'], io, pipeline.target)).toBe(0);
-    // One line per check: 12, credentials-secret since the secrets were split, and last-notification.
+    // One line per check: 12, credentials-secret since the secrets were split, last-notification and tail-leftovers.
     expect(out.filter((l) => /^(PASS|FAIL|SKIP|WARN) /.test(l))).toHaveLength(14);
   });
 

@@ -201,6 +201,13 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
     expect(m.can(intruder, 'sns:Subscribe', m.ids.eventTopic)).toBe('Allow');
   });
 
+  test(`an operator's role publishes (events replay --to-topic) only when listed in operatorRoleArns${STACKS_WITH_OPERATOR.includes(stack.stackName) ? ' (listed here)' : ' (not here)'}`, () => {
+    const operator = { principal: { arn: OPERATOR_ROLE_ARN, account: ACCOUNT }, identity: accountRole('x', 'sns').identity };
+    expect(m.can(operator, 'sns:Publish', m.ids.eventTopic)).toBe(STACKS_WITH_OPERATOR.includes(stack.stackName) ? 'Allow' : 'ExplicitDeny');
+    const elsewhere = { ...operator, principal: { arn: OPERATOR_ROLE_ARN.replace('/ops/', '/'), account: ACCOUNT } };
+    expect(m.can(elsewhere, 'sns:Publish', m.ids.eventTopic)).toBe('ExplicitDeny');
+  });
+
   // Who reads which secret (docs/security.md): the tokens secret (inbound) by the authenticator,
   // the PicPay credentials secret (outbound, can refund) by the processor; the operators listed in
   // operatorRoleArns and CloudFormation's execution role both; nobody else in the account.

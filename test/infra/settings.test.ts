@@ -41,6 +41,7 @@ describe('the settings definition', () => {
       reconcileMinAgeMinutes: 30,
       domainName: '',
       certificateArn: '',
+      retentionDays: '',
       operatorRoleArns: '',
     });
     for (const [key, setting] of Object.entries(SETTINGS)) expect([key, context[key]]).toEqual([key, 'default' in setting ? setting.default : '']);

@@ -285,12 +285,13 @@ describe('PicPayWebhooksStack: least privilege', () => {
     });
   });
 
-  test('the outbox sweep may query the outbox index, read and update charges, and publish: nothing else', () => {
+  test('the outbox sweep may query the outbox index, read and update charges, log events, and publish: nothing else', () => {
     expect(grants(stack.sweeper).filter((p) => !p.startsWith('logs:') && !p.startsWith('xray:'))).toEqual(
       [
         `dynamodb:Query on ${id(stack.table)}`,
         `dynamodb:GetItem on ${id(stack.table)}`,
         `dynamodb:UpdateItem on ${id(stack.table)}`,
+        `dynamodb:PutItem on ${id(stack.table)}`,
         `sns:Publish on ${id(stack.topic)}`,
         `kms:GenerateDataKey on ${id(stack.key)}`,
         `kms:Decrypt on ${id(stack.key)}`,
@@ -298,6 +299,24 @@ describe('PicPayWebhooksStack: least privilege', () => {
     );
     expect(JSON.stringify(ofType('AWS::IAM::Policy').map(([, p]) => p.Properties.PolicyDocument))).toContain('/index/outbox');
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+    // Its puts reach the event log's partitions only (the processor's PutItem covers charges too).
+    const put = ofType('AWS::IAM::Policy')
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Condition?: unknown }> }).Statement)
+      .filter((st) => st.Action === 'dynamodb:PutItem' && st.Condition !== undefined);
+    expect(put.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EVENTS#*'] } }]);
+  });
+
+  test('retention: the table expires items by purgeAt; RETENTION_DAYS reaches the processor and the sweep only when retentionDays is set', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'purgeAt', Enabled: true } });
+    const env = (fn: typeof stack.authenticator) =>
+      (resources[logicalId(fn.function)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const fn of [stack.processor, stack.sweeper]) expect(env(fn)).not.toHaveProperty('RETENTION_DAYS');
+    const kept = synth({ retentionDays: 400 }, 'Retention');
+    const envOf = (f: typeof stack.processor) =>
+      (kept.resources[kept.logicalId(f.function)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(envOf(kept.stack.processor).RETENTION_DAYS).toBe('400');
+    expect(envOf(kept.stack.sweeper).RETENTION_DAYS).toBe('400');
+    for (const fn of [kept.stack.authenticator, kept.stack.reconciler]) expect(envOf(fn)).not.toHaveProperty('RETENTION_DAYS');
   });
 
   test('POST /charges is authorized with AWS IAM; the PicPay routes are not', () => {
@@ -635,6 +654,7 @@ describe('cdk-nag', () => {
         enableWaf: true,
         alarmEmail: 'ops@loja.com.br',
         customDomain: { domainName: 'w.loja.com.br', certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/abc' },
+        retentionDays: 400,
       },
     ],
   ])('AwsSolutions and Serverless packs: no unacknowledged finding (%s)', (_name, props) => {

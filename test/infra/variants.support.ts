@@ -21,6 +21,7 @@ const EVERY_OPTION: PicPayWebhooksStackProps = {
   enableWaf: true,
   wafRateLimit: 500,
   alarmEmail: 'ops@loja.com.br',
+  retentionDays: 400,
   customDomain: { domainName: 'webhooks.loja.com.br', certificateArn: 'arn:aws:acm:sa-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab' },
   env: { account: '123456789012', region: 'sa-east-1' },
 };

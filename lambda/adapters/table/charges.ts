@@ -6,6 +6,8 @@ import { AwsServiceError, ConcurrentUpdateError } from '../../domain/errors.js';
 import type { OutboxEntry } from '../../domain/outbox.js';
 import type { ChargeRepository, StoredCharge } from '../../domain/ports.js';
 import { isAwaiting } from '../../domain/reconcile.js';
+import { isFinalStatus } from '../../domain/status.js';
+import { purgeAtAfter } from './event-log.js';
 import { CHARGE_SK, chargePk, type Table } from './table.js';
 
 /**
@@ -21,9 +23,15 @@ interface ChargeItem extends Omit<ChargeState, 'outbox'> {
 }
 
 const { awaitingIndex: AWAITING, outboxIndex: OUTBOX } = TABLE;
-const INDEX_ATTRIBUTES: readonly string[] = [AWAITING.partitionKey, AWAITING.sortKey, OUTBOX.partitionKey, OUTBOX.sortKey];
+/** Attributes of the item that are not the charge's: index keys and the TTL. */
+const INDEX_ATTRIBUTES: readonly string[] = [AWAITING.partitionKey, AWAITING.sortKey, OUTBOX.partitionKey, OUTBOX.sortKey, TABLE.ttlAttribute];
 
-export function toItem(state: ChargeState, version: number): ChargeItem {
+/**
+ * `retentionDays`: a charge in a final state (isFinalStatus) expires that many days after its
+ * last change (DynamoDB TTL); every write is a whole item, so a charge that leaves a final state
+ * loses its expiry. Undefined: kept forever.
+ */
+export function toItem(state: ChargeState, version: number, retentionDays?: number): ChargeItem {
   const { outbox, ...rest } = state;
   // Charges awaiting PicPay (isAwaiting) appear in the sparse `awaiting` index, one partition
   // per flavour, ordered by when we last heard from PicPay about them (a write is such a moment;
@@ -31,6 +39,7 @@ export function toItem(state: ChargeState, version: number): ChargeItem {
   const awaiting = isAwaiting(state);
   // Charges with unpublished events appear in the sparse `outbox` index, for the sweep.
   const leaseEnds = outbox.map((e) => e.leaseUntil).sort()[0];
+  const purgeAt = isFinalStatus(state.status) ? purgeAtAfter(state.updatedAt, retentionDays) : undefined;
   return {
     [TABLE.partitionKey]: chargePk(state.chargeKey),
     [TABLE.sortKey]: CHARGE_SK,
@@ -39,6 +48,7 @@ export function toItem(state: ChargeState, version: number): ChargeItem {
     outbox: Object.fromEntries(outbox.map((e) => [e.event.transitionId, e])),
     ...(awaiting ? { [AWAITING.partitionKey]: state.flavour, [AWAITING.sortKey]: state.updatedAt } : {}),
     ...(leaseEnds !== undefined ? { [OUTBOX.partitionKey]: 'pending', [OUTBOX.sortKey]: leaseEnds } : {}),
+    ...(purgeAt !== undefined ? { [TABLE.ttlAttribute]: purgeAt } : {}),
   } as ChargeItem;
 }
 
@@ -50,7 +60,10 @@ export function fromItem(item: Record<string, unknown>): StoredCharge {
 }
 
 export class ChargeStore implements ChargeRepository {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly retentionDays?: number,
+  ) {}
 
   async load(chargeKey: string): Promise<StoredCharge | null> {
     const { client, name } = this.table;
@@ -59,7 +72,7 @@ export class ChargeStore implements ChargeRepository {
   }
 
   async save(state: ChargeState, expectedVersion: number | null): Promise<void> {
-    const item = toItem(state, (expectedVersion ?? 0) + 1);
+    const item = toItem(state, (expectedVersion ?? 0) + 1, this.retentionDays);
     try {
       await this.table.client.send(
         new PutCommand({

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ChargeStore } from './charges.js';
 import { DeadLetterNotes } from './dead-letters.js';
 import { LastSeenStore } from './last-seen.js';
+import { EventLogStore } from './event-log.js';
 import { PaymentLinkStore } from './links.js';
 import { OutboxIndexStore } from './outbox-index.js';
 import { ParkedStore } from './parked.js';
@@ -19,13 +20,22 @@ export interface TableStores {
   readonly probes: ProbeStore;
   readonly links: PaymentLinkStore;
   readonly lastSeen: LastSeenStore;
+  readonly eventLog: EventLogStore;
+}
+
+export interface StoreOptions {
+  /**
+   * Days a charge in a final state, and a logged event, are kept after their last change
+   * (`retentionDays`, DynamoDB TTL); undefined: kept forever. Only writers need it.
+   */
+  readonly retentionDays?: number;
 }
 
 /** `client` from documentClientFor (table.ts): items keep no `undefined` members. */
-export function tableStores(client: DynamoDBDocumentClient, tableName: string): TableStores {
+export function tableStores(client: DynamoDBDocumentClient, tableName: string, options: StoreOptions = {}): TableStores {
   const table = new Table(client, tableName);
   return {
-    charges: new ChargeStore(table),
+    charges: new ChargeStore(table, options.retentionDays),
     outbox: new OutboxIndexStore(table),
     reconcile: new ReconcileIndexStore(table),
     parked: new ParkedStore(table),
@@ -33,5 +43,6 @@ export function tableStores(client: DynamoDBDocumentClient, tableName: string): 
     probes: new ProbeStore(table),
     links: new PaymentLinkStore(table),
     lastSeen: new LastSeenStore(table),
+    eventLog: new EventLogStore(table, options.retentionDays),
   };
 }

@@ -14,7 +14,10 @@ import { AwsServiceError } from '../../domain/errors.js';
  * - dead-letters.ts:    pk `DEADLETTER`, sk the SQS message id: why the processor gave up;
  * - probes.ts:          pk `PROBE`, sk the probe id: `picpay-webhooks doctor`'s probes;
  * - links.ts:           pk `LINK#<paymentLinkId>`, sk a payment transaction id: a Payment Link's payments;
- * - last-seen.ts:       pk `SEEN`, sk the flavour: when PicPay's newest notification of it arrived.
+ * - last-seen.ts:       pk `SEEN`, sk the flavour: when PicPay's newest notification of it arrived;
+ * - event-log.ts:       pk `EVENTS#<hour of recordedAt>`, sk `<recordedAt>#<transitionId>`: every event as published.
+ * With `retentionDays`, charges in a final state and event-log items carry DynamoDB's TTL
+ * attribute (TABLE.ttlAttribute); parked items and dead-letter notes never do.
  * Every write is a single-item write (no transactions, no streams: dynalite runs it locally).
  */
 export const chargePk = (chargeKey: string) => `CHARGE#${chargeKey}`;
