@@ -26,6 +26,7 @@ describe('the settings definition', () => {
       throttlingRateLimit: 50,
       throttlingBurstLimit: 100,
       logRetentionDays: 30,
+      encryptLogs: false,
       dlqMaxReceiveCount: 36,
       processorMaxConcurrency: 5,
       alarmEmail: '',
