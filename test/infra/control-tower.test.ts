@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { stackPropsFromContext } from '../../lib/context.js';
 import { PicPayWebhooksStack } from '../../lib/stack.js';
 import { variants } from './variants.support.js';
@@ -38,6 +39,8 @@ const EXPECTED: Record<string, readonly string[]> = {
   'HTTP API, defaults otherwise: PicPayWebhooksHttpDefaults': [HTTP_ROUTES, ...DEFAULT_LOGS, NO_VPC],
   'data removed on destroy, own stage, limits and schedule: PicPayWebhooksDev': [...DEFAULT_LOGS, NO_VPC],
   'governed profile, as cdk deploy synthesizes it (account known): PicPayWebhooksGoverned': [NO_VPC],
+  // tracing=false on the REST API: its stage is no longer traced (the governed profile keeps tracing on).
+  'governed profile with tracing off: PicPayWebhooksUntraced': ['CT.APIGATEWAY.PR.2', NO_VPC],
   // What each fix in the default guards against (see PLANTED).
   'planted: the four fixes undone': ['CT.APIGATEWAY.PR.1', 'CT.KMS.PR.3', 'CT.LAMBDA.PR.2', 'CT.SQS.PR.1'],
 };
@@ -134,14 +137,24 @@ function cfnGuard(files: readonly string[]): Promise<GuardResult[]> {
  */
 const resolveAccount = (template: unknown) => JSON.parse(JSON.stringify(template).replaceAll('{"Ref":"AWS::AccountId"}', '"123456789012"'));
 
-/** The governed profile from its context keys, with the account and region `cdk deploy` gives it. */
-function governed(id: string) {
+/** cdk-nag's findings on the governed profiles (bin/app.ts runs both packs on every synth): none expected. */
+const nagFindings: string[] = [];
+
+/** The governed profile from its context keys, with the account and region `cdk deploy` gives it; cdk-nag on, as in bin/app.ts. */
+function governed(id: string, extra: Record<string, string> = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const context: Record<string, string> = { ...GOVERNED, ...extra };
   const stack = new PicPayWebhooksStack(app, id, {
-    ...stackPropsFromContext({ tryGetContext: (key) => GOVERNED[key as keyof typeof GOVERNED] }),
+    ...stackPropsFromContext({ tryGetContext: (key) => context[key] }),
     env: { account: '123456789012', region: 'sa-east-1' },
   });
-  return app.synth().getStackByName(stack.stackName).template as Record<string, unknown>;
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  try {
+    return app.synth().getStackByName(stack.stackName).template as Record<string, unknown>;
+  } catch (error) {
+    nagFindings.push(`${id}: ${(error as Error).message}`);
+    return {};
+  }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'cfn-guard-'));
@@ -154,6 +167,7 @@ for (const variant of all) {
   for (const { stack, template } of variant.stacks) cases.push({ label: `${variant.name}: ${stack.stackName}`, template: resolveAccount(template) });
 }
 cases.push({ label: 'governed profile, as cdk deploy synthesizes it (account known): PicPayWebhooksGoverned', template: governedTemplate });
+cases.push({ label: 'governed profile with tracing off: PicPayWebhooksUntraced', template: governed('PicPayWebhooksUntraced', { tracing: 'false' }) });
 cases.push({ label: 'planted: the four fixes undone', template: PLANTED });
 
 // One file per distinct template (two variants may synthesize the same one).
@@ -258,6 +272,10 @@ describe('what the default was changed to meet, in the template', () => {
 });
 
 describe('the governed profile (logRetentionDays=365, encryptLogs=true)', () => {
+  test('cdk-nag (AWS Solutions and Serverless packs) finds nothing unacknowledged', () => {
+    expect(nagFindings).toEqual([]);
+  });
+
   test('every log group is kept a year and encrypted with the log key; by default none is, and the stack has one key', () => {
     const keys = ofType(governedTemplate, 'AWS::KMS::Key');
     const logKey = keys.find(([id]) => id.startsWith('LogKey'))!;
