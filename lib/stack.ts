@@ -676,8 +676,8 @@ export class PicPayWebhooksStack extends Stack {
         tracingEnabled: o.tracing,
         metricsEnabled: true,
         // Execution logs of errors only (CT.APIGATEWAY.PR.1): why API Gateway failed a request
-        // (the authenticator unreachable, throttling, a bad integration answer). Data tracing
-        // stays off: it would log whole requests, headers with PicPay's tokens and bodies included.
+        // (the authenticator unreachable, a bad integration answer). Data tracing stays off: it
+        // would log whole requests, headers with PicPay's tokens and bodies included.
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         accessLogDestination: new apigateway.LogGroupLogDestination(o.accessLogs),
