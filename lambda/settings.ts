@@ -127,6 +127,14 @@ export const SETTINGS = {
     description: 'retention of the function and access logs, in days (a CloudWatch Logs value; 9999: never expire)',
     prop: 'logRetention',
   },
+  encryptLogs: {
+    text: 'boolean',
+    schema: z.boolean(),
+    default: false,
+    expected: 'true or false',
+    description:
+      'encrypt the function, API access and API execution log groups with a customer managed KMS key of the stack (about 1 USD a month, plus requests); CloudWatch Logs encrypts them with its own keys either way (docs/governance.md)',
+  },
   dlqMaxReceiveCount: {
     text: 'number',
     schema: whole(1, 1000),

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,6 +17,8 @@ export interface PicPayFunctionProps {
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** The key of its log group (setting encryptLogs); none: CloudWatch Logs' own encryption. */
+  readonly logEncryptionKey?: kms.IKey;
   readonly reservedConcurrentExecutions?: number;
   /** Why this function needs no asynchronous-invocation DLQ (cdk-nag Serverless-LambdaDLQ). */
   readonly noDeadLetterQueueReason: string;
@@ -45,6 +48,7 @@ export class PicPayFunction extends Construct {
     const tracing = props.tracing ?? true;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
+      encryptionKey: props.logEncryptionKey,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
     this.role = new iam.Role(this, 'Role', {

@@ -1,4 +1,5 @@
 import {
+  Aspects,
   Aws,
   CfnOutput,
   CfnRule,
@@ -30,6 +31,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { PicPayFunction } from './function.js';
+import { denyGrantsButForAwsServices, InvokePermissionsNameTheAccount, logsKey } from './governance.js';
 import { METRICS_NAMESPACE_ENV, metricsNamespaceFor } from '../lambda/metrics.js';
 import { type ApiMetricSource, PipelineMonitoring } from './monitoring.js';
 import { PLACEHOLDER_CREDENTIALS_SECRET, PLACEHOLDER_TOKENS_SECRET } from '../lambda/adapters/tokens-secret.js';
@@ -64,8 +66,14 @@ export interface PicPayWebhooksStackProps extends StackProps {
   readonly registrationRateLimit?: number;
   /** Burst capacity of POST /charges. Default 20. */
   readonly registrationBurstLimit?: number;
-  /** Retention of the function and access logs. Default one month. */
+  /** Retention of the function, API access and API execution logs. Default one month. */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Encrypt those log groups with a customer managed key of the stack (`logKey`). Default off:
+   * CloudWatch Logs encrypts them with its own keys. Control Tower's CT.CLOUDWATCH.PR.3 asks for it
+   * (docs/governance.md).
+   */
+  readonly encryptLogs?: boolean;
   /**
    * Receives before a notification moves to the DLQ. Default 36: with the retry delays (1 min
    * doubling to 1 h) a notification is retried for at least 24 h first (docs/architecture.md).
@@ -210,6 +218,12 @@ interface ApiOptions {
   readonly customDomain?: PicPayWebhooksStackProps['customDomain'];
 }
 
+/** The REST stage's execution log group: the other logs' retention and key. */
+interface ExecutionLogOptions {
+  readonly logRetention: logs.RetentionDays;
+  readonly logEncryptionKey?: kms.IKey;
+}
+
 /** What the rest of the stack needs from the API, whichever its type. */
 interface ApiFront {
   readonly restApi?: apigateway.RestApi;
@@ -236,6 +250,8 @@ export class PicPayWebhooksStack extends Stack {
   readonly table: dynamodb.Table;
   readonly topic: sns.Topic;
   readonly key: kms.Key;
+  /** The log groups' key (encryptLogs). */
+  readonly logKey?: kms.Key;
   /** The tokens secret (sellerToken, checkoutToken): read by the authenticator only. */
   readonly tokensSecret: secretsmanager.Secret;
   /** The PicPay credentials secret (picpayToken, picpayClientId/Secret): read by the processor only. */
@@ -268,6 +284,8 @@ export class PicPayWebhooksStack extends Stack {
     const reconcileEvery = props.reconcileEveryMinutes ?? SETTINGS.reconcileEveryMinutes.default;
     const reconcileMinAge = props.reconcileMinAgeMinutes ?? SETTINGS.reconcileMinAgeMinutes.default;
     const logRetention = props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays);
+    this.logKey = (props.encryptLogs ?? SETTINGS.encryptLogs.default) ? logsKey(this, 'LogKey') : undefined;
+    const logEncryptionKey = this.logKey;
     const dataRemovalPolicy = props.dataRemovalPolicy ?? (SETTINGS.removalPolicy.default === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
 
     // One customer managed key for the SNS topics: SNS-to-subscriber delivery and CloudWatch
@@ -280,6 +298,9 @@ export class PicPayWebhooksStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
+    denyGrantsButForAwsServices(this.key);
+    // Every AWS service invoking a function is pinned to this account (CT.LAMBDA.PR.2).
+    Aspects.of(this).add(new InvokePermissionsNameTheAccount());
 
     // Two secrets, split by reader: what PicPay sends us (the tokens secret, the authenticator's)
     // and what we send PicPay (the credentials secret, the processor's). The internet-facing
@@ -313,6 +334,10 @@ export class PicPayWebhooksStack extends Stack {
       // SQS counts retention from a message's first enqueue, in the DLQ too: a message here
       // expires 14 days after PicPay first delivered it (alarm DeadLetterQueueMessagesExpiring).
       retentionPeriod: Duration.days(QUEUE.dlqRetentionDays),
+      // Says what it is (CT.SQS.PR.1 reads a queue with a redrive-allow policy as a DLQ): allowAll
+      // is SQS's default, so nothing changes. byQueue naming the notification queue would be
+      // tighter, but its ARN would make the two queues refer to each other.
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
       // Like the table: `cdk destroy` must not delete notifications that were never processed.
       removalPolicy: dataRemovalPolicy,
     });
@@ -362,6 +387,7 @@ export class PicPayWebhooksStack extends Stack {
     this.authenticator = new PicPayFunction(this, 'Authenticator', {
       spec: HANDLERS.authenticator,
       logRetention,
+      logEncryptionKey,
       tracing,
       environment: {
         [ENV.queueUrl]: this.queue.queueUrl,
@@ -378,6 +404,7 @@ export class PicPayWebhooksStack extends Stack {
     this.processor = new PicPayFunction(this, 'Processor', {
       spec: HANDLERS.processor,
       logRetention,
+      logEncryptionKey,
       tracing,
       environment: {
         [ENV.queueUrl]: this.queue.queueUrl,
@@ -430,6 +457,7 @@ export class PicPayWebhooksStack extends Stack {
     this.reconciler = new PicPayFunction(this, 'Reconciler', {
       spec: HANDLERS.reconciler,
       logRetention,
+      logEncryptionKey,
       tracing,
       environment: {
         [ENV.tableName]: this.table.tableName,
@@ -479,6 +507,7 @@ export class PicPayWebhooksStack extends Stack {
     this.sweeper = new PicPayFunction(this, 'OutboxSweeper', {
       spec: HANDLERS.sweeper,
       logRetention,
+      logEncryptionKey,
       tracing,
       environment: {
         [ENV.tableName]: this.table.tableName,
@@ -520,11 +549,15 @@ export class PicPayWebhooksStack extends Stack {
       reason: 'A scheduled, idempotent job: an invocation that fails is simply repeated by the next scheduled run; there is no event to keep.',
     });
 
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logRetention,
+      encryptionKey: logEncryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const front =
       apiType === 'http'
         ? this.buildHttpApi({ stageName, rate, burst, registration, accessLogs, customDomain: props.customDomain })
-        : this.buildRestApi(id, { ...props, stageName, rate, burst, registration, accessLogs, tracing, wafRateLimit });
+        : this.buildRestApi(id, { ...props, stageName, rate, burst, registration, accessLogs, tracing, wafRateLimit, logRetention, logEncryptionKey });
     this.api = front.restApi;
     this.webAcl = front.webAcl;
     this.apiGatewayAccount = front.apiGatewayAccount;
@@ -668,7 +701,7 @@ export class PicPayWebhooksStack extends Stack {
   }
 
   /** apiType `rest`: a regional REST API, every body as base64 of its bytes, optional WAF. */
-  private buildRestApi(id: string, o: ApiOptions & PicPayWebhooksStackProps & { tracing: boolean; wafRateLimit: number }): ApiFront {
+  private buildRestApi(id: string, o: ApiOptions & PicPayWebhooksStackProps & { tracing: boolean; wafRateLimit: number } & ExecutionLogOptions): ApiFront {
     const api = this.createRestApi(o);
     // Stage logging needs the account's API Gateway CloudWatch role; a new account has none,
     // and creating the stage fails without it ("CloudWatch Logs role ARN must be set").
@@ -693,8 +726,8 @@ export class PicPayWebhooksStack extends Stack {
     };
   }
 
-  /** The REST API and its stage: throttling, access logs, metrics, tracing when on. */
-  private createRestApi(o: ApiOptions & { tracing: boolean }): apigateway.RestApi {
+  /** The REST API and its stage: throttling, access logs, execution logs of errors, metrics, tracing when on. */
+  private createRestApi(o: ApiOptions & { tracing: boolean } & ExecutionLogOptions): apigateway.RestApi {
     const api = new apigateway.RestApi(this, 'Api', {
       // The name is the ApiName dimension of its metrics: each stack's own.
       restApiName: this.stackName,
@@ -719,6 +752,11 @@ export class PicPayWebhooksStack extends Stack {
         ),
         tracingEnabled: o.tracing,
         metricsEnabled: true,
+        // Execution logs of errors only (CT.APIGATEWAY.PR.1): why API Gateway failed a request
+        // (the authenticator unreachable, a bad integration answer). Data tracing stays off: it
+        // would log whole requests, headers with PicPay's tokens and bodies included.
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
         accessLogDestination: new apigateway.LogGroupLogDestination(o.accessLogs),
         accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
       },
@@ -728,11 +766,16 @@ export class PicPayWebhooksStack extends Stack {
       reason:
         'Requests are validated by the authenticator, which must see every request to answer 401, park what it cannot process and log it; an API Gateway validator would answer 400 first.',
     });
-    Validations.of(api.deploymentStage).acknowledge({
-      id: 'AwsSolutions-APIG6',
-      reason:
-        "Access logs (JSON, standard fields) and the functions' structured logs are on. Execution logs would add a log line per request stage at a cost, and at INFO level would log bodies.",
+    // API Gateway writes execution logs to this group, and would create it itself (never expiring,
+    // kept after the stack): created here first, it has the logs' retention and key, and goes
+    // with the stack.
+    const executionLogs = new logs.LogGroup(this, 'ApiExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${api.restApiId}/${o.stageName}`,
+      retention: o.logRetention,
+      encryptionKey: o.logEncryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
+    api.deploymentStage.node.addDependency(executionLogs);
     if (!o.tracing) {
       Validations.of(api.deploymentStage).acknowledge({
         id: 'Serverless-APIGWXrayEnabled',

@@ -183,6 +183,10 @@ function conditionsHold(statement: Statement, context: Readonly<Record<string, s
         case 'Bool':
           holds = actual !== undefined && values.some((v) => v.toLowerCase() === actual.toLowerCase());
           break;
+        // ...IfExists: as without it when the request carries the key, true when it does not.
+        case 'BoolIfExists':
+          holds = actual === undefined || values.some((v) => v.toLowerCase() === actual.toLowerCase());
+          break;
         case 'StringEquals':
           holds = actual !== undefined && values.includes(actual);
           break;

@@ -286,6 +286,14 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
     expect(m.can(m.cloudwatch, 'kms:Decrypt', m.ids.key)).toBe('ImplicitDeny');
   });
 
+  test('only AWS services create grants on the key (CT.KMS.PR.3): a role of the account with kms:* cannot, a grant for an AWS resource can be made', () => {
+    const admin = accountRole('SomeAdministrator', 'kms');
+    expect(m.can(admin, 'kms:Decrypt', m.ids.key)).toBe('Allow');
+    expect(m.can(admin, 'kms:CreateGrant', m.ids.key)).toBe('ExplicitDeny');
+    expect(m.can(admin, 'kms:CreateGrant', m.ids.key, { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' })).toBe('ExplicitDeny');
+    expect(m.can(admin, 'kms:CreateGrant', m.ids.key, { 'kms:GrantIsForAWSResource': 'true', 'aws:PrincipalIsAWSService': 'false' })).toBe('Allow');
+  });
+
   test('the processor can hold a message back on the processing queue (its retry delay); not on the DLQ, and nobody else can', () => {
     expect(m.can(m.roles.processor, 'sqs:ChangeMessageVisibility', m.ids.queue)).toBe('Allow');
     expect(m.can(m.roles.processor, 'sqs:ChangeMessageVisibility', m.ids.dlq)).toBe('ImplicitDeny');
@@ -297,25 +305,26 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
     expect(m.can({ anonymous: true }, 'sqs:ChangeMessageVisibility', m.ids.queue)).toBe('ImplicitDeny');
   });
 
-  test('API Gateway may invoke the authenticator from this API only, for its three routes; the schedule, the reconciler', () => {
+  test('API Gateway may invoke the authenticator from this API of this account only, for its three routes; the schedule, the reconciler', () => {
     // REST (AWS::ApiGateway::Stage) or HTTP API (AWS::ApiGatewayV2::Stage): execute-api ARNs are <api>/<stage>/<method>/<path>.
     const stage = Object.values(m.template.Resources).find((r) => r.Type === 'AWS::ApiGateway::Stage' || r.Type === 'AWS::ApiGatewayV2::Stage')!.Properties
       .StageName as string;
     const apiArn = (api: string, path = '/webhook') => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api}/${stage}/POST${path}`;
     const apigateway = { service: 'apigateway.amazonaws.com' };
-    const invoke = (sourceArn: string) => m.can(apigateway, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': sourceArn });
+    const invoke = (sourceArn: string, sourceAccount = ACCOUNT) =>
+      m.can(apigateway, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': sourceAccount });
     expect(invoke(apiArn(m.ids.api))).toBe('Allow');
+    // The permissions name the account (SourceAccount, CT.LAMBDA.PR.2): an API of another account is refused however its ARN reads.
+    expect(invoke(apiArn(m.ids.api), '210987654321')).toBe('ImplicitDeny');
     expect(invoke(apiArn(m.ids.api, '/callback'))).toBe('Allow');
     expect(invoke(apiArn(m.ids.api, '/charges'))).toBe('Allow');
     expect(invoke(apiArn(m.ids.api, '/other'))).toBe('ImplicitDeny');
     expect(invoke(apiArn('someoneElsesApi'))).toBe('ImplicitDeny');
     const events = { service: 'events.amazonaws.com' };
-    expect(m.can(events, 'lambda:InvokeFunction', m.ids.reconciler, { 'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${m.ids.schedule}` })).toBe(
-      'Allow',
-    );
-    expect(m.can(events, 'lambda:InvokeFunction', m.ids.authenticator, { 'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${m.ids.schedule}` })).toBe(
-      'ImplicitDeny',
-    );
+    const schedule = { 'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${m.ids.schedule}`, 'aws:SourceAccount': ACCOUNT };
+    expect(m.can(events, 'lambda:InvokeFunction', m.ids.reconciler, schedule)).toBe('Allow');
+    expect(m.can(events, 'lambda:InvokeFunction', m.ids.reconciler, { ...schedule, 'aws:SourceAccount': '210987654321' })).toBe('ImplicitDeny');
+    expect(m.can(events, 'lambda:InvokeFunction', m.ids.authenticator, schedule)).toBe('ImplicitDeny');
   });
 
   test('nobody can publish or enqueue without TLS: not CloudWatch, not the functions, not the account itself', () => {
@@ -451,6 +460,15 @@ describe('the evaluator follows the IAM documentation on small cases', () => {
     };
     expect(evaluate(req(role, { 'aws:SecureTransport': 'false' }), { resource: [deny], identity: [allowAll] })).toBe('ExplicitDeny');
     expect(evaluate(req(role, { 'aws:SecureTransport': 'true' }), { resource: [deny], identity: [allowAll] })).toBe('Allow');
+  });
+
+  test('BoolIfExists: as Bool when the request carries the key, true when it does not', () => {
+    const deny: PolicyDocument = {
+      Statement: [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*', Condition: { BoolIfExists: { 'aws:SecureTransport': 'false' } } }],
+    };
+    expect(evaluate(req(role, { 'aws:SecureTransport': 'false' }), { resource: [deny], identity: [allowAll] })).toBe('ExplicitDeny');
+    expect(evaluate(req(role, { 'aws:SecureTransport': 'true' }), { resource: [deny], identity: [allowAll] })).toBe('Allow');
+    expect(evaluate(req(role), { resource: [deny], identity: [allowAll] })).toBe('ExplicitDeny');
   });
 
   test('a key policy must delegate to the account before identity policies count', () => {

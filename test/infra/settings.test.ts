@@ -28,6 +28,7 @@ describe('the settings definition', () => {
       registrationRateLimit: 10,
       registrationBurstLimit: 20,
       logRetentionDays: 30,
+      encryptLogs: false,
       dlqMaxReceiveCount: 36,
       processorMaxConcurrency: 5,
       alarmEmail: '',

@@ -181,8 +181,14 @@ describe('PicPayWebhooksStack: resources', () => {
       'AWS::CloudWatch::Dashboard': 'DashboardName',
     };
     const names = ['QueueName', 'TopicName', 'TableName', 'Name', 'FunctionName', 'RoleName', 'LogGroupName', 'DashboardName', 'AlarmName'];
+    // The REST stage's execution log group has the name API Gateway writes to: its API's id and the stage.
+    const executionLogs = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup' && r.Properties.LogGroupName !== undefined);
+    expect(executionLogs.map(([, r]) => r.Properties.LogGroupName)).toEqual([
+      { 'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: logicalId(stack.api!) }, '/live']] },
+    ]);
     for (const [id, r] of Object.entries(resources)) {
       if (r.Type === 'AWS::Lambda::Permission' || r.Type === 'AWS::Lambda::EventSourceMapping') continue;
+      if (id === executionLogs[0]![0]) continue;
       for (const name of names) {
         // The 429 metric filter names the access log group by reference (the Ref of the stack's own group).
         if (r.Type === 'AWS::Logs::MetricFilter' && name === 'LogGroupName') {
