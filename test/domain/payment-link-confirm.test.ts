@@ -6,7 +6,7 @@
  * amount, createdAt, updatedAt}`, and answers 404 for a link it does not know [PicPay]. The
  * expected values below are written by hand from that page and docs/state-model.md.
  */
-import { PicPayUnavailableError } from '../../lambda/domain/errors.js';
+import { ParkError, PicPayUnavailableError } from '../../lambda/domain/errors.js';
 import { processEnvelope } from '../../lambda/domain/process.js';
 import { envelope } from '../picpay-examples.support.js';
 import { memoryDeps } from './in-memory.support.js';
@@ -206,5 +206,30 @@ describe('a refund naming no payment is matched through PicPay’s own listing o
       message: `A Payment Link refund (transaction ${REFUND}) names no originalTransactionId, PicPay does not know Payment Link ${LINK}`,
     });
     expect(unknown.charges.items.size).toBe(0);
+  });
+});
+
+describe('an unnamed refund when PicPay cannot answer about its link', () => {
+  const unnamed = () => notification({ id: REFUND, status: 'REFUNDED', amount: 1000 }, 'unnamed-refund', { paymentLinkId: LINK });
+
+  test('PicPay unavailable: the error propagates (retried), nothing parked', async () => {
+    const { deps, charges, linkTransactions } = picpaySays([PAY, 'PAYED', 1000]);
+    linkTransactions.findLinkTransactions = async () => {
+      throw new PicPayUnavailableError('PicPay find-transactions failed after 3 attempts (http_503)');
+    };
+    await expect(processEnvelope(unnamed(), deps)).rejects.toThrow(PicPayUnavailableError);
+    expect(charges.parked).toEqual([]);
+  });
+
+  test('another reason PicPay’s client refuses (an id it will not put in a path) is parked as that reason, not as a contradiction', async () => {
+    const { deps, linkTransactions } = picpaySays([PAY, 'PAYED', 1000]);
+    linkTransactions.findLinkTransactions = async () => {
+      throw new ParkError('unexpected_shape', 'paymentLinkId cannot be a URL path segment');
+    };
+    expect(await processEnvelope(unnamed(), deps)).toEqual({
+      kind: 'parked',
+      reason: 'unexpected_shape',
+      message: 'paymentLinkId cannot be a URL path segment',
+    });
   });
 });

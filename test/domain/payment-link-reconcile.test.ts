@@ -151,3 +151,12 @@ describe('reconciliation checks the processor cannot act on', () => {
     });
   });
 });
+
+test('a Payment Link check naming an empty paymentId is no Payment Link check: read as a checkout one, which names no charge', async () => {
+  const { deps } = memoryDeps();
+  const check = {
+    ...reconciliationEnvelope({ flavour: 'paymentLink', chargeId: 'x' }, Date.parse('2024-07-01T13:00:00Z')),
+    body: JSON.stringify({ paymentId: '' }),
+  };
+  expect(await processEnvelope(check, deps)).toEqual({ kind: 'parked', reason: 'unexpected_shape', message: 'Reconciliation check names no merchantChargeId' });
+});
