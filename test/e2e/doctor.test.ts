@@ -398,7 +398,7 @@ describe('picpay-webhooks doctor', () => {
     out.length = 0;
     expect(await runCli(['doctor', '--probe-timeout', '20'], io, pipeline.target)).toBe(0);
     // One line per check: 12, credentials-secret since the secrets were split, last-notification and tail-leftovers.
-    expect(out.filter((l) => /^(PASS|FAIL|SKIP|WARN) /.test(l))).toHaveLength(14);
+    expect(out.filter((l) => /^(PASS|FAIL|SKIP|WARN) /.test(l))).toHaveLength(15);
   });
 
   // Last: the probes it leaves failing are retried into the DLQ once the fault is gone.
