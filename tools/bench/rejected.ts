@@ -8,6 +8,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { HANDLERS } from '../../lambda/contract.js';
 import { percentile, round } from './measure.js';
+import { lambdaContext } from '../../local/lambda-context.js';
 
 export interface RejectedMeasurement {
   readonly iterations: number;
@@ -51,14 +52,8 @@ export async function measureRejected(iterations: number): Promise<RejectedMeasu
       metrics: new Metrics({ namespace: 'PicPayWebhooks/Bench', serviceName: 'authenticator' }),
     },
   ) as unknown as (e: unknown, c: unknown) => Promise<{ statusCode: number }>;
-  const ctx = {
-    functionName: 'PicPayWebhooks-AuthenticatorFunction',
-    functionVersion: '$LATEST',
-    awsRequestId: '8f6b2c1e-0d7a-4e0b-9a51-3c2d1e0f9a7b',
-    invokedFunctionArn: 'arn:aws:lambda:sa-east-1:123456789012:function:PicPayWebhooks-AuthenticatorFunction',
-    memoryLimitInMB: String(HANDLERS.authenticator.memoryMb),
-    getRemainingTimeInMillis: () => 10_000,
-  };
+  // The function's real name and memory: its log lines are as long as in Lambda (log bytes are priced).
+  const ctx = lambdaContext('PicPayWebhooks-AuthenticatorFunction', HANDLERS.authenticator);
   const event = (headers: Record<string, string>) => ({
     resource: '/callback',
     path: '/callback',
