@@ -24,8 +24,11 @@ import type { Clients, Target } from './target.js';
 export interface AccountFacts {
   /** `aws apigateway get-account` → cloudwatchRoleArn, or null. */
   apiGatewayLoggingRole(): Promise<string | null>;
-  /** Unreserved concurrency of the account and the processor's cap (null: uncapped). */
-  lambdaConcurrency(): Promise<{ unreserved: number; processorMax: number | null }>;
+  /**
+   * Unreserved concurrency of the account and the processors' cap (null: one is uncapped): the
+   * sum over the stack's receivers, `receivers` of them (1 when absent).
+   */
+  lambdaConcurrency(): Promise<{ unreserved: number; processorMax: number | null; receivers?: number }>;
   /** Subscriptions of the alarm topic. */
   alarmSubscriptions(): Promise<Array<{ protocol: string; endpoint: string; confirmed: boolean }>>;
 }
@@ -497,7 +500,6 @@ async function checkParked({ clients }: DoctorRun): Promise<Result> {
       );
 }
 
-/** Enough unreserved concurrency is left for the authenticator beside the processor, the reconciler and the sweep. */
 /** What killed `events tail` runs left behind (stale heartbeat) is removed: a queue and a subscription each. */
 async function checkTailLeftovers({ target, clients }: DoctorRun): Promise<Result> {
   if (!target.topicArn) return skip('the target does not name its events topic');
@@ -506,16 +508,27 @@ async function checkTailLeftovers({ target, clients }: DoctorRun): Promise<Resul
   return pass(`removed what killed events tail runs left behind: ${removed.queues} queue(s), ${removed.subscriptions} subscription(s)`);
 }
 
+/**
+ * Enough unreserved concurrency is left for the authenticator beside the processor, the
+ * reconciler and the sweep: of every receiver of the stack, which share the account's pool.
+ */
 async function checkLambdaConcurrency({ facts }: DoctorRun): Promise<Result> {
   if (!facts) return skip(NOT_HERE);
-  const { unreserved, processorMax } = await facts.lambdaConcurrency();
+  const { unreserved, processorMax, receivers = 1 } = await facts.lambdaConcurrency();
   const processor = processorMax ?? unreserved;
-  const room = unreserved - processor - 2; // the reconciler and the outbox sweep: one run each at a time
-  const what = `${unreserved} unreserved concurrent executions; the processor may take ${processor}, the reconciler and the sweep 1 each`;
+  const room = unreserved - processor - 2 * receivers; // each reconciler and outbox sweep: one run at a time
+  const what =
+    receivers === 1
+      ? `${unreserved} unreserved concurrent executions; the processor may take ${processor}, the reconciler and the sweep 1 each`
+      : `${unreserved} unreserved concurrent executions; the stack's ${receivers} processors may take ${processor} together, each reconciler and sweep 1`;
   if (room >= AUTHENTICATOR_HEADROOM) return pass(`${what}: ${room} left for the authenticator`);
+  const lower =
+    receivers === 1
+      ? `deploy with a lower -c processorMaxConcurrency (at most ${Math.max(unreserved - 2 - AUTHENTICATOR_HEADROOM, 2)})`
+      : `give the receivers lower processorMaxConcurrency props (at most ${Math.max(unreserved - 2 * receivers - AUTHENTICATOR_HEADROOM, 2 * receivers)} together)`;
   return fail(
     `${what}: only ${Math.max(room, 0)} left for the authenticator (needs ${AUTHENTICATOR_HEADROOM}); PicPay would see throttled 5xx`,
-    `ask for more Lambda concurrency (Service Quotas, "Concurrent executions", L-B99A9384), or deploy with a lower -c processorMaxConcurrency (at most ${Math.max(unreserved - 2 - AUTHENTICATOR_HEADROOM, 2)})`,
+    `ask for more Lambda concurrency (Service Quotas, "Concurrent executions", L-B99A9384), or ${lower}`,
   );
 }
 
@@ -542,11 +555,14 @@ export function stackAccountFacts(stackName: string, alarmTopicArn: string, regi
         } while (token);
         return all;
       });
-      const mapping = resources.find((r) => r.ResourceType === 'AWS::Lambda::EventSourceMapping')?.PhysicalResourceId;
+      // One event source mapping per receiver: its processor's queue.
+      const mappings = resources.filter((r) => r.ResourceType === 'AWS::Lambda::EventSourceMapping').map((r) => r.PhysicalResourceId ?? '');
       return once(new LambdaClient(config), async (c) => {
         const settings = await c.send(new GetAccountSettingsCommand({}));
-        const esm = mapping ? await c.send(new GetEventSourceMappingCommand({ UUID: mapping })) : undefined;
-        return { unreserved: settings.AccountLimit?.UnreservedConcurrentExecutions ?? 0, processorMax: esm?.ScalingConfig?.MaximumConcurrency ?? null };
+        const caps: Array<number | null> = [];
+        for (const uuid of mappings) caps.push((await c.send(new GetEventSourceMappingCommand({ UUID: uuid }))).ScalingConfig?.MaximumConcurrency ?? null);
+        const processorMax = caps.length === 0 || caps.includes(null) ? null : caps.reduce((sum: number, cap) => sum + (cap ?? 0), 0);
+        return { unreserved: settings.AccountLimit?.UnreservedConcurrentExecutions ?? 0, processorMax, receivers: Math.max(mappings.length, 1) };
       });
     },
     alarmSubscriptions: () =>

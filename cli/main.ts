@@ -19,6 +19,7 @@ import { CliError, clientsFor, NO_LOCAL_PIPELINE, readLocalTarget, stackTarget, 
 
 const TARGET_HELP = `Target (default: the local pipeline started with \`npm start\`):
   --stack NAME        a deployed stack, found by its CloudFormation outputs
+  --receiver ID       the receiver's construct id, in a stack holding several (docs/construct.md)
   --region REGION     the stack's region (default: your AWS configuration)`;
 
 export const HELP: Record<string, string> = {
@@ -193,8 +194,9 @@ receive it. Exit status 0 only when no check failed.
 ${TARGET_HELP}`,
 };
 
-export async function resolveTarget(values: { stack?: string; region?: string }): Promise<Target> {
-  return values.stack ? stackTarget(values.stack, values.region) : readLocalTarget();
+export async function resolveTarget(values: { stack?: string; region?: string; receiver?: string }): Promise<Target> {
+  if (values.receiver !== undefined && !values.stack) throw new CliError('--receiver picks a receiver of a deployed stack: pass --stack NAME too');
+  return values.stack ? stackTarget(values.stack, values.region, values.receiver) : readLocalTarget();
 }
 
 /** The options every command shares. */
@@ -204,6 +206,7 @@ const CLI_OPTIONS = {
   all: { type: 'boolean' },
   stack: { type: 'string' },
   region: { type: 'string' },
+  receiver: { type: 'string' },
   flavour: { type: 'string' },
   id: { type: 'string' },
   count: { type: 'string' },

@@ -91,38 +91,74 @@ export function isAlive(pid: number | undefined): boolean {
   }
 }
 
-export async function stackTarget(stackName: string, region?: string): Promise<Target> {
+/**
+ * A deployed receiver, from its stack's outputs. The standalone stack's outputs are named by
+ * their key (`CallbackUrl`); a stack holding several receivers (the construct) starts each
+ * receiver's with its id (`LojaCallbackUrl`): `receiver` picks one.
+ */
+export async function stackTarget(stackName: string, region?: string, receiver?: string): Promise<Target> {
   const cfn = new CloudFormationClient(region ? { region } : {});
   try {
     const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-    const outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
-    const need = (key: string) => {
-      const value = outputs[key];
-      if (!value) throw new CliError(`Stack ${stackName} has no output ${key}: is it a picpay-webhooks stack?`);
-      return value;
-    };
-    return {
-      name: `stack ${stackName}`,
-      callbackUrl: need('CallbackUrl'),
-      webhookUrl: need('WebhookUrl'),
-      registrationUrl: outputs.RegistrationUrl,
-      tableName: need('TableName'),
-      queueUrl: need('QueueUrl'),
-      deadLetterQueueUrl: need('DeadLetterQueueUrl'),
-      topicArn: outputs.TopicArn,
-      secretId: need('SecretName'),
-      credentialsSecretId: outputs.CredentialsSecretName,
-      stackName,
-      alarmTopicArn: outputs.AlarmTopicArn,
-      picpayBaseUrl: outputs.PicPayBaseUrl,
-      aws: { region },
-    };
+    const outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue]));
+    return targetFromOutputs(stackName, outputs, { region, receiver });
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError(`Could not read stack ${stackName}: ${(error as Error).message}`);
   } finally {
     cfn.destroy();
   }
+}
+
+/** The receivers a stack's outputs describe: each output prefix before `CallbackUrl` (`` for the standalone stack's). */
+export function receiversIn(outputs: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.keys(outputs)
+    .filter((key) => key.endsWith('CallbackUrl'))
+    .map((key) => key.slice(0, -'CallbackUrl'.length));
+}
+
+/** A receiver's target from its stack's outputs; a CliError says what is missing, or which receivers there are to pick. */
+export function targetFromOutputs(
+  stackName: string,
+  outputs: Readonly<Record<string, string | undefined>>,
+  options: { readonly region?: string; readonly receiver?: string } = {},
+): Target {
+  // The construct's output prefix: its id's letters and digits (lib/construct.ts).
+  const prefix = options.receiver?.replace(/[^A-Za-z0-9]/g, '') ?? '';
+  const receivers = receiversIn(outputs);
+  if (!receivers.includes(prefix)) {
+    const named = receivers.filter(Boolean);
+    if (options.receiver === undefined && named.length > 0) {
+      throw new CliError(`Stack ${stackName} holds ${named.length} receivers (${named.join(', ')}): pick one with --receiver ID`);
+    }
+    if (options.receiver !== undefined) {
+      throw new CliError(
+        `Stack ${stackName} has no receiver ${options.receiver}${named.length > 0 ? ` (it holds ${named.join(', ')})` : receivers.length > 0 ? ' (it holds one receiver: drop --receiver)' : ''}`,
+      );
+    }
+  }
+  const need = (key: string) => {
+    const value = outputs[`${prefix}${key}`];
+    if (!value) throw new CliError(`Stack ${stackName} has no output ${prefix}${key}: is it a picpay-webhooks stack?`);
+    return value;
+  };
+  const optional = (key: string) => outputs[`${prefix}${key}`];
+  return {
+    name: prefix ? `stack ${stackName}, receiver ${options.receiver}` : `stack ${stackName}`,
+    callbackUrl: need('CallbackUrl'),
+    webhookUrl: need('WebhookUrl'),
+    registrationUrl: optional('RegistrationUrl'),
+    tableName: need('TableName'),
+    queueUrl: need('QueueUrl'),
+    deadLetterQueueUrl: need('DeadLetterQueueUrl'),
+    topicArn: optional('TopicArn'),
+    secretId: need('SecretName'),
+    credentialsSecretId: optional('CredentialsSecretName'),
+    stackName,
+    alarmTopicArn: optional('AlarmTopicArn'),
+    picpayBaseUrl: optional('PicPayBaseUrl'),
+    aws: { region: options.region },
+  };
 }
 
 /** An error whose message is for the user, printed without a stack trace. */

@@ -3,7 +3,7 @@
  * `-c key=value`) and the function settings the stack fixes in each function's environment.
  * Each has its type, default, allowed values, a one-line description and, when it reaches the
  * functions, its environment variable (ENV in lambda/contract.ts). Three readers check values
- * against it: lib/context.ts (context keys, at synth), lib/stack.ts (the stack's props) and
+ * against it: lib/context.ts (context keys, at synth), lib/construct.ts (the PicPayWebhooks props) and
  * lambda/config.ts (environment variables, at cold start). docs/settings.md is generated from it
  * (`npm run docs:settings`; a test fails when the committed file is out of date).
  *
@@ -26,7 +26,7 @@ export interface Setting {
   /** What it does, one line (docs/settings.md). */
   readonly description: string;
   /**
-   * The stack prop it sets (lib/stack.ts), when named otherwise than the key; `null` when it
+   * The construct prop it sets (lib/construct.ts), when named otherwise than the key; `null` when it
    * is not a prop (stackName names the stack itself).
    */
   readonly prop?: string | null;

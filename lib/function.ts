@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
@@ -9,7 +10,25 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BUNDLING, type HandlerSpec } from '../lambda/contract.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * This package's root: the first folder up from this file with a package.json (lib/ here,
+ * dist/lib/ in the built kit). The handlers' sources (lambda/) are bundled from there.
+ */
+const REPO_ROOT = packageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function packageRoot(dir: string): string {
+  for (let at = dir; ; at = path.dirname(at)) {
+    if (existsSync(path.join(at, 'package.json'))) return at;
+    if (path.dirname(at) === at) throw new Error(`No package.json above ${dir}: picpay-webhooks is installed incompletely`);
+  }
+}
+
+/**
+ * The lock file that pins what the bundles contain: this repository's own; none in an installed
+ * package (npm never packs one), and the embedding app's lock file is found from its folder.
+ */
+const OWN_LOCK_FILE = path.join(REPO_ROOT, 'package-lock.json');
+const DEPS_LOCK_FILE = existsSync(OWN_LOCK_FILE) ? OWN_LOCK_FILE : undefined;
 
 export interface PicPayFunctionProps {
   /** Entry point, memory and timeout: from lambda/contract.ts. */
@@ -64,8 +83,9 @@ export class PicPayFunction extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(REPO_ROOT, props.spec.entry),
       handler: props.spec.exportName,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      projectRoot: REPO_ROOT,
+      depsLockFilePath: DEPS_LOCK_FILE,
+      // Installed as a package: the embedding app's folder (its lock file's), which holds this package.
+      projectRoot: DEPS_LOCK_FILE === undefined ? undefined : REPO_ROOT,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.spec.memoryMb,

@@ -43,6 +43,8 @@ export interface PipelineMonitoringProps {
   readonly alarmEmail?: string;
   /** Alarm `PicPayQuiet` when no notification has been accepted for this many hours; none when absent. */
   readonly quietAlarmHours?: number;
+  /** Names the metric namespace, the alarms and the dashboard: the receiver's own name. Default: the stack's name. */
+  readonly name?: string;
 }
 
 /** Thresholds, in one place (docs/operations.md explains each alarm). */
@@ -68,22 +70,23 @@ export class PipelineMonitoring extends Construct {
   readonly alarmTopic: sns.Topic;
   readonly alarms: Record<string, cloudwatch.Alarm> = {};
   readonly dashboard: cloudwatch.Dashboard;
-  /** `PicPayWebhooks/<stackName>`: where this stack's functions emit their metrics. */
+  /** `PicPayWebhooks/<name>`: where this receiver's functions emit their metrics. */
   readonly namespace: string;
   readonly alarmNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    /** Names carry the stack name: two stacks in one account never share a metric or an alarm. */
-    this.namespace = metricsNamespaceFor(stack.stackName);
-    this.alarmNamePrefix = `${stack.stackName}-`;
+    /** Names carry the receiver's name: two receivers in one account never share a metric or an alarm. */
+    const name = props.name ?? stack.stackName;
+    this.namespace = metricsNamespaceFor(name);
+    this.alarmNamePrefix = `${name}-`;
 
     this.alarmTopic = this.createAlarmTopic(props);
     this.addPipelineAlarms(props);
     if (props.sweeper) this.addOutboxAlarms(props.sweeper);
     if (props.quietAlarmHours !== undefined) this.addQuietAlarm(props.quietAlarmHours);
-    this.dashboard = this.createDashboard(stack, props);
+    this.dashboard = this.createDashboard(name, props);
   }
 
   /** The encrypted topic every alarm notifies, open to this stack's alarms only; the e-mail subscription. */
@@ -324,11 +327,11 @@ export class PipelineMonitoring extends Construct {
   }
 
   /** The pipeline's dashboard, with every alarm's state at the bottom. */
-  private createDashboard(stack: Stack, props: PipelineMonitoringProps): cloudwatch.Dashboard {
+  private createDashboard(name: string, props: PipelineMonitoringProps): cloudwatch.Dashboard {
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) => new cloudwatch.GraphWidget({ title, left, width, height: 6 });
-    // Dashboard names are global to the account: the stack name and the region make it unique.
+    // Dashboard names are global to the account: the receiver's name and the region make it unique.
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `${stack.stackName}-${Aws.REGION}`,
+      dashboardName: `${name}-${Aws.REGION}`,
       defaultInterval: Duration.hours(24),
     });
     dashboard.addWidgets(

@@ -24,7 +24,7 @@ function contextRow(key: SettingKey): string[] {
   const setting: Setting = SETTINGS[key];
   const prop = propOf(key);
   const also = [
-    prop === null ? 'not a prop: it names the stack' : `prop \`${prop}\``,
+    prop === null ? 'not a prop: it names the stack (the construct takes `name`)' : `prop \`${prop}\``,
     setting.env === undefined ? '' : `env \`${setting.env}\`${setting.envRule ? ` (${setting.envRule.expected} there: ${setting.envRule.why})` : ''}`,
   ].filter(Boolean);
   return [`\`${key}\``, code(setting.default), setting.expected, setting.description, also.join('; ')];
@@ -43,11 +43,12 @@ export function settingsDoc(): string {
     '',
     'CDK context keys: in `cdk.json` under `context`, or per command with `-c key=value`. They are',
     'validated at synth time, and a bad value stops the synth with an error naming its key. The',
-    "stack's props take the same values, checked by the same rules (the error names the prop).",
+    'props of the `PicPayWebhooks` construct (docs/construct.md) take the same values, checked by',
+    'the same rules (the error names the receiver and the prop).',
     'Some reach the functions as an environment variable, checked again at cold start.',
     '',
     ...table(
-      ['key', 'default', 'allowed values', 'what it does', 'stack prop, function environment'],
+      ['key', 'default', 'allowed values', 'what it does', 'construct prop, function environment'],
       keys.map((key) => contextRow(key)),
     ),
     '',

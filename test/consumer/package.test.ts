@@ -16,13 +16,14 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 };
 const kit = JSON.parse(readFileSync(join(root, 'tsconfig.kit.json'), 'utf8')) as { include: string[]; compilerOptions: { outDir: string } };
 
-test('the kit exports the parser and the construct, and nothing else of the repository', () => {
-  expect(Object.keys(pkg.exports)).toEqual(['./events', './subscriber', './package.json']);
+test('the kit exports the parser, the subscriber construct and the receiver construct, and nothing else of the repository', () => {
+  expect(Object.keys(pkg.exports)).toEqual(['./events', './subscriber', './construct', './package.json']);
 });
 
 test.each([
   ['./events', 'lambda/consumer/events.ts'],
   ['./subscriber', 'lib/subscriber.ts'],
+  ['./construct', 'lib/construct.ts'],
 ])('%s is built from %s into dist/, with its types', (entry, source) => {
   const target = pkg.exports[entry] as { types: string; default: string };
   const base = `./${kit.compilerOptions.outDir}/${source.replace(/\.ts$/, '')}`;

@@ -65,11 +65,16 @@ const healthyFacts = (
     subs: Array<{ protocol: string; endpoint: string; confirmed: boolean }>;
     unreserved: number;
     processorMax: number | null;
+    receivers: number;
   }> = {},
 ): AccountFacts => ({
   apiGatewayLoggingRole: async () => ('role' in overrides ? overrides.role! : 'arn:aws:iam::123456789012:role/ApiGatewayCloudWatchRole'),
   alarmSubscriptions: async () => overrides.subs ?? [{ protocol: 'email', endpoint: 'ops@loja.com.br', confirmed: true }],
-  lambdaConcurrency: async () => ({ unreserved: overrides.unreserved ?? 1000, processorMax: 'processorMax' in overrides ? overrides.processorMax! : 5 }),
+  lambdaConcurrency: async () => ({
+    unreserved: overrides.unreserved ?? 1000,
+    processorMax: 'processorMax' in overrides ? overrides.processorMax! : 5,
+    ...(overrides.receivers === undefined ? {} : { receivers: overrides.receivers }),
+  }),
 });
 
 async function withSecret<T>(value: unknown, fn: () => Promise<T>): Promise<T> {
@@ -378,6 +383,13 @@ describe('picpay-webhooks doctor', () => {
       /^FAIL .*only 0 left for the authenticator \(needs 3\).*L-B99A9384.*at most 5/,
     ],
     ['an uncapped processor', healthyFacts({ unreserved: 50, processorMax: null }), 'lambda-concurrency', /^FAIL .*only 0 left/],
+    [
+      // 14 - 5 - 5 - 2 reconcilers - 2 sweeps = 0; one receiver alone would leave 5.
+      'two receivers in the stack (docs/construct.md), 5 each, quota 14',
+      healthyFacts({ unreserved: 14, processorMax: 10, receivers: 2 }),
+      'lambda-concurrency',
+      /^FAIL .*the stack's 2 processors may take 10 together.*only 0 left for the authenticator.*lower processorMaxConcurrency props \(at most 7 together\)/,
+    ],
   ])('planted: %s', async (_name, facts, check, expected) => {
     const r = await run({ facts });
     expect(r.code).toBe(1);

@@ -71,7 +71,7 @@ const findings = cfnLint([...files.map((f) => f.file), plantedFile]);
 const elapsedMs = Date.now() - started;
 
 describe('cfn-lint on every synthesized variant', () => {
-  test('the lint covered defaults, every option, two stacks side by side, both HTTP API variants, and data removed on destroy', () => {
+  test('the lint covered defaults, every option, two stacks side by side, both HTTP API variants, data removed on destroy, and two receivers in one stack', () => {
     expect(files.map((f) => f.label)).toEqual([
       'defaults: PicPayWebhooks',
       'WAF, custom domain and alarm e-mail: PicPayWebhooksProd',
@@ -80,6 +80,7 @@ describe('cfn-lint on every synthesized variant', () => {
       'HTTP API with custom domain, alarm e-mail and tracing off: PicPayWebhooksHttp',
       'HTTP API, defaults otherwise: PicPayWebhooksHttpDefaults',
       'data removed on destroy, own stage, limits and schedule: PicPayWebhooksDev',
+      'two receivers in a team’s own stack: Payments',
     ]);
     console.log(`cfn-lint: ${files.length + 1} templates in ${elapsedMs} ms, ${findings.length} findings (planted included)`);
   });

@@ -38,6 +38,8 @@ const EXPECTED: Record<string, readonly string[]> = {
   'HTTP API with custom domain, alarm e-mail and tracing off: PicPayWebhooksHttp': [HTTP_ROUTES, ...DEFAULT_LOGS, NO_VPC],
   'HTTP API, defaults otherwise: PicPayWebhooksHttpDefaults': [HTTP_ROUTES, ...DEFAULT_LOGS, NO_VPC],
   'data removed on destroy, own stage, limits and schedule: PicPayWebhooksDev': [...DEFAULT_LOGS, NO_VPC],
+  // The Loja receiver keeps the default logs (a month, no key); Marketplace encrypts its own.
+  'two receivers in a team’s own stack: Payments': [...DEFAULT_LOGS, NO_VPC],
   'governed profile, as cdk deploy synthesizes it (account known): PicPayWebhooksGoverned': [NO_VPC],
   // tracing=false on the REST API: its stage is no longer traced (the governed profile keeps tracing on).
   'governed profile with tracing off: PicPayWebhooksUntraced': ['CT.APIGATEWAY.PR.2', NO_VPC],

@@ -32,7 +32,7 @@ function synth(props: PicPayWebhooksStackProps = {}, id = 'Shop') {
 }
 
 const s = synth();
-const apiId = s.logicalId(s.stack.httpApi!);
+const apiId = s.logicalId(s.stack.webhooks.httpApi!);
 const apiRef = { Ref: apiId };
 
 describe('apiType=http: the API', () => {
@@ -48,8 +48,8 @@ describe('apiType=http: the API', () => {
     ]) {
       expect([type, s.ofType(type).length]).toEqual([type, 0]);
     }
-    expect(s.stack.api).toBeUndefined();
-    expect(s.stack.apiType).toBe('http');
+    expect(s.stack.webhooks.api).toBeUndefined();
+    expect(s.stack.webhooks.apiType).toBe('http');
   });
 
   test('the three routes, each POST, to one Lambda proxy integration with payload format 1.0', () => {
@@ -57,7 +57,7 @@ describe('apiType=http: the API', () => {
     expect(integration.Properties).toEqual({
       ApiId: apiRef,
       IntegrationType: 'AWS_PROXY',
-      IntegrationUri: { 'Fn::GetAtt': [s.logicalId(s.stack.authenticator.function), 'Arn'] },
+      IntegrationUri: { 'Fn::GetAtt': [s.logicalId(s.stack.webhooks.authenticator.function), 'Arn'] },
       PayloadFormatVersion: '1.0',
     });
     const routes = s.ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
@@ -130,7 +130,7 @@ describe('apiType=http: the API', () => {
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:sa-east-1:123456789012:', apiRef, `/*/*/${route}`]],
     });
     expect(permissions.map((p) => p.SourceArn)).toEqual(expect.arrayContaining([arn('callback'), arn('webhook'), arn('charges')]));
-    for (const p of permissions) expect(p.FunctionName).toEqual({ 'Fn::GetAtt': [s.logicalId(s.stack.authenticator.function), 'Arn'] });
+    for (const p of permissions) expect(p.FunctionName).toEqual({ 'Fn::GetAtt': [s.logicalId(s.stack.webhooks.authenticator.function), 'Arn'] });
   });
 
   test('outputs: the execute-api URLs end in /live/<route>; the invoke ARN is the stage, method and path of /charges', () => {
@@ -149,7 +149,7 @@ describe('apiType=http: the API', () => {
 
 describe('apiType=http: custom domain', () => {
   const d = synth({ customDomain: DOMAIN });
-  const api = d.logicalId(d.stack.httpApi!);
+  const api = d.logicalId(d.stack.webhooks.httpApi!);
 
   test('a regional TLS 1.2 domain mapped at its root to the stage, and the execute-api endpoint switched off', () => {
     const [domainId, domain] = d.one('AWS::ApiGatewayV2::DomainName');
@@ -160,7 +160,7 @@ describe('apiType=http: custom domain', () => {
     const [, mapping] = d.one('AWS::ApiGatewayV2::ApiMapping');
     expect(mapping.Properties).toEqual({ ApiId: { Ref: api }, DomainName: { Ref: domainId }, Stage: 'live' });
     // The stage is named, not referenced: the mapping must wait for it.
-    expect(mapping.DependsOn).toEqual([d.logicalId(d.stack.httpStage!)]);
+    expect(mapping.DependsOn).toEqual([d.logicalId(d.stack.webhooks.httpStage!)]);
     expect(d.one('AWS::ApiGatewayV2::Api')[1].Properties.DisableExecuteApiEndpoint).toBe(true);
   });
 
@@ -192,7 +192,7 @@ describe('apiType=http: no WAF', () => {
       'Context key "enableWaf" cannot be true with apiType "http"',
     );
     const ok = new App({ context: { apiType: 'http', enableWaf: 'false', 'aws:cdk:bundling-stacks': [] } });
-    expect(new PicPayWebhooksStack(ok, 'FromContext', stackPropsFromContext(ok.node)).apiType).toBe('http');
+    expect(new PicPayWebhooksStack(ok, 'FromContext', stackPropsFromContext(ok.node)).webhooks.apiType).toBe('http');
   });
 
   test('an apiType that is neither rest nor http is refused, naming the prop', () => {

@@ -1,6 +1,7 @@
-import type { PicPayWebhooksStack } from '../../lib/stack.js';
+import type { Stack } from 'aws-cdk-lib';
+import type { PicPayWebhooks } from '../../lib/construct.js';
 import { ACCOUNT, type Decision, evaluate, type PolicyDocument, type Principal, REGION, resolver, type Statement } from './iam.support.js';
-import { OPERATOR_ROLE_ARN, STACKS_WITH_OPERATOR, variants } from './variants.support.js';
+import { OPERATOR_ROLE_ARN, RECEIVERS_WITH_OPERATOR, STACKS_ENCRYPTING_LOGS, variants } from './variants.support.js';
 
 /**
  * Every resource policy and key policy in the template, read as IAM reads it (./iam.ts):
@@ -10,7 +11,7 @@ import { OPERATOR_ROLE_ARN, STACKS_WITH_OPERATOR, variants } from './variants.su
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Template = { Resources: Record<string, Resource> };
 
-function model(stack: PicPayWebhooksStack, raw: Record<string, unknown>) {
+function model(stack: Stack, receiver: PicPayWebhooks, raw: Record<string, unknown>) {
   const template = raw as unknown as Template;
   const { resolve, arnOf } = resolver(template);
   const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
@@ -59,14 +60,16 @@ function model(stack: PicPayWebhooksStack, raw: Record<string, unknown>) {
   };
   const cloudwatch: Principal = { service: 'cloudwatch.amazonaws.com' };
   const roles = {
-    authenticator: role(stack.authenticator),
-    processor: role(stack.processor),
-    reconciler: role(stack.reconciler),
-    sweeper: role(stack.sweeper),
+    authenticator: role(receiver.authenticator),
+    processor: role(receiver.processor),
+    reconciler: role(receiver.reconciler),
+    sweeper: role(receiver.sweeper),
   };
-  const alarmArns = ofType('AWS::CloudWatch::Alarm').map(
-    ([, a]) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${resolve(a.Properties.AlarmName) as string}`,
-  );
+  // This receiver's alarms (a stack may hold several receivers).
+  const alarmArns = ofType('AWS::CloudWatch::Alarm')
+    .map(([, a]) => resolve(a.Properties.AlarmName) as string)
+    .filter((name) => name.startsWith(receiver.monitoring.alarmNamePrefix))
+    .map((name) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`);
 
   function can(
     who: Principal | { principal: Principal; identity: PolicyDocument[] },
@@ -91,22 +94,24 @@ function model(stack: PicPayWebhooksStack, raw: Record<string, unknown>) {
     roles,
     alarmArns,
     ids: {
-      alarmTopic: id(stack.monitoring.alarmTopic),
-      eventTopic: id(stack.topic),
-      key: id(stack.key),
-      queue: id(stack.queue),
-      dlq: id(stack.deadLetterQueue),
-      tokensSecret: id(stack.tokensSecret),
-      credentialsSecret: id(stack.credentialsSecret),
-      authenticator: id(stack.authenticator.function),
-      reconciler: id(stack.reconciler.function),
-      schedule: Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::Events::Rule')![0],
-      api: id((stack.api ?? stack.httpApi)!),
+      alarmTopic: id(receiver.monitoring.alarmTopic),
+      eventTopic: id(receiver.topic),
+      key: id(receiver.key),
+      queue: id(receiver.queue),
+      dlq: id(receiver.deadLetterQueue),
+      tokensSecret: id(receiver.tokensSecret),
+      credentialsSecret: id(receiver.credentialsSecret),
+      authenticator: id(receiver.authenticator.function),
+      reconciler: id(receiver.reconciler.function),
+      schedule: ofType('AWS::Events::Rule').find(([, r]) => refersTo(r.Properties.Targets, id(receiver.reconciler.function)))![0],
+      api: id((receiver.api ?? receiver.httpApi)!),
     },
   };
 }
 
-const all = variants().flatMap((v) => v.stacks.map(({ stack, template }) => ({ label: `${v.name}: ${stack.stackName}`, stack, template })));
+const all = variants().flatMap((v) =>
+  v.stacks.flatMap(({ stack, template, receivers }) => receivers.map((receiver) => ({ label: `${v.name}: ${receiver.name}`, stack, receiver, template }))),
+);
 const cases = all.map((c) => [c.label, c] as const);
 
 /** Can CloudWatch deliver an alarm of this stack (each one) to its alarm topic? */
@@ -121,11 +126,12 @@ function alarmsReachTheTopic(m: ReturnType<typeof model>): Decision[] {
   });
 }
 
-describe.each(cases)('resource and key policies, read as IAM would (%s)', (_label, { stack, template }) => {
-  const m = model(stack, template);
+describe.each(cases)('resource and key policies, read as IAM would (%s)', (_label, { stack, receiver, template }) => {
+  const m = model(stack, receiver, template);
 
   test('CloudWatch can publish every alarm of this stack to the encrypted alarm topic', () => {
-    expect(m.alarmArns).toHaveLength(19);
+    // 19 alarms; the Marketplace receiver of the embedded variant sets quietAlarmHours: one more (PicPayQuiet).
+    expect(m.alarmArns).toHaveLength(receiver.name === 'Payments-Marketplace' ? 20 : 19);
     expect(new Set(alarmsReachTheTopic(m))).toEqual(new Set(['Allow']));
   });
 
@@ -181,9 +187,9 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
     expect(m.can(intruder, 'sqs:ReceiveMessage', m.ids.queue)).toBe('Allow');
   });
 
-  test(`an operator's role sends (DLQ and parked replays) only when listed in operatorRoleArns${STACKS_WITH_OPERATOR.includes(stack.stackName) ? ' (listed here)' : ' (not here)'}`, () => {
+  test(`an operator's role sends (DLQ and parked replays) only when listed in operatorRoleArns${RECEIVERS_WITH_OPERATOR.includes(receiver.name) ? ' (listed here)' : ' (not here)'}`, () => {
     const operator = { principal: { arn: OPERATOR_ROLE_ARN, account: ACCOUNT }, identity: accountRole('x', 'sqs').identity };
-    expect(m.can(operator, 'sqs:SendMessage', m.ids.queue)).toBe(STACKS_WITH_OPERATOR.includes(stack.stackName) ? 'Allow' : 'ExplicitDeny');
+    expect(m.can(operator, 'sqs:SendMessage', m.ids.queue)).toBe(RECEIVERS_WITH_OPERATOR.includes(receiver.name) ? 'Allow' : 'ExplicitDeny');
     // The same name under another path is another role.
     const elsewhere = { ...operator, principal: { arn: OPERATOR_ROLE_ARN.replace('/ops/', '/'), account: ACCOUNT } };
     expect(m.can(elsewhere, 'sqs:SendMessage', m.ids.queue)).toBe('ExplicitDeny');
@@ -201,9 +207,9 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
     expect(m.can(intruder, 'sns:Subscribe', m.ids.eventTopic)).toBe('Allow');
   });
 
-  test(`an operator's role publishes (events replay --to-topic) only when listed in operatorRoleArns${STACKS_WITH_OPERATOR.includes(stack.stackName) ? ' (listed here)' : ' (not here)'}`, () => {
+  test(`an operator's role publishes (events replay --to-topic) only when listed in operatorRoleArns${RECEIVERS_WITH_OPERATOR.includes(receiver.name) ? ' (listed here)' : ' (not here)'}`, () => {
     const operator = { principal: { arn: OPERATOR_ROLE_ARN, account: ACCOUNT }, identity: accountRole('x', 'sns').identity };
-    expect(m.can(operator, 'sns:Publish', m.ids.eventTopic)).toBe(STACKS_WITH_OPERATOR.includes(stack.stackName) ? 'Allow' : 'ExplicitDeny');
+    expect(m.can(operator, 'sns:Publish', m.ids.eventTopic)).toBe(RECEIVERS_WITH_OPERATOR.includes(receiver.name) ? 'Allow' : 'ExplicitDeny');
     const elsewhere = { ...operator, principal: { arn: OPERATOR_ROLE_ARN.replace('/ops/', '/'), account: ACCOUNT } };
     expect(m.can(elsewhere, 'sns:Publish', m.ids.eventTopic)).toBe('ExplicitDeny');
   });
@@ -211,7 +217,7 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
   // Who reads which secret (docs/security.md): the tokens secret (inbound) by the authenticator,
   // the PicPay credentials secret (outbound, can refund) by the processor; the operators listed in
   // operatorRoleArns and CloudFormation's execution role both; nobody else in the account.
-  const listed = STACKS_WITH_OPERATOR.includes(stack.stackName);
+  const listed = RECEIVERS_WITH_OPERATOR.includes(receiver.name);
   const READ = 'secretsmanager:GetSecretValue';
 
   test('the authenticator reads the tokens secret and cannot read the PicPay credentials; the processor the reverse', () => {
@@ -280,9 +286,9 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
       'aws:SourceAccount': account,
       'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${account}:alarm:${alarm}`,
     });
-    expect(m.can(m.cloudwatch, 'kms:GenerateDataKey', m.ids.key, context(ACCOUNT, `${stack.stackName}-DeadLetterQueueNotEmpty`))).toBe('Allow');
+    expect(m.can(m.cloudwatch, 'kms:GenerateDataKey', m.ids.key, context(ACCOUNT, `${receiver.name}-DeadLetterQueueNotEmpty`))).toBe('Allow');
     expect(m.can(m.cloudwatch, 'kms:GenerateDataKey', m.ids.key, context(ACCOUNT, 'SomeOtherStack-Alarm'))).toBe('ImplicitDeny');
-    expect(m.can(m.cloudwatch, 'kms:Decrypt', m.ids.key, context('210987654321', `${stack.stackName}-DeadLetterQueueNotEmpty`))).toBe('ImplicitDeny');
+    expect(m.can(m.cloudwatch, 'kms:Decrypt', m.ids.key, context('210987654321', `${receiver.name}-DeadLetterQueueNotEmpty`))).toBe('ImplicitDeny');
     expect(m.can(m.cloudwatch, 'kms:Decrypt', m.ids.key)).toBe('ImplicitDeny');
   });
 
@@ -307,8 +313,11 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
 
   test('API Gateway may invoke the authenticator from this API of this account only, for its three routes; the schedule, the reconciler', () => {
     // REST (AWS::ApiGateway::Stage) or HTTP API (AWS::ApiGatewayV2::Stage): execute-api ARNs are <api>/<stage>/<method>/<path>.
-    const stage = Object.values(m.template.Resources).find((r) => r.Type === 'AWS::ApiGateway::Stage' || r.Type === 'AWS::ApiGatewayV2::Stage')!.Properties
-      .StageName as string;
+    const stage = Object.values(m.template.Resources).find(
+      (r) =>
+        (r.Type === 'AWS::ApiGateway::Stage' || r.Type === 'AWS::ApiGatewayV2::Stage') &&
+        JSON.stringify(r.Properties.RestApiId ?? r.Properties.ApiId) === JSON.stringify({ Ref: m.ids.api }),
+    )!.Properties.StageName as string;
     const apiArn = (api: string, path = '/webhook') => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api}/${stage}/POST${path}`;
     const apigateway = { service: 'apigateway.amazonaws.com' };
     const invoke = (sourceArn: string, sourceAccount = ACCOUNT) =>
@@ -362,28 +371,56 @@ describe.each(cases)('resource and key policies, read as IAM would (%s)', (_labe
         'AWS::SNS::Topic Service:cloudwatch.amazonaws.com',
         'AWS::Lambda::Function Service:apigateway.amazonaws.com',
         'AWS::Lambda::Function Service:events.amazonaws.com',
+        // encryptLogs: CloudWatch Logs of this region uses the log key
+        ...(STACKS_ENCRYPTING_LOGS.includes(stack.stackName) ? [`AWS::KMS::Key Service:logs.${REGION}.amazonaws.com`] : []),
       ].sort(),
     );
   });
 });
 
+describe('two receivers in one stack, read as IAM would: neither reaches the other', () => {
+  const [loja, marketplace] = all.filter((c) => c.stack.stackName === 'Payments').map((c) => model(c.stack, c.receiver, c.template));
+
+  test.each([
+    ['Loja', 'Marketplace'],
+    ['Marketplace', 'Loja'],
+  ])("%s's functions cannot enqueue to, publish on or read the secrets of %s", (from) => {
+    const [mine, theirs] = from === 'Loja' ? [loja!, marketplace!] : [marketplace!, loja!];
+    // Each function's own grants still hold (the same check the per-receiver cases make), so a Deny below is the other's policy, not a broken model.
+    expect(mine.can(mine.roles.authenticator, 'sqs:SendMessage', mine.ids.queue)).toBe('Allow');
+    expect(mine.can(mine.roles.authenticator, 'sqs:SendMessage', theirs.ids.queue)).toBe('ExplicitDeny');
+    expect(mine.can(mine.roles.reconciler, 'sqs:SendMessage', theirs.ids.queue)).toBe('ExplicitDeny');
+    expect(mine.can(mine.roles.processor, 'sns:Publish', theirs.ids.eventTopic)).toBe('ExplicitDeny');
+    expect(mine.can(mine.roles.sweeper, 'sns:Publish', theirs.ids.eventTopic)).toBe('ExplicitDeny');
+    expect(mine.can(mine.roles.authenticator, 'secretsmanager:GetSecretValue', theirs.ids.tokensSecret)).toBe('ExplicitDeny');
+    expect(mine.can(mine.roles.processor, 'secretsmanager:GetSecretValue', theirs.ids.credentialsSecret)).toBe('ExplicitDeny');
+  });
+
+  test("one receiver's alarms cannot publish to the other's alarm topic", () => {
+    const context = { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': loja!.alarmArns[0]! };
+    expect(loja!.can(loja!.cloudwatch, 'sns:Publish', loja!.ids.alarmTopic, context)).toBe('Allow');
+    expect(loja!.can(loja!.cloudwatch, 'sns:Publish', marketplace!.ids.alarmTopic, context)).not.toBe('Allow');
+    expect(loja!.can(loja!.cloudwatch, 'kms:GenerateDataKey', marketplace!.ids.key, context)).not.toBe('Allow');
+  });
+});
+
 describe('the policy check can fail', () => {
   test('planted bug: without the CloudWatch Allow on the alarm topic (what enforceSSL alone leaves), no alarm reaches anyone', () => {
-    const { stack, template } = all[0]!;
+    const { stack, receiver, template } = all[0]!;
     const broken = structuredClone(template) as unknown as Template;
-    const alarmTopic = stack.getLogicalId(stack.monitoring.alarmTopic.node.defaultChild as never);
+    const alarmTopic = stack.getLogicalId(receiver.monitoring.alarmTopic.node.defaultChild as never);
     for (const r of Object.values(broken.Resources)) {
       if (r.Type !== 'AWS::SNS::TopicPolicy' || !JSON.stringify(r.Properties.Topics).includes(alarmTopic)) continue;
       const doc = r.Properties.PolicyDocument as { Statement: Array<{ Principal?: unknown }> };
       doc.Statement = doc.Statement.filter((s) => !JSON.stringify(s.Principal).includes('cloudwatch'));
     }
-    const decisions = alarmsReachTheTopic(model(stack, broken as unknown as Record<string, unknown>));
+    const decisions = alarmsReachTheTopic(model(stack, receiver, broken as unknown as Record<string, unknown>));
     expect(decisions.filter((_, i) => i % 3 === 0)).toEqual(Array(19).fill('ImplicitDeny'));
-    expect(new Set(alarmsReachTheTopic(model(stack, template)))).toEqual(new Set(['Allow']));
+    expect(new Set(alarmsReachTheTopic(model(stack, receiver, template)))).toEqual(new Set(['Allow']));
   });
 
   test("planted bug: without the front door's Deny statements (TLS-only, as before), any role of the account with sqs:* or sns:* writes", () => {
-    const { stack, template } = all[0]!;
+    const { stack, receiver, template } = all[0]!;
     const broken = structuredClone(template) as unknown as Template;
     for (const r of Object.values(broken.Resources)) {
       if (r.Type !== 'AWS::SNS::TopicPolicy' && r.Type !== 'AWS::SQS::QueuePolicy') continue;
@@ -394,7 +431,7 @@ describe('the policy check can fail', () => {
       principal: { arn: `arn:aws:iam::${ACCOUNT}:role/SomeDeveloper`, account: ACCOUNT },
       identity: [{ Statement: [{ Effect: 'Allow' as const, Action: `${service}:*`, Resource: '*' }] }],
     });
-    const [before, after] = [model(stack, template), model(stack, broken as unknown as Record<string, unknown>)];
+    const [before, after] = [model(stack, receiver, template), model(stack, receiver, broken as unknown as Record<string, unknown>)];
     expect(after.can(intruder('sqs'), 'sqs:SendMessage', after.ids.queue)).toBe('Allow');
     expect(after.can(intruder('sns'), 'sns:Publish', after.ids.eventTopic)).toBe('Allow');
     expect(before.can(intruder('sqs'), 'sqs:SendMessage', before.ids.queue)).toBe('ExplicitDeny');
@@ -404,7 +441,7 @@ describe('the policy check can fail', () => {
 
 describe('the secrets check can fail', () => {
   test("planted bug: without the secrets' Deny statements, any role of the account with secretsmanager:* reads the PicPay credentials", () => {
-    const { stack, template } = all[0]!;
+    const { stack, receiver, template } = all[0]!;
     const broken = structuredClone(template) as unknown as Template;
     for (const r of Object.values(broken.Resources)) {
       if (r.Type !== 'AWS::SecretsManager::ResourcePolicy') continue;
@@ -415,7 +452,7 @@ describe('the secrets check can fail', () => {
       principal: { arn: `arn:aws:iam::${ACCOUNT}:role/SomeDeveloper`, account: ACCOUNT },
       identity: [{ Statement: [{ Effect: 'Allow' as const, Action: 'secretsmanager:*', Resource: '*' }] }],
     };
-    const [before, after] = [model(stack, template), model(stack, broken as unknown as Record<string, unknown>)];
+    const [before, after] = [model(stack, receiver, template), model(stack, receiver, broken as unknown as Record<string, unknown>)];
     expect(after.can(intruder, 'secretsmanager:GetSecretValue', after.ids.credentialsSecret)).toBe('Allow');
     expect(before.can(intruder, 'secretsmanager:GetSecretValue', before.ids.credentialsSecret)).toBe('ExplicitDeny');
   });

@@ -94,7 +94,7 @@ describe('stack props are checked by the rules the context keys are', () => {
     [{ operatorRoleArns: ['arn:aws:iam::123456789012:user/ops'] }, 'operatorRoleArns'],
     [{ operatorRoleArns: ['arn:aws:iam::123456789012:role/a,arn:aws:iam::123456789012:role/b'] }, 'operatorRoleArns'],
   ])('refused, naming the prop: %p', (props, name) => {
-    expect(() => quick(props)).toThrow(`PicPayWebhooksStack: ${name} must be`);
+    expect(() => quick(props)).toThrow(`PicPayWebhooks Settings/Default: ${name} must be`);
   });
 
   test('the bounds themselves are accepted', () => {
@@ -115,7 +115,7 @@ describe('stack props are checked by the rules the context keys are', () => {
   test('operator roles given as tokens (a role of another construct) are left to CloudFormation; literal ones are checked each', () => {
     expect(() => quick({ operatorRoleArns: [Token.asString({ 'Fn::GetAtt': ['Ops', 'Arn'] }), 'arn:aws:iam::123456789012:role/ops/Replayer'] })).not.toThrow();
     expect(() => quick({ operatorRoleArns: [Token.asString({ 'Fn::GetAtt': ['Ops', 'Arn'] }), 'Replayer'] })).toThrow(
-      'PicPayWebhooksStack: operatorRoleArns must be',
+      'PicPayWebhooks Settings/Default: operatorRoleArns must be',
     );
   });
 

@@ -42,7 +42,7 @@ describe('PicPayWebhooksStack: resources', () => {
     expect(ofType('AWS::ApiGateway::Resource').map(([, r]) => r.Properties.PathPart)).toEqual(['callback', 'webhook', 'charges']);
     const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => m);
     expect(methods.map((m) => m.Properties.HttpMethod)).toEqual(['POST', 'POST', 'POST']);
-    for (const method of methods) expect(JSON.stringify(method.Properties.Integration)).toContain(logicalId(stack.authenticator.function));
+    for (const method of methods) expect(JSON.stringify(method.Properties.Integration)).toContain(logicalId(stack.webhooks.authenticator.function));
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'live',
       MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })]),
@@ -54,10 +54,10 @@ describe('PicPayWebhooksStack: resources', () => {
     for (const [, permission] of ofType('AWS::Lambda::Permission')) {
       const target = JSON.stringify(permission.Properties.FunctionName);
       if (permission.Properties.Principal === 'events.amazonaws.com') {
-        expect([logicalId(stack.reconciler.function), logicalId(stack.sweeper.function)].some((fn) => target.includes(fn))).toBe(true);
+        expect([logicalId(stack.webhooks.reconciler.function), logicalId(stack.webhooks.sweeper.function)].some((fn) => target.includes(fn))).toBe(true);
       } else {
         expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
-        expect(target).toContain(logicalId(stack.authenticator.function));
+        expect(target).toContain(logicalId(stack.webhooks.authenticator.function));
       }
     }
   });
@@ -68,8 +68,8 @@ describe('PicPayWebhooksStack: resources', () => {
 
   test('functions: Node.js 24 on arm64, traced, timeouts and memory from the spec, logs with retention', () => {
     for (const [fn, spec] of [
-      [stack.authenticator, HANDLERS.authenticator],
-      [stack.processor, HANDLERS.processor],
+      [stack.webhooks.authenticator, HANDLERS.authenticator],
+      [stack.webhooks.processor, HANDLERS.processor],
     ] as const) {
       expect(resources[logicalId(fn.function)]!.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -100,7 +100,7 @@ describe('PicPayWebhooksStack: resources', () => {
   test('the queue keeps a message 14 days, far longer than it is retried before the DLQ', () => {
     // 36 receives: 35 retry delays of at most 1+2+4+8+16+32 min and 29 h (108180 s, docs/architecture.md),
     // plus the last receive's 180 s visibility timeout, plus processing: about 30 h.
-    const [, queue] = ofType('AWS::SQS::Queue').find(([id]) => id === logicalId(stack.queue))!;
+    const [, queue] = ofType('AWS::SQS::Queue').find(([id]) => id === logicalId(stack.webhooks.queue))!;
     expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 86_400);
     expect(queue.Properties.MessageRetentionPeriod as number).toBeGreaterThan(108_180 + 180 + 36 * 30);
   });
@@ -131,7 +131,7 @@ describe('PicPayWebhooksStack: resources', () => {
   });
 
   test('both topics are encrypted with the rotating key and refuse plain HTTP', () => {
-    const keyRef = { 'Fn::GetAtt': [logicalId(stack.key), 'Arn'] };
+    const keyRef = { 'Fn::GetAtt': [logicalId(stack.webhooks.key), 'Arn'] };
     for (const [, topic] of ofType('AWS::SNS::Topic')) expect(topic.Properties.KmsMasterKeyId).toEqual(keyRef);
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     for (const [, p] of ofType('AWS::SNS::TopicPolicy')) expect(JSON.stringify(p.Properties)).toContain('"aws:SecureTransport":"false"');
@@ -155,25 +155,28 @@ describe('PicPayWebhooksStack: resources', () => {
       SecretString: '{"sellerToken":"REPLACE_ME","checkoutToken":"REPLACE_ME","picpayToken":"REPLACE_ME"}',
       Description: 'PicPay tokens: sellerToken (x-seller-token), checkoutToken (webhook authorization), picpayToken (x-picpay-token)',
     });
-    expect(logicalId(stack.tokensSecret)).toBe('Tokens1180AAEA');
-    expect(logicalId(stack.credentialsSecret)).not.toBe('Tokens1180AAEA');
+    expect(logicalId(stack.webhooks.tokensSecret)).toBe('Tokens1180AAEA');
+    expect(logicalId(stack.webhooks.credentialsSecret)).not.toBe('Tokens1180AAEA');
   });
 
   test('handlers get their resources by reference; no hard-coded physical names anywhere', () => {
-    const env = (fn: typeof stack.authenticator) =>
+    const env = (fn: typeof stack.webhooks.authenticator) =>
       (resources[logicalId(fn.function)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(env(stack.authenticator)).toMatchObject({ QUEUE_URL: { Ref: logicalId(stack.queue) }, TOKENS_SECRET_ID: { Ref: logicalId(stack.tokensSecret) } });
-    expect(env(stack.processor)).toMatchObject({
-      QUEUE_URL: { Ref: logicalId(stack.queue) },
-      TABLE_NAME: { Ref: logicalId(stack.table) },
-      TOPIC_ARN: { Ref: logicalId(stack.topic) },
-      PICPAY_CREDENTIALS_SECRET_ID: { Ref: logicalId(stack.credentialsSecret) },
+    expect(env(stack.webhooks.authenticator)).toMatchObject({
+      QUEUE_URL: { Ref: logicalId(stack.webhooks.queue) },
+      TOKENS_SECRET_ID: { Ref: logicalId(stack.webhooks.tokensSecret) },
+    });
+    expect(env(stack.webhooks.processor)).toMatchObject({
+      QUEUE_URL: { Ref: logicalId(stack.webhooks.queue) },
+      TABLE_NAME: { Ref: logicalId(stack.webhooks.table) },
+      TOPIC_ARN: { Ref: logicalId(stack.webhooks.topic) },
+      PICPAY_CREDENTIALS_SECRET_ID: { Ref: logicalId(stack.webhooks.credentialsSecret) },
       MAX_RECEIVE_COUNT: '36',
     });
     // Each function's environment names only its own secret.
-    expect(Object.keys(env(stack.authenticator))).not.toContain('PICPAY_CREDENTIALS_SECRET_ID');
-    expect(Object.keys(env(stack.processor))).not.toContain('TOKENS_SECRET_ID');
-    for (const fn of [stack.reconciler, stack.sweeper]) expect(JSON.stringify(env(fn))).not.toMatch(/SECRET_ID|Tokens|PicPayCredentials/);
+    expect(Object.keys(env(stack.webhooks.authenticator))).not.toContain('PICPAY_CREDENTIALS_SECRET_ID');
+    expect(Object.keys(env(stack.webhooks.processor))).not.toContain('TOKENS_SECRET_ID');
+    for (const fn of [stack.webhooks.reconciler, stack.webhooks.sweeper]) expect(JSON.stringify(env(fn))).not.toMatch(/SECRET_ID|Tokens|PicPayCredentials/);
     // The only physical names are the ones that must be unique per stack and carry its name.
     const named: Record<string, string> = {
       'AWS::ApiGateway::RestApi': 'Name',
@@ -184,7 +187,7 @@ describe('PicPayWebhooksStack: resources', () => {
     // The REST stage's execution log group has the name API Gateway writes to: its API's id and the stage.
     const executionLogs = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup' && r.Properties.LogGroupName !== undefined);
     expect(executionLogs.map(([, r]) => r.Properties.LogGroupName)).toEqual([
-      { 'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: logicalId(stack.api!) }, '/live']] },
+      { 'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: logicalId(stack.webhooks.api!) }, '/live']] },
     ]);
     for (const [id, r] of Object.entries(resources)) {
       if (r.Type === 'AWS::Lambda::Permission' || r.Type === 'AWS::Lambda::EventSourceMapping') continue;
@@ -221,7 +224,7 @@ describe('PicPayWebhooksStack: resources', () => {
 
 describe('PicPayWebhooksStack: least privilege', () => {
   /** Every (action, resource) pair a role's policies allow, with resources by logical id. */
-  function grants(fn: typeof stack.authenticator): string[] {
+  function grants(fn: typeof stack.webhooks.authenticator): string[] {
     const roleId = logicalId(fn.role);
     const pairs: string[] = [];
     for (const [, policy] of ofType('AWS::IAM::Policy')) {
@@ -237,12 +240,12 @@ describe('PicPayWebhooksStack: least privilege', () => {
   const id = (c: { node: { defaultChild?: unknown } }) => logicalId(c);
 
   test('the authenticator may write its logs, trace, send to its queue and read the tokens secret: nothing else', () => {
-    expect(grants(stack.authenticator)).toEqual(
+    expect(grants(stack.webhooks.authenticator)).toEqual(
       [
-        `logs:CreateLogStream on ${id(stack.authenticator.logGroup)}`,
-        `logs:PutLogEvents on ${id(stack.authenticator.logGroup)}`,
-        `secretsmanager:GetSecretValue on ${id(stack.tokensSecret)}`,
-        `sqs:SendMessage on ${id(stack.queue)}`,
+        `logs:CreateLogStream on ${id(stack.webhooks.authenticator.logGroup)}`,
+        `logs:PutLogEvents on ${id(stack.webhooks.authenticator.logGroup)}`,
+        `secretsmanager:GetSecretValue on ${id(stack.webhooks.tokensSecret)}`,
+        `sqs:SendMessage on ${id(stack.webhooks.queue)}`,
         'xray:PutTelemetryRecords on *',
         'xray:PutTraceSegments on *',
       ].sort(),
@@ -250,16 +253,18 @@ describe('PicPayWebhooksStack: least privilege', () => {
   });
 
   test('the processor may consume its queue, use its table, publish to its topic, read the PicPay credentials secret: nothing else', () => {
-    expect(grants(stack.processor)).toEqual(
+    expect(grants(stack.webhooks.processor)).toEqual(
       [
-        `logs:CreateLogStream on ${id(stack.processor.logGroup)}`,
-        `logs:PutLogEvents on ${id(stack.processor.logGroup)}`,
-        ...['ReceiveMessage', 'ChangeMessageVisibility', 'GetQueueUrl', 'DeleteMessage', 'GetQueueAttributes'].map((a) => `sqs:${a} on ${id(stack.queue)}`),
-        ...['GetItem', 'PutItem', 'UpdateItem', 'Query'].map((a) => `dynamodb:${a} on ${id(stack.table)}`),
-        `sns:Publish on ${id(stack.topic)}`,
-        `kms:GenerateDataKey on ${id(stack.key)}`,
-        `kms:Decrypt on ${id(stack.key)}`,
-        `secretsmanager:GetSecretValue on ${id(stack.credentialsSecret)}`,
+        `logs:CreateLogStream on ${id(stack.webhooks.processor.logGroup)}`,
+        `logs:PutLogEvents on ${id(stack.webhooks.processor.logGroup)}`,
+        ...['ReceiveMessage', 'ChangeMessageVisibility', 'GetQueueUrl', 'DeleteMessage', 'GetQueueAttributes'].map(
+          (a) => `sqs:${a} on ${id(stack.webhooks.queue)}`,
+        ),
+        ...['GetItem', 'PutItem', 'UpdateItem', 'Query'].map((a) => `dynamodb:${a} on ${id(stack.webhooks.table)}`),
+        `sns:Publish on ${id(stack.webhooks.topic)}`,
+        `kms:GenerateDataKey on ${id(stack.webhooks.key)}`,
+        `kms:Decrypt on ${id(stack.webhooks.key)}`,
+        `secretsmanager:GetSecretValue on ${id(stack.webhooks.credentialsSecret)}`,
         'xray:PutTelemetryRecords on *',
         'xray:PutTraceSegments on *',
       ].sort(),
@@ -274,11 +279,11 @@ describe('PicPayWebhooksStack: least privilege', () => {
   });
 
   test('the reconciler may query the awaiting index, send to the queue, and update only the index attributes: nothing else', () => {
-    const pairs = grants(stack.reconciler);
+    const pairs = grants(stack.webhooks.reconciler);
     expect(pairs.filter((p) => !p.startsWith('logs:') && !p.startsWith('xray:'))).toEqual([
-      `dynamodb:Query on ${id(stack.table)}`,
-      `dynamodb:UpdateItem on ${id(stack.table)}`,
-      `sqs:SendMessage on ${id(stack.queue)}`,
+      `dynamodb:Query on ${id(stack.webhooks.table)}`,
+      `dynamodb:UpdateItem on ${id(stack.webhooks.table)}`,
+      `sqs:SendMessage on ${id(stack.webhooks.queue)}`,
     ]);
     const query = JSON.stringify(ofType('AWS::IAM::Policy').map(([, p]) => p.Properties.PolicyDocument));
     expect(query).toContain('/index/awaiting');
@@ -292,15 +297,15 @@ describe('PicPayWebhooksStack: least privilege', () => {
   });
 
   test('the outbox sweep may query the outbox index, read and update charges, log events, and publish: nothing else', () => {
-    expect(grants(stack.sweeper).filter((p) => !p.startsWith('logs:') && !p.startsWith('xray:'))).toEqual(
+    expect(grants(stack.webhooks.sweeper).filter((p) => !p.startsWith('logs:') && !p.startsWith('xray:'))).toEqual(
       [
-        `dynamodb:Query on ${id(stack.table)}`,
-        `dynamodb:GetItem on ${id(stack.table)}`,
-        `dynamodb:UpdateItem on ${id(stack.table)}`,
-        `dynamodb:PutItem on ${id(stack.table)}`,
-        `sns:Publish on ${id(stack.topic)}`,
-        `kms:GenerateDataKey on ${id(stack.key)}`,
-        `kms:Decrypt on ${id(stack.key)}`,
+        `dynamodb:Query on ${id(stack.webhooks.table)}`,
+        `dynamodb:GetItem on ${id(stack.webhooks.table)}`,
+        `dynamodb:UpdateItem on ${id(stack.webhooks.table)}`,
+        `dynamodb:PutItem on ${id(stack.webhooks.table)}`,
+        `sns:Publish on ${id(stack.webhooks.topic)}`,
+        `kms:GenerateDataKey on ${id(stack.webhooks.key)}`,
+        `kms:Decrypt on ${id(stack.webhooks.key)}`,
       ].sort(),
     );
     expect(JSON.stringify(ofType('AWS::IAM::Policy').map(([, p]) => p.Properties.PolicyDocument))).toContain('/index/outbox');
@@ -314,15 +319,15 @@ describe('PicPayWebhooksStack: least privilege', () => {
 
   test('retention: the table expires items by purgeAt; RETENTION_DAYS reaches the processor and the sweep only when retentionDays is set', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'purgeAt', Enabled: true } });
-    const env = (fn: typeof stack.authenticator) =>
+    const env = (fn: typeof stack.webhooks.authenticator) =>
       (resources[logicalId(fn.function)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    for (const fn of [stack.processor, stack.sweeper]) expect(env(fn)).not.toHaveProperty('RETENTION_DAYS');
+    for (const fn of [stack.webhooks.processor, stack.webhooks.sweeper]) expect(env(fn)).not.toHaveProperty('RETENTION_DAYS');
     const kept = synth({ retentionDays: 400 }, 'Retention');
-    const envOf = (f: typeof stack.processor) =>
+    const envOf = (f: typeof stack.webhooks.processor) =>
       (kept.resources[kept.logicalId(f.function)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(envOf(kept.stack.processor).RETENTION_DAYS).toBe('400');
-    expect(envOf(kept.stack.sweeper).RETENTION_DAYS).toBe('400');
-    for (const fn of [kept.stack.authenticator, kept.stack.reconciler]) expect(envOf(fn)).not.toHaveProperty('RETENTION_DAYS');
+    expect(envOf(kept.stack.webhooks.processor).RETENTION_DAYS).toBe('400');
+    expect(envOf(kept.stack.webhooks.sweeper).RETENTION_DAYS).toBe('400');
+    for (const fn of [kept.stack.webhooks.authenticator, kept.stack.webhooks.reconciler]) expect(envOf(fn)).not.toHaveProperty('RETENTION_DAYS');
   });
 
   test('POST /charges is authorized with AWS IAM; the PicPay routes are not', () => {
@@ -334,7 +339,7 @@ describe('PicPayWebhooksStack: least privilege', () => {
   });
 
   test('the only wildcard resource is X-Ray, and no action is a wildcard', () => {
-    for (const fn of [stack.authenticator, stack.processor, stack.reconciler, stack.sweeper]) {
+    for (const fn of [stack.webhooks.authenticator, stack.webhooks.processor, stack.webhooks.reconciler, stack.webhooks.sweeper]) {
       for (const pair of grants(fn)) {
         if (pair.endsWith(' on *')) expect(pair).toMatch(/^xray:/);
         expect(pair.split(' on ')[0]).not.toContain('*');
@@ -348,7 +353,7 @@ describe('PicPayWebhooksStack: least privilege', () => {
 });
 
 describe('PicPayWebhooksStack: alarms and dashboard', () => {
-  const alarmIds = Object.keys(stack.monitoring.alarms).sort();
+  const alarmIds = Object.keys(stack.webhooks.monitoring.alarms).sort();
 
   test('alarms on the DLQ, queue age, 5xx, 401 bursts, processor errors, PicPay, AWS and configuration errors apart, notifications PicPay contradicts, and parked notifications', () => {
     expect(alarmIds).toEqual(
@@ -376,14 +381,14 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
     );
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     expect(alarms).toHaveLength(alarmIds.length);
-    const topicRef = { Ref: logicalId(stack.monitoring.alarmTopic) };
+    const topicRef = { Ref: logicalId(stack.webhooks.monitoring.alarmTopic) };
     for (const a of alarms) {
       expect(a.AlarmActions).toEqual([topicRef]);
       expect(a.TreatMissingData).toBe('notBreaching');
       expect(typeof a.AlarmDescription).toBe('string');
     }
     const byMetric = (name: string) => alarms.find((a) => a.MetricName === name);
-    const dlq = [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.deadLetterQueue), 'QueueName'] } }];
+    const dlq = [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.webhooks.deadLetterQueue), 'QueueName'] } }];
     expect(byMetric('ApproximateNumberOfMessagesVisible')).toMatchObject({ Threshold: 1, Dimensions: dlq });
     expect(byMetric('5XXError')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1, Dimensions: [{ Name: 'ApiName', Value: 'Test' }] });
     expect(byMetric('NotificationsRejected')).toMatchObject({ Namespace: 'PicPayWebhooks/Test', Dimensions: [{ Name: 'service', Value: 'authenticator' }] });
@@ -407,12 +412,14 @@ describe('PicPayWebhooksStack: alarms and dashboard', () => {
     expect(expiring).toMatchObject({ Threshold: 10 * 24 * 3600, Statistic: 'Maximum' });
     const errors = alarms.filter((a) => a.MetricName === 'Errors').map((a) => JSON.stringify(a.Dimensions));
     expect(errors.sort()).toEqual(
-      [stack.processor, stack.reconciler, stack.sweeper].map((f) => JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId(f.function) } }])).sort(),
+      [stack.webhooks.processor, stack.webhooks.reconciler, stack.webhooks.sweeper]
+        .map((f) => JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId(f.function) } }]))
+        .sort(),
     );
   });
 
   test('CloudWatch may use the key to publish alarms to the encrypted alarm topic', () => {
-    const key = resources[logicalId(stack.key)]!.Properties.KeyPolicy as { Statement: Array<{ Principal?: { Service?: string }; Action: string[] }> };
+    const key = resources[logicalId(stack.webhooks.key)]!.Properties.KeyPolicy as { Statement: Array<{ Principal?: { Service?: string }; Action: string[] }> };
     expect(key.Statement.some((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com' && s.Action.includes('kms:GenerateDataKey'))).toBe(true);
   });
 
@@ -564,12 +571,12 @@ describe('PicPayWebhooksStack: reconciliation', () => {
   test('the reconciler runs on a schedule, every 15 minutes by default, configurable', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(15 minutes)',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.reconciler.function), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.webhooks.reconciler.function), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
     });
     const { template: t, stack: s } = synth({ reconcileEveryMinutes: 5, reconcileMinAgeMinutes: 60 });
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
-    const env = t.toJSON().Resources[s.getLogicalId(s.reconciler.function.node.defaultChild as never)].Properties.Environment.Variables;
-    expect(env).toMatchObject({ RECONCILE_MIN_AGE_MINUTES: '60', QUEUE_URL: { Ref: s.getLogicalId(s.queue.node.defaultChild as never) } });
+    const env = t.toJSON().Resources[s.getLogicalId(s.webhooks.reconciler.function.node.defaultChild as never)].Properties.Environment.Variables;
+    expect(env).toMatchObject({ RECONCILE_MIN_AGE_MINUTES: '60', QUEUE_URL: { Ref: s.getLogicalId(s.webhooks.queue.node.defaultChild as never) } });
   });
 });
 
@@ -584,7 +591,7 @@ describe('PicPayWebhooksStack: options', () => {
         Match.objectLike({ Name: 'TokenHeaderRequired' }),
       ],
     });
-    t.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: { 'Fn::GetAtt': [s.getLogicalId(s.webAcl!), 'Arn'] } });
+    t.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: { 'Fn::GetAtt': [s.getLogicalId(s.webhooks.webAcl!), 'Arn'] } });
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);
   });
 
@@ -627,7 +634,7 @@ describe('PicPayWebhooksStack: options', () => {
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     t.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 8 }) });
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 3 } });
-    const env = t.toJSON().Resources[s.getLogicalId(s.processor.function.node.defaultChild as never)].Properties.Environment.Variables as Record<
+    const env = t.toJSON().Resources[s.getLogicalId(s.webhooks.processor.function.node.defaultChild as never)].Properties.Environment.Variables as Record<
       string,
       string
     >;
@@ -775,7 +782,7 @@ describe('PicPayWebhooksStack: first deploy, identity and lifecycle', () => {
 
   test('bundles keep class names, so a minified error still logs as "AwsServiceError", not "P"', () => {
     const assembly = app().synth();
-    const code = resources[logicalId(stack.processor.function)]!.Properties.Code as { S3Key: string };
+    const code = resources[logicalId(stack.webhooks.processor.function)]!.Properties.Code as { S3Key: string };
     const hash = code.S3Key.replace(/\.zip$/, '');
     const bundle = readFileSync(join(assembly.directory, `asset.${hash}`, 'index.mjs'), 'utf8');
     expect(bundle).toContain('"AwsServiceError"');

@@ -24,13 +24,13 @@ function build(props: Omit<PicPayEventsSubscriberProps, 'topic'> = {}, nag = fal
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const receiver = new PicPayWebhooksStack(app, 'PicPayWebhooks', { env });
   const orders = new Stack(app, 'Orders', { env });
-  const subscriber = new PicPayEventsSubscriber(orders, 'PaidOrders', { topic: receiver.topic, ...props });
+  const subscriber = new PicPayEventsSubscriber(orders, 'PaidOrders', { topic: receiver.webhooks.topic, ...props });
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   const assembly = app.synth();
   const template = assembly.getStackByName('Orders').template as { Resources: Resources };
   // The topic's ARN, as AWS would see it, in place of the cross-stack import.
   const receiverTemplate = assembly.getStackByName('PicPayWebhooks').template as { Resources: Resources };
-  const topicArn = resolver(receiverTemplate).arnOf(receiver.getLogicalId(receiver.topic.node.defaultChild as never));
+  const topicArn = resolver(receiverTemplate).arnOf(receiver.getLogicalId(receiver.webhooks.topic.node.defaultChild as never));
   const imported = JSON.parse(JSON.stringify(template).replace(/\{"Fn::ImportValue":"[^"]+"\}/g, JSON.stringify(topicArn))) as { Resources: Resources };
   const id = (c: { node: { defaultChild?: unknown } }) => orders.getLogicalId(c.node.defaultChild as never);
   return { app, orders, subscriber, template, imported, topicArn, id };

@@ -1,4 +1,5 @@
-import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { PicPayWebhooks } from '../../lib/construct.js';
 import { PicPayWebhooksStack, type PicPayWebhooksStackProps } from '../../lib/stack.js';
 
 /**
@@ -8,13 +9,15 @@ import { PicPayWebhooksStack, type PicPayWebhooksStackProps } from '../../lib/st
  */
 export interface Variant {
   readonly name: string;
-  readonly stacks: ReadonlyArray<{ readonly stack: PicPayWebhooksStack; readonly template: Record<string, unknown> }>;
+  readonly stacks: ReadonlyArray<{ readonly stack: Stack; readonly receivers: readonly PicPayWebhooks[]; readonly template: Record<string, unknown> }>;
 }
 
 /** An operator's role allowed to send to the notification queue (operatorRoleArns) in the variant with every option. */
 export const OPERATOR_ROLE_ARN = 'arn:aws:iam::123456789012:role/ops/PicPayWebhooksOperator';
-/** The stacks that list OPERATOR_ROLE_ARN. */
-export const STACKS_WITH_OPERATOR = ['PicPayWebhooksProd'];
+/** The receivers (by name) that list OPERATOR_ROLE_ARN. */
+export const RECEIVERS_WITH_OPERATOR = ['PicPayWebhooksProd', 'Payments-Loja'];
+/** The stacks with a receiver that sets encryptLogs. */
+export const STACKS_ENCRYPTING_LOGS = ['Payments'];
 
 const EVERY_OPTION: PicPayWebhooksStackProps = {
   operatorRoleArns: [OPERATOR_ROLE_ARN, 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/sa-east-1/AWSReservedSSO_Ops_0123456789abcdef'],
@@ -30,7 +33,35 @@ function build(name: string, stacks: ReadonlyArray<[string, PicPayWebhooksStackP
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const built = stacks.map(([id, props]) => new PicPayWebhooksStack(app, id, props));
   const assembly = app.synth();
-  return { name, stacks: built.map((stack) => ({ stack, template: assembly.getStackByName(stack.stackName).template as Record<string, unknown> })) };
+  return {
+    name,
+    stacks: built.map((stack) => ({
+      stack,
+      receivers: [stack.webhooks],
+      template: assembly.getStackByName(stack.stackName).template as Record<string, unknown>,
+    })),
+  };
+}
+
+/**
+ * A platform team's own stack holding two receivers (the construct, docs/construct.md): both
+ * REST, so they share the account-level logging role; different settings otherwise.
+ */
+function embedded(): Variant {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Payments', { env: { account: '123456789012', region: 'sa-east-1' } });
+  const receivers = [
+    new PicPayWebhooks(stack, 'Loja', { enableWaf: true, alarmEmail: 'ops@loja.com.br', operatorRoleArns: [OPERATOR_ROLE_ARN] }),
+    new PicPayWebhooks(stack, 'Marketplace', {
+      stageName: 'mkt',
+      encryptLogs: true,
+      retentionDays: 90,
+      quietAlarmHours: 6,
+      dataRemovalPolicy: RemovalPolicy.DESTROY,
+    }),
+  ];
+  const template = app.synth().getStackByName('Payments').template as Record<string, unknown>;
+  return { name: 'two receivers in a team’s own stack', stacks: [{ stack, receivers, template }] };
 }
 
 export function variants(): Variant[] {
@@ -68,5 +99,6 @@ export function variants(): Variant[] {
         },
       ],
     ]),
+    embedded(),
   ];
 }
