@@ -29,7 +29,8 @@ export const ROUTES: readonly RouteSpec[] = [
  * `authorization` for checkout): the authenticator reads it, and the optional WAF rule blocks a
  * route's requests that carry none (docs/security.md, "Floods").
  */
-export { TOKEN_HEADER } from './domain/ingest.js';
+// From a module without node:zlib: the construct loads this file in the embedding app's Node.
+export { TOKEN_HEADER } from './domain/headers.js';
 
 /**
  * The merchant's own systems register a legacy payment they created, so reconciliation follows

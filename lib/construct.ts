@@ -269,6 +269,12 @@ export class PicPayWebhooks extends Construct {
    * else the id's letters and digits (`ShopACallbackUrl`); the CLI's `--receiver` takes it.
    */
   readonly outputPrefix: string;
+  /** Legacy e-commerce: the `callbackUrl` of each payment you create (the CallbackUrl output). */
+  readonly callbackUrl: string;
+  /** Checkout and Payment Link: the notification URL for Painel Lojista (the WebhookUrl output). */
+  readonly webhookUrl: string;
+  /** POST /charges, SigV4-signed by your backend (the RegistrationUrl output). */
+  readonly registrationUrl: string;
   readonly apiType: ApiType;
   /** The REST API (apiType `rest`). */
   readonly api?: apigateway.RestApi;
@@ -644,16 +650,19 @@ export class PicPayWebhooks extends Construct {
 
     const base = props.customDomain ? `https://${props.customDomain.domainName}` : undefined;
     const url = (path: string) => (base ? `${base}${path}` : front.urlForPath(path));
+    this.callbackUrl = url('/callback');
+    this.webhookUrl = url('/webhook');
+    this.registrationUrl = url(REGISTRATION_ROUTE.path);
     this.output('CallbackUrl', {
-      value: url('/callback'),
+      value: this.callbackUrl,
       description: 'Legacy e-commerce: pass as callbackUrl when creating a payment',
     });
     this.output('WebhookUrl', {
-      value: url('/webhook'),
+      value: this.webhookUrl,
       description: 'Checkout: paste into Painel Lojista > Configurações > Meu checkout > URL de notificação',
     });
     this.output('RegistrationUrl', {
-      value: url(REGISTRATION_ROUTE.path),
+      value: this.registrationUrl,
       description: 'Your backend registers each legacy payment it creates here (SigV4-signed POST, see README)',
     });
     this.output('RegistrationInvokeArn', {
@@ -845,7 +854,7 @@ export class PicPayWebhooks extends Construct {
     if (!o.tracing) {
       Validations.of(api.deploymentStage).acknowledge({
         id: 'Serverless-APIGWXrayEnabled',
-        reason: 'Tracing is turned off for this stack (context tracing=false): access logs and metrics remain; no X-Ray cost.',
+        reason: 'Tracing is turned off for this receiver (setting tracing=false): access logs and metrics remain; no X-Ray cost.',
       });
     }
     return api;
@@ -914,7 +923,7 @@ export class PicPayWebhooks extends Construct {
     if (!enableWaf) {
       Validations.of(api.deploymentStage).acknowledge({
         id: 'AwsSolutions-APIG3',
-        reason: 'WAF is optional (context enableWaf=true); stage throttling and the token check bound abuse without its per-request cost.',
+        reason: 'WAF is optional (setting enableWaf); stage throttling and the token check bound abuse without its per-request cost.',
       });
       return undefined;
     }

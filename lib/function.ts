@@ -121,7 +121,7 @@ export class PicPayFunction extends Construct {
     } else {
       Validations.of(this.function).acknowledge({
         id: 'Serverless-LambdaTracing',
-        reason: 'Tracing is turned off for this stack (context tracing=false): structured logs and metrics remain; no X-Ray cost.',
+        reason: 'Tracing is turned off for this receiver (setting tracing=false): structured logs and metrics remain; no X-Ray cost.',
       });
     }
     Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: props.noDeadLetterQueueReason });

@@ -1,3 +1,11 @@
+import type { Flavour } from './flavour.js';
+
+/** Header that carries each flavour's token. */
+export const TOKEN_HEADER: Readonly<Record<Flavour, string>> = {
+  legacy: 'x-seller-token',
+  checkout: 'authorization',
+};
+
 /** Header names arrive in any case; this gives a lower-cased view of them. */
 export type HeaderMap = Readonly<Record<string, string>>;
 

@@ -1,7 +1,7 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, zstdDecompressSync } from 'node:zlib';
 import type { Flavour } from './flavour.js';
 import { ENVELOPE_VERSION, type Envelope, serializeEnvelope, utf8Text } from './envelope.js';
-import type { HeaderMap } from './headers.js';
+import { type HeaderMap, TOKEN_HEADER } from './headers.js';
 import { MAX_JSON_DEPTH } from './limits.js';
 import { jsonDepth, redactPersonalData } from './redact.js';
 import { stripBearer, tokenMatches } from './token.js';
@@ -26,12 +26,6 @@ export type IngestDecision =
  * the message attributes; 1 KiB is left for those.
  */
 export const MAX_MESSAGE_BYTES = 256 * 1024 - 1024;
-
-/** Header that carries each flavour's token. */
-export const TOKEN_HEADER: Readonly<Record<Flavour, string>> = {
-  legacy: 'x-seller-token',
-  checkout: 'authorization',
-};
 
 export function presentedToken(flavour: Flavour, headers: HeaderMap): string | undefined {
   const raw = headers[TOKEN_HEADER[flavour]];
