@@ -20,7 +20,7 @@ import { pathSegmentMessage, pathSegmentProblem } from './ids.js';
 import { canonicalStatus } from './status.js';
 import { flushOutbox } from './outbox.js';
 import type { ChargeRef } from './reconcile.js';
-import type { FoundCharge, LinkTransaction, PaymentLinkNotification } from './payloads.js';
+import type { LinkTransaction, PaymentLinkNotification } from './payloads.js';
 import type {
   ChargeRepository,
   CheckoutChargeSource,
@@ -201,8 +201,9 @@ async function observe(queued: Envelope, deps: ProcessDeps): Promise<Observed> {
  */
 async function observeLink(envelope: Envelope, body: PaymentLinkNotification, receivedAtMs: number, deps: ProcessDeps): Promise<Observed> {
   const matched = isUnnamedRefund(body) ? await linkedPayment(body, deps) : null;
-  const claim = observePaymentLink(envelope, body, receivedAtMs, matched);
-  const observed = needsConfirmation(claim) ? await confirmLink(envelope, claim, deps) : asSent(claim);
+  const claim = observePaymentLink(envelope, body, receivedAtMs, matched?.paymentId ?? null);
+  // The listing that matched an unnamed refund also confirms it: PicPay is asked once.
+  const observed = needsConfirmation(claim) ? await confirmLink(envelope, claim, deps, matched?.listing) : asSent(claim);
   if (claim.paymentLinkId && matched === null) await deps.links.addPayment(claim.paymentLinkId, claim.chargeId);
   return observed;
 }
@@ -213,36 +214,52 @@ async function observeLink(envelope: Envelope, body: PaymentLinkNotification, re
  * so a refund that arrives before a second payment's webhook is not matched to the first; without
  * them, the payments recorded here.
  */
-async function linkedPayment(body: PaymentLinkNotification, deps: ProcessDeps): Promise<string> {
+async function linkedPayment(body: PaymentLinkNotification, deps: ProcessDeps): Promise<{ paymentId: string; listing?: LinkListing }> {
   const refund = `A Payment Link refund (transaction ${body.data.transaction.id}) names no originalTransactionId`;
   const linkId = body.data.charge?.paymentLinkId ?? null;
   if (linkId === null) throw new ParkError('unmatched_refund', `${refund} and no data.charge.paymentLinkId`);
-  const listed = await listedPaidPayments(linkId, refund, deps);
-  if (listed !== null) {
-    if (listed.length !== 1) throw new ParkError('unmatched_refund', `${refund}; PicPay lists ${listed.length} paid payments on link ${linkId}`);
-    return listed[0]!;
+  const listing = deps.linkTransactions ? await listLink(linkId, refund, deps.linkTransactions) : undefined;
+  if (listing?.transactions) {
+    // PicPay's paid payments on the link (refunds are transactions of their own).
+    const paid = listing.transactions.filter((t) => canonicalStatus('paymentLink', t.status) === 'PAID').map((t) => t.transactionId);
+    if (paid.length !== 1) throw new ParkError('unmatched_refund', `${refund}; PicPay lists ${paid.length} paid payments on link ${linkId}`);
+    return { paymentId: paid[0]!, listing };
   }
   const payments = await deps.links.paymentsOf(linkId, 2);
   if (payments.length === 0) {
     throw new ParkError('unmatched_refund', `${refund}; link ${linkId} has no payment recorded yet (replay it once the payment is)`);
   }
   if (payments.length > 1) throw new ParkError('unmatched_refund', `${refund}; link ${linkId} has more than one payment`);
-  return payments[0]!;
+  return { paymentId: payments[0]!, listing };
 }
 
-/** The link's paid payments as PicPay lists them (refunds are transactions of their own); null without credentials. */
-async function listedPaidPayments(linkId: string, refund: string, deps: ProcessDeps): Promise<string[] | null> {
-  if (!deps.linkTransactions) return null;
-  let listed: readonly LinkTransaction[] | null;
+/** What find-transactions answered for a link: its transactions, or null when PicPay cannot be asked (no credentials). */
+interface LinkListing {
+  readonly transactions: readonly LinkTransaction[] | null;
+}
+
+/** find-transactions for a link; a link PicPay does not know contradicts the notification (`says`). */
+async function listLink(linkId: string, says: string, source: PaymentLinkTransactionSource): Promise<LinkListing> {
+  const transactions = await picpayAnswer(
+    () => source.findLinkTransactions(linkId),
+    'unknown_payment_link',
+    `${says}, PicPay does not know Payment Link ${linkId}`,
+  );
+  return { transactions };
+}
+
+/**
+ * PicPay's answer to a question about what a notification names. PicPay not knowing it (a 404,
+ * parked by the client as `unknown`) is the notification contradicted: parked as such. Anything
+ * else propagates as it is (unavailable: retried; refused: parked as that reason).
+ */
+async function picpayAnswer<T>(ask: () => Promise<T>, unknown: ParkReason, contradiction: string): Promise<T> {
   try {
-    listed = await deps.linkTransactions.findLinkTransactions(linkId);
+    return await ask();
   } catch (error) {
-    if (error instanceof ParkError && error.reason === 'unknown_payment_link') {
-      throw new ParkError('contradicted_by_picpay', `${refund}, PicPay does not know Payment Link ${linkId}`, { cause: error });
-    }
+    if (error instanceof ParkError && error.reason === unknown) throw new ParkError('contradicted_by_picpay', contradiction, { cause: error });
     throw error;
   }
-  return listed === null ? null : listed.filter((t) => canonicalStatus('paymentLink', t.status) === 'PAID').map((t) => t.transactionId);
 }
 
 /**
@@ -252,16 +269,13 @@ async function listedPaidPayments(linkId: string, refund: string, deps: ProcessD
  * legacy status read is. PicPay does not know the charge: parked as contradicted.
  */
 async function confirm(envelope: Envelope, claim: Observation, deps: ProcessDeps): Promise<Observed> {
-  if (!deps.confirmations) return asSent(claim);
-  let found: FoundCharge | null;
-  try {
-    found = await deps.confirmations.findCharge(claim.chargeId);
-  } catch (error) {
-    if (error instanceof ParkError && error.reason === 'unknown_charge') {
-      throw new ParkError('contradicted_by_picpay', `the notification says ${claim.rawStatus}, PicPay does not know the charge`, { cause: error });
-    }
-    throw error;
-  }
+  const confirmations = deps.confirmations;
+  if (!confirmations) return asSent(claim);
+  const found = await picpayAnswer(
+    () => confirmations.findCharge(claim.chargeId),
+    'unknown_charge',
+    `the notification says ${claim.rawStatus}, PicPay does not know the charge`,
+  );
   if (found === null) return asSent(claim);
   return confirmClaim(claim, observeFoundCharge(envelope, claim.chargeId, found, deps.now()));
 }
@@ -274,21 +288,13 @@ async function confirm(envelope: Envelope, claim: Observation, deps: ProcessDeps
  * confirm changes nothing (PicPay's entry for a refund says nothing of the payment's status).
  * Without credentials, or without a known link, it is applied as sent (`confirmed: false`).
  */
-async function confirmLink(envelope: Envelope, claim: Observation, deps: ProcessDeps): Promise<Observed> {
+async function confirmLink(envelope: Envelope, claim: Observation, deps: ProcessDeps, listing?: LinkListing): Promise<Observed> {
   if (!deps.linkTransactions) return asSent(claim);
   const linkId = claim.paymentLinkId ?? (await deps.charges.load(claim.chargeKey))?.state.paymentLinkId ?? null;
   if (linkId === null) return asSent(claim);
   const transactionId = claim.refund?.transactionId ?? claim.chargeId;
   const says = `the notification says ${claim.rawStatus} for transaction ${transactionId}`;
-  let transactions: readonly LinkTransaction[] | null;
-  try {
-    transactions = await deps.linkTransactions.findLinkTransactions(linkId);
-  } catch (error) {
-    if (error instanceof ParkError && error.reason === 'unknown_payment_link') {
-      throw new ParkError('contradicted_by_picpay', `${says}, PicPay does not know Payment Link ${linkId}`, { cause: error });
-    }
-    throw error;
-  }
+  const { transactions } = listing ?? (await listLink(linkId, says, deps.linkTransactions));
   if (transactions === null) return asSent(claim);
   const listed = transactions.find((t) => t.transactionId === transactionId);
   if (listed === undefined) throw new ParkError('contradicted_by_picpay', `${says}, PicPay lists no such transaction on Payment Link ${linkId}`);

@@ -1,10 +1,3 @@
-import { ENVELOPE_VERSION, type Envelope } from './envelope.js';
-import { RECONCILIATION_EVENT_TYPE } from './event-types.js';
-import type { NotificationQueue, ReconcileIndex } from './ports.js';
-import type { ChargeState } from './charge.js';
-import type { ChargeFlavour } from './flavour.js';
-import type { CanonicalStatus } from './status.js';
-
 /**
  * Reconciliation: PicPay tells merchants to poll the status when a callback does not arrive.
  * Legacy and checkout charges still waiting (created, under analysis, authorized, or an unknown
@@ -19,7 +12,12 @@ import type { CanonicalStatus } from './status.js';
  * runs, however many abandoned carts sit among them. Charges past their maximum age (or checked
  * after their own expiry) leave the index, so no run pages through them again.
  */
-export const AWAITING_STATUSES: ReadonlySet<CanonicalStatus> = new Set(['CREATED', 'ANALYSIS', 'AUTHORIZED', 'UNKNOWN']);
+import { ENVELOPE_VERSION, type Envelope } from './envelope.js';
+import { RECONCILIATION_EVENT_TYPE } from './event-types.js';
+import type { NotificationQueue, ReconcileIndex } from './ports.js';
+import type { ChargeState } from './charge.js';
+import type { ChargeFlavour } from './flavour.js';
+import { WAITING_STATUSES } from './status.js';
 
 /** After a registered payment's `expiresAt`, PicPay is asked once more after this long, then no more. */
 export const EXPIRY_GRACE_MS = 60 * 60_000;
@@ -43,7 +41,7 @@ export const RECONCILE_FLAVOURS: readonly ReconcileFlavour[] = ['legacy', 'check
  * charge knows its `paymentLinkId`).
  */
 export function isAwaiting(state: Pick<ChargeState, 'flavour' | 'status' | 'paymentLinkId'>): boolean {
-  if (state.status === null || !AWAITING_STATUSES.has(state.status)) return false;
+  if (state.status === null || !WAITING_STATUSES.has(state.status)) return false;
   return state.flavour !== 'paymentLink' || state.paymentLinkId !== undefined;
 }
 

@@ -189,25 +189,19 @@ export function transitionReason(from: CanonicalStatus | null, to: CanonicalStat
 }
 
 /**
- * Statuses in which PicPay has given its word on the charge: closed without payment, a failed
- * attempt, or money moved (refunds and chargebacks included). Retention (`retentionDays`) lets
- * such a charge expire some days after its last change; a charge still waiting (CREATED,
- * ANALYSIS, AUTHORIZED, UNKNOWN, or no status yet) never does. A final status may still change
- * (a refund after a payment, a retry after a denial, a chargeback reversed): a change moves the
- * expiry, and a status that is no longer final removes it.
+ * Statuses a charge waits in: created, under analysis, authorized, or a value we do not know.
+ * PicPay may still move such a charge on by itself, so reconciliation asks PicPay about it
+ * (reconcile.ts) and retention never expires it.
  */
-const FINAL_STATUSES: ReadonlySet<CanonicalStatus> = new Set([
-  'EXPIRED',
-  'CANCELED',
-  'DENIED',
-  'ERROR',
-  'PAID',
-  'COMPLETED',
-  'PARTIALLY_REFUNDED',
-  'REFUNDED',
-  'CHARGEBACK',
-]);
+export const WAITING_STATUSES: ReadonlySet<CanonicalStatus> = new Set(['CREATED', 'ANALYSIS', 'AUTHORIZED', 'UNKNOWN']);
 
+/**
+ * Every other status is final: PicPay has given its word on the charge (closed without payment,
+ * a failed attempt, or money moved, refunds and chargebacks included). Retention
+ * (`retentionDays`) lets such a charge expire some days after its last change. A final status
+ * may still change (a refund after a payment, a retry after a denial, a chargeback reversed): a
+ * change moves the expiry, and a status that is no longer final removes it.
+ */
 export function isFinalStatus(status: CanonicalStatus | null): boolean {
-  return status !== null && FINAL_STATUSES.has(status);
+  return status !== null && !WAITING_STATUSES.has(status);
 }

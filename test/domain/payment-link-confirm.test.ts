@@ -186,8 +186,16 @@ describe('a refund naming no payment is matched through PicPay’s own listing o
   });
 
   test('PicPay lists one paid payment (and refunds and attempts beside it): the refund is matched to it, even before its webhook', async () => {
-    const { deps, charges } = picpaySays(['attempt-1', 'DENIED', 1000], [PAY, 'PAYED', 1000], [REFUND, 'REFUNDED', 1000], ['old-refund', 'PARTREFUNDED', 100]);
+    const { deps, charges, linkTransactions, publisher } = picpaySays(
+      ['attempt-1', 'DENIED', 1000],
+      [PAY, 'PAYED', 1000],
+      [REFUND, 'REFUNDED', 1000],
+      ['old-refund', 'PARTREFUNDED', 100],
+    );
     expect(await processEnvelope(unnamed(), deps)).toMatchObject({ kind: 'applied', chargeKey: `paymentLink#${PAY}` });
+    // One listing matched the refund and confirmed it: PicPay asked once, the event confirmed.
+    expect(linkTransactions.calls).toBe(1);
+    expect(publisher.published.at(-1)).toMatchObject({ status: 'REFUNDED', confirmed: true });
     expect(charges.items.get(`paymentLink#${PAY}`)!.state).toMatchObject({ status: 'REFUNDED', amounts: { refundedAmount: 1000 } });
   });
 
