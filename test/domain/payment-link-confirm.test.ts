@@ -135,6 +135,29 @@ describe('a Payment Link refund is applied only as PicPay lists it', () => {
   });
 });
 
+describe('a refund amount left out, by the notification or by PicPay, is nothing to compare', () => {
+  // Both sides read amounts leniently (payloads.ts): a missing amount is unknown, not zero.
+  test('the notification names no amount; PicPay lists the refund: applied as PicPay lists it', async () => {
+    const { deps, charges } = picpaySays([PAY, 'PAYED', 1000], [REFUND, 'PARTREFUNDED', 250]);
+    await processEnvelope(payed(), deps);
+    const noAmount = notification({ id: REFUND, originalTransactionId: PAY, status: 'PARTREFUNDED' }, 'refund-no-amount');
+    expect(await processEnvelope(noAmount, deps)).toEqual({ kind: 'applied', chargeKey: `paymentLink#${PAY}`, published: 1 });
+    expect(charges.items.get(`paymentLink#${PAY}`)!.state).toMatchObject({ status: 'PARTIALLY_REFUNDED', amounts: { refundedAmount: 250 } });
+    expect(charges.parked).toEqual([]);
+  });
+
+  test('PicPay lists the refund without an amount: applied, not parked', async () => {
+    const { deps, charges, linkTransactions } = picpaySays([PAY, 'PAYED', 1000]);
+    linkTransactions.links
+      .get(LINK)!
+      .push({ transactionId: REFUND, status: 'PARTREFUNDED', createdAt: '2025-04-15 09:50:00', updatedAt: '2025-04-15 09:50:00' });
+    await processEnvelope(payed(), deps);
+    expect(await processEnvelope(refunded('PARTREFUNDED', 250), deps)).toEqual({ kind: 'applied', chargeKey: `paymentLink#${PAY}`, published: 1 });
+    expect(charges.items.get(`paymentLink#${PAY}`)!.state.status).toBe('PARTIALLY_REFUNDED');
+    expect(charges.parked).toEqual([]);
+  });
+});
+
 describe('what is applied as sent (confirmed: false)', () => {
   test('without PicPay API credentials', async () => {
     const { deps, publisher, linkTransactions } = memoryDeps();
