@@ -28,6 +28,14 @@ import { METRICS, metricsNamespace, SERVICES } from '../metrics.js';
 import { lambdaEntry } from './entry.js';
 import { loadTracing, type Tracing, tracingEnabled } from './tracing.js';
 
+/**
+ * How often an execution environment notes, per flavour, when PicPay's last notification arrived
+ * (pk `SEEN`, read by `picpay-webhooks doctor`): what doctor shows is at most a minute older than
+ * the newest, and a steady stream costs a write a minute per environment, not one per
+ * notification on one hot item.
+ */
+export const NOTE_SEEN_EVERY_MS = 60_000;
+
 /** The metric each source of a retryable failure counts on (each has its own alarm). */
 const FAILURE_METRIC: Readonly<Record<ErrorSource, string>> = {
   picpay: METRICS.processor.picpayApiErrors,
@@ -83,6 +91,8 @@ export interface ProcessorDeps extends ProcessDeps, RetryDeps, Observability {
  */
 export function createProcessor(deps: ProcessorDeps) {
   const { logger, metrics } = deps;
+  /** When this execution environment last noted a notification of each flavour (noteSeen). */
+  const notedAt = new Map<Envelope['flavour'], number>();
   const count = (name: string, n = 1) => metrics.addMetric(name, MetricUnit.Count, n);
   const batch = new BatchProcessor(EventType.SQS);
   for (const circuit of deps.circuits ?? []) {
@@ -131,18 +141,28 @@ export function createProcessor(deps: ProcessorDeps) {
         logger.info('Probe recorded and published', { messageId: recorded.messageId, requestId, probeId: probe.id, flavour: envelope.flavour });
         return;
       }
-      const outcome = await processEnvelope(envelope, deps);
+      // When it arrived is noted beside the processing, not after it: whatever becomes of the
+      // notification, and without a write on its path.
+      const seen = noteSeen(envelope);
+      const outcome = await processEnvelope(envelope, deps).finally(() => seen);
       reportOutcome(outcome, { messageId: record.messageId, requestId, flavour: envelope.flavour, receiveCount });
-      await noteSeen(envelope);
     } catch (error) {
       await reportFailure(record, error, receiveCount, requestId);
       throw error;
     }
   }
 
-  /** A notification PicPay sent (not a merchant's registration, not the reconciler's own check; probes return earlier). */
+  /**
+   * A notification PicPay sent (not a merchant's registration, not the reconciler's own check;
+   * probes return earlier), noted at most once per flavour every NOTE_SEEN_EVERY_MS by this
+   * execution environment. Never throws.
+   */
   async function noteSeen(envelope: Envelope): Promise<void> {
     if (!deps.lastSeen || (envelope.origin !== undefined && envelope.origin !== 'picpay')) return;
+    const now = deps.now();
+    const last = notedAt.get(envelope.flavour);
+    if (last !== undefined && now - last < NOTE_SEEN_EVERY_MS) return;
+    notedAt.set(envelope.flavour, now);
     try {
       await deps.lastSeen.note(envelope.flavour, { receivedAt: envelope.receivedAt, requestId: envelope.requestId });
     } catch (error) {

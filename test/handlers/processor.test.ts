@@ -74,6 +74,9 @@ beforeEach(() => {
 });
 afterEach(() => logs.restore());
 
+/** Updates of charges: not the note of when PicPay's last notification arrived (pk SEEN). */
+const chargeUpdates = () => ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.Key?.pk !== 'SEEN');
+
 const checkoutMessage = (status = 'PAID') =>
   JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', body: JSON.stringify(paymentEvent({ status })) }));
 const legacyMessage = (referenceId = LEGACY_CALLBACK.referenceId) =>
@@ -139,7 +142,7 @@ describe('processor handler', () => {
     const put = ddb.commandCalls(PutCommand)[0]!.args[0].input;
     expect(put.ConditionExpression).toBe('attribute_not_exists(#pk)');
     const transitionId = Object.keys(put.Item!.outbox as object)[0]!;
-    const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    const update = chargeUpdates()[0]!.args[0].input;
     // The outbox is now empty, so the charge also leaves the sweep's index, if nobody wrote since.
     expect(update.UpdateExpression).toBe('REMOVE #o.#t0, #ok, #ol ADD #v :one');
     expect(update.ConditionExpression).toBe('#v = :version');
@@ -154,7 +157,7 @@ describe('processor handler', () => {
     expect(failures(result)).toEqual(['a']);
     // The charge with its outbox, then the event logged just before the publish that failed.
     expect(ddb.commandCalls(PutCommand).map((c) => String(c.args[0].input.Item!.pk).split('#')[0])).toEqual(['CHARGE', 'EVENTS']);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(chargeUpdates()).toHaveLength(0);
   });
 
   test('a conditional-write conflict is retried against the fresh item', async () => {
@@ -280,5 +283,44 @@ describe('processor handler', () => {
     const entry = logs.entries().find((e) => e.code === 'picpay_unauthorized');
     expect(entry).toMatchObject({ message: 'Processing failed; the message goes to the DLQ', receiveCount: 3, maxReceiveCount: 3 });
     expect(logs.text()).not.toContain('wrong"');
+  });
+});
+
+describe('when the last notification from PicPay arrived (pk SEEN, read by doctor)', () => {
+  const seenWrites = () => ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.Key?.pk === 'SEEN');
+  const at = (clock: { ms: number }): Handler =>
+    makeProcessorHandler(loadProcessorConfig(process.env), {
+      dynamodb: new DynamoDBClient({}),
+      sns: new SNSClient({}),
+      sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
+      secrets: new SecretsManagerClient({}),
+      logger: new Logger({ serviceName: 'picpay-webhooks-processor' }),
+      metrics: new Metrics({ namespace: 'PicPayWebhooks', serviceName: 'processor' }),
+      now: () => clock.ms,
+      random: Math.random,
+    }) as unknown as Handler;
+  const picpaySent = (requestId: string) =>
+    JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', requestId, body: JSON.stringify(paymentEvent({ status: 'PAID' })) }));
+
+  test('noted once a minute per flavour by one execution environment, not once per notification', async () => {
+    const clock = { ms: Date.parse('2026-12-04T15:00:00Z') };
+    const h = at(clock);
+    await h(sqsEvent([{ id: 'm-1', body: picpaySent('r-1') }]), context);
+    clock.ms += 59_999;
+    await h(sqsEvent([{ id: 'm-2', body: picpaySent('r-2') }, { id: 'm-3', body: picpaySent('r-3') }]), context);
+    expect(seenWrites().map((c) => c.args[0].input.ExpressionAttributeValues?.[':id'])).toEqual(['r-1']);
+    clock.ms += 1;
+    await h(sqsEvent([{ id: 'm-4', body: picpaySent('r-4') }]), context);
+    expect(seenWrites().map((c) => c.args[0].input.ExpressionAttributeValues?.[':id'])).toEqual(['r-1', 'r-4']);
+    // Each flavour on its own: a legacy callback in the same minute is noted.
+    await h(sqsEvent([{ id: 'm-5', body: legacyMessage() }]), context);
+    expect(seenWrites().map((c) => c.args[0].input.Key?.sk)).toEqual(['checkout', 'checkout', 'legacy']);
+  });
+
+  test('noted when it arrived, whatever became of it: a notification whose processing fails is noted too', async () => {
+    ddb.on(GetCommand).rejects(new Error('DynamoDB is down'));
+    const out = await at({ ms: Date.parse('2026-12-04T15:00:00Z') })(sqsEvent([{ id: 'm-6', body: picpaySent('r-failing') }]), context);
+    expect(out.batchItemFailures).toHaveLength(1);
+    expect(seenWrites().map((c) => c.args[0].input.ExpressionAttributeValues?.[':id'])).toEqual(['r-failing']);
   });
 });

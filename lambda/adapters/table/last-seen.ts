@@ -12,9 +12,10 @@ export interface LastSeen {
 
 /**
  * The newest notification PicPay sent of each flavour: pk `SEEN`, sk the flavour, written by the
- * processor (the authenticator has no table access), read by `picpay-webhooks doctor`. One
- * conditional write per notification, never moved back by an older one arriving late; one
- * GetItem per flavour to read, where the newest charge of a flavour would take a scan.
+ * processor (the authenticator has no table access), read by `picpay-webhooks doctor`. A
+ * conditional write, at most once a minute per flavour from each execution environment
+ * (NOTE_SEEN_EVERY_MS), never moved back by an older one arriving late; one GetItem per flavour
+ * to read, where the newest charge of a flavour would take a scan.
  */
 export class LastSeenStore {
   constructor(private readonly table: Table) {}
