@@ -40,7 +40,7 @@ const { makeProcessorHandler } = await import('../../lambda/handlers/processor.j
 type Handler = (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
 
 /** A fresh handler (an empty secret cache, its PicPay circuits closed), made by the factory from this environment, as the Lambda entry makes it. */
-const build = (): Handler =>
+const build = (now: () => number = Date.now): Handler =>
   makeProcessorHandler(loadProcessorConfig(process.env), {
     dynamodb: new DynamoDBClient({}),
     sns: new SNSClient({}),
@@ -48,7 +48,7 @@ const build = (): Handler =>
     secrets: new SecretsManagerClient({}),
     logger: new Logger({ serviceName: 'picpay-webhooks-processor' }),
     metrics: new Metrics({ namespace: 'PicPayWebhooks', serviceName: 'processor' }),
-    now: Date.now,
+    now,
     random: Math.random,
   }) as unknown as Handler;
 let handler: Handler;
@@ -288,17 +288,7 @@ describe('processor handler', () => {
 
 describe('when the last notification from PicPay arrived (pk SEEN, read by doctor)', () => {
   const seenWrites = () => ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.Key?.pk === 'SEEN');
-  const at = (clock: { ms: number }): Handler =>
-    makeProcessorHandler(loadProcessorConfig(process.env), {
-      dynamodb: new DynamoDBClient({}),
-      sns: new SNSClient({}),
-      sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
-      secrets: new SecretsManagerClient({}),
-      logger: new Logger({ serviceName: 'picpay-webhooks-processor' }),
-      metrics: new Metrics({ namespace: 'PicPayWebhooks', serviceName: 'processor' }),
-      now: () => clock.ms,
-      random: Math.random,
-    }) as unknown as Handler;
+  const at = (clock: { ms: number }): Handler => build(() => clock.ms);
   const picpaySent = (requestId: string) =>
     JSON.stringify(envelope({ flavour: 'checkout', eventType: 'TransactionUpdateMessage', requestId, body: JSON.stringify(paymentEvent({ status: 'PAID' })) }));
 
