@@ -76,7 +76,7 @@ export async function setup(options: SetupOptions, deps: SetupDeps, io: Io): Pro
   io.out('5/6 Configure PicPay:');
   io.out(`  Checkout and Payment Link: in Painel Lojista, menu at the top right, Configurações → Meu checkout,`);
   io.out(`    turn on "URL de notificação", paste ${target.webhookUrl} and save; put the token it shows`);
-  io.out('    with `npm run cli -- tokens set --stack ' + options.stackName + '` if you have not above.');
+  io.out(`    with \`npm run cli -- tokens set --stack ${options.stackName}\` if you have not above.`);
   io.out(`  Legacy e-commerce API: send callbackUrl ${target.callbackUrl} in every payment you create.`);
   if (!options.noWait) await deps.pause('Press Enter once PicPay is configured, to check the whole pipeline.');
 

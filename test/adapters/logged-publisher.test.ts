@@ -30,8 +30,18 @@ describe('LoggedEventPublisher: log, then publish', () => {
     const logged: LoggedEvent[] = [];
     const published: Array<{ message: string; attributes: Readonly<Record<string, string>> }> = [];
     const publisher = new LoggedEventPublisher(
-      { record: async (e) => void (calls.push('log'), logged.push(e)) },
-      { publishMessage: async (m) => void (calls.push('publish'), published.push(m)) },
+      {
+        record: async (e) => {
+          calls.push('log');
+          logged.push(e);
+        },
+      },
+      {
+        publishMessage: async (m) => {
+          calls.push('publish');
+          published.push(m);
+        },
+      },
     );
     await publisher.publish(EVENT);
     expect(calls).toEqual(['log', 'publish']);

@@ -297,7 +297,13 @@ describe('when the last notification from PicPay arrived (pk SEEN, read by docto
     const h = at(clock);
     await h(sqsEvent([{ id: 'm-1', body: picpaySent('r-1') }]), context);
     clock.ms += 59_999;
-    await h(sqsEvent([{ id: 'm-2', body: picpaySent('r-2') }, { id: 'm-3', body: picpaySent('r-3') }]), context);
+    await h(
+      sqsEvent([
+        { id: 'm-2', body: picpaySent('r-2') },
+        { id: 'm-3', body: picpaySent('r-3') },
+      ]),
+      context,
+    );
     expect(seenWrites().map((c) => c.args[0].input.ExpressionAttributeValues?.[':id'])).toEqual(['r-1']);
     clock.ms += 1;
     await h(sqsEvent([{ id: 'm-4', body: picpaySent('r-4') }]), context);
