@@ -970,9 +970,11 @@ Counted on the handlers' own SDK clients; DynamoDB capacity from \`ReturnConsume
 |---|---|---|---|---|---|---|
 ${r.perNotification.map((p) => `| ${p.label} | ${round(p.reads)} | ${round(p.writes)} | ${round(p.rcu)} | ${round(p.wcu)} | ${round(p.sqsSends)} | ${round(p.snsPublishes)} |`).join('\n')}
 
-A state change is one read, a conditional put of the charge (with its outbox) and the update that clears the outbox
-after the publish. A duplicate is one read and nothing else. The processor's own SQS receive and delete calls (one each
-per batch) are not in this table; the cost model adds them.
+A state change is one read and three writes: a conditional put of the charge (with its outbox), the event-log put just
+before the publish (\`events replay\` reads it), and the update that clears the outbox after the publish. A duplicate is
+one read and nothing else. When PicPay's last notification arrived is written at most once a minute per flavour by each
+execution environment, so it is not in these per-notification counts. The processor's own SQS receive and delete calls
+(one each per batch) are not in this table; the cost model adds them.
 
 ${renderConfirmation(r)}## Cost model: US dollars per million notifications
 
