@@ -147,8 +147,11 @@ async function main() {
     const ackOnly = await startLocalPipeline({ port: 0, logLevel: 'ERROR', reconcileEverySeconds: 0, sweepEverySeconds: 0, processorConcurrency: 0 });
     // No PicPay API credentials there: a cold start applies its PAID as sent (read, put, publish),
     // the work its floor does. What confirming with PicPay adds is measured apart (measureConfirmation).
+    // Since the secrets were split, the checkout client is in the credentials secret: it is left
+    // out there, or every cold start would fetch an OAuth token and call find-charge.
     const { sellerToken, checkoutToken, picpayToken } = ackOnly.tokens;
-    ackOnly.setSecret({ sellerToken, checkoutToken, picpayToken });
+    ackOnly.setSecret({ sellerToken, checkoutToken });
+    ackOnly.setCredentialsSecret({ picpayToken });
     const cold = await measureColdStarts(builds, ackOnly, pipeline.tokens);
     const handlerTime = await measureAuthenticatorHandler(pipeline);
     const ackFloor = await measureAckPathAgainstItsFloor(ackOnly);
