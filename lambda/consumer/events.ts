@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type ChargeEvent, chargeEventSchema, EVENT_SPEC_VERSION, EVENT_TYPES, PROBE_EVENT_TYPE, type ProbeEvent, probeEventSchema } from '../domain/events.js';
 
 /**
@@ -38,23 +38,20 @@ export class EventParseError extends Error {
   override readonly name = 'EventParseError';
 }
 
-const specVersionOfThisMajor = z
-  .string()
-  .regex(new RegExp(`^${SUPPORTED_MAJOR}\\.\\d+$`), `a ${SUPPORTED_MAJOR}.x version`)
-  .describe('specVersion');
+const specVersionOfThisMajor = z.string().check(z.regex(new RegExp(`^${SUPPORTED_MAJOR}\\.\\d+$`), `a ${SUPPORTED_MAJOR}.x version`));
 
-const chargeSchema = chargeEventSchema
-  .extend({
-    specVersion: specVersionOfThisMajor,
-    // Added after 1.0: absent from an older publisher's events (docs/events.md, `specVersion`).
-    reason: chargeEventSchema.shape.reason.default(null),
-    paymentType: chargeEventSchema.shape.paymentType.default(null),
-    paymentLinkId: chargeEventSchema.shape.paymentLinkId.default(null),
-    confirmed: chargeEventSchema.shape.confirmed.default(false),
-  })
-  .loose();
+// The publisher's shapes, loose (fields a newer 1.x adds are kept), any 1.x accepted.
+const chargeSchema = z.looseObject({
+  ...chargeEventSchema.shape,
+  specVersion: specVersionOfThisMajor,
+  // Added after 1.0: absent from an older publisher's events (docs/events.md, `specVersion`).
+  reason: z._default(chargeEventSchema.shape.reason, null),
+  paymentType: z._default(chargeEventSchema.shape.paymentType, null),
+  paymentLinkId: z._default(chargeEventSchema.shape.paymentLinkId, null),
+  confirmed: z._default(chargeEventSchema.shape.confirmed, false),
+});
 
-const probeSchema = probeEventSchema.extend({ specVersion: specVersionOfThisMajor }).loose();
+const probeSchema = z.looseObject({ ...probeEventSchema.shape, specVersion: specVersionOfThisMajor });
 
 const CHARGE_TYPES: readonly string[] = Object.values(EVENT_TYPES);
 
@@ -93,7 +90,7 @@ function unwrap(input: unknown): unknown {
   return value;
 }
 
-const problems = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+const problems = (error: z.core.$ZodError) => error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
 
 /**
  * Reads one message: a charge event, a probe, or a 1.x type this kit does not know. Throws an

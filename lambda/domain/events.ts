@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CANONICAL_STATUSES, TRANSITION_REASONS } from './status.js';
 
 /**
@@ -34,44 +34,44 @@ export const chargeEventSchema = z.object({
   flavour: z.enum(['legacy', 'checkout', 'paymentLink']),
   /** The merchant's id for the charge: legacy `referenceId`, checkout `merchantChargeId`, Payment Link payment transaction `id`. */
   chargeId: z.string(),
-  previousStatus: statusSchema.nullable(),
-  status: statusSchema.nullable(),
+  previousStatus: z.nullable(statusSchema),
+  status: z.nullable(statusSchema),
   /** PicPay's own status value, as received. */
-  rawStatus: z.string().nullable(),
+  rawStatus: z.nullable(z.string()),
   /**
    * Why a transition goes against the usual lifecycle (added in 1.1): `retry_after_failure`
    * (an authorization after DENIED or ERROR), `chargeback_reversed` (a payment after a
    * chargeback: the dispute was won), `refund_reversed`, `refunded_amount_raised` (an older
    * notification carried a larger refunded amount); null for an ordinary step.
    */
-  reason: z.enum(TRANSITION_REASONS).nullable(),
-  amounts: z
-    .object({
+  reason: z.nullable(z.enum(TRANSITION_REASONS)),
+  amounts: z.nullable(
+    z.object({
       currency: z.literal('BRL'),
       /** All amounts in centavos (integers). */
-      amount: z.number().int().nullable(),
-      originalAmount: z.number().int().nullable(),
-      paidAmount: z.number().int().nullable(),
-      refundedAmount: z.number().int().nullable(),
-    })
-    .nullable(),
-  authorizationId: z.string().nullable(),
+      amount: z.nullable(z.int()),
+      originalAmount: z.nullable(z.int()),
+      paidAmount: z.nullable(z.int()),
+      refundedAmount: z.nullable(z.int()),
+    }),
+  ),
+  authorizationId: z.nullable(z.string()),
   /** How the buyer paid, as PicPay names it (`WALLET`, `CREDIT`, `PIX`), when PicPay said (added in 1.2). */
-  paymentType: z.string().nullable(),
+  paymentType: z.nullable(z.string()),
   /**
    * Payment Link: the link the merchant created (`paymentLinkId` when it created the link), so
    * the merchant's system can find the order; null for other flavours, or when PicPay did not
    * name it (added in 1.4; also the SNS message attribute `paymentLinkId`).
    */
-  paymentLinkId: z.string().nullable(),
-  threeDs: z
-    .object({
+  paymentLinkId: z.nullable(z.string()),
+  threeDs: z.nullable(
+    z.object({
       status: z.string(),
-      paresStatus: z.string().nullable(),
-      eci: z.string().nullable(),
-      picpayChargeId: z.string().nullable(),
-    })
-    .nullable(),
+      paresStatus: z.nullable(z.string()),
+      eci: z.nullable(z.string()),
+      picpayChargeId: z.nullable(z.string()),
+    }),
+  ),
   /** When PicPay says it happened (checkout `eventDate`), or when the legacy status was read. */
   occurredAt: z.string(),
   /** When this pipeline recorded the transition. */

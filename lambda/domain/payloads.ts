@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { pathSegmentMessage, pathSegmentProblem } from './ids.js';
 import { MAX_ID_LENGTH, MAX_TEXT_LENGTH } from './limits.js';
 
@@ -13,17 +13,15 @@ import { MAX_ID_LENGTH, MAX_TEXT_LENGTH } from './limits.js';
  */
 
 /** A charge id: also one segment of PicPay's API path, so `.`, `..` and control characters park (ids.ts). */
-const idSchema = z
-  .union([z.string(), z.number().finite()])
-  .transform(String)
-  .pipe(
-    z
-      .string()
-      .trim()
-      .min(1)
-      .max(MAX_ID_LENGTH)
-      .refine((id) => pathSegmentProblem(id) === null, { error: (issue) => pathSegmentMessage(String(issue.input)) }),
-  );
+const idSchema = z.pipe(
+  z.pipe(z.union([z.string(), z.number()]), z.transform(String)),
+  z.string().check(
+    z.trim(),
+    z.minLength(1),
+    z.maxLength(MAX_ID_LENGTH),
+    z.refine((id) => pathSegmentProblem(id) === null, { error: (issue) => pathSegmentMessage(String(issue.input)) }),
+  ),
+);
 
 /** An id when the value is one (idSchema's rules), otherwise null. */
 export function lenientId(value: unknown): string | null {
@@ -35,26 +33,24 @@ export function lenientId(value: unknown): string | null {
 export function boundedText(value: string): string {
   return value.length > MAX_TEXT_LENGTH ? `${value.slice(0, MAX_TEXT_LENGTH - 1)}…` : value;
 }
-const text = z.string().trim().min(1).transform(boundedText);
-// `.optional()` last: zod 4 treats a transformed key as required unless it is marked optional.
-const optionalText = z
-  .unknown()
-  .transform((v) => (typeof v === 'string' && v.trim() !== '' ? boundedText(v.trim()) : typeof v === 'number' ? String(v) : null))
-  .optional();
+const text = z.pipe(z.string().check(z.trim(), z.minLength(1)), z.transform(boundedText));
+/** A value read leniently by `read`: optional outermost, since zod 4 treats a transformed key as required unless it is marked optional. */
+const lenient = <T>(read: (value: unknown) => T) => z.optional(z.pipe(z.unknown(), z.transform(read)));
+const optionalText = lenient((v) => (typeof v === 'string' && v.trim() !== '' ? boundedText(v.trim()) : typeof v === 'number' ? String(v) : null));
 
 /** Integer centavos; a numeric string is read as a number; anything else is unknown (null). */
 export function lenientCents(value: unknown): number | null {
   const n = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
   return typeof n === 'number' && Number.isSafeInteger(n) ? n : null;
 }
-const cents = z.unknown().transform(lenientCents).optional();
+const cents = lenient(lenientCents);
 
 /** A number of reais, or a numeric string; anything else is unknown (null). */
 function lenientReais(value: unknown): number | null {
   const n = typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
 }
-const reais = z.unknown().transform(lenientReais).optional();
+const reais = lenient(lenientReais);
 
 /** The first transaction's `paymentType` (a Pix charge says `PIX`), or null. */
 function firstPaymentType(value: unknown): string | null {
@@ -73,16 +69,16 @@ export type LegacyCallback = z.infer<typeof legacyCallbackSchema>;
 
 /** Legacy `GET /ecommerce/public/payments/{referenceId}/status` response. Amounts in reais. */
 export const legacyStatusSchema = z.looseObject({
-  referenceId: idSchema.optional(),
+  referenceId: z.optional(idSchema),
   status: text,
   authorizationId: optionalText,
-  summary: z.looseObject({ authorized: reais, paid: reais, refunded: reais }).nullish().catch(null),
+  summary: z.catch(z.nullish(z.looseObject({ authorized: reais, paid: reais, refunded: reais })), null),
   /**
    * Undocumented, seen in live answers (`2023-06-26T16:47:52.000000Z`, reais): read leniently, a
    * value that cannot be read is absent. `updatedAt` is PicPay's time of the status.
    */
-  createdAt: z.unknown().optional(),
-  updatedAt: z.unknown().optional(),
+  createdAt: z.optional(z.unknown()),
+  updatedAt: z.optional(z.unknown()),
   value: reais,
 });
 /** What PicPay's status API answered, as the port hands it over; `observeLegacy` normalizes it. */
@@ -99,7 +95,7 @@ export interface LegacyStatus {
 export const checkoutPaymentSchema = z.looseObject({
   type: z.literal('PAYMENT'),
   /** Read by `eventTime()`; missing or unreadable means "when we received it". */
-  eventDate: z.unknown().optional(),
+  eventDate: z.optional(z.unknown()),
   data: z.looseObject({
     status: text,
     amount: cents,
@@ -107,7 +103,7 @@ export const checkoutPaymentSchema = z.looseObject({
     refundedAmount: cents,
     merchantChargeId: idSchema,
     /** Read for `paymentType` only (`WALLET`, `CREDIT`, `PIX`); anything unreadable is ignored. */
-    transactions: z.unknown().transform(firstPaymentType).optional(),
+    transactions: lenient(firstPaymentType),
   }),
 });
 export type CheckoutPayment = z.infer<typeof checkoutPaymentSchema>;
@@ -115,7 +111,7 @@ export type CheckoutPayment = z.infer<typeof checkoutPaymentSchema>;
 export const checkoutThreeDsSchema = z.looseObject({
   type: z.literal('THREE_DS_CHALLENGE'),
   /** Not in PicPay's example; a Java SDK's fixture sends one (`2025-04-16T11:30:04.157929932`, no offset). */
-  eventDate: z.unknown().optional(),
+  eventDate: z.optional(z.unknown()),
   data: z.looseObject({
     status: text,
     paresStatus: optionalText,
@@ -133,7 +129,7 @@ export type CheckoutThreeDs = z.infer<typeof checkoutThreeDsSchema>;
  */
 export const paymentLinkSchema = z.looseObject({
   /** Not documented for this product; read like checkout's `eventDate` when present. */
-  eventDate: z.unknown().optional(),
+  eventDate: z.optional(z.unknown()),
   /** `PAYMENT` or `REFUND` (several integrators read it; not on PicPay's page). */
   type: optionalText,
   data: z.looseObject({
@@ -142,21 +138,15 @@ export const paymentLinkSchema = z.looseObject({
      * integrators to find the order; not on PicPay's page): null when absent or not an id, never
      * a reason to park a payment.
      */
-    charge: z
-      .looseObject({ paymentLinkId: z.unknown().transform(lenientId).optional() })
-      .nullish()
-      .catch(null),
+    charge: z.catch(z.nullish(z.looseObject({ paymentLinkId: lenient(lenientId) })), null),
     transaction: z.looseObject({
       id: idSchema,
-      originalTransactionId: z
-        .unknown()
-        .transform((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, MAX_ID_LENGTH) : null))
-        .optional(),
+      originalTransactionId: lenient((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, MAX_ID_LENGTH) : null)),
       status: text,
       amount: cents,
       paymentType: optionalText,
-      createdAt: z.unknown().optional(),
-      updatedAt: z.unknown().optional(),
+      createdAt: z.optional(z.unknown()),
+      updatedAt: z.optional(z.unknown()),
     }),
   }),
 });
@@ -167,13 +157,13 @@ export type PaymentLinkNotification = z.infer<typeof paymentLinkSchema>;
  * amounts in centavos; lenient like the webhook (unknown fields pass, unknown statuses are kept).
  */
 export const findChargeSchema = z.looseObject({
-  merchantChargeId: idSchema.optional(),
+  merchantChargeId: z.optional(idSchema),
   chargeStatus: text,
   amount: cents,
   originalAmount: cents,
   refundedAmount: cents,
   /** Read for `paymentType` only: it decides what `PRE_AUTHORIZED` means (status.ts). */
-  transactions: z.unknown().transform(firstPaymentType).optional(),
+  transactions: lenient(firstPaymentType),
 });
 export type FoundCharge = z.infer<typeof findChargeSchema>;
 
@@ -187,13 +177,16 @@ export const linkTransactionSchema = z.looseObject({
   transactionId: idSchema,
   status: text,
   amount: cents,
-  createdAt: z.unknown().optional(),
-  updatedAt: z.unknown().optional(),
+  createdAt: z.optional(z.unknown()),
+  updatedAt: z.optional(z.unknown()),
 });
 export type LinkTransaction = z.infer<typeof linkTransactionSchema>;
 export const linkTransactionsSchema = z.looseObject({
   transactions: z.array(linkTransactionSchema),
-  nextPage: z.unknown().transform((v) => (typeof v === 'string' && v !== '' ? v : null)),
+  nextPage: z.pipe(
+    z.unknown(),
+    z.transform((v) => (typeof v === 'string' && v !== '' ? v : null)),
+  ),
 });
 
 /** Reais (a double) to integer centavos, rounding away the binary fraction (10.29 -> 1029). */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Envelope } from './envelope.js';
 import { EVENT_SPEC_VERSION, PROBE_EVENT_TYPE } from './events.js';
 import type { ProbeLog, ProbePublisher } from './ports.js';
@@ -34,7 +34,7 @@ export interface ProbeDeps extends ProbePublisher, ProbeLog {
 
 /** The probe body: one member, an id of 8 to 64 letters, digits or hyphens, and a time. */
 const probeRequestSchema = z.object({
-  [PROBE_BODY_KEY]: z.object({ id: z.string().regex(/^[A-Za-z0-9-]{8,64}$/), sentAt: z.string() }),
+  [PROBE_BODY_KEY]: z.object({ id: z.string().check(z.regex(/^[A-Za-z0-9-]{8,64}$/)), sentAt: z.string() }),
 });
 
 export function probeBody(probe: Probe): string {
