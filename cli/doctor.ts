@@ -532,6 +532,9 @@ async function checkLambdaConcurrency({ facts }: DoctorRun): Promise<Result> {
   );
 }
 
+/** What CDK puts in the logical id of a receiver's processor's event source mapping (lib/construct.ts: `Processor`, its `Function`, an `SqsEventSource`). */
+const PROCESSOR_MAPPING = 'ProcessorFunctionSqsEventSource';
+
 /** The account facts of a deployed stack, read with the operator's credentials. */
 export function stackAccountFacts(stackName: string, alarmTopicArn: string, region?: string): AccountFacts {
   const config = region ? { region } : {};
@@ -555,8 +558,11 @@ export function stackAccountFacts(stackName: string, alarmTopicArn: string, regi
         } while (token);
         return all;
       });
-      // One event source mapping per receiver: its processor's queue.
-      const mappings = resources.filter((r) => r.ResourceType === 'AWS::Lambda::EventSourceMapping').map((r) => r.PhysicalResourceId ?? '');
+      // One event source mapping per receiver: its processor's queue (logical id `…ProcessorFunctionSqsEventSource…`);
+      // a mapping of another function in the same stack is not a receiver's.
+      const mappings = resources
+        .filter((r) => r.ResourceType === 'AWS::Lambda::EventSourceMapping' && (r.LogicalResourceId ?? '').includes(PROCESSOR_MAPPING))
+        .map((r) => r.PhysicalResourceId ?? '');
       return once(new LambdaClient(config), async (c) => {
         const settings = await c.send(new GetAccountSettingsCommand({}));
         const caps: Array<number | null> = [];

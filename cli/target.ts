@@ -110,12 +110,19 @@ export async function stackTarget(stackName: string, region?: string, receiver?:
   }
 }
 
-/** The receivers a stack's outputs describe: each output prefix before `CallbackUrl` (`` for the standalone stack's). */
+/**
+ * The receivers a stack's outputs describe: each prefix with a `CallbackUrl`, a `WebhookUrl` and a
+ * `TableName` output (`` for the receiver with id `Default`, the standalone stack's).
+ */
 export function receiversIn(outputs: Readonly<Record<string, string | undefined>>): string[] {
   return Object.keys(outputs)
     .filter((key) => key.endsWith('CallbackUrl'))
-    .map((key) => key.slice(0, -'CallbackUrl'.length));
+    .map((key) => key.slice(0, -'CallbackUrl'.length))
+    .filter((prefix) => outputs[`${prefix}WebhookUrl`] !== undefined && outputs[`${prefix}TableName`] !== undefined);
 }
+
+/** A receiver as the CLI names it: its output prefix, or `Default` for the unprefixed one. */
+const receiverName = (prefix: string) => (prefix === '' ? 'Default' : prefix);
 
 /** A receiver's target from its stack's outputs; a CliError says what is missing, or which receivers there are to pick. */
 export function targetFromOutputs(
@@ -123,19 +130,23 @@ export function targetFromOutputs(
   outputs: Readonly<Record<string, string | undefined>>,
   options: { readonly region?: string; readonly receiver?: string } = {},
 ): Target {
-  // The construct's output prefix: its id's letters and digits (lib/construct.ts).
-  const prefix = options.receiver?.replace(/[^A-Za-z0-9]/g, '') ?? '';
+  // The construct's output prefix: its id's letters and digits; none for the id `Default` (lib/construct.ts).
+  const prefix = options.receiver === undefined || options.receiver === 'Default' ? '' : options.receiver.replace(/[^A-Za-z0-9]/g, '');
+  if (options.receiver !== undefined && options.receiver !== 'Default' && prefix === '') {
+    throw new CliError(`--receiver ${options.receiver} is not a construct id: give the id of the PicPayWebhooks construct`);
+  }
   const receivers = receiversIn(outputs);
-  if (!receivers.includes(prefix)) {
-    const named = receivers.filter(Boolean);
-    if (options.receiver === undefined && named.length > 0) {
-      throw new CliError(`Stack ${stackName} holds ${named.length} receivers (${named.join(', ')}): pick one with --receiver ID`);
-    }
-    if (options.receiver !== undefined) {
-      throw new CliError(
-        `Stack ${stackName} has no receiver ${options.receiver}${named.length > 0 ? ` (it holds ${named.join(', ')})` : receivers.length > 0 ? ' (it holds one receiver: drop --receiver)' : ''}`,
-      );
-    }
+  const names = receivers.map(receiverName).join(', ');
+  if (options.receiver === undefined && receivers.length > 1) {
+    throw new CliError(`Stack ${stackName} holds ${receivers.length} receivers (${names}): pick one with --receiver ID`);
+  }
+  if (options.receiver !== undefined && !receivers.includes(prefix)) {
+    const held =
+      receivers.length === 0 ? '' : receivers.length === 1 && receivers[0] === '' ? ' (it holds one receiver: drop --receiver)' : ` (it holds ${names})`;
+    throw new CliError(`Stack ${stackName} has no receiver ${options.receiver}${held}`);
+  }
+  if (options.receiver === undefined && receivers.length === 1 && receivers[0] !== '') {
+    throw new CliError(`Stack ${stackName} holds 1 receiver (${names}): pick it with --receiver ${names}`);
   }
   const need = (key: string) => {
     const value = outputs[`${prefix}${key}`];
@@ -144,7 +155,7 @@ export function targetFromOutputs(
   };
   const optional = (key: string) => outputs[`${prefix}${key}`];
   return {
-    name: prefix ? `stack ${stackName}, receiver ${options.receiver}` : `stack ${stackName}`,
+    name: options.receiver === undefined ? `stack ${stackName}` : `stack ${stackName}, receiver ${options.receiver}`,
     callbackUrl: need('CallbackUrl'),
     webhookUrl: need('WebhookUrl'),
     registrationUrl: optional('RegistrationUrl'),

@@ -152,6 +152,26 @@ export interface PicPayWebhooksProps {
  */
 export const DEFAULT_ID = 'Default';
 
+/** The key of every output a receiver writes, after its output prefix (docs/construct.md). */
+const OUTPUT_KEYS = [
+  'CustomDomainTarget',
+  'CallbackUrl',
+  'WebhookUrl',
+  'RegistrationUrl',
+  'RegistrationInvokeArn',
+  'TopicArn',
+  'TableName',
+  'SecretName',
+  'CredentialsSecretName',
+  'QueueUrl',
+  'DeadLetterQueueUrl',
+  'DeadLetterQueueArn',
+  'MetricsNamespace',
+  'PicPayBaseUrl',
+  'AlarmTopicArn',
+  'DashboardName',
+] as const;
+
 /** Every route with its own limit: each PicPay route the webhook limit, POST /charges its own. */
 function routeLimits(o: Pick<ApiOptions, 'rate' | 'burst' | 'registration'>): Array<{ method: string; path: string; limit: RouteLimit }> {
   return [
@@ -313,8 +333,12 @@ export class PicPayWebhooks extends Construct {
       `must be ${SETTINGS.stackName.expected}, got ${JSON.stringify(this.name)}${props.name === undefined ? ` (from the stack's name and the construct's id: pass name)` : ''}`,
     );
     this.outputPrefix = id === DEFAULT_ID ? '' : id.replace(/[^A-Za-z0-9]/g, '');
-    // Two receivers of one stack must differ in both: a shared name would give them one metric
-    // namespace and one dashboard name (the deploy fails), a shared prefix the same outputs.
+    // Two receivers of one stack must not meet in a name or an output:
+    // - a shared name would give them one metric namespace and one dashboard name (the deploy
+    //   fails); a name that is another's plus `-…` would let the other's alarm topic and key accept
+    //   its alarms (they admit alarms named `<name>-*`);
+    // - an output id is the prefix and the key, and keys end in other keys (`Shop` +
+    //   `AlarmTopicArn` is `ShopAlarm` + `TopicArn`): no id of one may be an id of the other.
     for (const other of stack.node.findAll()) {
       if (!(other instanceof PicPayWebhooks) || other === this) continue;
       check(
@@ -323,11 +347,20 @@ export class PicPayWebhooks extends Construct {
         'name',
         `"${this.name}" is the name of the receiver at ${other.node.path} too: give each receiver of a stack its own name`,
       );
+      const [shorter, longer] = this.name.length < other.name.length ? [this.name, other.name] : [other.name, this.name];
       check(
-        other.outputPrefix !== this.outputPrefix,
+        !longer.startsWith(`${shorter}-`),
+        this,
+        'name',
+        `"${this.name}" and "${other.name}" (the receiver at ${other.node.path}) would share alarms named "${longer}-…": give one a name that does not start with the other's and a hyphen`,
+      );
+      const theirs = new Set(OUTPUT_KEYS.map((key) => `${other.outputPrefix}${key}`));
+      const shared = OUTPUT_KEYS.map((key) => `${this.outputPrefix}${key}`).find((output) => theirs.has(output));
+      check(
+        shared === undefined,
         this,
         'id',
-        `"${id}" gives the outputs the prefix "${this.outputPrefix}", as the receiver at ${other.node.path} does: give one of them another id`,
+        `"${id}" gives an output the id "${shared}", as the receiver at ${other.node.path} does: give one of them another id`,
       );
     }
     const stageName = props.stageName ?? SETTINGS.stageName.default;
@@ -692,7 +725,7 @@ export class PicPayWebhooks extends Construct {
   }
 
   /** An output whose logical id is the output prefix and its key: the CLI finds it by that. */
-  private output(key: string, props: CfnOutputProps): CfnOutput {
+  private output(key: (typeof OUTPUT_KEYS)[number], props: CfnOutputProps): CfnOutput {
     const output = new CfnOutput(this, key, props);
     output.overrideLogicalId(`${this.outputPrefix}${key}`);
     return output;
@@ -781,6 +814,9 @@ export class PicPayWebhooks extends Construct {
     // Stage logging needs the account's API Gateway CloudWatch role; a new account has none,
     // and creating the stage fails without it ("CloudWatch Logs role ARN must be set").
     const apiGatewayAccount = (o.apiGatewayCloudWatchRole ?? SETTINGS.apiGatewayCloudWatchRole.default) ? this.addApiGatewayAccount(api) : undefined;
+    // Another receiver of the stack sets the account's role: this stage waits for it too.
+    const shared = Stack.of(this).node.tryFindChild('ApiGatewayAccount');
+    if (apiGatewayAccount === undefined && shared instanceof apigateway.CfnAccount) api.deploymentStage.node.addDependency(shared);
     // A deployment is a snapshot: a change that only takes effect on redeploy (the execute-api
     // endpoint switched off when a custom domain is added) must change its logical id.
     api.latestDeployment?.addToLogicalId({
@@ -891,6 +927,10 @@ export class PicPayWebhooks extends Construct {
         'The account-level API Gateway logging role serves every API of the account in this region, whose log groups API Gateway names itself (API-Gateway-Execution-Logs_<api id>/<stage>).',
     });
     const apiGatewayAccount = new apigateway.CfnAccount(stack, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    // The REST receivers built before this one without the role wait for it as well.
+    for (const other of stack.node.findAll()) {
+      if (other instanceof PicPayWebhooks && other !== this && other.api) other.api.deploymentStage.node.addDependency(apiGatewayAccount);
+    }
     // Other APIs in the account may come to rely on it: deleting the stack must not break them.
     role.applyRemovalPolicy(RemovalPolicy.RETAIN);
     apiGatewayAccount.applyRemovalPolicy(RemovalPolicy.RETAIN);

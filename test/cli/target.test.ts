@@ -67,6 +67,22 @@ test('which receiver is meant, when it is not clear', () => {
   expect(() => targetFromOutputs('Payments', withoutQueue, { receiver: 'Loja' })).toThrow('Stack Payments has no output LojaQueueUrl');
 });
 
+test('a stack holding the Default receiver beside named ones: none is picked without --receiver; Default names the unprefixed one', () => {
+  const mixed = { ...STANDALONE, ...receiverOutputs('Loja', 'loja.execute-api.sa-east-1.amazonaws.com') };
+  expect(() => targetFromOutputs('Payments', mixed)).toThrow('Stack Payments holds 2 receivers (Default, Loja): pick one with --receiver ID');
+  expect(targetFromOutputs('Payments', mixed, { receiver: 'Default' }).tableName).toBe('Standalone-Charges');
+  expect(targetFromOutputs('Payments', mixed, { receiver: 'Loja' }).tableName).toBe('Loja-Charges');
+  expect(() => targetFromOutputs('Payments', mixed, { receiver: 'Shop' })).toThrow('Stack Payments has no receiver Shop (it holds Default, Loja)');
+});
+
+test('an id with no letter or digit is no construct id; a stray output ending in CallbackUrl is no receiver', () => {
+  expect(() => targetFromOutputs('Payments', TWO, { receiver: '-' })).toThrow('--receiver - is not a construct id');
+  const stray = { ...STANDALONE, LegacyCallbackUrl: 'https://elsewhere.example/callback' };
+  expect(targetFromOutputs('PicPayWebhooks', stray).callbackUrl).toBe('https://abc.execute-api.sa-east-1.amazonaws.com/live/callback');
+  const one = receiverOutputs('Loja', 'loja.execute-api.sa-east-1.amazonaws.com');
+  expect(() => targetFromOutputs('Payments', one)).toThrow('Stack Payments holds 1 receiver (Loja): pick it with --receiver Loja');
+});
+
 test('--receiver without --stack is refused before anything is read', async () => {
   await expect(resolveTarget({ receiver: 'Loja' })).rejects.toThrow('--receiver picks a receiver of a deployed stack: pass --stack NAME too');
 });
@@ -82,13 +98,24 @@ describe("doctor's account facts of a stack holding several receivers", () => {
     cfn.reset();
     lambda.reset();
     cfn.on(ListStackResourcesCommand).resolves({
-      StackResourceSummaries: caps.map((_, i) => ({
-        ResourceType: 'AWS::Lambda::EventSourceMapping',
-        PhysicalResourceId: `uuid-${i}`,
-        LogicalResourceId: `Mapping${i}`,
-        ResourceStatus: 'CREATE_COMPLETE',
-        LastUpdatedTimestamp: new Date(0),
-      })),
+      StackResourceSummaries: [
+        ...caps.map((_, i) => ({
+          ResourceType: 'AWS::Lambda::EventSourceMapping',
+          PhysicalResourceId: `uuid-${i}`,
+          // As CDK names a receiver's mapping (the construct's id first).
+          LogicalResourceId: `Shop${i}ProcessorFunctionSqsEventSourcePaymentsShop${i}NotificationQueue8CC1B3AE481BF196`,
+          ResourceStatus: 'CREATE_COMPLETE' as const,
+          LastUpdatedTimestamp: new Date(0),
+        })),
+        // A team's own consumer in the same stack, uncapped: not a receiver's processor.
+        {
+          ResourceType: 'AWS::Lambda::EventSourceMapping',
+          PhysicalResourceId: 'uuid-orders',
+          LogicalResourceId: 'OrdersHandlerSqsEventSourcePaymentsPaidOrdersQueue0A1B2C3D',
+          ResourceStatus: 'CREATE_COMPLETE' as const,
+          LastUpdatedTimestamp: new Date(0),
+        },
+      ],
     });
     lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { UnreservedConcurrentExecutions: 50 } });
     for (const [i, cap] of caps.entries()) {

@@ -184,8 +184,42 @@ describe('a bad prop stops the synth naming the receiver and the prop', () => {
     );
     new PicPayWebhooks(stack, 'Shop-A', {});
     expect(() => new PicPayWebhooks(stack, 'ShopA', {})).toThrow(
-      'PicPayWebhooks Payments/ShopA: id "ShopA" gives the outputs the prefix "ShopA", as the receiver at Payments/Shop-A does',
+      'PicPayWebhooks Payments/ShopA: id "ShopA" gives an output the id "ShopACustomDomainTarget", as the receiver at Payments/Shop-A does',
     );
+  });
+
+  test("nor a name that is the other's and a hyphen: each alarm topic admits the alarms named after its receiver", () => {
+    const stack = stackOf();
+    // The stack's own name for the Default receiver, "Payments-Shop" for the other.
+    new PicPayWebhooks(stack, 'Default', {});
+    expect(() => new PicPayWebhooks(stack, 'Shop', {})).toThrow(
+      'PicPayWebhooks Payments/Shop: name "Payments-Shop" and "Payments" (the receiver at Payments/Default) would share alarms named "Payments-Shop-…"',
+    );
+    expect(new PicPayWebhooks(stack, 'Shop2', { name: 'ShopReceiver' }).name).toBe('ShopReceiver');
+  });
+
+  test('nor an output id made of another prefix and key (Shop + AlarmTopicArn is ShopAlarm + TopicArn)', () => {
+    const stack = stackOf();
+    new PicPayWebhooks(stack, 'Shop', {});
+    expect(() => new PicPayWebhooks(stack, 'ShopAlarm', {})).toThrow(
+      'PicPayWebhooks Payments/ShopAlarm: id "ShopAlarm" gives an output the id "ShopAlarmTopicArn", as the receiver at Payments/Shop does',
+    );
+  });
+});
+
+describe('a REST receiver without the account-level role, beside one with it', () => {
+  test.each([
+    ['built first', ['Plain', 'WithRole']],
+    ['built second', ['WithRole', 'Plain']],
+  ])('%s: its stage waits for the shared ApiGatewayAccount too', (_order, ids) => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Payments', { env: ENV });
+    for (const id of ids) new PicPayWebhooks(stack, id, id === 'Plain' ? { apiGatewayCloudWatchRole: false } : {});
+    const template = app.synth().getStackByName('Payments').template as Template;
+    expect(ofType(template, 'AWS::ApiGateway::Account').map(([logicalId]) => logicalId)).toEqual(['ApiGatewayAccount']);
+    const stages = ofType(template, 'AWS::ApiGateway::Stage');
+    expect(stages).toHaveLength(2);
+    for (const [, stage] of stages) expect(stage.DependsOn).toContain('ApiGatewayAccount');
   });
 });
 
