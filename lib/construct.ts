@@ -152,6 +152,20 @@ export interface PicPayWebhooksProps {
  */
 export const DEFAULT_ID = 'Default';
 
+/** The id, at the stack's root, of the one `AWS::ApiGateway::Account` its REST receivers share. */
+const API_GATEWAY_ACCOUNT_ID = 'ApiGatewayAccount';
+
+/** The stack's shared API Gateway account setting, once a receiver has created it. */
+function sharedApiGatewayAccount(stack: Stack): apigateway.CfnAccount | undefined {
+  const found = stack.node.tryFindChild(API_GATEWAY_ACCOUNT_ID);
+  return found instanceof apigateway.CfnAccount ? found : undefined;
+}
+
+/** The receivers built in a stack so far. */
+function receiversOf(stack: Stack): PicPayWebhooks[] {
+  return stack.node.findAll().filter((c): c is PicPayWebhooks => c instanceof PicPayWebhooks);
+}
+
 /** The key of every output a receiver writes, after its output prefix (docs/construct.md). */
 const OUTPUT_KEYS = [
   'CustomDomainTarget',
@@ -339,8 +353,8 @@ export class PicPayWebhooks extends Construct {
     //   its alarms (they admit alarms named `<name>-*`);
     // - an output id is the prefix and the key, and keys end in other keys (`Shop` +
     //   `AlarmTopicArn` is `ShopAlarm` + `TopicArn`): no id of one may be an id of the other.
-    for (const other of stack.node.findAll()) {
-      if (!(other instanceof PicPayWebhooks) || other === this) continue;
+    for (const other of receiversOf(stack)) {
+      if (other === this) continue;
       check(
         other.name !== this.name,
         this,
@@ -813,10 +827,11 @@ export class PicPayWebhooks extends Construct {
     const api = this.createRestApi(o);
     // Stage logging needs the account's API Gateway CloudWatch role; a new account has none,
     // and creating the stage fails without it ("CloudWatch Logs role ARN must be set").
-    const apiGatewayAccount = (o.apiGatewayCloudWatchRole ?? SETTINGS.apiGatewayCloudWatchRole.default) ? this.addApiGatewayAccount(api) : undefined;
-    // Another receiver of the stack sets the account's role: this stage waits for it too.
-    const shared = Stack.of(this).node.tryFindChild('ApiGatewayAccount');
-    if (apiGatewayAccount === undefined && shared instanceof apigateway.CfnAccount) api.deploymentStage.node.addDependency(shared);
+    // The stack's one account setting, whichever receiver created it: this stage waits for it.
+    const setsRole = o.apiGatewayCloudWatchRole ?? SETTINGS.apiGatewayCloudWatchRole.default;
+    const shared = setsRole ? this.addApiGatewayAccount() : sharedApiGatewayAccount(Stack.of(this));
+    if (shared) api.deploymentStage.node.addDependency(shared);
+    const apiGatewayAccount = setsRole ? shared : undefined;
     // A deployment is a snapshot: a change that only takes effect on redeploy (the execute-api
     // endpoint switched off when a custom domain is added) must change its logical id.
     api.latestDeployment?.addToLogicalId({
@@ -897,16 +912,13 @@ export class PicPayWebhooks extends Construct {
   }
 
   /** The account-level API Gateway logging role (account-wide, kept when the stack is deleted). */
-  private addApiGatewayAccount(api: apigateway.RestApi): apigateway.CfnAccount {
+  private addApiGatewayAccount(): apigateway.CfnAccount {
     // One per stack, however many receivers it holds: it is the account's setting, and two
     // resources writing it would race. It lives at the stack's root, where the standalone
     // stack always had it.
     const stack = Stack.of(this);
-    const existing = stack.node.tryFindChild('ApiGatewayAccount');
-    if (existing instanceof apigateway.CfnAccount) {
-      api.deploymentStage.node.addDependency(existing);
-      return existing;
-    }
+    const existing = sharedApiGatewayAccount(stack);
+    if (existing) return existing;
     const role = new iam.Role(stack, 'ApiGatewayCloudWatchRole', {
       assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
       description: 'Account-wide (this region): lets API Gateway write its logs to CloudWatch Logs',
@@ -926,15 +938,12 @@ export class PicPayWebhooks extends Construct {
       reason:
         'The account-level API Gateway logging role serves every API of the account in this region, whose log groups API Gateway names itself (API-Gateway-Execution-Logs_<api id>/<stage>).',
     });
-    const apiGatewayAccount = new apigateway.CfnAccount(stack, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    const apiGatewayAccount = new apigateway.CfnAccount(stack, API_GATEWAY_ACCOUNT_ID, { cloudWatchRoleArn: role.roleArn });
     // The REST receivers built before this one without the role wait for it as well.
-    for (const other of stack.node.findAll()) {
-      if (other instanceof PicPayWebhooks && other !== this && other.api) other.api.deploymentStage.node.addDependency(apiGatewayAccount);
-    }
+    for (const other of receiversOf(stack)) other.api?.deploymentStage.node.addDependency(apiGatewayAccount);
     // Other APIs in the account may come to rely on it: deleting the stack must not break them.
     role.applyRemovalPolicy(RemovalPolicy.RETAIN);
     apiGatewayAccount.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    api.deploymentStage.node.addDependency(apiGatewayAccount);
     return apiGatewayAccount;
   }
 
